@@ -1,0 +1,78 @@
+# dyad: `make` builds ./dyad, `make test` runs every test, `make sanitize` runs
+# them again under ASan + UBSan. Objects go to $(BUILD).
+
+BUILD ?= build
+CC ?= cc
+PKGS_NN := openblas zlib libcjson
+PKGS_APP := sdl2 stb
+PKGS_TEST := cmocka
+
+OPT ?= -O2
+CFLAGS_BASE := -std=c11 -Wall -Wextra -Werror $(OPT) -g -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
+ifeq ($(SAN),1)
+  CFLAGS_BASE += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+  LDFLAGS += -fsanitize=address,undefined
+endif
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS_NN) $(PKGS_APP) $(PKGS_TEST) 2>/dev/null)
+CFLAGS := $(CFLAGS_BASE) $(PKG_CFLAGS) $(CFLAGS_EXTRA)
+LIBS_NN = $(shell pkg-config --libs $(PKGS_NN)) -lm -lpthread
+LIBS_APP = $(shell pkg-config --libs $(PKGS_APP)) $(LIBS_NN)
+LIBS_TEST = $(shell pkg-config --libs $(PKGS_TEST)) $(LIBS_APP)
+
+NN_SRC := $(wildcard nn/*.c)
+APP_SRC := $(filter-out app/main.c,$(wildcard app/*.c))
+TEST_SRC := $(wildcard tests/test_*.c)
+TEST_SUPPORT := $(filter-out $(TEST_SRC),$(wildcard tests/*.c))
+
+NN_OBJ := $(NN_SRC:%.c=$(BUILD)/%.o)
+APP_OBJ := $(APP_SRC:%.c=$(BUILD)/%.o)
+SUPPORT_OBJ := $(TEST_SUPPORT:%.c=$(BUILD)/%.o)
+TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+PROGRAM := $(if $(filter 1,$(SAN)),$(BUILD)/dyad,dyad)
+
+.PHONY: all test sanitize clean data deps run models bench
+all: $(PROGRAM)
+
+$(BUILD)/%.o: %.c $(wildcard nn/*.h app/*.h tests/*.h) | $(BUILD)/nn $(BUILD)/app $(BUILD)/tests
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/nn $(BUILD)/app $(BUILD)/tests:
+	mkdir -p $@
+
+$(BUILD)/libnn.a: $(NN_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/libapp.a: $(APP_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+$(PROGRAM): $(BUILD)/app/main.o $(BUILD)/libapp.a $(BUILD)/libnn.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_APP)
+
+$(BUILD)/tests/%: $(BUILD)/tests/%.o $(SUPPORT_OBJ) $(BUILD)/libapp.a $(BUILD)/libnn.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_TEST)
+
+# Tests find the program and fixtures through these variables.
+test: $(PROGRAM) $(TEST_BIN)
+	DYAD_BIN=$(abspath $(PROGRAM)) bash tests/run.sh $(TEST_BIN)
+
+sanitize:
+	$(MAKE) BUILD=build-san SAN=1 OPT=-O1 test
+
+data:
+	bash data/fetch-mnist.sh
+
+deps:
+	bash .ci/install-deps
+
+run: deps
+	$(MAKE) dyad
+	./dyad draw
+
+models: dyad
+	bash assets/make-models.sh
+
+bench: dyad
+	./dyad bench
+
+clean:
+	rm -rf build build-san dyad

@@ -1,0 +1,8 @@
+/* placeholder until the command is written */
+#include <stdio.h>
+#include "commands.h"
+int cmd_info(int argc, char **argv) {
+    (void)argc; (void)argv;
+    fprintf(stderr, "dyad info: not built yet\n");
+    return 1;
+}

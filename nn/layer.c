@@ -1,0 +1,206 @@
+#include "layer.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <string.h>
+
+static const char *const kind_names[] = {"dense", "dyad-it", "dyad-ot", "dyad-dt"};
+
+const char *layer_kind_name(layer_kind kind) {
+    if ((int)kind < 0 || kind > LAYER_DYAD_DT) return "unknown";
+    return kind_names[kind];
+}
+
+nn_status layer_kind_parse(const char *name, layer_kind *kind) {
+    for (int k = 0; k <= LAYER_DYAD_DT; k++) {
+        if (strcmp(name, kind_names[k]) == 0) {
+            *kind = (layer_kind)k;
+            return NN_OK;
+        }
+    }
+    return NN_ERR_ARG;
+}
+
+nn_status layer_check(layer_kind kind, int in, int out, int ndyad, nn_error *err) {
+    if ((int)kind < 0 || kind > LAYER_DYAD_DT)
+        return nn_fail(err, NN_ERR_ARG, "unknown layer kind %d", (int)kind);
+    if (in <= 0 || out <= 0)
+        return nn_fail(err, NN_ERR_ARG, "layer widths must be positive (got %d -> %d)", in, out);
+    if (kind == LAYER_DENSE) {
+        if (ndyad != 1)
+            return nn_fail(err, NN_ERR_ARG, "a dense layer has ndyad 1 (got %d)", ndyad);
+        return NN_OK;
+    }
+    if (ndyad < 1)
+        return nn_fail(err, NN_ERR_ARG, "ndyad must be at least 1 (got %d)", ndyad);
+    if (in % ndyad != 0 || out % ndyad != 0)
+        return nn_fail(err, NN_ERR_ARG,
+                       "%s layer %d -> %d: ndyad %d must divide both widths",
+                       layer_kind_name(kind), in, out, ndyad);
+    return NN_OK;
+}
+
+size_t layer_param_count(layer_kind kind, int in, int out, int ndyad) {
+    if (kind == LAYER_DENSE) return (size_t)in * out + out;
+    return 2 * ((size_t)in * out / ndyad) + out;
+}
+
+void layer_bind(layer *l, float *params, float *grads) {
+    size_t nweight = (size_t)l->in * l->out / l->ndyad; /* one DYAD part, or dense W */
+    layer_tensors *views[2] = {&l->param, &l->grad};
+    float *bases[2] = {params, grads};
+    for (int v = 0; v < 2; v++) {
+        float *p = bases[v];
+        layer_tensors *t = views[v];
+        memset(t, 0, sizeof *t);
+        if (!p) continue;
+        if (l->kind == LAYER_DENSE) {
+            t->weight = p;
+            t->bias = p + nweight;
+        } else {
+            t->wl = p;
+            t->wu = p + nweight;
+            t->bias = p + 2 * nweight;
+        }
+    }
+}
+
+void layer_init(layer *l, rng *r) {
+    float k = 1.0f / sqrtf((float)l->in);
+    size_t n = layer_param_count(l->kind, l->in, l->out, l->ndyad);
+    /* weights and bias are contiguous from the first tensor on */
+    float *p = l->kind == LAYER_DENSE ? l->param.weight : l->param.wl;
+    for (size_t i = 0; i < n; i++) p[i] = (2.0f * rng_uniform(r) - 1.0f) * k;
+}
+
+/* Row offset and row stride (in rows) of the inputs and outputs of block k's
+ * BLOCK TRANS part: contiguous (offset k*a, stride 1) or strided (offset k,
+ * stride n). */
+typedef struct {
+    int in_row, in_step, out_row, out_step;
+} trans_rows;
+
+static trans_rows trans_layout(const layer *l, int k) {
+    int n = l->ndyad, a = l->in / n, b = l->out / n;
+    int strided_in = l->kind == LAYER_DYAD_IT || l->kind == LAYER_DYAD_DT;
+    int strided_out = l->kind == LAYER_DYAD_OT || l->kind == LAYER_DYAD_DT;
+    trans_rows t;
+    t.in_row = strided_in ? k : k * a;
+    t.in_step = strided_in ? n : 1;
+    t.out_row = strided_out ? k : k * b;
+    t.out_step = strided_out ? n : 1;
+    return t;
+}
+
+void layer_forward(const layer *l, const float *x, float *y, int batch) {
+    const int B = batch;
+    if (l->kind == LAYER_DENSE) {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, l->out, B, l->in, 1.0f,
+                    l->param.weight, l->in, x, B, 0.0f, y, B);
+    } else {
+        int n = l->ndyad, a = l->in / n, b = l->out / n;
+        size_t blk = (size_t)a * b;
+        /* BLOCK DIAG writes every output row exactly once: beta 0 initialises y */
+        for (int k = 0; k < n; k++)
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, b, B, a, 1.0f,
+                        l->param.wl + k * blk, a, x + (size_t)k * a * B, B, 0.0f,
+                        y + (size_t)k * b * B, B);
+        for (int k = 0; k < n; k++) {
+            trans_rows t = trans_layout(l, k);
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, b, B, a, 1.0f,
+                        l->param.wu + k * blk, a, x + (size_t)t.in_row * B, t.in_step * B, 1.0f,
+                        y + (size_t)t.out_row * B, t.out_step * B);
+        }
+    }
+    for (int o = 0; o < l->out; o++) {
+        float bo = l->param.bias[o];
+        float *row = y + (size_t)o * B;
+        for (int s = 0; s < B; s++) row[s] += bo;
+    }
+}
+
+void layer_backward(const layer *l, const float *x, const float *dy, float *dx, int batch) {
+    const int B = batch;
+    for (int o = 0; o < l->out; o++) {
+        const float *row = dy + (size_t)o * B;
+        float sum = 0.0f;
+        for (int s = 0; s < B; s++) sum += row[s];
+        l->grad.bias[o] = sum;
+    }
+    if (l->kind == LAYER_DENSE) {
+        /* dW = dy x^T, dx = W^T dy */
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, l->out, l->in, B, 1.0f, dy, B, x, B,
+                    0.0f, l->grad.weight, l->in);
+        if (dx)
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, l->in, B, l->out, 1.0f,
+                        l->param.weight, l->in, dy, B, 0.0f, dx, B);
+        return;
+    }
+    int n = l->ndyad, a = l->in / n, b = l->out / n;
+    size_t blk = (size_t)a * b;
+    for (int k = 0; k < n; k++) {
+        const float *dy_rows = dy + (size_t)k * b * B;
+        const float *x_rows = x + (size_t)k * a * B;
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, b, a, B, 1.0f, dy_rows, B, x_rows, B,
+                    0.0f, l->grad.wl + k * blk, a);
+        /* BLOCK DIAG covers every input row once: beta 0 initialises dx */
+        if (dx)
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, a, B, b, 1.0f,
+                        l->param.wl + k * blk, a, dy_rows, B, 0.0f, dx + (size_t)k * a * B, B);
+    }
+    for (int k = 0; k < n; k++) {
+        trans_rows t = trans_layout(l, k);
+        const float *dy_rows = dy + (size_t)t.out_row * B;
+        const float *x_rows = x + (size_t)t.in_row * B;
+        int ld_dy = t.out_step * B, ld_x = t.in_step * B;
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, b, a, B, 1.0f, dy_rows, ld_dy, x_rows,
+                    ld_x, 0.0f, l->grad.wu + k * blk, a);
+        if (dx)
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, a, B, b, 1.0f,
+                        l->param.wu + k * blk, a, dy_rows, ld_dy, 1.0f,
+                        dx + (size_t)t.in_row * B, ld_x);
+    }
+}
+
+void layer_trans_position(const layer *l, int k, int j, int i, int *row, int *col) {
+    trans_rows t = trans_layout(l, k);
+    *row = t.out_row + j * t.out_step;
+    *col = t.in_row + i * t.in_step;
+}
+
+void layer_dense_weight(const layer *l, float *w) {
+    if (l->kind == LAYER_DENSE) {
+        memcpy(w, l->param.weight, sizeof(float) * (size_t)l->in * l->out);
+        return;
+    }
+    memset(w, 0, sizeof(float) * (size_t)l->in * l->out);
+    int n = l->ndyad, a = l->in / n, b = l->out / n;
+    for (int k = 0; k < n; k++)
+        for (int j = 0; j < b; j++)
+            for (int i = 0; i < a; i++) {
+                size_t e = ((size_t)k * b + j) * a + i;
+                w[(size_t)(k * b + j) * l->in + k * a + i] += l->param.wl[e];
+                int row, col;
+                layer_trans_position(l, k, j, i, &row, &col);
+                w[(size_t)row * l->in + col] += l->param.wu[e];
+            }
+}
+
+int layer_weight_part(const layer *l, int row, int col) {
+    if (l->kind == LAYER_DENSE) return 1;
+    int n = l->ndyad, a = l->in / n, b = l->out / n;
+    int part = (row / b == col / a) ? 1 : 0;
+    /* invert the BLOCK TRANS index map: strided indices carry k as index % n */
+    int strided_in = l->kind == LAYER_DYAD_IT || l->kind == LAYER_DYAD_DT;
+    int strided_out = l->kind == LAYER_DYAD_OT || l->kind == LAYER_DYAD_DT;
+    int k_in = strided_in ? col % n : col / a;
+    int k_out = strided_out ? row % n : row / b;
+    if (k_in == k_out) part |= 2;
+    return part;
+}
+
+double layer_forward_flops(const layer *l, int batch) {
+    double macs = (double)l->in * l->out;
+    if (l->kind != LAYER_DENSE) macs = 2.0 * macs / l->ndyad;
+    return 2.0 * macs * batch;
+}

@@ -1,0 +1,252 @@
+#include "mlp.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+nn_status mlp_check_specs(int in, const layer_spec *specs, int nlayers, nn_error *err) {
+    if (nlayers < 1) return nn_fail(err, NN_ERR_ARG, "a net needs at least one layer");
+    int width = in;
+    for (int i = 0; i < nlayers; i++) {
+        nn_error inner;
+        if (layer_check(specs[i].kind, width, specs[i].out, specs[i].ndyad, &inner) != NN_OK)
+            return nn_fail(err, NN_ERR_ARG, "layer %d: %s", i, inner.msg);
+        width = specs[i].out;
+    }
+    return NN_OK;
+}
+
+nn_status mlp_create(mlp *net, int in, const layer_spec *specs, int nlayers, int with_grads,
+                     nn_error *err) {
+    memset(net, 0, sizeof *net);
+    nn_status st = mlp_check_specs(in, specs, nlayers, err);
+    if (st != NN_OK) return st;
+    net->in = in;
+    net->nlayers = nlayers;
+    net->layers = calloc((size_t)nlayers, sizeof *net->layers);
+    if (!net->layers) return nn_fail(err, NN_ERR_NOMEM, "out of memory");
+    int width = in;
+    for (int i = 0; i < nlayers; i++) {
+        layer *l = &net->layers[i];
+        l->kind = specs[i].kind;
+        l->in = width;
+        l->out = specs[i].out;
+        l->ndyad = specs[i].ndyad;
+        l->relu = i + 1 < nlayers;
+        net->nparams += layer_param_count(l->kind, l->in, l->out, l->ndyad);
+        width = l->out;
+    }
+    net->params = calloc(net->nparams, sizeof(float));
+    if (with_grads) net->grads = calloc(net->nparams, sizeof(float));
+    if (!net->params || (with_grads && !net->grads)) {
+        mlp_free(net);
+        return nn_fail(err, NN_ERR_NOMEM, "out of memory for %zu parameters", net->nparams);
+    }
+    size_t off = 0;
+    for (int i = 0; i < nlayers; i++) {
+        layer *l = &net->layers[i];
+        layer_bind(l, net->params + off, net->grads ? net->grads + off : NULL);
+        off += layer_param_count(l->kind, l->in, l->out, l->ndyad);
+    }
+    return NN_OK;
+}
+
+static void free_acts(mlp *net) {
+    for (int i = 0; net->acts && i <= net->nlayers; i++) free(net->acts[i]);
+    for (int i = 0; net->dacts && i <= net->nlayers; i++) free(net->dacts[i]);
+    free(net->acts);
+    free(net->dacts);
+    net->acts = net->dacts = NULL;
+    net->max_batch = 0;
+}
+
+void mlp_free(mlp *net) {
+    free_acts(net);
+    free(net->layers);
+    free(net->params);
+    free(net->grads);
+    memset(net, 0, sizeof *net);
+}
+
+void mlp_init(mlp *net, uint64_t seed) {
+    rng r;
+    rng_seed(&r, seed);
+    for (int i = 0; i < net->nlayers; i++) layer_init(&net->layers[i], &r);
+}
+
+int mlp_classes(const mlp *net) { return net->layers[net->nlayers - 1].out; }
+
+static int width_of(const mlp *net, int i) { return i == 0 ? net->in : net->layers[i - 1].out; }
+
+nn_status mlp_reserve(mlp *net, int batch, nn_error *err) {
+    if (batch <= net->max_batch) return NN_OK;
+    free_acts(net);
+    int n = net->nlayers + 1;
+    net->acts = calloc((size_t)n, sizeof(float *));
+    if (net->grads) net->dacts = calloc((size_t)n, sizeof(float *));
+    if (!net->acts || (net->grads && !net->dacts)) goto oom;
+    for (int i = 0; i < n; i++) {
+        size_t count = (size_t)width_of(net, i) * batch;
+        net->acts[i] = malloc(count * sizeof(float));
+        if (!net->acts[i]) goto oom;
+        /* dacts[0] (gradient w.r.t. the input) is never needed */
+        if (net->dacts && i > 0) {
+            net->dacts[i] = malloc(count * sizeof(float));
+            if (!net->dacts[i]) goto oom;
+        }
+    }
+    net->max_batch = batch;
+    return NN_OK;
+oom:
+    free_acts(net);
+    return nn_fail(err, NN_ERR_NOMEM, "out of memory for a batch of %d", batch);
+}
+
+const float *mlp_forward(mlp *net, int batch) {
+    for (int i = 0; i < net->nlayers; i++) {
+        const layer *l = &net->layers[i];
+        float *y = net->acts[i + 1];
+        layer_forward(l, net->acts[i], y, batch);
+        if (l->relu) {
+            size_t count = (size_t)l->out * batch;
+            for (size_t e = 0; e < count; e++) y[e] = y[e] > 0.0f ? y[e] : 0.0f;
+        }
+    }
+    return net->acts[net->nlayers];
+}
+
+float mlp_backward(mlp *net, const uint8_t *labels, int batch, int *correct) {
+    int classes = mlp_classes(net);
+    const float *logits = net->acts[net->nlayers];
+    float *dlogits = net->dacts[net->nlayers];
+    double loss = 0.0;
+    int hits = 0;
+    /* softmax per sample (a column); d(mean loss)/dlogit = (p - onehot) / B */
+    for (int s = 0; s < batch; s++) {
+        float maxv = logits[s];
+        int arg = 0;
+        for (int c = 1; c < classes; c++) {
+            float v = logits[(size_t)c * batch + s];
+            if (v > maxv) maxv = v, arg = c;
+        }
+        double sum = 0.0;
+        for (int c = 0; c < classes; c++) sum += exp(logits[(size_t)c * batch + s] - maxv);
+        int label = labels[s];
+        loss += log(sum) - (logits[(size_t)label * batch + s] - maxv);
+        hits += arg == label;
+        for (int c = 0; c < classes; c++) {
+            float p = (float)(exp(logits[(size_t)c * batch + s] - maxv) / sum);
+            dlogits[(size_t)c * batch + s] = (p - (c == label ? 1.0f : 0.0f)) / batch;
+        }
+    }
+    for (int i = net->nlayers - 1; i >= 0; i--) {
+        const layer *l = &net->layers[i];
+        float *dy = net->dacts[i + 1];
+        if (l->relu) {
+            /* the output is post-ReLU: gradient flows where it is positive */
+            const float *y = net->acts[i + 1];
+            size_t count = (size_t)l->out * batch;
+            for (size_t e = 0; e < count; e++)
+                if (y[e] <= 0.0f) dy[e] = 0.0f;
+        }
+        layer_backward(l, net->acts[i], dy, i > 0 ? net->dacts[i] : NULL, batch);
+    }
+    if (correct) *correct = hits;
+    return (float)(loss / batch);
+}
+
+void mlp_predict(mlp *net, const float *x, float *probs) {
+    memcpy(net->acts[0], x, sizeof(float) * (size_t)net->in);
+    const float *logits = mlp_forward(net, 1);
+    int classes = mlp_classes(net);
+    float maxv = logits[0];
+    for (int c = 1; c < classes; c++) maxv = logits[c] > maxv ? logits[c] : maxv;
+    double sum = 0.0;
+    for (int c = 0; c < classes; c++) sum += exp(logits[c] - maxv);
+    for (int c = 0; c < classes; c++) probs[c] = (float)(exp(logits[c] - maxv) / sum);
+}
+
+static int parse_int(const char *s, const char *end, int *out) {
+    if (s == end) return 0;
+    long v = 0;
+    for (const char *p = s; p < end; p++) {
+        if (*p < '0' || *p > '9') return 0;
+        v = v * 10 + (*p - '0');
+        if (v > 1 << 24) return 0;
+    }
+    *out = (int)v;
+    return 1;
+}
+
+int mlp_parse_layers(const char *text, layer_spec *specs, int max, nn_error *err) {
+    int count = 0;
+    const char *p = text;
+    while (1) {
+        const char *end = strchr(p, ',');
+        if (!end) end = p + strlen(p);
+        const char *colon = memchr(p, ':', (size_t)(end - p));
+        if (!colon) {
+            nn_fail(err, NN_ERR_ARG, "layer '%.*s': expected KIND[/NDYAD]:WIDTH, e.g. dyad-it/4:1024",
+                    (int)(end - p), p);
+            return -1;
+        }
+        const char *slash = memchr(p, '/', (size_t)(colon - p));
+        const char *kind_end = slash ? slash : colon;
+        char kind[32];
+        size_t klen = (size_t)(kind_end - p);
+        if (klen == 0 || klen >= sizeof kind) {
+            nn_fail(err, NN_ERR_ARG, "layer '%.*s': missing kind", (int)(end - p), p);
+            return -1;
+        }
+        memcpy(kind, p, klen);
+        kind[klen] = 0;
+        if (count >= max) {
+            nn_fail(err, NN_ERR_ARG, "too many layers (at most %d)", max);
+            return -1;
+        }
+        layer_spec *s = &specs[count];
+        if (layer_kind_parse(kind, &s->kind) != NN_OK) {
+            nn_fail(err, NN_ERR_ARG, "layer '%.*s': unknown kind '%s' (dense, dyad-it, dyad-ot, dyad-dt)",
+                    (int)(end - p), p, kind);
+            return -1;
+        }
+        s->ndyad = 1;
+        if (slash && (!parse_int(slash + 1, colon, &s->ndyad) || s->ndyad < 1)) {
+            nn_fail(err, NN_ERR_ARG, "layer '%.*s': ndyad must be a positive integer",
+                    (int)(end - p), p);
+            return -1;
+        }
+        if (s->kind != LAYER_DENSE && !slash) {
+            nn_fail(err, NN_ERR_ARG, "layer '%.*s': a DYAD layer needs /NDYAD, e.g. %s/4:%.*s",
+                    (int)(end - p), p, kind, (int)(end - colon - 1), colon + 1);
+            return -1;
+        }
+        if (s->kind == LAYER_DENSE && s->ndyad != 1) {
+            nn_fail(err, NN_ERR_ARG, "layer '%.*s': a dense layer takes no ndyad", (int)(end - p), p);
+            return -1;
+        }
+        if (!parse_int(colon + 1, end, &s->out) || s->out < 1) {
+            nn_fail(err, NN_ERR_ARG, "layer '%.*s': width must be a positive integer",
+                    (int)(end - p), p);
+            return -1;
+        }
+        count++;
+        if (*end == 0) break;
+        p = end + 1;
+    }
+    return count;
+}
+
+void mlp_describe(const mlp *net, char *buf, size_t size) {
+    size_t used = (size_t)snprintf(buf, size, "%d", net->in);
+    for (int i = 0; i < net->nlayers && used < size; i++) {
+        const layer *l = &net->layers[i];
+        if (l->kind == LAYER_DENSE)
+            used += (size_t)snprintf(buf + used, size - used, " -> dense:%d", l->out);
+        else
+            used += (size_t)snprintf(buf + used, size - used, " -> %s/%d:%d",
+                                     layer_kind_name(l->kind), l->ndyad, l->out);
+    }
+}

@@ -1,0 +1,72 @@
+/* A multilayer perceptron: a stack of dense and DYAD layers with ReLU between
+ * them and softmax cross-entropy on the last one's outputs.
+ *
+ * All parameters live in one flat buffer (and their gradients in another), so
+ * optimisers and checkpoints see a single array; each layer points into it. */
+#ifndef NN_MLP_H
+#define NN_MLP_H
+
+#include <stdint.h>
+
+#include "error.h"
+#include "layer.h"
+
+/* One layer as written on the command line: KIND[/NDYAD]:WIDTH. */
+typedef struct {
+    layer_kind kind;
+    int ndyad;
+    int out;
+} layer_spec;
+
+typedef struct {
+    int in;       /* input features (784 for MNIST) */
+    int nlayers;
+    layer *layers;
+    size_t nparams;
+    float *params;
+    float *grads; /* NULL for an inference-only net */
+
+    /* Work buffers, sized for max_batch samples (mlp_reserve). */
+    int max_batch;
+    float **acts;  /* acts[0]: input (in x B); acts[i+1]: output of layer i */
+    float **dacts; /* gradients w.r.t. acts[i+1] (training only) */
+} mlp;
+
+/* Builds the net; every layer but the last gets a ReLU. with_grads allocates
+ * gradient buffers for training. Parameters are zero until mlp_init. */
+nn_status mlp_create(mlp *net, int in, const layer_spec *specs, int nlayers, int with_grads,
+                     nn_error *err);
+void mlp_free(mlp *net);
+
+/* Reference initialisation from a seed. */
+void mlp_init(mlp *net, uint64_t seed);
+
+/* Makes sure the work buffers hold batch samples. */
+nn_status mlp_reserve(mlp *net, int batch, nn_error *err);
+
+/* Forward pass on acts[0], which the caller fills (in x batch, feature-major).
+ * Returns the logits (classes x batch). */
+const float *mlp_forward(mlp *net, int batch);
+
+/* After mlp_forward: softmax cross-entropy against labels, gradients of the
+ * mean loss into net->grads. Returns the mean loss; *correct counts argmax hits
+ * (correct may be NULL). */
+float mlp_backward(mlp *net, const uint8_t *labels, int batch, int *correct);
+
+/* Convenience for one sample: x holds net->in features; probs gets
+ * classes probabilities (softmax). Needs mlp_reserve(net, >=1). */
+void mlp_predict(mlp *net, const float *x, float *probs);
+
+int mlp_classes(const mlp *net);
+
+/* Parses "dyad-it/4:1024,dense:10" into specs (at most max). Returns the
+ * count, or -1 with err set. */
+int mlp_parse_layers(const char *text, layer_spec *specs, int max, nn_error *err);
+
+/* Checks every layer of specs fits (ndyad divides widths, ...). */
+nn_status mlp_check_specs(int in, const layer_spec *specs, int nlayers, nn_error *err);
+
+/* "784 -> dyad-it/4:1024 -> dense:10" style summary into buf. */
+void mlp_describe(const mlp *net, char *buf, size_t size);
+
+#endif
