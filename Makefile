@@ -28,7 +28,7 @@ NN_OBJ := $(NN_SRC:%.c=$(BUILD)/%.o)
 APP_OBJ := $(APP_SRC:%.c=$(BUILD)/%.o)
 SUPPORT_OBJ := $(TEST_SUPPORT:%.c=$(BUILD)/%.o)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
-PROGRAM := $(if $(filter 1,$(SAN)),$(BUILD)/dyad,dyad)
+PROGRAM := $(if $(filter build,$(BUILD)),dyad,$(BUILD)/dyad)
 
 .PHONY: all test sanitize clean data deps run models bench
 all: $(PROGRAM)
@@ -52,17 +52,21 @@ $(BUILD)/tests/%: $(BUILD)/tests/%.o $(SUPPORT_OBJ) $(BUILD)/libapp.a $(BUILD)/l
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_TEST)
 
 # Tests find the program and fixtures through these variables.
-test: $(PROGRAM) $(TEST_BIN)
+test: deps
+	$(MAKE) $(PROGRAM) $(TEST_BIN)
 	DYAD_BIN=$(abspath $(PROGRAM)) bash tests/run.sh $(TEST_BIN)
 
+# LeakSanitizer stays on; ASan aborts on the first error.
 sanitize:
-	$(MAKE) BUILD=build-san SAN=1 OPT=-O1 test
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  $(MAKE) BUILD=build-san SAN=1 OPT=-O1 test
 
 data:
 	bash data/fetch-mnist.sh
 
+# Installs missing Debian packages (apt-get; sudo when not root).
 deps:
-	bash .ci/install-deps
+	@bash .ci/install-deps
 
 run: deps
 	$(MAKE) dyad

@@ -1,8 +1,127 @@
-/* placeholder until the command is written */
+/* dyad eval: test accuracy, per-class accuracy and the confusion matrix. */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../nn/checkpoint.h"
+#include "../nn/dataset.h"
+#include "../nn/train.h"
+#include "cli.h"
 #include "commands.h"
+
+static const char usage[] =
+    "usage: dyad eval MODEL.safetensors [--data DIR] [--json] [--threads N]\n"
+    "\n"
+    "Evaluates a checkpoint on the test split of an MNIST-format folder\n"
+    "(default $MNIST_DIR, else data/). Prints accuracy, per-class accuracy and the\n"
+    "confusion matrix (rows: true label, columns: prediction); --json prints one JSON\n"
+    "object instead: {\"model\", \"n\", \"correct\", \"accuracy\", \"per_class\", \"confusion\"}.\n"
+    "\n"
+    "example: dyad eval assets/dyad.safetensors --data data\n";
+
+static void print_json(const char *model, int classes, const int *confusion, int n, int correct) {
+    printf("{\"model\": \"");
+    for (const char *p = model; *p; p++) {
+        if (*p == '"' || *p == '\\') putchar('\\');
+        putchar(*p);
+    }
+    printf("\", \"n\": %d, \"correct\": %d, \"accuracy\": %.6f, \"per_class\": [", n, correct,
+           (double)correct / n);
+    for (int c = 0; c < classes; c++) {
+        int total = 0;
+        for (int p = 0; p < classes; p++) total += confusion[c * classes + p];
+        printf("%s%.6f", c ? ", " : "", total ? (double)confusion[c * classes + c] / total : 0.0);
+    }
+    printf("], \"confusion\": [");
+    for (int c = 0; c < classes; c++) {
+        printf("%s[", c ? ", " : "");
+        for (int p = 0; p < classes; p++) printf("%s%d", p ? ", " : "", confusion[c * classes + p]);
+        printf("]");
+    }
+    printf("]}\n");
+}
+
+static void print_table(int classes, const int *confusion, int n, int correct) {
+    printf("test accuracy: %.2f%% (%d of %d)\n\n", 100.0 * correct / n, correct, n);
+    printf("class  accuracy      n\n");
+    for (int c = 0; c < classes; c++) {
+        int total = 0;
+        for (int p = 0; p < classes; p++) total += confusion[c * classes + p];
+        printf("%5d  %7.2f%%  %5d\n", c, total ? 100.0 * confusion[c * classes + c] / total : 0.0,
+               total);
+    }
+    printf("\nconfusion (row: true label, column: prediction)\n      ");
+    for (int p = 0; p < classes; p++) printf("%6d", p);
+    printf("\n");
+    for (int c = 0; c < classes; c++) {
+        printf("%6d", c);
+        for (int p = 0; p < classes; p++) printf("%6d", confusion[c * classes + p]);
+        printf("\n");
+    }
+}
+
 int cmd_eval(int argc, char **argv) {
-    (void)argc; (void)argv;
-    fprintf(stderr, "dyad eval: not built yet\n");
-    return 1;
+    const char *model = NULL, *data = NULL;
+    int json = 0, threads = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v;
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            fputs(usage, stdout);
+            return 0;
+        } else if (!strcmp(a, "--json")) {
+            json = 1;
+        } else if (!strcmp(a, "--data")) {
+            if (!(data = cli_value("eval", argc, argv, &i))) return 2;
+        } else if (!strcmp(a, "--threads")) {
+            if (!(v = cli_value("eval", argc, argv, &i)) || !cli_int("eval", a, v, 1, 1024, &threads))
+                return 2;
+        } else if (a[0] == '-' || model) {
+            fprintf(stderr, "dyad eval: unexpected argument '%s' (see --help)\n", a);
+            return 2;
+        } else {
+            model = a;
+        }
+    }
+    if (!model) {
+        fprintf(stderr, "dyad eval: give a MODEL.safetensors (see --help)\n");
+        return 2;
+    }
+    cli_set_threads(threads);
+    nn_error err;
+    mlp net;
+    if (checkpoint_load(model, &net, NULL, &err) != NN_OK) {
+        fprintf(stderr, "dyad eval: %s\n", err.msg);
+        return 1;
+    }
+    dataset ds;
+    const char *dir = cli_data_dir(data);
+    int status = 1;
+    int classes = mlp_classes(&net);
+    int *confusion = NULL;
+    if (dataset_load_test(dir, &ds, &err) != NN_OK) {
+        fprintf(stderr, "dyad eval: %s\n", err.msg);
+        mlp_free(&net);
+        return 1;
+    }
+    if (ds.test_images.rows * ds.test_images.cols != net.in) {
+        fprintf(stderr, "dyad eval: %s has %dx%d images but %s expects %d inputs\n", dir,
+                ds.test_images.rows, ds.test_images.cols, model, net.in);
+        goto done;
+    }
+    confusion = calloc((size_t)classes * classes, sizeof(int));
+    if (!confusion || mlp_reserve(&net, 1000, &err) != NN_OK) {
+        fprintf(stderr, "dyad eval: out of memory\n");
+        goto done;
+    }
+    train_evaluate(&net, &ds.test_images, &ds.test_labels, 1000, confusion);
+    int correct = 0;
+    for (int c = 0; c < classes; c++) correct += confusion[c * classes + c];
+    if (json) print_json(model, classes, confusion, ds.test_images.count, correct);
+    else print_table(classes, confusion, ds.test_images.count, correct);
+    status = 0;
+done:
+    free(confusion);
+    dataset_free(&ds);
+    mlp_free(&net);
+    return status;
 }

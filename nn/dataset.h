@@ -5,6 +5,8 @@
 #ifndef NN_DATASET_H
 #define NN_DATASET_H
 
+#include <stddef.h>
+
 #include "idx.h"
 
 typedef struct {

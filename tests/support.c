@@ -28,6 +28,8 @@ const char *test_mnist_dir(void) {
     int required = require && strcmp(require, "1") == 0;
     static const char *names[] = {"train-images-idx3-ubyte", "train-labels-idx1-ubyte",
                                   "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"};
+    /* without MNIST_DIR, use what `make data` fetched */
+    if (!dir || !*dir) dir = file_exists("data", "t10k-labels-idx1-ubyte") ? "data" : NULL;
     int ok = dir && *dir;
     for (int i = 0; ok && i < 4; i++) ok = file_exists(dir, names[i]);
     if (ok) return dir;

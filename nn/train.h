@@ -1,0 +1,53 @@
+/* The training loop on an idx dataset: seeded shuffling, batching into
+ * feature-major float inputs (pixel / 255), forward, backward, optimiser step;
+ * and evaluation with a confusion matrix. Progress goes to a callback so the
+ * caller decides how to show it. */
+#ifndef NN_TRAIN_H
+#define NN_TRAIN_H
+
+#include "idx.h"
+#include "mlp.h"
+#include "optim.h"
+
+/* Copies images[indices[0..count)] into net->acts[0] as (pixels x count). */
+void train_gather_batch(mlp *net, const idx_images *images, const int *indices, int count);
+
+typedef struct {
+    int epoch;        /* 1-based */
+    int batch_index;  /* batches done in this epoch */
+    int nbatches;
+    double seconds;   /* since the epoch started */
+    double loss;      /* mean loss over the batches done */
+    double accuracy;  /* train accuracy over the batches done */
+} train_progress;
+
+typedef void (*train_progress_fn)(const train_progress *p, void *user);
+
+typedef struct {
+    int batch;
+    int epochs;
+    long step;        /* optimiser steps so far (for the schedule) */
+    int *order;       /* shuffled sample order, one epoch */
+    uint8_t *labels;  /* the current batch's labels */
+    int count;
+} train_loop;
+
+/* Needs mlp_reserve(net, batch) before train_epoch; order is shuffled from r
+ * every epoch. */
+nn_status train_loop_create(train_loop *loop, int count, int batch, int epochs, nn_error *err);
+void train_loop_free(train_loop *loop);
+
+/* Runs one epoch; fills *result (loss, accuracy, seconds). progress is called
+ * about every progress_every batches (and at the end); it may be NULL. */
+void train_epoch(train_loop *loop, mlp *net, optimizer *opt, rng *r, const idx_images *images,
+                 const idx_labels *labels, int epoch, train_progress *result,
+                 train_progress_fn progress, int progress_every, void *user);
+
+/* Accuracy over the whole set, in batches of at most net->max_batch; confusion (classes x classes, row = true
+ * label, column = prediction) is filled when not NULL. */
+double train_evaluate(mlp *net, const idx_images *images, const idx_labels *labels, int batch,
+                      int *confusion);
+
+double train_now_seconds(void); /* monotonic clock */
+
+#endif

@@ -1,0 +1,321 @@
+/* Pins every layer kind to ../shared/docs/dyad.md: forward against a dense
+ * reference built here from the doc's index maps (not from nn/), backward
+ * against finite differences in double, and W's zero pattern. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../nn/layer.h"
+#include "support.h"
+
+typedef struct {
+    layer_kind kind;
+    int in, out, ndyad;
+} shape;
+
+/* n = 1, n = D, non-square, and the doc's 8x8 n = 2, for every variant. */
+static const shape shapes[] = {
+    {LAYER_DENSE, 8, 8, 1},      {LAYER_DENSE, 12, 5, 1},     {LAYER_DENSE, 1, 3, 1},
+    {LAYER_DYAD_IT, 8, 8, 2},    {LAYER_DYAD_OT, 8, 8, 2},    {LAYER_DYAD_DT, 8, 8, 2},
+    {LAYER_DYAD_IT, 12, 12, 1},  {LAYER_DYAD_OT, 12, 12, 1},  {LAYER_DYAD_DT, 12, 12, 1},
+    {LAYER_DYAD_IT, 6, 6, 6},    {LAYER_DYAD_OT, 6, 6, 6},    {LAYER_DYAD_DT, 6, 6, 6},
+    {LAYER_DYAD_IT, 12, 8, 4},   {LAYER_DYAD_OT, 12, 8, 4},   {LAYER_DYAD_DT, 12, 8, 4},
+    {LAYER_DYAD_IT, 9, 15, 3},   {LAYER_DYAD_OT, 9, 15, 3},   {LAYER_DYAD_DT, 9, 15, 3},
+    {LAYER_DYAD_IT, 32, 16, 8},  {LAYER_DYAD_OT, 32, 16, 8},  {LAYER_DYAD_DT, 32, 16, 8},
+};
+#define NSHAPES (int)(sizeof shapes / sizeof shapes[0])
+
+typedef struct {
+    layer l;
+    float *params, *grads;
+} test_layer;
+
+static void make_layer(test_layer *t, shape s, uint64_t seed) {
+    memset(t, 0, sizeof *t);
+    assert_int_equal(layer_check(s.kind, s.in, s.out, s.ndyad, NULL), NN_OK);
+    size_t n = layer_param_count(s.kind, s.in, s.out, s.ndyad);
+    t->params = calloc(n, sizeof(float));
+    t->grads = calloc(n, sizeof(float));
+    assert_non_null(t->params);
+    assert_non_null(t->grads);
+    t->l.kind = s.kind;
+    t->l.in = s.in;
+    t->l.out = s.out;
+    t->l.ndyad = s.ndyad;
+    layer_bind(&t->l, t->params, t->grads);
+    rng r;
+    rng_seed(&r, seed);
+    layer_init(&t->l, &r);
+}
+
+static void free_layer(test_layer *t) {
+    free(t->params);
+    free(t->grads);
+}
+
+/* The doc's W, built from its index tables, in double. */
+static void doc_weight(const layer *l, double *w) {
+    memset(w, 0, sizeof(double) * l->in * l->out);
+    if (l->kind == LAYER_DENSE) {
+        for (int e = 0; e < l->in * l->out; e++) w[e] = l->param.weight[e];
+        return;
+    }
+    int n = l->ndyad, a = l->in / n, b = l->out / n;
+    for (int k = 0; k < n; k++)
+        for (int j = 0; j < b; j++)
+            for (int i = 0; i < a; i++) {
+                int e = (k * b + j) * a + i;
+                w[(k * b + j) * l->in + k * a + i] += l->param.wl[e];
+                int row = 0, col = 0;
+                switch (l->kind) {
+                case LAYER_DYAD_IT: row = k * b + j, col = i * n + k; break;
+                case LAYER_DYAD_OT: row = j * n + k, col = k * a + i; break;
+                case LAYER_DYAD_DT: row = j * n + k, col = i * n + k; break;
+                default: fail();
+                }
+                w[row * l->in + col] += l->param.wu[e];
+            }
+}
+
+/* y = W x + bias in double, x and y feature-major (features x batch). */
+static void doc_forward(const layer *l, const double *w, const float *x, double *y, int batch) {
+    for (int o = 0; o < l->out; o++)
+        for (int s = 0; s < batch; s++) {
+            double acc = l->param.bias[o];
+            for (int c = 0; c < l->in; c++) acc += w[o * l->in + c] * x[c * batch + s];
+            y[o * batch + s] = acc;
+        }
+}
+
+static void random_fill(float *v, size_t n, rng *r) {
+    for (size_t e = 0; e < n; e++) v[e] = 2.0f * rng_uniform(r) - 1.0f;
+}
+
+static void test_forward_matches_dense_reference(void **state) {
+    (void)state;
+    const int batches[] = {1, 7, 64};
+    for (int si = 0; si < NSHAPES; si++)
+        for (int bi = 0; bi < 3; bi++) {
+            shape s = shapes[si];
+            int batch = batches[bi];
+            test_layer t;
+            make_layer(&t, s, 100 + si);
+            rng r;
+            rng_seed(&r, 7 + bi);
+            float *x = malloc(sizeof(float) * s.in * batch);
+            float *y = malloc(sizeof(float) * s.out * batch);
+            double *w = malloc(sizeof(double) * s.in * s.out);
+            double *yref = malloc(sizeof(double) * s.out * batch);
+            random_fill(x, (size_t)s.in * batch, &r);
+            layer_forward(&t.l, x, y, batch);
+            doc_weight(&t.l, w);
+            doc_forward(&t.l, w, x, yref, batch);
+            double num = 0, den = 0;
+            for (int e = 0; e < s.out * batch; e++) {
+                num += (y[e] - yref[e]) * (y[e] - yref[e]);
+                den += yref[e] * yref[e];
+            }
+            double rel = sqrt(num / den);
+            if (rel > 1e-5)
+                fail_msg("%s %d->%d n=%d batch %d: relative error %g", layer_kind_name(s.kind), s.in,
+                         s.out, s.ndyad, batch, rel);
+            free(x), free(y), free(w), free(yref);
+            free_layer(&t);
+        }
+}
+
+static void test_materialised_weight_matches_doc(void **state) {
+    (void)state;
+    for (int si = 0; si < NSHAPES; si++) {
+        shape s = shapes[si];
+        test_layer t;
+        make_layer(&t, s, 200 + si);
+        float *w = malloc(sizeof(float) * s.in * s.out);
+        double *wref = malloc(sizeof(double) * s.in * s.out);
+        layer_dense_weight(&t.l, w);
+        doc_weight(&t.l, wref);
+        for (int e = 0; e < s.in * s.out; e++) assert_float_equal(w[e], wref[e], 1e-6);
+        free(w), free(wref);
+        free_layer(&t);
+    }
+}
+
+/* Loss L = sum(G .* y): dL/dy = G. Every parameter enters y linearly, so a
+ * central difference in double is exact up to rounding. */
+static void test_backward_matches_finite_differences(void **state) {
+    (void)state;
+    const int batch = 5;
+    for (int si = 0; si < NSHAPES; si++) {
+        shape s = shapes[si];
+        test_layer t;
+        make_layer(&t, s, 300 + si);
+        rng r;
+        rng_seed(&r, 11);
+        float *x = malloc(sizeof(float) * s.in * batch);
+        float *gy = malloc(sizeof(float) * s.out * batch);
+        float *dx = malloc(sizeof(float) * s.in * batch);
+        random_fill(x, (size_t)s.in * batch, &r);
+        random_fill(gy, (size_t)s.out * batch, &r);
+        layer_backward(&t.l, x, gy, dx, batch);
+
+        double *w = malloc(sizeof(double) * s.in * s.out);
+        double *y = malloc(sizeof(double) * s.out * batch);
+        const double h = 1e-2;
+#define LOSS(out_var)                                                                    \
+    do {                                                                                 \
+        doc_weight(&t.l, w);                                                             \
+        doc_forward(&t.l, w, x, y, batch);                                               \
+        out_var = 0;                                                                     \
+        for (int e = 0; e < s.out * batch; e++) out_var += (double)gy[e] * y[e];         \
+    } while (0)
+        size_t np = layer_param_count(s.kind, s.in, s.out, s.ndyad);
+        for (size_t p = 0; p < np; p++) {
+            float keep = t.params[p];
+            double lp, lm;
+            t.params[p] = keep + (float)h;
+            LOSS(lp);
+            t.params[p] = keep - (float)h;
+            LOSS(lm);
+            t.params[p] = keep;
+            double fd = (lp - lm) / (2 * h);
+            if (fabs(fd - t.grads[p]) > 1e-4 * (1 + fabs(fd)))
+                fail_msg("%s %d->%d n=%d: param %zu grad %g, finite difference %g",
+                         layer_kind_name(s.kind), s.in, s.out, s.ndyad, p, t.grads[p], fd);
+        }
+        for (int e = 0; e < s.in * batch; e++) {
+            float keep = x[e];
+            double lp, lm;
+            x[e] = keep + (float)h;
+            LOSS(lp);
+            x[e] = keep - (float)h;
+            LOSS(lm);
+            x[e] = keep;
+            double fd = (lp - lm) / (2 * h);
+            if (fabs(fd - dx[e]) > 1e-4 * (1 + fabs(fd)))
+                fail_msg("%s %d->%d n=%d: dx[%d] %g, finite difference %g", layer_kind_name(s.kind),
+                         s.in, s.out, s.ndyad, e, dx[e], fd);
+        }
+#undef LOSS
+        free(x), free(gy), free(dx), free(w), free(y);
+        free_layer(&t);
+    }
+}
+
+/* The four 8x8 n = 2 pictures of dyad.md, with every weight set to 1. */
+static const char *const doc_pictures[4][8] = {
+    {"11110000", "11110000", "11110000", "11110000", "00001111", "00001111", "00001111", "00001111"},
+    {"21211010", "21211010", "21211010", "21211010", "01011212", "01011212", "01011212", "01011212"},
+    {"22220000", "11111111", "22220000", "11111111", "11111111", "00002222", "11111111", "00002222"},
+    {"21211010", "12120101", "21211010", "12120101", "10102121", "01011212", "10102121", "01011212"},
+};
+
+static void test_doc_pictures(void **state) {
+    (void)state;
+    const layer_kind kinds[4] = {LAYER_DYAD_IT, LAYER_DYAD_IT, LAYER_DYAD_OT, LAYER_DYAD_DT};
+    for (int p = 0; p < 4; p++) {
+        test_layer t;
+        make_layer(&t, (shape){kinds[p], 8, 8, 2}, 1);
+        for (int e = 0; e < 32; e++) {
+            t.l.param.wl[e] = 1.0f;
+            t.l.param.wu[e] = p == 0 ? 0.0f : 1.0f; /* picture 0 is BLOCK DIAG alone */
+        }
+        float w[64];
+        layer_dense_weight(&t.l, w);
+        for (int row = 0; row < 8; row++)
+            for (int col = 0; col < 8; col++) {
+                int want = doc_pictures[p][row][col] - '0';
+                if ((int)w[row * 8 + col] != want)
+                    fail_msg("picture %d (%s): W[%d][%d] = %g, doc says %d", p,
+                             layer_kind_name(kinds[p]), row, col, w[row * 8 + col], want);
+                if (p > 0) {
+                    /* layer_weight_part must agree: 2 = both parts, 1 = one of them */
+                    int part = layer_weight_part(&t.l, row, col);
+                    int count = (part & 1) + ((part >> 1) & 1);
+                    assert_int_equal(count, want);
+                }
+            }
+        free_layer(&t);
+    }
+}
+
+static void test_nonzero_fraction(void **state) {
+    (void)state;
+    const int ns[] = {2, 4, 8};
+    const layer_kind kinds[] = {LAYER_DYAD_IT, LAYER_DYAD_OT, LAYER_DYAD_DT};
+    for (int ki = 0; ki < 3; ki++)
+        for (int ni = 0; ni < 3; ni++) {
+            int n = ns[ni], in = 64, out = 32;
+            test_layer t;
+            make_layer(&t, (shape){kinds[ki], in, out, n}, 5);
+            float *w = malloc(sizeof(float) * in * out);
+            layer_dense_weight(&t.l, w);
+            int nonzero = 0, structural = 0;
+            for (int row = 0; row < out; row++)
+                for (int col = 0; col < in; col++) {
+                    nonzero += w[row * in + col] != 0.0f;
+                    structural += layer_weight_part(&t.l, row, col) != 0;
+                    /* a structural zero must be exactly zero */
+                    if (layer_weight_part(&t.l, row, col) == 0)
+                        assert_true(w[row * in + col] == 0.0f);
+                }
+            double want = (2.0 * n - 1) / (n * n);
+            assert_int_equal(structural, (int)lround(want * in * out));
+            assert_int_equal(nonzero, structural); /* random weights are never exactly 0 */
+            free(w);
+            free_layer(&t);
+        }
+}
+
+static void test_param_count_and_checks(void **state) {
+    (void)state;
+    nn_error err;
+    assert_int_equal(layer_param_count(LAYER_DENSE, 784, 1024, 1), 784 * 1024 + 1024);
+    assert_int_equal(layer_param_count(LAYER_DYAD_IT, 784, 1024, 4), 2 * 784 * 1024 / 4 + 1024);
+    assert_int_equal(layer_check(LAYER_DYAD_IT, 784, 1024, 4, &err), NN_OK);
+    assert_int_equal(layer_check(LAYER_DYAD_OT, 784, 1024, 3, &err), NN_ERR_ARG);
+    assert_non_null(strstr(err.msg, "must divide"));
+    assert_int_equal(layer_check(LAYER_DYAD_DT, 100, 64, 32, &err), NN_ERR_ARG);
+    assert_int_equal(layer_check(LAYER_DENSE, 10, 10, 2, &err), NN_ERR_ARG);
+    assert_int_equal(layer_check(LAYER_DYAD_IT, 0, 10, 1, &err), NN_ERR_ARG);
+    layer_kind k;
+    assert_int_equal(layer_kind_parse("dyad-dt", &k), NN_OK);
+    assert_int_equal(k, LAYER_DYAD_DT);
+    assert_int_equal(layer_kind_parse("dyad", &k), NN_ERR_ARG);
+}
+
+static void test_init_bound(void **state) {
+    (void)state;
+    test_layer t;
+    make_layer(&t, (shape){LAYER_DYAD_IT, 784, 1024, 4}, 9);
+    size_t n = layer_param_count(LAYER_DYAD_IT, 784, 1024, 4);
+    float k = 1.0f / sqrtf(784.0f);
+    float maxv = 0;
+    double mean = 0;
+    for (size_t e = 0; e < n; e++) {
+        assert_true(fabsf(t.params[e]) <= k);
+        maxv = fmaxf(maxv, fabsf(t.params[e]));
+        mean += t.params[e];
+    }
+    assert_true(maxv > 0.99f * k); /* uniform over the whole range */
+    assert_true(fabs(mean / n) < 0.01 * k);
+    free_layer(&t);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_forward_matches_dense_reference),
+        cmocka_unit_test(test_materialised_weight_matches_doc),
+        cmocka_unit_test(test_backward_matches_finite_differences),
+        cmocka_unit_test(test_doc_pictures),
+        cmocka_unit_test(test_nonzero_fraction),
+        cmocka_unit_test(test_param_count_and_checks),
+        cmocka_unit_test(test_init_bound),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
