@@ -137,6 +137,11 @@ int cmd_train(int argc, char **argv) {
     if (train_limit && train_limit < ds.train_images.count)
         ds.train_images.count = ds.train_labels.count = train_limit;
     int in = ds.train_images.rows * ds.train_images.cols;
+    if (mlp_check_specs(in, specs, nlayers, &err) != NN_OK) {
+        fprintf(stderr, "dyad train: %s\n", err.msg);
+        dataset_free(&ds);
+        return 2;
+    }
 
     mlp net;
     optimizer opt = {0};
