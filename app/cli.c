@@ -51,8 +51,15 @@ const char *cli_data_dir(const char *given) {
     return env && *env ? env : "data";
 }
 
-void cli_set_threads(int threads) {
+nn_pool *cli_set_threads(const char *cmd, int threads) {
     if (threads > 0) openblas_set_num_threads(threads);
+    nn_pool *pool;
+    nn_error err;
+    if (nn_pool_create(&pool, openblas_get_num_threads(), &err) != NN_OK) {
+        fprintf(stderr, "dyad %s: %s\n", cmd, err.msg);
+        return NULL;
+    }
+    return pool;
 }
 
 const char *cli_value(const char *cmd, int argc, char **argv, int *i) {

@@ -16,8 +16,9 @@ int cli_float(const char *cmd, const char *flag, const char *text, double min, d
 /* --data value, else $MNIST_DIR, else "data" (where `make data` puts it). */
 const char *cli_data_dir(const char *given);
 
-/* Sets OpenBLAS threads; 0 keeps the library default. */
-void cli_set_threads(int threads);
+/* Sets OpenBLAS threads (0 keeps the library default) and returns a pool of
+ * as many threads for DYAD blocks (NULL, with a message, on failure). */
+nn_pool *cli_set_threads(const char *cmd, int threads);
 
 /* Net from --layers, or from --hidden/--kind/--ndyad (output layer dense with
  * classes units). Returns the layer count, 0 on error (message printed). */

@@ -15,12 +15,16 @@
 
 static const char usage[] =
     "usage: dyad bench [--widths 512,1024,2048] [--ndyad 4,8,16] [--kinds dyad-it,dyad-ot,dyad-dt]\n"
-    "                  [--batch 64] [--repeats 15] [--threads N] [--csv FILE]\n"
+    "                  [--batch 64] [--repeats 15] [--threads N] [--strategy blas|blocks|both]\n"
+    "                  [--csv FILE]\n"
     "\n"
     "Times one square layer (width x width) forward, and forward+backward (dW and dX), for\n"
     "dense and for each DYAD kind and ndyad, all in this run. Each cell is the median of\n"
-    "--repeats timings, each timing long enough (>= 20 ms) to be stable. 'speedup' is\n"
-    "dense time / DYAD time; 'ideal' is the FLOP ratio ndyad/2.\n";
+    "--repeats timings, each timing long enough (>= 20 ms) to be stable. 'speed' is\n"
+    "dense time / DYAD time; 'ideal' is the FLOP ratio ndyad/2.\n"
+    "DYAD runs two ways (--strategy both, the default): 'blas' calls one GEMM per block\n"
+    "after another and lets OpenBLAS thread each; 'blocks' runs the blocks side by side on\n"
+    "a pool of --threads threads with one OpenBLAS thread each (what dyad train uses).\n";
 
 static int parse_list(const char *flag, const char *text, int *out, int max) {
     int n = 0;
@@ -50,7 +54,7 @@ typedef struct {
 
 /* Median over repeats of the mean time of one call. */
 static timing time_layer(layer *l, const float *x, float *y, const float *dy, float *dx, int batch,
-                         int repeats) {
+                         int repeats, nn_pool *pool) {
     double samples[2][64];
     if (repeats > 64) repeats = 64;
     for (int mode = 0; mode < 2; mode++) {
@@ -59,8 +63,8 @@ static timing time_layer(layer *l, const float *x, float *y, const float *dy, fl
         for (;;) {
             double t0 = train_now_seconds();
             for (int c = 0; c < calls; c++) {
-                layer_forward(l, x, y, batch);
-                if (mode) layer_backward(l, x, dy, dx, batch);
+                layer_forward(l, x, y, batch, pool);
+                if (mode) layer_backward(l, x, dy, dx, batch, pool);
             }
             if (train_now_seconds() - t0 > 0.02 || calls > 1 << 20) break;
             calls *= 2;
@@ -68,8 +72,8 @@ static timing time_layer(layer *l, const float *x, float *y, const float *dy, fl
         for (int r = 0; r < repeats; r++) {
             double t0 = train_now_seconds();
             for (int c = 0; c < calls; c++) {
-                layer_forward(l, x, y, batch);
-                if (mode) layer_backward(l, x, dy, dx, batch);
+                layer_forward(l, x, y, batch, pool);
+                if (mode) layer_backward(l, x, dy, dx, batch, pool);
             }
             samples[mode][r] = (train_now_seconds() - t0) / calls;
         }
@@ -83,7 +87,7 @@ int cmd_bench(int argc, char **argv) {
     int ndyads[MAX_LIST] = {4, 8, 16}, nndyads = 3;
     layer_kind kinds[3] = {LAYER_DYAD_IT, LAYER_DYAD_OT, LAYER_DYAD_DT};
     int nkinds = 3, batch = 64, repeats = 15, threads = 0;
-    const char *csv_path = NULL;
+    const char *csv_path = NULL, *strategy = "both";
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v;
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -98,6 +102,13 @@ int cmd_bench(int argc, char **argv) {
         else if (!strcmp(a, "--repeats")) ok = cli_int("bench", a, v, 1, 64, &repeats);
         else if (!strcmp(a, "--threads")) ok = cli_int("bench", a, v, 1, 1024, &threads);
         else if (!strcmp(a, "--csv")) csv_path = v;
+        else if (!strcmp(a, "--strategy")) {
+            strategy = v;
+            if (strcmp(v, "blas") && strcmp(v, "blocks") && strcmp(v, "both")) {
+                fprintf(stderr, "dyad bench: --strategy '%s' is not blas, blocks or both\n", v);
+                ok = 0;
+            }
+        }
         else if (!strcmp(a, "--kinds")) {
             nkinds = 0;
             char buf[256];
@@ -116,17 +127,23 @@ int cmd_bench(int argc, char **argv) {
         }
         if (!ok) return 2;
     }
-    cli_set_threads(threads);
+    nn_pool *pool = cli_set_threads("bench", threads);
+    if (!pool) return 1;
+    int first_strategy = strcmp(strategy, "blocks") ? 0 : 1;
+    int last_strategy = strcmp(strategy, "blas") ? 1 : 0;
     FILE *csv = NULL;
     if (csv_path && !(csv = fopen(csv_path, "w"))) {
         perror(csv_path);
+        nn_pool_free(pool);
         return 1;
     }
-    if (csv) fprintf(csv, "width,batch,kind,ndyad,forward_us,train_us,forward_speedup,train_speedup,ideal\n");
+    if (csv)
+        fprintf(csv, "width,batch,kind,ndyad,strategy,forward_us,train_us,forward_speedup,"
+                     "train_speedup,ideal\n");
     printf("layer width x width, batch %d, OpenBLAS threads %d, median of %d\n", batch,
            openblas_get_num_threads(), repeats);
-    printf("%6s  %-8s %5s  %11s %11s  %9s %9s  %6s  %8s\n", "width", "kind", "ndyad", "forward us",
-           "fwd+bwd us", "fwd speed", "trn speed", "ideal", "GFLOP/s");
+    printf("%6s  %-8s %5s %-7s %11s %11s  %9s %9s  %6s  %8s\n", "width", "kind", "ndyad",
+           "threads", "forward us", "fwd+bwd us", "fwd speed", "trn speed", "ideal", "GFLOP/s");
     int status = 0;
     for (int wi = 0; wi < nwidths; wi++) {
         int w = widths[wi];
@@ -157,22 +174,29 @@ int cmd_bench(int argc, char **argv) {
                 }
                 layer_bind(&l, params, grads);
                 layer_init(&l, &r);
-                timing t = time_layer(&l, x, y, dy, dx, batch, repeats);
-                if (ki < 0) dense_t = t;
-                double ideal = ki < 0 ? 1.0 : l.ndyad / 2.0;
-                double gflops = layer_forward_flops(&l, batch) * 3 / t.train / 1e9;
-                printf("%6d  %-8s %5d  %11.1f %11.1f  %8.2fx %8.2fx  %5.2fx  %8.1f\n", w,
-                       layer_kind_name(l.kind), l.ndyad, t.forward * 1e6, t.train * 1e6,
-                       dense_t.forward / t.forward, dense_t.train / t.train, ideal, gflops);
-                if (csv)
-                    fprintf(csv, "%d,%d,%s,%d,%.3f,%.3f,%.4f,%.4f,%.2f\n", w, batch,
-                            layer_kind_name(l.kind), l.ndyad, t.forward * 1e6, t.train * 1e6,
-                            dense_t.forward / t.forward, dense_t.train / t.train, ideal);
-                fflush(stdout);
+                /* dense has one strategy: OpenBLAS threads the whole GEMM */
+                int s0 = ki < 0 ? 0 : first_strategy, s1 = ki < 0 ? 0 : last_strategy;
+                for (int st = s0; st <= s1; st++) {
+                    timing t = time_layer(&l, x, y, dy, dx, batch, repeats, st ? pool : NULL);
+                    if (ki < 0) dense_t = t;
+                    const char *how = st ? "blocks" : "blas";
+                    double ideal = ki < 0 ? 1.0 : l.ndyad / 2.0;
+                    double gflops = layer_forward_flops(&l, batch) * 3 / t.train / 1e9;
+                    printf("%6d  %-8s %5d %-7s %11.1f %11.1f  %8.2fx %8.2fx  %5.2fx  %8.1f\n", w,
+                           layer_kind_name(l.kind), l.ndyad, how, t.forward * 1e6, t.train * 1e6,
+                           dense_t.forward / t.forward, dense_t.train / t.train, ideal, gflops);
+                    if (csv)
+                        fprintf(csv, "%d,%d,%s,%d,%s,%.3f,%.3f,%.4f,%.4f,%.2f\n", w, batch,
+                                layer_kind_name(l.kind), l.ndyad, how, t.forward * 1e6,
+                                t.train * 1e6, dense_t.forward / t.forward,
+                                dense_t.train / t.train, ideal);
+                    fflush(stdout);
+                }
             }
         }
         free(x), free(y), free(dy), free(dx), free(params), free(grads);
     }
+    nn_pool_free(pool);
     if (csv && fclose(csv) != 0) {
         perror(csv_path);
         status = 1;

@@ -40,7 +40,8 @@ static const char usage[] =
     "  --epochs N          epochs (default 10)\n"
     "  --seed N            seed for init and shuffling (default 1)\n"
     "run:\n"
-    "  --threads N         OpenBLAS threads (default: the library's choice)\n"
+    "  --threads N         threads: OpenBLAS's for dense GEMMs, a pool's for DYAD blocks\n"
+    "                      (default: OpenBLAS's choice, usually the core count)\n"
     "  --metrics FILE.csv  per-epoch metrics (epoch,train_loss,train_acc,test_acc,seconds,images_per_s)\n"
     "\n"
     "example: dyad train --hidden 1024,1024 --kind dyad-it --ndyad 4 --epochs 10 --out m.safetensors\n";
@@ -123,7 +124,8 @@ int cmd_train(int argc, char **argv) {
     layer_spec specs[MAX_LAYERS];
     int nlayers = cli_net_spec("train", layers, hidden, kind, ndyad, 10, specs, MAX_LAYERS);
     if (!nlayers) return 2;
-    cli_set_threads(threads);
+    nn_pool *pool = cli_set_threads("train", threads);
+    if (!pool) return 1;
 
     nn_error err;
     dataset ds;
@@ -132,6 +134,7 @@ int cmd_train(int argc, char **argv) {
         fprintf(stderr, "dyad train: %s\n", err.msg);
         if (!data && !getenv("MNIST_DIR"))
             fprintf(stderr, "dyad train: run `make data`, or point --data/MNIST_DIR at the MNIST files\n");
+        nn_pool_free(pool);
         return 1;
     }
     if (train_limit && train_limit < ds.train_images.count)
@@ -140,6 +143,7 @@ int cmd_train(int argc, char **argv) {
     if (mlp_check_specs(in, specs, nlayers, &err) != NN_OK) {
         fprintf(stderr, "dyad train: %s\n", err.msg);
         dataset_free(&ds);
+        nn_pool_free(pool);
         return 2;
     }
 
@@ -156,6 +160,7 @@ int cmd_train(int argc, char **argv) {
         goto done;
     }
     mlp_init(&net, seed);
+    net.pool = pool;
     if (metrics_path) {
         metrics = fopen(metrics_path, "w");
         if (!metrics) {
@@ -166,7 +171,7 @@ int cmd_train(int argc, char **argv) {
     }
     char desc[512];
     mlp_describe(&net, desc, sizeof desc);
-    printf("net %s  (%zu parameters)\n", desc, net.nparams);
+    printf("net %s  (%zu parameters), %d threads\n", desc, net.nparams, nn_pool_threads(pool));
     printf("data %s: %d train, %d test; %s lr %g, %s schedule, batch %d, %d epochs, seed %llu\n",
            dir, ds.train_images.count, ds.test_images.count, optim_kind_name(opt_cfg.kind),
            opt_cfg.lr, schedule_kind_name(opt_cfg.schedule), batch, epochs,
@@ -217,5 +222,6 @@ done:
     optim_free(&opt);
     mlp_free(&net);
     dataset_free(&ds);
+    nn_pool_free(pool);
     return status;
 }

@@ -92,24 +92,53 @@ static trans_rows trans_layout(const layer *l, int k) {
     return t;
 }
 
-void layer_forward(const layer *l, const float *x, float *y, int batch) {
+/* One layer call's operands, shared by the block tasks. */
+typedef struct {
+    const layer *l;
+    const float *x, *dy;
+    float *y, *dx;
+    int batch;
+} block_job;
+
+static void gemm_diag_forward(const block_job *j, int k) {
+    const layer *l = j->l;
+    int n = l->ndyad, a = l->in / n, b = l->out / n, B = j->batch;
+    /* BLOCK DIAG writes every output row exactly once: beta 0 initialises y */
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, b, B, a, 1.0f,
+                l->param.wl + (size_t)k * a * b, a, j->x + (size_t)k * a * B, B, 0.0f,
+                j->y + (size_t)k * b * B, B);
+}
+
+static void gemm_trans_forward(const block_job *j, int k) {
+    const layer *l = j->l;
+    int n = l->ndyad, a = l->in / n, b = l->out / n, B = j->batch;
+    trans_rows t = trans_layout(l, k);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, b, B, a, 1.0f,
+                l->param.wu + (size_t)k * a * b, a, j->x + (size_t)t.in_row * B, t.in_step * B,
+                1.0f, j->y + (size_t)t.out_row * B, t.out_step * B);
+}
+
+static void task_diag_forward(void *ctx, int k) { gemm_diag_forward(ctx, k); }
+static void task_trans_forward(void *ctx, int k) { gemm_trans_forward(ctx, k); }
+/* IT: block k's two parts write the same contiguous rows, so one task owns them */
+static void task_block_forward(void *ctx, int k) {
+    gemm_diag_forward(ctx, k);
+    gemm_trans_forward(ctx, k);
+}
+
+void layer_forward(const layer *l, const float *x, float *y, int batch, nn_pool *pool) {
     const int B = batch;
     if (l->kind == LAYER_DENSE) {
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, l->out, B, l->in, 1.0f,
                     l->param.weight, l->in, x, B, 0.0f, y, B);
     } else {
-        int n = l->ndyad, a = l->in / n, b = l->out / n;
-        size_t blk = (size_t)a * b;
-        /* BLOCK DIAG writes every output row exactly once: beta 0 initialises y */
-        for (int k = 0; k < n; k++)
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, b, B, a, 1.0f,
-                        l->param.wl + k * blk, a, x + (size_t)k * a * B, B, 0.0f,
-                        y + (size_t)k * b * B, B);
-        for (int k = 0; k < n; k++) {
-            trans_rows t = trans_layout(l, k);
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, b, B, a, 1.0f,
-                        l->param.wu + k * blk, a, x + (size_t)t.in_row * B, t.in_step * B, 1.0f,
-                        y + (size_t)t.out_row * B, t.out_step * B);
+        block_job job = {.l = l, .x = x, .y = y, .batch = batch};
+        if (l->kind == LAYER_DYAD_IT) {
+            nn_pool_run(pool, l->ndyad, task_block_forward, &job);
+        } else {
+            /* strided outputs interleave the blocks' rows: all diag parts first */
+            nn_pool_run(pool, l->ndyad, task_diag_forward, &job);
+            nn_pool_run(pool, l->ndyad, task_trans_forward, &job);
         }
     }
     for (int o = 0; o < l->out; o++) {
@@ -119,7 +148,47 @@ void layer_forward(const layer *l, const float *x, float *y, int batch) {
     }
 }
 
-void layer_backward(const layer *l, const float *x, const float *dy, float *dx, int batch) {
+/* Backward tasks. Index space of phase one: [0, n) dwl[k], [n, 2n) dwu[k],
+ * [2n, 3n) dx from block k (BLOCK DIAG, plus BLOCK TRANS when the inputs are
+ * contiguous). Phase two (strided inputs only): dx from BLOCK TRANS. */
+static void gemm_grad_weight(const block_job *j, int k, int trans) {
+    const layer *l = j->l;
+    int n = l->ndyad, a = l->in / n, b = l->out / n, B = j->batch;
+    trans_rows t = trans ? trans_layout(l, k)
+                         : (trans_rows){.in_row = k * a, .in_step = 1, .out_row = k * b, .out_step = 1};
+    float *dw = (trans ? l->grad.wu : l->grad.wl) + (size_t)k * a * b;
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, b, a, B, 1.0f,
+                j->dy + (size_t)t.out_row * B, t.out_step * B, j->x + (size_t)t.in_row * B,
+                t.in_step * B, 0.0f, dw, a);
+}
+
+static void gemm_grad_input(const block_job *j, int k, int trans) {
+    const layer *l = j->l;
+    int n = l->ndyad, a = l->in / n, b = l->out / n, B = j->batch;
+    trans_rows t = trans ? trans_layout(l, k)
+                         : (trans_rows){.in_row = k * a, .in_step = 1, .out_row = k * b, .out_step = 1};
+    const float *w = (trans ? l->param.wu : l->param.wl) + (size_t)k * a * b;
+    /* BLOCK DIAG covers every input row once: beta 0 initialises dx */
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, a, B, b, 1.0f, w, a,
+                j->dy + (size_t)t.out_row * B, t.out_step * B, trans ? 1.0f : 0.0f,
+                j->dx + (size_t)t.in_row * B, t.in_step * B);
+}
+
+static void task_backward_one(void *ctx, int index) {
+    const block_job *j = ctx;
+    int n = j->l->ndyad, k = index % n;
+    if (index < 2 * n) {
+        gemm_grad_weight(j, k, index >= n);
+    } else {
+        gemm_grad_input(j, k, 0);
+        if (j->l->kind == LAYER_DYAD_OT) gemm_grad_input(j, k, 1);
+    }
+}
+
+static void task_trans_grad_input(void *ctx, int k) { gemm_grad_input(ctx, k, 1); }
+
+void layer_backward(const layer *l, const float *x, const float *dy, float *dx, int batch,
+                    nn_pool *pool) {
     const int B = batch;
     for (int o = 0; o < l->out; o++) {
         const float *row = dy + (size_t)o * B;
@@ -136,30 +205,11 @@ void layer_backward(const layer *l, const float *x, const float *dy, float *dx, 
                         l->param.weight, l->in, dy, B, 0.0f, dx, B);
         return;
     }
-    int n = l->ndyad, a = l->in / n, b = l->out / n;
-    size_t blk = (size_t)a * b;
-    for (int k = 0; k < n; k++) {
-        const float *dy_rows = dy + (size_t)k * b * B;
-        const float *x_rows = x + (size_t)k * a * B;
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, b, a, B, 1.0f, dy_rows, B, x_rows, B,
-                    0.0f, l->grad.wl + k * blk, a);
-        /* BLOCK DIAG covers every input row once: beta 0 initialises dx */
-        if (dx)
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, a, B, b, 1.0f,
-                        l->param.wl + k * blk, a, dy_rows, B, 0.0f, dx + (size_t)k * a * B, B);
-    }
-    for (int k = 0; k < n; k++) {
-        trans_rows t = trans_layout(l, k);
-        const float *dy_rows = dy + (size_t)t.out_row * B;
-        const float *x_rows = x + (size_t)t.in_row * B;
-        int ld_dy = t.out_step * B, ld_x = t.in_step * B;
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, b, a, B, 1.0f, dy_rows, ld_dy, x_rows,
-                    ld_x, 0.0f, l->grad.wu + k * blk, a);
-        if (dx)
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, a, B, b, 1.0f,
-                        l->param.wu + k * blk, a, dy_rows, ld_dy, 1.0f,
-                        dx + (size_t)t.in_row * B, ld_x);
-    }
+    int n = l->ndyad;
+    block_job job = {.l = l, .x = x, .dy = dy, .dx = dx, .batch = batch};
+    nn_pool_run(pool, dx ? 3 * n : 2 * n, task_backward_one, &job);
+    /* strided inputs interleave the blocks' dx rows: BLOCK TRANS after all diag parts */
+    if (dx && l->kind != LAYER_DYAD_OT) nn_pool_run(pool, n, task_trans_grad_input, &job);
 }
 
 void layer_trans_position(const layer *l, int k, int j, int i, int *row, int *col) {

@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "error.h"
+#include "pool.h"
 #include "rng.h"
 
 typedef enum {
@@ -54,12 +55,14 @@ void layer_bind(layer *l, float *params, float *grads);
 /* Reference init: every tensor uniform in [-k, k], k = 1/sqrt(in). */
 void layer_init(layer *l, rng *r);
 
-/* y (out x batch) = W x + bias, x (in x batch). */
-void layer_forward(const layer *l, const float *x, float *y, int batch);
+/* y (out x batch) = W x + bias, x (in x batch). A DYAD layer runs its blocks
+ * on pool (NULL: one after another on the caller, OpenBLAS threading each). */
+void layer_forward(const layer *l, const float *x, float *y, int batch, nn_pool *pool);
 
 /* Given x (in x batch) and dy (out x batch): writes grad.* (overwriting) and,
  * if dx is not NULL, dx (in x batch) = W^T dy. */
-void layer_backward(const layer *l, const float *x, const float *dy, float *dx, int batch);
+void layer_backward(const layer *l, const float *x, const float *dy, float *dx, int batch,
+                    nn_pool *pool);
 
 /* Writes the effective dense weight W (out x in, row-major). */
 void layer_dense_weight(const layer *l, float *w);

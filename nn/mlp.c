@@ -108,7 +108,7 @@ const float *mlp_forward(mlp *net, int batch) {
     for (int i = 0; i < net->nlayers; i++) {
         const layer *l = &net->layers[i];
         float *y = net->acts[i + 1];
-        layer_forward(l, net->acts[i], y, batch);
+        layer_forward(l, net->acts[i], y, batch, net->pool);
         if (l->relu) {
             size_t count = (size_t)l->out * batch;
             for (size_t e = 0; e < count; e++) y[e] = y[e] > 0.0f ? y[e] : 0.0f;
@@ -151,7 +151,7 @@ float mlp_backward(mlp *net, const uint8_t *labels, int batch, int *correct) {
             for (size_t e = 0; e < count; e++)
                 if (y[e] <= 0.0f) dy[e] = 0.0f;
         }
-        layer_backward(l, net->acts[i], dy, i > 0 ? net->dacts[i] : NULL, batch);
+        layer_backward(l, net->acts[i], dy, i > 0 ? net->dacts[i] : NULL, batch, net->pool);
     }
     if (correct) *correct = hits;
     return (float)(loss / batch);

@@ -25,6 +25,7 @@ typedef struct {
     size_t nparams;
     float *params;
     float *grads; /* NULL for an inference-only net */
+    nn_pool *pool; /* runs DYAD blocks side by side; NULL: serial. Owned by the caller. */
 
     /* Work buffers, sized for max_batch samples (mlp_reserve). */
     int max_batch;

@@ -113,7 +113,7 @@ static void test_forward_matches_dense_reference(void **state) {
             double *w = malloc(sizeof(double) * s.in * s.out);
             double *yref = malloc(sizeof(double) * s.out * batch);
             random_fill(x, (size_t)s.in * batch, &r);
-            layer_forward(&t.l, x, y, batch);
+            layer_forward(&t.l, x, y, batch, NULL);
             doc_weight(&t.l, w);
             doc_forward(&t.l, w, x, yref, batch);
             double num = 0, den = 0;
@@ -162,7 +162,7 @@ static void test_backward_matches_finite_differences(void **state) {
         float *dx = malloc(sizeof(float) * s.in * batch);
         random_fill(x, (size_t)s.in * batch, &r);
         random_fill(gy, (size_t)s.out * batch, &r);
-        layer_backward(&t.l, x, gy, dx, batch);
+        layer_backward(&t.l, x, gy, dx, batch, NULL);
 
         double *w = malloc(sizeof(double) * s.in * s.out);
         double *y = malloc(sizeof(double) * s.out * batch);
@@ -307,6 +307,62 @@ static void test_init_bound(void **state) {
     free_layer(&t);
 }
 
+/* Running blocks side by side on a pool must give what the serial path gives. */
+static void test_pool_matches_serial(void **state) {
+    (void)state;
+    const int batch = 9;
+    for (int threads = 2; threads <= 3; threads++) {
+        nn_pool *pool;
+        assert_int_equal(nn_pool_create(&pool, threads, NULL), NN_OK);
+        for (int si = 0; si < NSHAPES; si++) {
+            shape s = shapes[si];
+            test_layer serial, pooled;
+            make_layer(&serial, s, 400 + si);
+            make_layer(&pooled, s, 400 + si);
+            rng r;
+            rng_seed(&r, 13);
+            size_t nx = (size_t)s.in * batch, ny = (size_t)s.out * batch;
+            float *x = malloc(nx * sizeof(float)), *dy = malloc(ny * sizeof(float));
+            float *y1 = malloc(ny * sizeof(float)), *y2 = malloc(ny * sizeof(float));
+            float *dx1 = malloc(nx * sizeof(float)), *dx2 = malloc(nx * sizeof(float));
+            random_fill(x, nx, &r);
+            random_fill(dy, ny, &r);
+            layer_forward(&serial.l, x, y1, batch, NULL);
+            layer_forward(&pooled.l, x, y2, batch, pool);
+            layer_backward(&serial.l, x, dy, dx1, batch, NULL);
+            layer_backward(&pooled.l, x, dy, dx2, batch, pool);
+            for (size_t e = 0; e < ny; e++) assert_float_equal(y1[e], y2[e], 1e-5);
+            for (size_t e = 0; e < nx; e++) assert_float_equal(dx1[e], dx2[e], 1e-5);
+            size_t np = layer_param_count(s.kind, s.in, s.out, s.ndyad);
+            for (size_t e = 0; e < np; e++) assert_float_equal(serial.grads[e], pooled.grads[e], 1e-5);
+            free(x), free(dy), free(y1), free(y2), free(dx1), free(dx2);
+            free_layer(&serial);
+            free_layer(&pooled);
+        }
+        nn_pool_free(pool);
+    }
+}
+
+static void count_task(void *ctx, int index) {
+    int *hits = ctx;
+    __atomic_fetch_add(&hits[index], 1, __ATOMIC_RELAXED);
+}
+
+static void test_pool_runs_every_task_once(void **state) {
+    (void)state;
+    nn_pool *pool;
+    assert_int_equal(nn_pool_create(&pool, 3, NULL), NN_OK);
+    int hits[64];
+    for (int round = 0; round < 500; round++) {
+        int ntasks = 1 + round % 64;
+        memset(hits, 0, sizeof hits);
+        nn_pool_run(pool, ntasks, count_task, hits);
+        for (int i = 0; i < 64; i++) assert_int_equal(hits[i], i < ntasks ? 1 : 0);
+    }
+    nn_pool_free(pool);
+    assert_int_equal(nn_pool_create(&pool, 0, NULL), NN_ERR_ARG);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_forward_matches_dense_reference),
@@ -316,6 +372,8 @@ int main(void) {
         cmocka_unit_test(test_nonzero_fraction),
         cmocka_unit_test(test_param_count_and_checks),
         cmocka_unit_test(test_init_bound),
+        cmocka_unit_test(test_pool_matches_serial),
+        cmocka_unit_test(test_pool_runs_every_task_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
