@@ -52,14 +52,14 @@ typedef struct {
 
 static void show_progress(const train_progress *p, void *user) {
     const progress_state *ps = user;
-    double rate = p->seconds > 0 ? p->batch_index / p->seconds : 0;
+    double rate = p->seconds > 0 ? p->samples / p->seconds : 0;
     if (ps->tty) {
         if (p->batch_index % 10 && p->batch_index != p->nbatches) return;
-        fprintf(stderr, "\repoch %d  batch %d/%d  %.0f batches/s  loss %.4f  acc %.4f   ", p->epoch,
+        fprintf(stderr, "\repoch %d  batch %d/%d  %.0f images/s  loss %.4f  acc %.4f   ", p->epoch,
                 p->batch_index, p->nbatches, rate, p->loss, p->accuracy);
     } else if (p->batch_index == p->nbatches / 2) {
         /* not a terminal (a log file, CI): one plain line at half-epoch, no \r */
-        fprintf(stderr, "epoch %d  batch %d/%d  %.0f batches/s  loss %.4f  acc %.4f\n", p->epoch,
+        fprintf(stderr, "epoch %d  batch %d/%d  %.0f images/s  loss %.4f  acc %.4f\n", p->epoch,
                 p->batch_index, p->nbatches, rate, p->loss, p->accuracy);
     }
 }

@@ -63,6 +63,7 @@ void train_epoch(train_loop *loop, mlp *net, optimizer *opt, rng *r, const idx_i
         optim_step(opt, net, optim_lr_at(&opt->cfg, loop->step, total_steps));
         loop->step++;
         p.batch_index = bi + 1;
+        p.samples = seen;
         p.seconds = train_now_seconds() - start;
         p.loss = loss_sum / seen;
         p.accuracy = (double)hits / seen;

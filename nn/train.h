@@ -16,6 +16,7 @@ typedef struct {
     int epoch;        /* 1-based */
     int batch_index;  /* batches done in this epoch */
     int nbatches;
+    long samples;     /* images seen in this epoch */
     double seconds;   /* since the epoch started */
     double loss;      /* mean loss over the batches done */
     double accuracy;  /* train accuracy over the batches done */
