@@ -7,8 +7,8 @@ for bin in "$@"; do
   name=$(basename "$bin")
   out=$("$bin" 2>&1); rc=$?
   printf '%s\n' "$out" | sed "s/^/[$name] /"
-  p=$(printf '%s\n' "$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' | awk '{s+=$1} END {print s+0}')
-  f=$(printf '%s\n' "$out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' | awk '{s+=$1} END {print s+0}')
+  p=$(printf '%s\n' "$out" | sed -n 's/.*\[  PASSED  \] \([0-9]*\) test.*/\1/p' | awk '{s+=$1} END {print s+0}')
+  f=$(printf '%s\n' "$out" | sed -n 's/.*\[  FAILED  \] \([0-9]*\) test.*/\1/p' | awk '{s+=$1} END {print s+0}')
   passed=$((passed + p)); failed=$((failed + f))
   if [ $rc -ne 0 ]; then
     bad_bins+=("$name")
