@@ -3,6 +3,8 @@
  * file bytes and its stbtt_fontinfo. */
 #include "gfx.h"
 
+#include "../nn/atomic_file.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -302,49 +304,18 @@ nn_status gfx_save_png(const gfx_image *img, const char *path, nn_error *err) {
         rgb[3 * i + 1] = (unsigned char)(p >> 8);
         rgb[3 * i + 2] = (unsigned char)p;
     }
-    /* temporary file in the same directory, so rename() is atomic */
-    size_t len = strlen(path);
-    char *tmp = malloc(len + 8);
-    if (!tmp) {
-        free(rgb);
-        return nn_fail(err, NN_ERR_NOMEM, "%s: out of memory", path);
-    }
-    memcpy(tmp, path, len);
-    memcpy(tmp + len, ".XXXXXX", 8);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        nn_status st = nn_fail(err, NN_ERR_IO, "%s: cannot create a temporary file: %s", path,
-                               strerror(errno));
-        free(tmp);
+    atomic_file af;
+    nn_status st = atomic_file_open(&af, path, err);
+    if (st != NN_OK) {
         free(rgb);
         return st;
     }
-    png_sink sink = {fdopen(fd, "wb"), 0};
-    if (!sink.f) {
-        close(fd);
-        unlink(tmp);
-        free(tmp);
-        free(rgb);
-        return nn_fail(err, NN_ERR_IO, "%s: cannot open the temporary file", path);
-    }
+    png_sink sink = {af.f, 0};
     int ok = stbi_write_png_to_func(png_write, &sink, img->w, img->h, 3, rgb, img->w * 3);
     free(rgb);
-    if (fclose(sink.f) != 0) sink.failed = 1;
     if (!ok || sink.failed) {
-        unlink(tmp);
-        free(tmp);
+        atomic_file_abort(&af);
         return nn_fail(err, NN_ERR_IO, "%s: writing the PNG failed (disk full?)", path);
     }
-    /* mkstemp makes 0600 files; a picture should be readable like any output */
-    chmod(tmp, 0644);
-    if (rename(tmp, path) != 0) {
-        nn_status st =
-            nn_fail(err, NN_ERR_IO, "%s: cannot rename the temporary file: %s", path,
-                    strerror(errno));
-        unlink(tmp);
-        free(tmp);
-        return st;
-    }
-    free(tmp);
-    return NN_OK;
+    return atomic_file_commit(&af, err);
 }

@@ -7,6 +7,8 @@
  * it sizes an allocation or an offset. */
 #include "checkpoint.h"
 
+#include "atomic_file.h"
+
 #include <cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -205,24 +207,12 @@ static char *header_json(const mlp *net, const train_record *rec, tensor_slot *s
     return text;
 }
 
-static int write_all(int fd, const void *data, size_t size) {
-    const unsigned char *p = data;
-    while (size > 0) {
-        ssize_t n = write(fd, p, size);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return -1;
-        p += n;
-        size -= (size_t)n;
-    }
-    return 0;
-}
-
 static void put_u64le(unsigned char *p, uint64_t v) {
     for (int b = 0; b < 8; b++) p[b] = (unsigned char)(v >> (8 * b));
 }
 
-/* Writes floats as little-endian bytes whatever the host's byte order. */
-static int write_floats(int fd, const float *values, size_t count) {
+/* Floats go out little-endian whatever the host, a buffer at a time. */
+static int write_floats(FILE *f, const float *values, size_t count) {
     unsigned char buf[1 << 16];
     size_t used = 0;
     for (size_t i = 0; i < count; i++) {
@@ -230,30 +220,13 @@ static int write_floats(int fd, const float *values, size_t count) {
         memcpy(&bits, &values[i], 4);
         for (int b = 0; b < 4; b++) buf[used++] = (unsigned char)(bits >> (8 * b));
         if (used == sizeof buf) {
-            if (write_all(fd, buf, used) != 0) return -1;
+            if (fwrite(buf, 1, used, f) != used) return -1;
             used = 0;
         }
     }
-    return write_all(fd, buf, used);
+    return fwrite(buf, 1, used, f) == used ? 0 : -1;
 }
 
-/* Flushes the directory entry of path (best effort: some file systems refuse). */
-static void sync_parent_dir(const char *path) {
-    char dir[4096];
-    const char *slash = strrchr(path, '/');
-    if (!slash) {
-        strcpy(dir, ".");
-    } else {
-        size_t len = slash == path ? 1 : (size_t)(slash - path);
-        if (len >= sizeof dir) return;
-        memcpy(dir, path, len);
-        dir[len] = 0;
-    }
-    int fd = open(dir, O_RDONLY);
-    if (fd < 0) return;
-    (void)fsync(fd);
-    close(fd);
-}
 
 nn_status checkpoint_save(const char *path, const mlp *net, const train_record *rec,
                           nn_error *err) {
@@ -274,42 +247,27 @@ nn_status checkpoint_save(const char *path, const mlp *net, const train_record *
     size_t json_len = strlen(json);
     size_t header_len = (json_len + 7) & ~(size_t)7;
 
-    char tmp[4096];
-    if (snprintf(tmp, sizeof tmp, "%s.tmpXXXXXX", path) >= (int)sizeof tmp) {
+    atomic_file af;
+    nn_status st = atomic_file_open(&af, path, err);
+    if (st != NN_OK) {
         free(slots), free(specs), cJSON_free(json);
-        return nn_fail(err, NN_ERR_ARG, "%s: path too long", path);
+        return st;
     }
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        int e = errno;
-        free(slots), free(specs), cJSON_free(json);
-        return nn_fail(err, NN_ERR_IO, "%s: cannot create a temporary file beside it: %s", path,
-                       strerror(e));
-    }
-    /* mkstemp makes the file private; a checkpoint is an ordinary readable file */
-    (void)fchmod(fd, 0644);
-
     unsigned char lenbuf[8];
     put_u64le(lenbuf, header_len);
     char spaces[8];
     memset(spaces, ' ', sizeof spaces);
-    const char *stage = "write";
-    int failed = write_all(fd, lenbuf, 8) || write_all(fd, json, json_len) ||
-                 write_all(fd, spaces, header_len - json_len);
+    int failed = fwrite(lenbuf, 1, 8, af.f) != 8 || fwrite(json, 1, json_len, af.f) != json_len ||
+                 fwrite(spaces, 1, header_len - json_len, af.f) != header_len - json_len;
     for (int s = 0; !failed && s < nslots; s++)
-        failed = write_floats(fd, tensor_data(net, &slots[s]), slots[s].count);
-    if (!failed && fsync(fd) != 0) failed = 1, stage = "sync";
-    int e = errno;
-    if (close(fd) != 0 && !failed) failed = 1, stage = "close", e = errno;
-    if (!failed && rename(tmp, path) != 0) failed = 1, stage = "rename temporary file onto", e = errno;
+        failed = write_floats(af.f, tensor_data(net, &slots[s]), slots[s].count);
+    int write_errno = errno;
     free(slots), free(specs), cJSON_free(json);
     if (failed) {
-        unlink(tmp);
-        return nn_fail(err, NN_ERR_IO, "%s: cannot %s it: %s", path, stage,
-                       e ? strerror(e) : "short write");
+        atomic_file_abort(&af);
+        return nn_fail(err, NN_ERR_IO, "%s: cannot write it: %s", path, strerror(write_errno));
     }
-    sync_parent_dir(path);
-    return NN_OK;
+    return atomic_file_commit(&af, err);
 oom:
     free(slots), free(specs), cJSON_free(json);
     return nn_fail(err, NN_ERR_NOMEM, "%s: out of memory building the header", path);

@@ -5,6 +5,8 @@
  * one fread, or one gzread), never byte by byte. */
 #include "idx.h"
 
+#include "atomic_file.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -352,46 +354,18 @@ void idx_free_labels(idx_labels *labels) {
     memset(labels, 0, sizeof *labels);
 }
 
-/* Writes header then data to a temporary file beside path and renames it over
- * path, so a reader never sees half a file. */
+/* Header then data, atomically (see atomic_file.h). */
 static nn_status save_atomic(const char *path, const unsigned char *header, size_t header_size,
                              const uint8_t *data, size_t size, nn_error *err) {
-    size_t len = strlen(path);
-    char *tmp = malloc(len + sizeof ".tmp-XXXXXX");
-    if (!tmp) return nn_fail(err, NN_ERR_NOMEM, "%s: out of memory", path);
-    memcpy(tmp, path, len);
-    memcpy(tmp + len, ".tmp-XXXXXX", sizeof ".tmp-XXXXXX");
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        int saved = errno;
-        free(tmp);
-        return nn_fail(err, NN_ERR_IO, "%s: cannot create temporary file: %s", path,
-                       strerror(saved));
+    atomic_file af;
+    nn_status st = atomic_file_open(&af, path, err);
+    if (st != NN_OK) return st;
+    if (fwrite(header, 1, header_size, af.f) != header_size || fwrite(data, 1, size, af.f) != size) {
+        int e = errno;
+        atomic_file_abort(&af);
+        return nn_fail(err, NN_ERR_IO, "%s: cannot write: %s", path, strerror(e));
     }
-    fchmod(fd, 0644); /* mkstemp makes 0600; data files are not secret */
-    FILE *f = fdopen(fd, "wb");
-    if (!f) {
-        int saved = errno;
-        close(fd);
-        unlink(tmp);
-        free(tmp);
-        return nn_fail(err, NN_ERR_IO, "%s: cannot write: %s", path, strerror(saved));
-    }
-    int ok = fwrite(header, 1, header_size, f) == header_size &&
-             fwrite(data, 1, size, f) == size && fflush(f) == 0 && fsync(fd) == 0;
-    int saved = errno;
-    if (fclose(f) != 0 && ok) {
-        ok = 0;
-        saved = errno;
-    }
-    if (ok && rename(tmp, path) != 0) {
-        ok = 0;
-        saved = errno;
-    }
-    if (!ok) unlink(tmp);
-    free(tmp);
-    if (!ok) return nn_fail(err, NN_ERR_IO, "%s: cannot write: %s", path, strerror(saved));
-    return NN_OK;
+    return atomic_file_commit(&af, err);
 }
 
 nn_status idx_save_images(const char *path, const idx_images *images, nn_error *err) {
