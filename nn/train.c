@@ -73,14 +73,11 @@ void train_epoch(train_loop *loop, mlp *net, optimizer *opt, rng *r, const idx_i
     *result = p;
 }
 
-double train_evaluate(mlp *net, const idx_images *images, const idx_labels *labels, int batch,
-                      int *confusion) {
+nn_status train_predict(mlp *net, const idx_images *images, int batch, uint8_t *pred) {
     int classes = mlp_classes(net);
     if (batch > net->max_batch) batch = net->max_batch; /* the work buffers bound the batch */
     int *idx = malloc(sizeof(int) * (size_t)batch);
-    if (!idx) return -1.0;
-    if (confusion) memset(confusion, 0, sizeof(int) * (size_t)classes * classes);
-    long hits = 0;
+    if (!idx) return NN_ERR_NOMEM;
     for (int first = 0; first < images->count; first += batch) {
         int count = images->count - first < batch ? images->count - first : batch;
         for (int s = 0; s < count; s++) idx[s] = first + s;
@@ -90,11 +87,28 @@ double train_evaluate(mlp *net, const idx_images *images, const idx_labels *labe
             int arg = 0;
             for (int c = 1; c < classes; c++)
                 if (logits[(size_t)c * count + s] > logits[(size_t)arg * count + s]) arg = c;
-            int label = labels->labels[first + s];
-            hits += arg == label;
-            if (confusion) confusion[label * classes + arg]++;
+            pred[first + s] = (uint8_t)arg;
         }
     }
     free(idx);
+    return NN_OK;
+}
+
+double train_evaluate(mlp *net, const idx_images *images, const idx_labels *labels, int batch,
+                      int *confusion) {
+    int classes = mlp_classes(net);
+    uint8_t *pred = malloc((size_t)images->count);
+    if (!pred || train_predict(net, images, batch, pred) != NN_OK) {
+        free(pred);
+        return -1.0;
+    }
+    if (confusion) memset(confusion, 0, sizeof(int) * (size_t)classes * classes);
+    long hits = 0;
+    for (int s = 0; s < images->count; s++) {
+        int label = labels->labels[s];
+        hits += pred[s] == label;
+        if (confusion) confusion[label * classes + pred[s]]++;
+    }
+    free(pred);
     return (double)hits / images->count;
 }

@@ -44,6 +44,10 @@ void train_epoch(train_loop *loop, mlp *net, optimizer *opt, rng *r, const idx_i
                  const idx_labels *labels, int epoch, train_progress *result,
                  train_progress_fn progress, int progress_every, void *user);
 
+/* The predicted class of every image, in batches of at most net->max_batch
+ * (pred holds images->count bytes). Returns NN_ERR_NOMEM on allocation failure. */
+nn_status train_predict(mlp *net, const idx_images *images, int batch, uint8_t *pred);
+
 /* Accuracy over the whole set, in batches of at most net->max_batch; confusion (classes x classes, row = true
  * label, column = prediction) is filled when not NULL. */
 double train_evaluate(mlp *net, const idx_images *images, const idx_labels *labels, int batch,
