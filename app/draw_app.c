@@ -549,10 +549,14 @@ static void rebuild_heat(draw_app *a) {
             set_message(a, 1, "heatmap: %s", err.msg);
         }
     }
-    /* one colour range for both, so equal colours mean equal weights */
+    /* one colour range for both, so equal colours mean equal weights; the 99th
+     * percentile of |w| rather than the maximum, which a few outliers set so high
+     * that every other weight looks white (as `dyad heatmap` does) */
     float range = 0.0f;
-    for (int i = 0; i < 2; i++)
-        if (a->m[i].heat.rows && a->m[i].heat.max_abs > range) range = a->m[i].heat.max_abs;
+    for (int i = 0; i < 2; i++) {
+        float q = a->m[i].heat.rows ? heat_matrix_abs_quantile(&a->m[i].heat, 0.99f) : 0.0f;
+        if (q > range) range = q;
+    }
     a->hv.range = range > 0.0f ? range : 1.0f;
     a->hover = 0;
     a->dirty |= D_RIGHT;
