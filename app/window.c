@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <SDL.h>
 
@@ -21,6 +22,18 @@ nn_status window_open(window **out, const char *title, int w, int h, nn_error *e
                        "cannot open a window (no display?): %s; for headless use "
                        "--script FILE --screenshot OUT.png",
                        SDL_GetError());
+    /* Without a display SDL falls back to drivers that show nothing; unless the
+     * user asked for one (SDL_VIDEODRIVER), say so instead of running unseen. */
+    const char *driver = SDL_GetCurrentVideoDriver();
+    const char *asked = SDL_getenv("SDL_VIDEODRIVER");
+    if (driver && (!asked || !*asked) &&
+        (!strcmp(driver, "offscreen") || !strcmp(driver, "dummy") || !strcmp(driver, "evdev"))) {
+        SDL_Quit();
+        return nn_fail(err, NN_ERR_IO,
+                       "no display found (SDL fell back to its '%s' driver, which shows nothing); "
+                       "run it in a desktop session, or headless with --script FILE --screenshot "
+                       "OUT.png", driver);
+    }
     window *win = calloc(1, sizeof *win);
     if (!win) {
         SDL_Quit();
