@@ -1,5 +1,6 @@
 /* dyad train: the whole training run in one readable function, llm.c style:
  * parse flags, load data, build the net, loop over epochs, save. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -194,6 +195,11 @@ int cmd_train(int argc, char **argv) {
         train_epoch(&loop, &net, &opt, &shuffle, &ds.train_images, &ds.train_labels, epoch,
                     &result, show_progress, 1, &ps);
         if (ps.tty) fprintf(stderr, "\n");
+        if (!isfinite(result.loss)) {
+            fprintf(stderr, "dyad train: the loss diverged (%g) in epoch %d; try a lower --lr "
+                            "(now %g)\n", result.loss, epoch, opt_cfg.lr);
+            goto done;
+        }
         double test_acc = train_evaluate(&net, &ds.test_images, &ds.test_labels, EVAL_BATCH, NULL);
         double ips = ds.train_images.count / result.seconds;
         printf("epoch %2d/%d  train loss %.4f  train acc %.2f%%  test acc %.2f%%  %.1f s  (%.0f images/s)\n",
