@@ -52,10 +52,11 @@ const char *cli_data_dir(const char *given) {
 }
 
 nn_pool *cli_set_threads(const char *cmd, int threads) {
-    if (threads > 0) openblas_set_num_threads(threads);
+    if (threads <= 0) threads = openblas_get_num_threads();
+    openblas_set_num_threads(1);
     nn_pool *pool;
     nn_error err;
-    if (nn_pool_create(&pool, openblas_get_num_threads(), &err) != NN_OK) {
+    if (nn_pool_create(&pool, threads, &err) != NN_OK) {
         fprintf(stderr, "dyad %s: %s\n", cmd, err.msg);
         return NULL;
     }

@@ -15,16 +15,17 @@
 
 static const char usage[] =
     "usage: dyad bench [--widths 512,1024,2048] [--ndyad 4,8,16] [--kinds dyad-it,dyad-ot,dyad-dt]\n"
-    "                  [--batch 64] [--repeats 15] [--threads N] [--strategy blas|blocks|both]\n"
+    "                  [--batch 64] [--repeats 15] [--threads N] [--strategy blas|pool|both]\n"
     "                  [--csv FILE]\n"
     "\n"
     "Times one square layer (width x width) forward, and forward+backward (dW and dX), for\n"
     "dense and for each DYAD kind and ndyad, all in this run. Each cell is the median of\n"
     "--repeats timings, each timing long enough (>= 20 ms) to be stable. 'speed' is\n"
-    "dense time / DYAD time; 'ideal' is the FLOP ratio ndyad/2.\n"
-    "DYAD runs two ways (--strategy both, the default): 'blas' calls one GEMM per block\n"
-    "after another and lets OpenBLAS thread each; 'blocks' runs the blocks side by side on\n"
-    "a pool of --threads threads with one OpenBLAS thread each (what dyad train uses).\n";
+    "dense time / DYAD time, against dense run the same way; 'ideal' is the FLOP ratio\n"
+    "ndyad/2. Two ways to use the cores (--strategy both, the default): 'blas' calls the\n"
+    "GEMMs one after another and lets OpenBLAS thread each; 'pool' runs single-threaded\n"
+    "GEMMs side by side on a pool of --threads threads (DYAD: one block each; dense: a slice\n"
+    "of the output rows each). dyad train and eval use 'pool'.\n";
 
 static int parse_list(const char *flag, const char *text, int *out, int max) {
     int n = 0;
@@ -104,8 +105,8 @@ int cmd_bench(int argc, char **argv) {
         else if (!strcmp(a, "--csv")) csv_path = v;
         else if (!strcmp(a, "--strategy")) {
             strategy = v;
-            if (strcmp(v, "blas") && strcmp(v, "blocks") && strcmp(v, "both")) {
-                fprintf(stderr, "dyad bench: --strategy '%s' is not blas, blocks or both\n", v);
+            if (strcmp(v, "blas") && strcmp(v, "pool") && strcmp(v, "both")) {
+                fprintf(stderr, "dyad bench: --strategy '%s' is not blas, pool or both\n", v);
                 ok = 0;
             }
         }
@@ -129,7 +130,7 @@ int cmd_bench(int argc, char **argv) {
     }
     nn_pool *pool = cli_set_threads("bench", threads);
     if (!pool) return 1;
-    int first_strategy = strcmp(strategy, "blocks") ? 0 : 1;
+    int first_strategy = strcmp(strategy, "pool") ? 0 : 1;
     int last_strategy = strcmp(strategy, "blas") ? 1 : 0;
     FILE *csv = NULL;
     if (csv_path && !(csv = fopen(csv_path, "w"))) {
@@ -140,8 +141,8 @@ int cmd_bench(int argc, char **argv) {
     if (csv)
         fprintf(csv, "width,batch,kind,ndyad,strategy,forward_us,train_us,forward_speedup,"
                      "train_speedup,ideal\n");
-    printf("layer width x width, batch %d, OpenBLAS threads %d, median of %d\n", batch,
-           openblas_get_num_threads(), repeats);
+    printf("layer width x width, batch %d, %d threads, median of %d\n", batch,
+           nn_pool_threads(pool), repeats);
     printf("%6s  %-8s %5s %-7s %11s %11s  %9s %9s  %6s  %8s\n", "width", "kind", "ndyad",
            "threads", "forward us", "fwd+bwd us", "fwd speed", "trn speed", "ideal", "GFLOP/s");
     int status = 0;
@@ -162,7 +163,7 @@ int cmd_bench(int argc, char **argv) {
             x[e] = rng_uniform(&r);
             dy[e] = rng_uniform(&r) - 0.5f;
         }
-        timing dense_t = {0, 0};
+        timing dense_t[2] = {{0, 0}, {0, 0}}; /* per strategy */
         for (int ki = -1; !status && ki < nkinds; ki++) {
             for (int ni = 0; ni < (ki < 0 ? 1 : nndyads); ni++) {
                 layer l = {.kind = ki < 0 ? LAYER_DENSE : kinds[ki], .in = w, .out = w,
@@ -174,22 +175,24 @@ int cmd_bench(int argc, char **argv) {
                 }
                 layer_bind(&l, params, grads);
                 layer_init(&l, &r);
-                /* dense has one strategy: OpenBLAS threads the whole GEMM */
-                int s0 = ki < 0 ? 0 : first_strategy, s1 = ki < 0 ? 0 : last_strategy;
-                for (int st = s0; st <= s1; st++) {
+                for (int st = first_strategy; st <= last_strategy; st++) {
+                    /* 'blas': OpenBLAS threads each GEMM itself; 'pool': one thread per task */
+                    openblas_set_num_threads(st ? 1 : nn_pool_threads(pool));
                     timing t = time_layer(&l, x, y, dy, dx, batch, repeats, st ? pool : NULL);
-                    if (ki < 0) dense_t = t;
-                    const char *how = st ? "blocks" : "blas";
+                    openblas_set_num_threads(1);
+                    if (ki < 0) dense_t[st] = t;
+                    const char *how = st ? "pool" : "blas";
                     double ideal = ki < 0 ? 1.0 : l.ndyad / 2.0;
                     double gflops = layer_forward_flops(&l, batch) * 3 / t.train / 1e9;
                     printf("%6d  %-8s %5d %-7s %11.1f %11.1f  %8.2fx %8.2fx  %5.2fx  %8.1f\n", w,
                            layer_kind_name(l.kind), l.ndyad, how, t.forward * 1e6, t.train * 1e6,
-                           dense_t.forward / t.forward, dense_t.train / t.train, ideal, gflops);
+                           dense_t[st].forward / t.forward, dense_t[st].train / t.train, ideal,
+                           gflops);
                     if (csv)
                         fprintf(csv, "%d,%d,%s,%d,%s,%.3f,%.3f,%.4f,%.4f,%.2f\n", w, batch,
                                 layer_kind_name(l.kind), l.ndyad, how, t.forward * 1e6,
-                                t.train * 1e6, dense_t.forward / t.forward,
-                                dense_t.train / t.train, ideal);
+                                t.train * 1e6, dense_t[st].forward / t.forward,
+                                dense_t[st].train / t.train, ideal);
                     fflush(stdout);
                 }
             }

@@ -126,9 +126,59 @@ static void task_block_forward(void *ctx, int k) {
     gemm_trans_forward(ctx, k);
 }
 
+/* A dense layer on the pool: each task owns a slice of the output matrix's
+ * rows (y and dW: output features; dx: input features), so the slices never
+ * overlap and every task is one single-threaded GEMM. */
+static void row_slice(int rows, int tasks, int t, int *r0, int *r1) {
+    int chunk = (rows + tasks - 1) / tasks;
+    chunk = (chunk + 15) & ~15; /* whole kernel panels */
+    *r0 = t * chunk < rows ? t * chunk : rows;
+    *r1 = *r0 + chunk < rows ? *r0 + chunk : rows;
+}
+
+typedef struct {
+    const layer *l;
+    const float *x, *dy;
+    float *y, *dx;
+    int batch, tasks;
+} dense_job;
+
+static void task_dense_forward(void *ctx, int t) {
+    const dense_job *j = ctx;
+    const layer *l = j->l;
+    int r0, r1;
+    row_slice(l->out, j->tasks, t, &r0, &r1);
+    if (r0 == r1) return;
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, r1 - r0, j->batch, l->in, 1.0f,
+                l->param.weight + (size_t)r0 * l->in, l->in, j->x, j->batch, 0.0f,
+                j->y + (size_t)r0 * j->batch, j->batch);
+}
+
+/* tasks [0, T): dW rows (outputs); [T, 2T): dx rows (inputs), dx = W^T dy */
+static void task_dense_backward(void *ctx, int index) {
+    const dense_job *j = ctx;
+    const layer *l = j->l;
+    int B = j->batch, r0, r1;
+    if (index < j->tasks) {
+        row_slice(l->out, j->tasks, index, &r0, &r1);
+        if (r0 == r1) return;
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, r1 - r0, l->in, B, 1.0f,
+                    j->dy + (size_t)r0 * B, B, j->x, B, 0.0f, l->grad.weight + (size_t)r0 * l->in,
+                    l->in);
+    } else {
+        row_slice(l->in, j->tasks, index - j->tasks, &r0, &r1);
+        if (r0 == r1) return;
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, r1 - r0, B, l->out, 1.0f,
+                    l->param.weight + r0, l->in, j->dy, B, 0.0f, j->dx + (size_t)r0 * B, B);
+    }
+}
+
 void layer_forward(const layer *l, const float *x, float *y, int batch, nn_pool *pool) {
     const int B = batch;
-    if (l->kind == LAYER_DENSE) {
+    if (l->kind == LAYER_DENSE && nn_pool_threads(pool) > 1) {
+        dense_job job = {.l = l, .x = x, .y = y, .batch = batch, .tasks = nn_pool_threads(pool)};
+        nn_pool_run(pool, job.tasks, task_dense_forward, &job);
+    } else if (l->kind == LAYER_DENSE) {
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, l->out, B, l->in, 1.0f,
                     l->param.weight, l->in, x, B, 0.0f, y, B);
     } else {
@@ -195,6 +245,12 @@ void layer_backward(const layer *l, const float *x, const float *dy, float *dx, 
         float sum = 0.0f;
         for (int s = 0; s < B; s++) sum += row[s];
         l->grad.bias[o] = sum;
+    }
+    if (l->kind == LAYER_DENSE && nn_pool_threads(pool) > 1) {
+        dense_job job = {.l = l, .x = x, .dy = dy, .dx = dx, .batch = batch,
+                         .tasks = nn_pool_threads(pool)};
+        nn_pool_run(pool, dx ? 2 * job.tasks : job.tasks, task_dense_backward, &job);
+        return;
     }
     if (l->kind == LAYER_DENSE) {
         /* dW = dy x^T, dx = W^T dy */

@@ -55,8 +55,10 @@ void layer_bind(layer *l, float *params, float *grads);
 /* Reference init: every tensor uniform in [-k, k], k = 1/sqrt(in). */
 void layer_init(layer *l, rng *r);
 
-/* y (out x batch) = W x + bias, x (in x batch). A DYAD layer runs its blocks
- * on pool (NULL: one after another on the caller, OpenBLAS threading each). */
+/* y (out x batch) = W x + bias, x (in x batch). With a pool, a DYAD layer runs
+ * its blocks side by side and a dense layer splits its output rows, one
+ * single-threaded GEMM per task; NULL runs everything on the caller, leaving
+ * the threading to OpenBLAS. */
 void layer_forward(const layer *l, const float *x, float *y, int batch, nn_pool *pool);
 
 /* Given x (in x batch) and dy (out x batch): writes grad.* (overwriting) and,

@@ -22,6 +22,7 @@ typedef struct {
 /* n = 1, n = D, non-square, and the doc's 8x8 n = 2, for every variant. */
 static const shape shapes[] = {
     {LAYER_DENSE, 8, 8, 1},      {LAYER_DENSE, 12, 5, 1},     {LAYER_DENSE, 1, 3, 1},
+    {LAYER_DENSE, 40, 50, 1}, /* big enough for the pool to split its rows */
     {LAYER_DYAD_IT, 8, 8, 2},    {LAYER_DYAD_OT, 8, 8, 2},    {LAYER_DYAD_DT, 8, 8, 2},
     {LAYER_DYAD_IT, 12, 12, 1},  {LAYER_DYAD_OT, 12, 12, 1},  {LAYER_DYAD_DT, 12, 12, 1},
     {LAYER_DYAD_IT, 6, 6, 6},    {LAYER_DYAD_OT, 6, 6, 6},    {LAYER_DYAD_DT, 6, 6, 6},
