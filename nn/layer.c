@@ -129,6 +129,14 @@ static void task_block_forward(void *ctx, int k) {
 /* A dense layer on the pool: each task owns a slice of the output matrix's
  * rows (y and dW: output features; dx: input features), so the slices never
  * overlap and every task is one single-threaded GEMM. */
+/* Below this many weights (a 10-way output layer, say) a pool dispatch costs
+ * more than the GEMM it would split. */
+#define DENSE_POOL_MIN_WEIGHTS 65536
+
+static int dense_on_pool(const layer *l, const nn_pool *pool) {
+    return nn_pool_threads(pool) > 1 && (size_t)l->in * l->out >= DENSE_POOL_MIN_WEIGHTS;
+}
+
 static void row_slice(int rows, int tasks, int t, int *r0, int *r1) {
     int chunk = (rows + tasks - 1) / tasks;
     chunk = (chunk + 15) & ~15; /* whole kernel panels */
@@ -175,7 +183,7 @@ static void task_dense_backward(void *ctx, int index) {
 
 void layer_forward(const layer *l, const float *x, float *y, int batch, nn_pool *pool) {
     const int B = batch;
-    if (l->kind == LAYER_DENSE && nn_pool_threads(pool) > 1) {
+    if (l->kind == LAYER_DENSE && dense_on_pool(l, pool)) {
         dense_job job = {.l = l, .x = x, .y = y, .batch = batch, .tasks = nn_pool_threads(pool)};
         nn_pool_run(pool, job.tasks, task_dense_forward, &job);
     } else if (l->kind == LAYER_DENSE) {
@@ -246,7 +254,7 @@ void layer_backward(const layer *l, const float *x, const float *dy, float *dx, 
         for (int s = 0; s < B; s++) sum += row[s];
         l->grad.bias[o] = sum;
     }
-    if (l->kind == LAYER_DENSE && nn_pool_threads(pool) > 1) {
+    if (l->kind == LAYER_DENSE && dense_on_pool(l, pool)) {
         dense_job job = {.l = l, .x = x, .dy = dy, .dx = dx, .batch = batch,
                          .tasks = nn_pool_threads(pool)};
         nn_pool_run(pool, dx ? 2 * job.tasks : job.tasks, task_dense_backward, &job);

@@ -5,20 +5,32 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 
+/* Training dispatches jobs back to back (several per batch), and waking a
+ * sleeping thread costs tens of microseconds on a VM: so a worker first spins
+ * briefly on the job counter, then sleeps on the condition variable. Idle
+ * pools cost nothing after the spin. */
+#define SPIN_ROUNDS 4000
+
 struct nn_pool {
     int nthreads;
     pthread_t *workers;
     pthread_mutex_t lock;
     pthread_cond_t wake, done;
-    /* the current job */
+    /* the current job, written before `job` is incremented */
     void (*task)(void *ctx, int index);
     void *ctx;
     int ntasks;
-    atomic_int next;       /* next task index to claim */
-    int busy;              /* workers still inside the current job */
-    unsigned long job;     /* increments per job so workers see a new one */
-    int stop;
+    atomic_int next;      /* next task index to claim */
+    atomic_int busy;      /* workers still inside the current job */
+    atomic_ulong job;     /* increments per job so workers see a new one */
+    atomic_int stop;
 };
+
+static void cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
 
 static void claim_tasks(nn_pool *p) {
     for (;;) {
@@ -31,18 +43,25 @@ static void claim_tasks(nn_pool *p) {
 static void *worker_main(void *arg) {
     nn_pool *p = arg;
     unsigned long seen = 0;
-    pthread_mutex_lock(&p->lock);
     for (;;) {
-        while (!p->stop && p->job == seen) pthread_cond_wait(&p->wake, &p->lock);
-        if (p->stop) break;
-        seen = p->job;
-        pthread_mutex_unlock(&p->lock);
+        for (int r = 0; r < SPIN_ROUNDS && atomic_load(&p->job) == seen && !atomic_load(&p->stop); r++)
+            cpu_relax();
+        if (atomic_load(&p->job) == seen && !atomic_load(&p->stop)) {
+            pthread_mutex_lock(&p->lock);
+            while (atomic_load(&p->job) == seen && !atomic_load(&p->stop))
+                pthread_cond_wait(&p->wake, &p->lock);
+            pthread_mutex_unlock(&p->lock);
+        }
+        if (atomic_load(&p->stop)) return NULL;
+        seen = atomic_load(&p->job);
         claim_tasks(p);
-        pthread_mutex_lock(&p->lock);
-        if (--p->busy == 0) pthread_cond_signal(&p->done);
+        if (atomic_fetch_sub(&p->busy, 1) == 1) {
+            /* under the lock, so the caller cannot miss it between check and wait */
+            pthread_mutex_lock(&p->lock);
+            pthread_cond_signal(&p->done);
+            pthread_mutex_unlock(&p->lock);
+        }
     }
-    pthread_mutex_unlock(&p->lock);
-    return NULL;
 }
 
 nn_status nn_pool_create(nn_pool **pool, int threads, nn_error *err) {
@@ -55,6 +74,9 @@ nn_status nn_pool_create(nn_pool **pool, int threads, nn_error *err) {
     pthread_cond_init(&p->wake, NULL);
     pthread_cond_init(&p->done, NULL);
     atomic_init(&p->next, 0);
+    atomic_init(&p->busy, 0);
+    atomic_init(&p->job, 0);
+    atomic_init(&p->stop, 0);
     if (threads > 1) {
         p->workers = calloc((size_t)threads - 1, sizeof(pthread_t));
         if (!p->workers) {
@@ -76,7 +98,7 @@ nn_status nn_pool_create(nn_pool **pool, int threads, nn_error *err) {
 void nn_pool_free(nn_pool *p) {
     if (!p) return;
     pthread_mutex_lock(&p->lock);
-    p->stop = 1;
+    atomic_store(&p->stop, 1);
     pthread_cond_broadcast(&p->wake);
     pthread_mutex_unlock(&p->lock);
     for (int t = 0; p->workers && t < p->nthreads - 1; t++) pthread_join(p->workers[t], NULL);
@@ -94,21 +116,24 @@ void nn_pool_run(nn_pool *p, int ntasks, void (*task)(void *ctx, int index), voi
         for (int i = 0; i < ntasks; i++) task(ctx, i);
         return;
     }
-    /* one BLAS thread per task while the blocks run side by side */
+    /* one BLAS thread per task while the tasks run side by side */
     int blas_threads = openblas_get_num_threads();
     if (blas_threads != 1) openblas_set_num_threads(1);
-    pthread_mutex_lock(&p->lock);
     p->task = task;
     p->ctx = ctx;
     p->ntasks = ntasks;
     atomic_store(&p->next, 0);
-    p->busy = p->nthreads - 1;
-    p->job++;
+    atomic_store(&p->busy, p->nthreads - 1);
+    pthread_mutex_lock(&p->lock);
+    atomic_fetch_add(&p->job, 1); /* publishes the fields above to spinning workers */
     pthread_cond_broadcast(&p->wake);
     pthread_mutex_unlock(&p->lock);
     claim_tasks(p);
-    pthread_mutex_lock(&p->lock);
-    while (p->busy > 0) pthread_cond_wait(&p->done, &p->lock);
-    pthread_mutex_unlock(&p->lock);
+    for (int r = 0; r < SPIN_ROUNDS && atomic_load(&p->busy) > 0; r++) cpu_relax();
+    if (atomic_load(&p->busy) > 0) {
+        pthread_mutex_lock(&p->lock);
+        while (atomic_load(&p->busy) > 0) pthread_cond_wait(&p->done, &p->lock);
+        pthread_mutex_unlock(&p->lock);
+    }
     if (blas_threads != 1) openblas_set_num_threads(blas_threads);
 }
