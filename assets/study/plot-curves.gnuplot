@@ -9,7 +9,7 @@ set key bottom right
 set grid
 set xlabel "epoch"
 set ylabel "test accuracy (%)"
-set yrange [96:99]
+set yrange [95.5:99]
 set xtics 1
 set title "MNIST 784-1024-1024-10, dyad train defaults (SGD 0.9, lr 0.05 cosine, batch 64), seed 1"
 plot dir."/dense-1.csv"   using 1:($4*100) with linespoints lw 2 title "dense", \
