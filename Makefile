@@ -53,13 +53,13 @@ $(BUILD)/tests/%: $(BUILD)/tests/%.o $(SUPPORT_OBJ) $(BUILD)/libapp.a $(BUILD)/l
 
 # Tests find the program and fixtures through these variables.
 test: deps
-	$(MAKE) $(PROGRAM) $(TEST_BIN)
+	@$(MAKE) --no-print-directory $(PROGRAM) $(TEST_BIN)
 	DYAD_BIN=$(abspath $(PROGRAM)) bash tests/run.sh $(TEST_BIN)
 
 # LeakSanitizer stays on; ASan aborts on the first error.
 sanitize:
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	  $(MAKE) BUILD=build-san SAN=1 OPT=-O1 test
+	  $(MAKE) --no-print-directory BUILD=build-san SAN=1 OPT=-O1 test
 
 data:
 	bash data/fetch-mnist.sh
