@@ -22,6 +22,7 @@
 #include "../nn/checkpoint.h"
 #include "../nn/mlp.h"
 #include "../nn/preprocess.h"
+#include "../nn/train.h"
 #include "canvas.h"
 #include "draw_internal.h"
 #include "heatmap.h"
@@ -55,12 +56,6 @@ static double log_median(const sample_log *log) {
     double m = log->n % 2 ? copy[log->n / 2] : 0.5 * (copy[log->n / 2 - 1] + copy[log->n / 2]);
     free(copy);
     return m;
-}
-
-static double now_seconds(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
 void draw_set_message(draw_app *a, int is_error, const char *fmt, ...) {
@@ -161,10 +156,10 @@ static void update_predictions(draw_app *a) {
     if (a->input_src == SRC_CANVAS) {
         a->have_digit = 0;
         if (!canvas_is_empty(&a->cv)) {
-            double t0 = now_seconds();
+            double t0 = train_now_seconds();
             nn_error err;
             a->have_digit = canvas_to_digit(&a->cv, a->digit, &err) == NN_OK;
-            log_add(&a->preprocess_us, (now_seconds() - t0) * 1e6);
+            log_add(&a->preprocess_us, (train_now_seconds() - t0) * 1e6);
         }
     }
     float x[DIGIT_PIXELS];
@@ -173,9 +168,9 @@ static void update_predictions(draw_app *a) {
         model_slot *m = &a->m[i];
         m->has_pred = 0;
         if (!m->loaded || !a->have_digit) continue;
-        double t0 = now_seconds();
+        double t0 = train_now_seconds();
         mlp_predict(&m->net, x, m->probs);
-        m->last_us = (now_seconds() - t0) * 1e6;
+        m->last_us = (train_now_seconds() - t0) * 1e6;
         log_add(&m->forward_us, m->last_us);
         int classes = mlp_classes(&m->net);
         m->top = 0;
@@ -258,7 +253,7 @@ static void draw_right(draw_app *a) {
 }
 
 const gfx_image *draw_app_render(draw_app *a) {
-    double t0 = now_seconds();
+    double t0 = train_now_seconds();
     if (a->msg[0] && a->now_ms >= a->msg_until) a->msg[0] = 0;
     update_predictions(a);
     draw_rebuild_heat(a);
@@ -276,7 +271,7 @@ const gfx_image *draw_app_render(draw_app *a) {
     a->help_drawn = a->help;
     a->rendered = 1;
     a->dirty = 0;
-    log_add(&a->frame_ms, (now_seconds() - t0) * 1e3);
+    log_add(&a->frame_ms, (train_now_seconds() - t0) * 1e3);
     return &a->frame;
 }
 
