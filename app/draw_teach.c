@@ -31,25 +31,25 @@ void draw_teach_ndyad(draw_app *a, int dir) {
 
 /* ---- layout ---- */
 
+/* "- NAME VALUE +": step buttons around a label as wide as the widest value. */
+static void teach_counter(draw_app *a, layout *L, int *x, gfx_rect row, action act, int step,
+                          const char *name, int value, const char *widest) {
+    char label[32];
+    draw_row_button(a, x, row, act, -step, 0, "\xE2\x88\x92");
+    snprintf(label, sizeof label, "%s %d", name, value);
+    int w = text_w(a->font, S(a, 13), widest);
+    draw_add_widget(L, (gfx_rect){*x, row.y, w + S(a, 12), row.h}, ACT_NONE, 0, 0, STYLE_TAB, label);
+    *x += w + S(a, 18);
+    draw_row_button(a, x, row, act, step, 0, "+");
+    *x += S(a, 14);
+}
+
 void draw_layout_teach(draw_app *a, layout *L, gfx_rect in) {
     int rowh = S(a, 28);
     gfx_rect row = {in.x, in.y, in.w, rowh};
     int x = row.x;
-    char label[32];
-    draw_row_button(a, &x, row, ACT_TEACH_WIDTH, -4, 0, "\xE2\x88\x92");
-    snprintf(label, sizeof label, "width %d", a->teach.width);
-    draw_add_widget(L, (gfx_rect){x, row.y, text_w(a->font, S(a, 13), "width 64") + S(a, 12), rowh},
-                    ACT_NONE, 0, 0, STYLE_TAB, label);
-    x += text_w(a->font, S(a, 13), "width 64") + S(a, 18);
-    draw_row_button(a, &x, row, ACT_TEACH_WIDTH, 4, 0, "+");
-    x += S(a, 14);
-    draw_row_button(a, &x, row, ACT_TEACH_NDYAD, -1, 0, "\xE2\x88\x92");
-    snprintf(label, sizeof label, "ndyad %d", a->teach.ndyad);
-    draw_add_widget(L, (gfx_rect){x, row.y, text_w(a->font, S(a, 13), "ndyad 32") + S(a, 12), rowh},
-                    ACT_NONE, 0, 0, STYLE_TAB, label);
-    x += text_w(a->font, S(a, 13), "ndyad 32") + S(a, 18);
-    draw_row_button(a, &x, row, ACT_TEACH_NDYAD, 1, 0, "+");
-    x += S(a, 14);
+    teach_counter(a, L, &x, row, ACT_TEACH_WIDTH, 4, "width", a->teach.width, "width 64");
+    teach_counter(a, L, &x, row, ACT_TEACH_NDYAD, 1, "ndyad", a->teach.ndyad, "ndyad 32");
     draw_row_button(a, &x, row, ACT_TEACH_KIND, LAYER_DYAD_IT, a->teach.kind == LAYER_DYAD_IT,
                     "IT");
     draw_row_button(a, &x, row, ACT_TEACH_KIND, LAYER_DYAD_OT, a->teach.kind == LAYER_DYAD_OT,

@@ -486,19 +486,26 @@ static const bad_case header_cases[] = {
     {"duplicate tensor", e_duplicate, "appears twice", NULL},
 };
 
-static void test_bad_header_edits(void **state) {
-    (void)state;
-    char *dir = test_tmpdir();
-    char good[4200], bad_path[4200];
-    snprintf(good, sizeof good, "%s/good.safetensors", dir);
-    snprintf(bad_path, sizeof bad_path, "%s/bad.safetensors", dir);
+/* Saves the small net (with the full record when with_record) to dir/good.safetensors. */
+static void save_good(const char *dir, char *good, size_t size, int with_record) {
+    snprintf(good, size, "%s/good.safetensors", dir);
     mlp net;
     make_small(&net);
     train_record rec;
     make_record(&rec);
     nn_error err;
-    assert_int_equal(checkpoint_save(good, &net, &rec, &err), NN_OK);
+    assert_int_equal(checkpoint_save(good, &net, with_record ? &rec : NULL, &err), NN_OK);
     mlp_free(&net);
+}
+
+static void test_bad_header_edits(void **state) {
+    (void)state;
+    char *dir = test_tmpdir();
+    char good[4200], bad_path[4200];
+    save_good(dir, good, sizeof good, 1);
+    snprintf(bad_path, sizeof bad_path, "%s/bad.safetensors", dir);
+    mlp net;
+    nn_error err;
 
     /* an unedited rewrite loads: the edits below are what break the files */
     parsed_file pf;
@@ -524,13 +531,10 @@ static void test_bad_raw_files(void **state) {
     (void)state;
     char *dir = test_tmpdir();
     char good[4200], path[4200];
-    snprintf(good, sizeof good, "%s/good.safetensors", dir);
+    save_good(dir, good, sizeof good, 0);
     snprintf(path, sizeof path, "%s/bad.safetensors", dir);
     mlp net;
-    make_small(&net);
     nn_error err;
-    assert_int_equal(checkpoint_save(good, &net, NULL, &err), NN_OK);
-    mlp_free(&net);
     size_t size;
     unsigned char *file = read_whole(good, &size);
     uint64_t hlen = get_u64le(file);
@@ -691,15 +695,10 @@ static void test_fuzz(void **state) {
     (void)state;
     char *dir = test_tmpdir();
     char good[4200], path[4200];
-    snprintf(good, sizeof good, "%s/good.safetensors", dir);
+    save_good(dir, good, sizeof good, 1);
     snprintf(path, sizeof path, "%s/fuzz.safetensors", dir);
     mlp net;
-    make_small(&net);
-    train_record rec;
-    make_record(&rec);
     nn_error err;
-    assert_int_equal(checkpoint_save(good, &net, &rec, &err), NN_OK);
-    mlp_free(&net);
     size_t size;
     unsigned char *file = read_whole(good, &size);
     uint64_t hlen = get_u64le(file);
