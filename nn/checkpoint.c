@@ -47,7 +47,7 @@ static int record_known(const train_record *rec) {
 
 /* ---------------------------------------------------------------- tensors */
 
-enum { T_WEIGHT, T_WL, T_WU, T_BIAS };
+enum { T_WEIGHT, T_WL, T_WU, T_BIAS, T_OPTIM /* optim.m / optim.v: training state */ };
 
 /* One tensor a net's metadata calls for. */
 typedef struct {
@@ -177,11 +177,15 @@ static int add_metadata(cJSON *root, const mlp *net, const train_record *rec) {
     return ok;
 }
 
+static int add_resume_metadata(cJSON *meta, const optimizer *opt, const train_resume *rs);
+
 /* The whole header JSON (without padding), or NULL when out of memory. */
-static char *header_json(const mlp *net, const train_record *rec, tensor_slot *slots,
-                         int nslots) {
+static char *header_json(const mlp *net, const train_record *rec, const optimizer *opt,
+                         const train_resume *rs, tensor_slot *slots, int nslots) {
     cJSON *root = cJSON_CreateObject();
     int ok = root && add_metadata(root, net, rec);
+    if (ok && rs)
+        ok = add_resume_metadata(cJSON_GetObjectItemCaseSensitive(root, "__metadata__"), opt, rs);
     uint64_t offset = 0;
     for (int s = 0; ok && s < nslots; s++) {
         tensor_slot *t = &slots[s];
@@ -227,21 +231,27 @@ static int write_floats(FILE *f, const float *values, size_t count) {
     return fwrite(buf, 1, used, f) == used ? 0 : -1;
 }
 
+static int list_optim_slots(const optimizer *opt, size_t nparams, tensor_slot *slots);
+static const float *slot_source(const mlp *net, const optimizer *opt, const tensor_slot *t);
 
-nn_status checkpoint_save(const char *path, const mlp *net, const train_record *rec,
-                          nn_error *err) {
+/* The model, and with opt and rs the training state too. */
+static nn_status save_checkpoint(const char *path, const mlp *net, const train_record *rec,
+                                 const optimizer *opt, const train_resume *rs, nn_error *err) {
     if (!net || net->nlayers < 1 || !net->layers || !net->params)
         return nn_fail(err, NN_ERR_ARG, "%s: nothing to save (empty net)", path);
     if (net->nlayers > LAYERS_MAX)
         return nn_fail(err, NN_ERR_ARG, "%s: %d layers (at most %d)", path, net->nlayers,
                        LAYERS_MAX);
-    tensor_slot *slots = calloc((size_t)net->nlayers * 3, sizeof *slots);
+    if (rs && (!opt || opt->n != net->nparams))
+        return nn_fail(err, NN_ERR_ARG, "%s: optimiser state does not match the net", path);
+    tensor_slot *slots = calloc((size_t)net->nlayers * 3 + 2, sizeof *slots);
     layer_spec *specs = calloc((size_t)net->nlayers, sizeof *specs);
     char *json = NULL;
     if (!slots || !specs) goto oom;
     specs_of(net, specs);
     int nslots = list_tensors(net->in, specs, net->nlayers, slots);
-    json = header_json(net, rec, slots, nslots);
+    if (rs) nslots += list_optim_slots(opt, net->nparams, slots + nslots);
+    json = header_json(net, rec, opt, rs, slots, nslots);
     if (!json) goto oom;
 
     size_t json_len = strlen(json);
@@ -260,7 +270,7 @@ nn_status checkpoint_save(const char *path, const mlp *net, const train_record *
     int failed = fwrite(lenbuf, 1, 8, af.f) != 8 || fwrite(json, 1, json_len, af.f) != json_len ||
                  fwrite(spaces, 1, header_len - json_len, af.f) != header_len - json_len;
     for (int s = 0; !failed && s < nslots; s++)
-        failed = write_floats(af.f, tensor_data(net, &slots[s]), slots[s].count);
+        failed = write_floats(af.f, slot_source(net, opt, &slots[s]), slots[s].count);
     int write_errno = errno;
     free(slots), free(specs), cJSON_free(json);
     if (failed) {
@@ -271,6 +281,11 @@ nn_status checkpoint_save(const char *path, const mlp *net, const train_record *
 oom:
     free(slots), free(specs), cJSON_free(json);
     return nn_fail(err, NN_ERR_NOMEM, "%s: out of memory building the header", path);
+}
+
+nn_status checkpoint_save(const char *path, const mlp *net, const train_record *rec,
+                          nn_error *err) {
+    return save_checkpoint(path, net, rec, NULL, NULL, err);
 }
 
 /* ------------------------------------------------------------------- load */
@@ -554,6 +569,8 @@ static void read_floats(const unsigned char *src, float *dst, size_t count) {
     }
 }
 
+static int list_present_optim_slots(const cJSON *root, tensor_slot *slots, int nslots);
+
 /* Everything after the file is mapped: header, checks, net. */
 static nn_status load_mapped(const char *path, const unsigned char *file, uint64_t size, mlp *net,
                              train_record *rec, nn_error *err) {
@@ -609,12 +626,13 @@ static nn_status load_mapped(const char *path, const unsigned char *file, uint64
     train_record record;
     if ((st = parse_record(path, meta, &record, err)) != NN_OK) goto done;
 
-    slots = calloc((size_t)nlayers * 3, sizeof *slots);
+    slots = calloc((size_t)nlayers * 3 + 2, sizeof *slots);
     if (!slots) {
         st = nn_fail(err, NN_ERR_NOMEM, "%s: out of memory", path);
         goto done;
     }
     int nslots = list_tensors(in, specs, nlayers, slots);
+    nslots += list_present_optim_slots(root, slots, nslots);
     uint64_t data_size = size - 8 - header_len;
     if ((st = check_tensors(path, root, slots, nslots, data_size, err)) != NN_OK) goto done;
 
@@ -625,7 +643,8 @@ static nn_status load_mapped(const char *path, const unsigned char *file, uint64
     }
     const unsigned char *data = file + 8 + header_len;
     for (int s = 0; s < nslots; s++)
-        read_floats(data + slots[s].begin, tensor_data(net, &slots[s]), slots[s].count);
+        if (slots[s].which != T_OPTIM) /* training state: see checkpoint_load_training */
+            read_floats(data + slots[s].begin, tensor_data(net, &slots[s]), slots[s].count);
     if (rec) *rec = record;
 done:
     free(slots);
@@ -665,4 +684,277 @@ nn_status checkpoint_load(const char *path, mlp *net, train_record *rec, nn_erro
     nn_status status = load_mapped(path, file, size, net, rec, err);
     if (map) munmap(map, (size_t)size);
     return status;
+}
+
+/* --------------------------------------------------------- training state */
+
+static const char *const OPTIM_TENSORS[2] = {"optim.m", "optim.v"};
+
+/* optim.m always, optim.v for Adam: [nparams] each. */
+static int list_optim_slots(const optimizer *opt, size_t nparams, tensor_slot *slots) {
+    int count = opt->v ? 2 : 1;
+    for (int k = 0; k < count; k++) {
+        tensor_slot *t = &slots[k];
+        snprintf(t->name, sizeof t->name, "%s", OPTIM_TENSORS[k]);
+        t->layer = -1, t->which = T_OPTIM, t->rank = 1;
+        t->shape[0] = (int64_t)nparams;
+        t->count = nparams;
+    }
+    return count;
+}
+
+static const float *slot_source(const mlp *net, const optimizer *opt, const tensor_slot *t) {
+    if (t->which != T_OPTIM) return tensor_data(net, t);
+    return strcmp(t->name, OPTIM_TENSORS[0]) == 0 ? opt->m : opt->v;
+}
+
+/* While loading: the optim.* tensors the header has, sized by the model's
+ * parameter count (the sum of the slots listed so far), so check_tensors
+ * validates them like any other and accepts them as known. */
+static int list_present_optim_slots(const cJSON *root, tensor_slot *slots, int nslots) {
+    size_t nparams = 0;
+    for (int s = 0; s < nslots; s++) nparams += slots[s].count;
+    int added = 0;
+    for (int k = 0; k < 2; k++) {
+        if (!cJSON_GetObjectItemCaseSensitive(root, OPTIM_TENSORS[k])) continue;
+        tensor_slot *t = &slots[nslots + added++];
+        snprintf(t->name, sizeof t->name, "%s", OPTIM_TENSORS[k]);
+        t->layer = -1, t->which = T_OPTIM, t->rank = 1;
+        t->shape[0] = (int64_t)nparams;
+        t->count = nparams;
+    }
+    return added;
+}
+
+static int add_resume_metadata(cJSON *meta, const optimizer *opt, const train_resume *rs) {
+    const optim_config *c = &opt->cfg;
+    /* %a: floats and doubles round-trip exactly */
+    return meta && add_string(meta, "dyad.resume.optimizer", "%s", optim_kind_name(c->kind)) &&
+           add_string(meta, "dyad.resume.lr", "%a", (double)c->lr) &&
+           add_string(meta, "dyad.resume.momentum", "%a", (double)c->momentum) &&
+           add_string(meta, "dyad.resume.beta1", "%a", (double)c->beta1) &&
+           add_string(meta, "dyad.resume.beta2", "%a", (double)c->beta2) &&
+           add_string(meta, "dyad.resume.eps", "%a", (double)c->eps) &&
+           add_string(meta, "dyad.resume.weight_decay", "%a", (double)c->weight_decay) &&
+           add_string(meta, "dyad.resume.schedule", "%s", schedule_kind_name(c->schedule)) &&
+           add_string(meta, "dyad.resume.warmup", "%d", c->warmup_steps) &&
+           add_string(meta, "dyad.resume.optim_step", "%ld", opt->step) &&
+           add_string(meta, "dyad.resume.epochs", "%d", rs->epochs) &&
+           add_string(meta, "dyad.resume.epoch", "%d", rs->epoch) &&
+           add_string(meta, "dyad.resume.batches_done", "%d", rs->batches_done) &&
+           add_string(meta, "dyad.resume.step", "%ld", rs->step) &&
+           add_string(meta, "dyad.resume.train_count", "%d", rs->train_count) &&
+           add_string(meta, "dyad.resume.rng", "%016" PRIx64 " %016" PRIx64 " %016" PRIx64
+                      " %016" PRIx64, rs->rng[0], rs->rng[1], rs->rng[2], rs->rng[3]) &&
+           add_string(meta, "dyad.resume.loss_sum", "%a", rs->loss_sum) &&
+           add_string(meta, "dyad.resume.hits", "%ld", rs->hits) &&
+           add_string(meta, "dyad.resume.seen", "%ld", rs->seen) &&
+           add_string(meta, "dyad.resume.first_loss", "%a", rs->first_loss);
+}
+
+nn_status checkpoint_save_training(const char *path, const mlp *net, const train_record *rec,
+                                   const optimizer *opt, const train_resume *rs, nn_error *err) {
+    if (!opt || !rs) return nn_fail(err, NN_ERR_ARG, "%s: no training state to save", path);
+    return save_checkpoint(path, net, rec, opt, rs, err);
+}
+
+/* The header of an already validated checkpoint, parsed again; *data_start
+ * gets the data section's file offset. NULL (err set) on failure. */
+static cJSON *read_header(const char *path, int fd, uint64_t *data_start, nn_error *err) {
+    unsigned char lenbuf[8];
+    if (pread(fd, lenbuf, 8, 0) != 8) {
+        bad(err, path, "cannot read the header length");
+        return NULL;
+    }
+    uint64_t header_len = 0;
+    for (int b = 7; b >= 0; b--) header_len = header_len << 8 | lenbuf[b];
+    if (header_len > HEADER_MAX) {
+        bad(err, path, "header length %" PRIu64 " is absurd", header_len);
+        return NULL;
+    }
+    char *text = malloc(header_len + 1);
+    if (!text) {
+        nn_fail(err, NN_ERR_NOMEM, "%s: out of memory", path);
+        return NULL;
+    }
+    cJSON *root = NULL;
+    if (pread(fd, text, header_len, 8) == (ssize_t)header_len) {
+        text[header_len] = 0;
+        root = cJSON_ParseWithLength(text, header_len);
+    }
+    free(text);
+    if (!root) bad(err, path, "cannot read the header again (did the file change?)");
+    *data_start = 8 + header_len;
+    return root;
+}
+
+/* A dyad.resume.* value, or NULL. */
+static const char *resume_value(const cJSON *meta, const char *key) {
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(meta, key);
+    return cJSON_IsString(item) ? item->valuestring : NULL;
+}
+
+static int parse_long(const char *text, long lo, long hi, long *out) {
+    if (!text) return 0;
+    char *end;
+    errno = 0;
+    long v = strtol(text, &end, 10);
+    if (errno || end == text || *end || v < lo || v > hi) return 0;
+    *out = v;
+    return 1;
+}
+
+static int parse_double(const char *text, double *out) {
+    if (!text) return 0;
+    char *end;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (end == text || *end || isnan(v)) return 0;
+    *out = v;
+    return 1;
+}
+
+/* The optimiser config and loop state from the metadata. */
+static nn_status parse_resume(const char *path, const cJSON *meta, optim_config *cfg,
+                              long *optim_step, train_resume *rs, nn_error *err) {
+    memset(cfg, 0, sizeof *cfg);
+    memset(rs, 0, sizeof *rs);
+    const char *failed = NULL;
+    const char *kind = resume_value(meta, "dyad.resume.optimizer");
+    const char *sched = resume_value(meta, "dyad.resume.schedule");
+    if (!kind || optim_kind_parse(kind, &cfg->kind) != NN_OK) failed = "optimizer";
+    else if (!sched || schedule_kind_parse(sched, &cfg->schedule) != NN_OK) failed = "schedule";
+    const char *float_keys[6] = {"lr", "momentum", "beta1", "beta2", "eps", "weight_decay"};
+    float *float_vals[6] = {&cfg->lr, &cfg->momentum, &cfg->beta1, &cfg->beta2, &cfg->eps,
+                            &cfg->weight_decay};
+    char key[64];
+    for (int k = 0; !failed && k < 6; k++) {
+        double v;
+        snprintf(key, sizeof key, "dyad.resume.%s", float_keys[k]);
+        if (!parse_double(resume_value(meta, key), &v) || !isfinite(v) || v < 0) failed = float_keys[k];
+        else *float_vals[k] = (float)v;
+    }
+    const char *int_keys[9] = {"warmup", "optim_step", "epochs", "epoch", "batches_done",
+                               "step", "train_count", "hits", "seen"};
+    long ints[9];
+    for (int k = 0; !failed && k < 9; k++) {
+        snprintf(key, sizeof key, "dyad.resume.%s", int_keys[k]);
+        if (!parse_long(resume_value(meta, key), 0, INT32_MAX, &ints[k])) failed = int_keys[k];
+    }
+    if (!failed) {
+        cfg->warmup_steps = (int)ints[0];
+        *optim_step = ints[1];
+        rs->epochs = (int)ints[2], rs->epoch = (int)ints[3], rs->batches_done = (int)ints[4];
+        rs->step = ints[5], rs->train_count = (int)ints[6], rs->hits = ints[7], rs->seen = ints[8];
+        if (rs->epoch < 1 || rs->epoch > rs->epochs + 1 || rs->train_count < 1 ||
+            rs->hits > rs->seen)
+            failed = "epoch";
+    }
+    if (!failed && (!parse_double(resume_value(meta, "dyad.resume.loss_sum"), &rs->loss_sum) ||
+                    !isfinite(rs->loss_sum) || rs->loss_sum < 0))
+        failed = "loss_sum";
+    if (!failed && !parse_double(resume_value(meta, "dyad.resume.first_loss"), &rs->first_loss))
+        failed = "first_loss";
+    const char *rng_text = resume_value(meta, "dyad.resume.rng");
+    if (!failed && (!rng_text || sscanf(rng_text, "%" SCNx64 " %" SCNx64 " %" SCNx64 " %" SCNx64,
+                                        &rs->rng[0], &rs->rng[1], &rs->rng[2], &rs->rng[3]) != 4))
+        failed = "rng";
+    if (failed)
+        return bad(err, path, "training state: metadata 'dyad.resume.%s' is missing or invalid",
+                   failed);
+    return NN_OK;
+}
+
+/* Reads tensor name ([count] F32, already validated) from the data section. */
+static nn_status read_state_tensor(const char *path, int fd, const cJSON *root,
+                                   uint64_t data_start, const char *name, float *dst,
+                                   size_t count, nn_error *err) {
+    const cJSON *offs = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(root, name), "data_offsets");
+    int64_t begin, end;
+    if (!cJSON_IsArray(offs) || !json_int(cJSON_GetArrayItem(offs, 0), 0, 9007199254740992.0, &begin) ||
+        !json_int(cJSON_GetArrayItem(offs, 1), 0, 9007199254740992.0, &end) ||
+        (uint64_t)(end - begin) != 4 * (uint64_t)count)
+        return bad(err, path, "training state: tensor '%s' is missing or has the wrong size", name);
+    unsigned char *buf = malloc(4 * count + 1);
+    if (!buf) return nn_fail(err, NN_ERR_NOMEM, "%s: out of memory", path);
+    nn_status st = NN_OK;
+    size_t want = 4 * count, got = 0;
+    while (got < want) {
+        ssize_t n = pread(fd, buf + got, want - got, (off_t)(data_start + (uint64_t)begin + got));
+        if (n <= 0) break;
+        got += (size_t)n;
+    }
+    if (got != want) st = bad(err, path, "training state: tensor '%s' is cut short", name);
+    else read_floats(buf, dst, count);
+    free(buf);
+    return st;
+}
+
+int checkpoint_has_training_state(const char *path) {
+    int fd = open(path, O_RDONLY);
+    if (fd < 0) return 0;
+    uint64_t data_start;
+    cJSON *root = read_header(path, fd, &data_start, NULL);
+    close(fd);
+    const cJSON *meta = cJSON_GetObjectItemCaseSensitive(root, "__metadata__");
+    int has = cJSON_GetObjectItemCaseSensitive(root, OPTIM_TENSORS[0]) &&
+              resume_value(meta, "dyad.resume.epoch");
+    cJSON_Delete(root);
+    return has;
+}
+
+nn_status checkpoint_load_training(const char *path, mlp *net, train_record *rec,
+                                   optimizer *opt, train_resume *rs, nn_error *err) {
+    memset(net, 0, sizeof *net);
+    memset(opt, 0, sizeof *opt);
+    mlp model;
+    nn_status st = checkpoint_load(path, &model, rec, err); /* every check of the model */
+    if (st != NN_OK) return st;
+    if (!checkpoint_has_training_state(path)) {
+        mlp_free(&model);
+        return bad(err, path, "holds no training state to resume (it was saved at the end of a "
+                   "run, or by an older dyad); train it anew, or start from its settings");
+    }
+    int fd = open(path, O_RDONLY);
+    uint64_t data_start = 0;
+    cJSON *root = fd >= 0 ? read_header(path, fd, &data_start, err) : NULL;
+    if (fd >= 0 && !root) st = NN_ERR_FORMAT;
+    else if (fd < 0) st = nn_fail(err, NN_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    optim_config cfg;
+    long optim_step = 0;
+    if (st == NN_OK)
+        st = parse_resume(path, cJSON_GetObjectItemCaseSensitive(root, "__metadata__"), &cfg,
+                          &optim_step, rs, err);
+    if (st == NN_OK && (cfg.kind == OPTIM_ADAM) != (cJSON_GetObjectItemCaseSensitive(root, OPTIM_TENSORS[1]) != NULL))
+        st = bad(err, path, "training state: optim.v is %s for optimiser %s",
+                 cfg.kind == OPTIM_ADAM ? "missing" : "present", optim_kind_name(cfg.kind));
+    layer_spec *specs = NULL;
+    nn_error inner;
+    if (st == NN_OK) {
+        specs = calloc((size_t)model.nlayers, sizeof *specs);
+        if (!specs) st = nn_fail(err, NN_ERR_NOMEM, "%s: out of memory", path);
+    }
+    if (st == NN_OK) {
+        specs_of(&model, specs);
+        if ((st = mlp_create(net, model.in, specs, model.nlayers, 1, &inner)) != NN_OK ||
+            (st = optim_create(opt, &cfg, model.nparams, &inner)) != NN_OK)
+            nn_fail(err, st, "%s: %s", path, inner.msg);
+    }
+    if (st == NN_OK) {
+        memcpy(net->params, model.params, sizeof(float) * model.nparams);
+        opt->step = optim_step;
+        st = read_state_tensor(path, fd, root, data_start, OPTIM_TENSORS[0], opt->m, opt->n, err);
+        if (st == NN_OK && opt->v)
+            st = read_state_tensor(path, fd, root, data_start, OPTIM_TENSORS[1], opt->v, opt->n, err);
+    }
+    if (st != NN_OK) {
+        optim_free(opt);
+        mlp_free(net);
+    }
+    free(specs);
+    cJSON_Delete(root);
+    if (fd >= 0) close(fd);
+    mlp_free(&model);
+    return st;
 }

@@ -13,6 +13,7 @@
 
 #include "error.h"
 #include "mlp.h"
+#include "optim.h"
 
 /* What produced a checkpoint. Unknown fields: empty strings, negative numbers. */
 typedef struct {
@@ -36,5 +37,43 @@ nn_status checkpoint_save(const char *path, const mlp *net, const train_record *
  * calls mlp_free). rec may be NULL. Validates header length, JSON, offsets,
  * dtypes and shapes against the dyad.layers metadata. */
 nn_status checkpoint_load(const char *path, mlp *net, train_record *rec, nn_error *err);
+
+/* ------------------------------------------------------- resumable runs
+ * A checkpoint written during training also holds what `dyad train --resume`
+ * needs to continue bit for bit: the optimiser's state as tensors optim.m
+ * (SGD velocity or Adam's first moment) and optim.v (Adam's second moment),
+ * each [nparams] F32 in parameter order, and the loop's state as
+ * __metadata__ "dyad.resume.*" strings (floats in C's %a notation, exact).
+ * checkpoint_load ignores both, so eval/predict/draw read such files as any
+ * other, and files without them still load everywhere. */
+
+/* Where the run stood. */
+typedef struct {
+    int epochs;        /* the run's total */
+    int epoch;         /* the epoch in progress (1-based), or the next one to start */
+    int batches_done;  /* batches of that epoch already trained */
+    long step;         /* optimiser steps so far, the schedule's clock */
+    int train_count;   /* training images used (after --train-limit) */
+    uint64_t rng[4];   /* the shuffling generator's state */
+    double loss_sum;   /* the epoch's loss sum (per-sample) so far */
+    long hits, seen;   /* the epoch's correct and seen samples so far */
+    double first_loss; /* the first epoch's mean loss, < 0 if not known yet */
+} train_resume;
+
+/* checkpoint_save plus opt's state and rs. */
+nn_status checkpoint_save_training(const char *path, const mlp *net, const train_record *rec,
+                                   const optimizer *opt, const train_resume *rs, nn_error *err);
+
+/* 1 when the file carries a resumable state (checkpoint_load must have
+ * accepted it); 0 otherwise, or if it cannot be read. */
+int checkpoint_has_training_state(const char *path);
+
+/* Reads a checkpoint written by checkpoint_save_training: a training net (with
+ * gradients; the caller calls mlp_free), the optimiser with its state (the
+ * caller calls optim_free) and the loop state. A checkpoint without them (saved
+ * at the end of a run, or by an older dyad) is NN_ERR_FORMAT with a message
+ * that says so. */
+nn_status checkpoint_load_training(const char *path, mlp *net, train_record *rec,
+                                   optimizer *opt, train_resume *rs, nn_error *err);
 
 #endif

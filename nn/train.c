@@ -1,5 +1,6 @@
 #include "train.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -40,16 +41,32 @@ void train_loop_free(train_loop *loop) {
     memset(loop, 0, sizeof *loop);
 }
 
-void train_epoch(train_loop *loop, mlp *net, optimizer *opt, rng *r, const idx_images *images,
-                 const idx_labels *labels, int epoch, train_progress *result,
-                 train_progress_fn progress, int progress_every, void *user) {
-    rng_shuffle(r, loop->order, loop->count);
+void train_loop_replay_order(train_loop *loop, rng *r, int shuffles) {
+    for (int e = 0; e < loop->count; e++) loop->order[e] = e;
+    for (int k = 0; k < shuffles; k++) rng_shuffle(r, loop->order, loop->count);
+}
+
+double train_divergence_bound(double first_epoch_loss, int classes) {
+    double cap = TRAIN_DIVERGENCE_FACTOR * log(classes > 1 ? (double)classes : 2.0);
+    double bound = TRAIN_DIVERGENCE_FACTOR * first_epoch_loss;
+    return first_epoch_loss >= 0 && bound < cap ? bound : cap;
+}
+
+train_outcome train_epoch(train_loop *loop, mlp *net, optimizer *opt, rng *r,
+                          const idx_images *images, const idx_labels *labels, int epoch,
+                          train_progress *result, train_progress_fn progress, int progress_every,
+                          void *user) {
+    if (loop->batches_done == 0) {
+        rng_shuffle(r, loop->order, loop->count);
+        loop->loss_sum = 0, loop->hits = 0, loop->seen = 0;
+    }
     int nbatches = (loop->count + loop->batch - 1) / loop->batch;
     long total_steps = (long)nbatches * loop->epochs;
-    double start = train_now_seconds(), loss_sum = 0;
-    long hits = 0, seen = 0;
-    train_progress p = {.epoch = epoch, .nbatches = nbatches};
-    for (int bi = 0; bi < nbatches; bi++) {
+    double start = train_now_seconds();
+    long seen_before = loop->seen;
+    train_outcome outcome = TRAIN_EPOCH_DONE;
+    train_progress p = {.epoch = epoch, .nbatches = nbatches, .batch_index = loop->batches_done};
+    for (int bi = loop->batches_done; bi < nbatches; bi++) {
         int first = bi * loop->batch;
         int count = loop->count - first < loop->batch ? loop->count - first : loop->batch;
         const int *idx = loop->order + first;
@@ -57,20 +74,35 @@ void train_epoch(train_loop *loop, mlp *net, optimizer *opt, rng *r, const idx_i
         train_gather_batch(net, images, idx, count);
         mlp_forward(net, count);
         int correct = 0;
-        loss_sum += mlp_backward(net, loop->labels, count, &correct) * count;
-        hits += correct;
-        seen += count;
+        float loss = mlp_backward(net, loop->labels, count, &correct);
+        if (!isfinite(loss)) {
+            /* the step is not taken: the state stays that of the last finite one */
+            p.batch_index = bi + 1;
+            p.loss = loss;
+            outcome = TRAIN_DIVERGED;
+            break;
+        }
+        loop->loss_sum += loss * count; /* in float, as the reported losses always were */
+        loop->hits += correct;
+        loop->seen += count;
         optim_step(opt, net, optim_lr_at(&opt->cfg, loop->step, total_steps));
         loop->step++;
+        loop->batches_done = bi + 1;
         p.batch_index = bi + 1;
-        p.samples = seen;
+        p.samples = loop->seen - seen_before;
         p.seconds = train_now_seconds() - start;
-        p.loss = loss_sum / seen;
-        p.accuracy = (double)hits / seen;
+        p.loss = loop->loss_sum / loop->seen;
+        p.accuracy = (double)loop->hits / loop->seen;
         if (progress && (p.batch_index % progress_every == 0 || bi + 1 == nbatches))
             progress(&p, user);
+        if (bi + 1 < nbatches && loop->stop && *loop->stop) {
+            outcome = TRAIN_STOPPED;
+            break;
+        }
     }
+    if (outcome == TRAIN_EPOCH_DONE) loop->batches_done = 0; /* the sums stay until the next shuffle */
     *result = p;
+    return outcome;
 }
 
 nn_status train_predict(mlp *net, const idx_images *images, int batch, uint8_t *pred) {
