@@ -12,6 +12,7 @@
 
 #include <cblas.h>
 
+#include "../nn/file_check.h"
 #include "cli.h"
 #include "commands.h"
 #include "draw_app.h"
@@ -194,6 +195,21 @@ int cmd_draw(int argc, char **argv) {
         }
     }
     opt.strict = given[0] || given[1];
+    /* the screenshot's path can be written and is none of the inputs */
+    if (shot) {
+        const char *inputs[3][2] = {{"--model", opt.model_path[0]},
+                                    {"--baseline", opt.model_path[1]},
+                                    {"--script", script_path}};
+        int shot_ok = file_check_output("--screenshot", shot, &err) == NN_OK;
+        for (int i = 0; shot_ok && i < 3; i++)
+            shot_ok = file_check_not_input("--screenshot", shot, inputs[i][0], inputs[i][1],
+                                           &err) == NN_OK;
+        if (!shot_ok) {
+            fprintf(stderr, "dyad draw: %s\n", err.msg);
+            script_free(&sc);
+            return 2;
+        }
+    }
     opt.data_dir = cli_data_dir(data); /* read only when the sample browser opens */
     opt.width = width;
     opt.height = height;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../nn/checkpoint.h"
+#include "../nn/file_check.h"
 #include "cli.h"
 #include "commands.h"
 #include "gfx.h"
@@ -386,6 +387,12 @@ int cmd_heatmap(int argc, char **argv) {
     }
     if (!parsed) return 2;
     nn_error err;
+    /* the PNG's path can be written and is not the model */
+    if (file_check_output("--out", o.out, &err) != NN_OK ||
+        (!o.teach && file_check_not_input("--out", o.out, "the model", o.model, &err) != NN_OK)) {
+        fprintf(stderr, "dyad " CMD ": %s\n", err.msg);
+        return 2;
+    }
     gfx_font *font = NULL;
     gfx_image img = {0, 0, NULL};
     mlp net;

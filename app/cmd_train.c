@@ -312,8 +312,8 @@ static void print_kept(const run *r) {
         fprintf(stderr, "dyad train: nothing written; %s is as it was\n", r->a->out);
 }
 
-/* Builds a fresh net and optimiser, or continues the one read from --resume
- * (already in r). 1 when ready; 0 (failure) or -1 (bad spec), message printed. */
+/* Builds a fresh net and optimiser (specs already checked), or continues the
+ * one read from --resume (already in r). 0 on failure, message printed. */
 static int setup_net(run *r, const layer_spec *specs, int nlayers, int in) {
     const train_args *a = r->a;
     nn_error err;
@@ -358,10 +358,6 @@ static int setup_net(run *r, const layer_spec *specs, int nlayers, int in) {
     }
     if (a->train_limit && a->train_limit < r->ds.train_images.count)
         r->ds.train_images.count = r->ds.train_labels.count = a->train_limit;
-    if (mlp_check_specs(in, specs, nlayers, &err) != NN_OK) {
-        fprintf(stderr, "dyad train: %s\n", err.msg);
-        return -1;
-    }
     if (mlp_create(&r->net, in, specs, nlayers, 1, &err) != NN_OK ||
         mlp_reserve(&r->net, a->batch > EVAL_BATCH ? a->batch : EVAL_BATCH, &err) != NN_OK ||
         optim_create(&r->opt, &a->opt, r->net.nparams, &err) != NN_OK ||
@@ -481,8 +477,6 @@ int cmd_train(int argc, char **argv) {
                                MAX_LAYERS);
         if (!nlayers) return 2;
     }
-    if (!check_outputs(&a)) return 2;
-
     run r;
     memset(&r, 0, sizeof r);
     r.a = &a;
@@ -495,11 +489,6 @@ int cmd_train(int argc, char **argv) {
     }
     /* --resume without --data: the run's own data */
     r.dir = a.data ? a.data : a.resume && r.rec.dataset[0] ? r.rec.dataset : cli_data_dir(NULL);
-    if (!check_not_dataset(&a, r.dir)) {
-        optim_free(&r.opt);
-        mlp_free(&r.net);
-        return 2;
-    }
 
     nn_pool *pool = cli_set_threads("train", a.threads);
     if (!pool) {
@@ -526,11 +515,17 @@ int cmd_train(int argc, char **argv) {
         goto done;
     }
     int in = r.ds.train_images.rows * r.ds.train_images.cols;
-    int ok = setup_net(&r, specs, nlayers, in);
-    if (ok <= 0) {
-        status = ok < 0 ? 2 : 1;
+    if (!a.resume && mlp_check_specs(in, specs, nlayers, &err) != NN_OK) {
+        fprintf(stderr, "dyad train: %s\n", err.msg);
+        status = 2;
         goto done;
     }
+    /* every output, before any work that could be lost */
+    if (!check_outputs(&a) || !check_not_dataset(&a, r.dir)) {
+        status = 2;
+        goto done;
+    }
+    if (!setup_net(&r, specs, nlayers, in)) goto done;
     r.net.pool = pool;
     if (a.metrics && !(metrics = metrics_open(a.metrics, a.resume != NULL, r.rec.epochs)))
         goto done;
