@@ -138,11 +138,11 @@ static void test_non_regular_targets_refused(void **state) {
     expect_refused(dir, fifo, "FIFO", S_IFIFO);
     expect_refused(dir, sub, "directory", S_IFDIR);
     expect_refused(dir, link, "FIFO", S_IFLNK);
-    /* a device node of our own making (root only), never one under /dev */
+    /* a device node of our own making (needs root with CAP_MKNOD), never one under /dev */
     if (mknod(dev, S_IFCHR | 0666, makedev(1, 3)) == 0)
         expect_refused(dir, dev, "device", S_IFCHR);
     else
-        assert_int_not_equal(geteuid(), 0);
+        printf("  (no device node case: mknod: %s)\n", strerror(errno));
     test_tmpdir_remove(dir);
 }
 
@@ -276,7 +276,7 @@ static void test_output_paths_checked(void **state) {
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
-        if (geteuid() == 0 && (setgid(65534) != 0 || setuid(65534) != 0)) _exit(3);
+        if (geteuid() == 0 && (setgid(65534) != 0 || setuid(65534) != 0)) _exit(4);
         nn_error child_err;
         nn_status st = file_check_output("--out", inside, &child_err);
         _exit(st == NN_ERR_IO && strstr(child_err.msg, "not writable") &&
@@ -285,7 +285,10 @@ static void test_output_paths_checked(void **state) {
     int status;
     assert_int_equal(waitpid(pid, &status, 0), pid);
     assert_true(WIFEXITED(status));
-    assert_int_equal(WEXITSTATUS(status), 0);
+    if (WEXITSTATUS(status) == 4) /* a container that maps no uid 65534 */
+        printf("  (no read-only directory case: cannot become nobody)\n");
+    else
+        assert_int_equal(WEXITSTATUS(status), 0);
     assert_int_equal(chmod(ro, 0755), 0);
     test_tmpdir_remove(dir);
 }
