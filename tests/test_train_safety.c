@@ -539,11 +539,112 @@ static void test_divergence_bound(void **state) {
     assert_float_equal(train_divergence_bound(0.8, 2), 5 * log(2.0), 1e-12);
 }
 
+static void test_training_state_roundtrip(void **state) {
+    (void)state;
+    tiny_run t;
+    tiny_setup(&t);
+    train_progress p;
+    volatile sig_atomic_t stop = 1;
+    t.loop.stop = &stop;
+    for (int k = 0; k < 3; k++)
+        train_epoch(&t.loop, &t.net, &t.opt, &t.r, &t.images, &t.labels, 1, &p, NULL, 1, NULL);
+    train_resume rs = {.epochs = 2, .epoch = 1, .batches_done = t.loop.batches_done,
+                       .step = t.loop.step, .train_count = 32, .loss_sum = t.loop.loss_sum,
+                       .hits = t.loop.hits, .seen = t.loop.seen, .first_loss = -1};
+    memcpy(rs.rng, t.r.s, sizeof rs.rng);
+    train_record rec;
+    train_record_clear(&rec);
+    rec.batch = 4;
+    rec.seed = 77;
+    char *dir = test_tmpdir();
+    char path[4200];
+    snprintf(path, sizeof path, "%s/state.st", dir);
+    nn_error err;
+    assert_int_equal(checkpoint_save_training(path, &t.net, &rec, &t.opt, &rs, &err), NN_OK);
+
+    /* an inference reader sees the model and nothing else */
+    mlp model;
+    if (checkpoint_load(path, &model, NULL, &err) != NN_OK) fail_msg("%s", err.msg);
+    assert_memory_equal(model.params, t.net.params, sizeof(float) * t.net.nparams);
+    mlp_free(&model);
+
+    mlp net;
+    optimizer opt;
+    train_resume back;
+    train_record rec_back;
+    if (checkpoint_load_training(path, &net, &rec_back, &opt, &back, &err) != NN_OK)
+        fail_msg("%s", err.msg);
+    assert_non_null(net.grads);
+    assert_memory_equal(net.params, t.net.params, sizeof(float) * t.net.nparams);
+    assert_memory_equal(opt.m, t.opt.m, sizeof(float) * t.opt.n);
+    assert_non_null(opt.v);
+    assert_memory_equal(opt.v, t.opt.v, sizeof(float) * t.opt.n);
+    assert_int_equal(opt.step, t.opt.step);
+    assert_memory_equal(&opt.cfg, &t.opt.cfg, sizeof opt.cfg);
+    assert_int_equal(back.batches_done, 3);
+    assert_int_equal(back.step, 3);
+    assert_memory_equal(back.rng, rs.rng, sizeof rs.rng);
+    assert_true(back.loss_sum == rs.loss_sum); /* exact, %a */
+    assert_int_equal(back.hits, rs.hits);
+    assert_int_equal(back.seen, 12);
+    assert_true(back.first_loss == -1);
+    assert_int_equal(rec_back.batch, 4);
+    assert_int_equal((int)rec_back.seed, 77);
+    optim_free(&opt);
+    mlp_free(&net);
+
+    /* a plain checkpoint has no state to resume, and says so */
+    assert_int_equal(checkpoint_save(path, &t.net, &rec, &err), NN_OK);
+    assert_false(checkpoint_has_training_state(path));
+    assert_int_equal(checkpoint_load_training(path, &net, NULL, &opt, &back, &err), NN_ERR_FORMAT);
+    assert_non_null(strstr(err.msg, "no training state"));
+    test_tmpdir_remove(dir);
+    tiny_free(&t);
+}
+
+/* heatmap --out and draw --screenshot never write over the model they read */
+static void test_heatmap_and_draw_refuse_inputs(void **state) {
+    (void)state;
+    char *dir = test_tmpdir();
+    char model[4200], fifo[4200];
+    snprintf(model, sizeof model, "%s/m.st", dir);
+    snprintf(fifo, sizeof fifo, "%s/fifo", dir);
+    assert_int_equal(mkfifo(fifo, 0644), 0);
+    layer_spec specs[] = {{LAYER_DYAD_IT, 4, 16}, {LAYER_DENSE, 1, 10}};
+    mlp net;
+    nn_error err;
+    assert_int_equal(mlp_create(&net, 784, specs, 2, 0, &err), NN_OK);
+    mlp_init(&net, 1);
+    assert_int_equal(checkpoint_save(model, &net, NULL, &err), NN_OK);
+    mlp_free(&net);
+    size_t before_size;
+    unsigned char *before = read_whole(model, &before_size);
+    const char *bin = test_dyad_bin();
+    int rc = run("%s heatmap %s --layer 0 --out %s/./m.st", bin, model, dir);
+    if (rc != 2 || !strstr(out, "same file as the model")) fail_msg("exit %d:\n%s", rc, out);
+    printf("  heatmap --out MODEL -> exit 2: %s", out);
+    rc = run("%s heatmap %s --layer 0 --out %s", bin, model, fifo);
+    if (rc != 2 || !strstr(out, "FIFO")) fail_msg("exit %d:\n%s", rc, out);
+    rc = run("SDL_VIDEODRIVER=dummy %s draw --script tests/scripts/digit-7.script --model %s "
+             "--baseline %s --screenshot %s", bin, model, model, model);
+    if (rc != 2 || !strstr(out, "same file as --model")) fail_msg("exit %d:\n%s", rc, out);
+    printf("  draw --screenshot MODEL -> exit 2: %s", out);
+    size_t after_size;
+    unsigned char *after = read_whole(model, &after_size);
+    assert_int_equal(after_size, before_size);
+    assert_memory_equal(after, before, before_size);
+    free(after);
+    free(before);
+    test_tmpdir_remove(dir);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_loop_stops_between_steps),
         cmocka_unit_test(test_loop_non_finite_loss_takes_no_step),
         cmocka_unit_test(test_divergence_bound),
+        cmocka_unit_test(test_training_state_roundtrip),
+        cmocka_unit_test(test_heatmap_and_draw_refuse_inputs),
         cmocka_unit_test(test_resume_sgd_mid_epoch),
         cmocka_unit_test(test_resume_adam_mid_epoch),
         cmocka_unit_test(test_resume_at_epoch_end),
