@@ -281,6 +281,7 @@ typedef struct {
     rng shuffle;
     train_resume rs; /* with --resume: where the run stood */
     int first_epoch, epochs;
+    int saved_epoch; /* the last epoch this run wrote to --out, 0 if none */
     double first_loss;
 } run;
 
@@ -305,9 +306,9 @@ static void print_resume_hint(const run *r, int sig, const char *where) {
 }
 
 static void print_kept(const run *r) {
-    if (r->rec.epochs > 0)
+    if (r->saved_epoch > 0)
         fprintf(stderr, "dyad train: nothing written; %s keeps the last good checkpoint (epoch %d)\n",
-                r->a->out, r->rec.epochs);
+                r->a->out, r->saved_epoch);
     else
         fprintf(stderr, "dyad train: nothing written; %s is as it was\n", r->a->out);
 }
@@ -455,6 +456,7 @@ static int train_epochs(run *r, FILE *metrics) {
             fprintf(stderr, "dyad train: %s\n", err.msg);
             return 1;
         }
+        r->saved_epoch = epoch;
         if (stop_signal && epoch < r->epochs) {
             char where[64];
             snprintf(where, sizeof where, "after epoch %d", epoch);
