@@ -1,7 +1,6 @@
 /* dyad bench: DYAD layers against the dense layer of the same widths, timed
  * in the same run. Reports medians and the dense/DYAD time ratio next to the
  * ideal FLOP ratio ndyad/2. */
-#include <cblas.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,7 +54,7 @@ typedef struct {
 
 /* Median over repeats of the mean time of one call. */
 static timing time_layer(layer *l, const float *x, float *y, const float *dy, float *dx, int batch,
-                         int repeats, nn_pool *pool) {
+                         int repeats, nn_compute *pool) {
     double samples[2][64];
     if (repeats > 64) repeats = 64;
     for (int mode = 0; mode < 2; mode++) {
@@ -128,21 +127,21 @@ int cmd_bench(int argc, char **argv) {
         }
         if (!ok) return 2;
     }
-    nn_pool *pool = cli_set_threads("bench", threads);
+    nn_compute *pool = cli_set_threads("bench", threads);
     if (!pool) return 1;
     int first_strategy = strcmp(strategy, "pool") ? 0 : 1;
     int last_strategy = strcmp(strategy, "blas") ? 1 : 0;
     FILE *csv = NULL;
     if (csv_path && !(csv = fopen(csv_path, "w"))) {
         perror(csv_path);
-        nn_pool_free(pool);
+        nn_compute_free(pool);
         return 1;
     }
     if (csv)
         fprintf(csv, "width,batch,kind,ndyad,strategy,forward_us,train_us,forward_speedup,"
                      "train_speedup,ideal\n");
     printf("layer width x width, batch %d, %d threads, median of %d\n", batch,
-           nn_pool_threads(pool), repeats);
+           nn_compute_threads(pool), repeats);
     printf("%6s  %-8s %5s %-7s %11s %11s  %9s %9s  %6s  %8s\n", "width", "kind", "ndyad",
            "threads", "forward us", "fwd+bwd us", "fwd speed", "trn speed", "ideal", "GFLOP/s");
     int status = 0;
@@ -177,9 +176,9 @@ int cmd_bench(int argc, char **argv) {
                 layer_init(&l, &r);
                 for (int st = first_strategy; st <= last_strategy; st++) {
                     /* 'blas': OpenBLAS threads each GEMM itself; 'pool': one thread per task */
-                    openblas_set_num_threads(st ? 1 : nn_pool_threads(pool));
-                    timing t = time_layer(&l, x, y, dy, dx, batch, repeats, st ? pool : NULL);
-                    openblas_set_num_threads(1);
+                    nn_compute_set_threading(pool, st ? NN_THREADING_POOL : NN_THREADING_BLAS);
+                    timing t = time_layer(&l, x, y, dy, dx, batch, repeats, pool);
+                    nn_compute_set_threading(pool, NN_THREADING_POOL);
                     if (ki < 0) dense_t[st] = t;
                     const char *how = st ? "pool" : "blas";
                     double ideal = ki < 0 ? 1.0 : l.ndyad / 2.0;
@@ -199,7 +198,7 @@ int cmd_bench(int argc, char **argv) {
         }
         free(x), free(y), free(dy), free(dx), free(params), free(grads);
     }
-    nn_pool_free(pool);
+    nn_compute_free(pool);
     if (csv && fclose(csv) != 0) {
         perror(csv_path);
         status = 1;

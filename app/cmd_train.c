@@ -41,7 +41,8 @@ static const char usage[] =
     "  --epochs N          epochs (default 10)\n"
     "  --seed N            seed for init and shuffling (default 1)\n"
     "run:\n"
-    "  --threads N         threads: OpenBLAS's for dense GEMMs, a pool's for DYAD blocks\n"
+    "  --threads N         threads that run the GEMMs side by side (DYAD blocks, slices of\n"
+    "                      dense layers) and the optimiser\n"
     "                      (default: OpenBLAS's choice, usually the core count)\n"
     "  --metrics FILE.csv  per-epoch metrics (epoch,train_loss,train_acc,test_acc,seconds,images_per_s)\n"
     "\n"
@@ -125,8 +126,8 @@ int cmd_train(int argc, char **argv) {
     layer_spec specs[MAX_LAYERS];
     int nlayers = cli_net_spec("train", layers, hidden, kind, ndyad, 10, specs, MAX_LAYERS);
     if (!nlayers) return 2;
-    nn_pool *pool = cli_set_threads("train", threads);
-    if (!pool) return 1;
+    nn_compute *compute = cli_set_threads("train", threads);
+    if (!compute) return 1;
 
     nn_error err;
     dataset ds;
@@ -135,7 +136,7 @@ int cmd_train(int argc, char **argv) {
         fprintf(stderr, "dyad train: %s\n", err.msg);
         if (!data && !getenv("MNIST_DIR"))
             fprintf(stderr, "dyad train: run `make data`, or point --data/MNIST_DIR at the MNIST files\n");
-        nn_pool_free(pool);
+        nn_compute_free(compute);
         return 1;
     }
     if (train_limit && train_limit < ds.train_images.count)
@@ -144,7 +145,7 @@ int cmd_train(int argc, char **argv) {
     if (mlp_check_specs(in, specs, nlayers, &err) != NN_OK) {
         fprintf(stderr, "dyad train: %s\n", err.msg);
         dataset_free(&ds);
-        nn_pool_free(pool);
+        nn_compute_free(compute);
         return 2;
     }
 
@@ -161,7 +162,7 @@ int cmd_train(int argc, char **argv) {
         goto done;
     }
     mlp_init(&net, seed);
-    net.pool = pool;
+    net.compute = compute;
     if (metrics_path) {
         metrics = fopen(metrics_path, "w");
         if (!metrics) {
@@ -172,7 +173,7 @@ int cmd_train(int argc, char **argv) {
     }
     char desc[512];
     mlp_describe(&net, desc, sizeof desc);
-    printf("net %s  (%zu parameters), %d threads\n", desc, net.nparams, nn_pool_threads(pool));
+    printf("net %s  (%zu parameters), %d threads\n", desc, net.nparams, nn_compute_threads(compute));
     printf("data %s: %d train, %d test; %s lr %g, %s schedule, batch %d, %d epochs, seed %llu\n",
            dir, ds.train_images.count, ds.test_images.count, optim_kind_name(opt_cfg.kind),
            opt_cfg.lr, schedule_kind_name(opt_cfg.schedule), batch, epochs,
@@ -228,6 +229,6 @@ done:
     optim_free(&opt);
     mlp_free(&net);
     dataset_free(&ds);
-    nn_pool_free(pool);
+    nn_compute_free(compute);
     return status;
 }

@@ -11,12 +11,8 @@ double train_now_seconds(void) {
 }
 
 void train_gather_batch(mlp *net, const idx_images *images, const int *indices, int count) {
-    int pixels = images->rows * images->cols;
-    float *x = net->acts[0];
-    for (int s = 0; s < count; s++) {
-        const uint8_t *src = images->pixels + (size_t)indices[s] * pixels;
-        for (int p = 0; p < pixels; p++) x[(size_t)p * count + s] = src[p] * (1.0f / 255.0f);
-    }
+    nn_gather_u8(net->acts[0], images->pixels, indices, count, images->rows * images->cols,
+                 1.0f / 255.0f);
 }
 
 nn_status train_loop_create(train_loop *loop, int count, int batch, int epochs, nn_error *err) {
@@ -57,10 +53,10 @@ void train_epoch(train_loop *loop, mlp *net, optimizer *opt, rng *r, const idx_i
         train_gather_batch(net, images, idx, count);
         mlp_forward(net, count);
         int correct = 0;
-        loss_sum += mlp_backward(net, loop->labels, count, &correct) * count;
+        float lr = optim_lr_at(&opt->cfg, loop->step, total_steps);
+        loss_sum += optim_backward_step(opt, net, loop->labels, count, lr, &correct) * count;
         hits += correct;
         seen += count;
-        optim_step(opt, net, optim_lr_at(&opt->cfg, loop->step, total_steps));
         loop->step++;
         p.batch_index = bi + 1;
         p.samples = seen;
@@ -74,7 +70,6 @@ void train_epoch(train_loop *loop, mlp *net, optimizer *opt, rng *r, const idx_i
 }
 
 nn_status train_predict(mlp *net, const idx_images *images, int batch, uint8_t *pred) {
-    int classes = mlp_classes(net);
     if (batch > net->max_batch) batch = net->max_batch; /* the work buffers bound the batch */
     int *idx = malloc(sizeof(int) * (size_t)batch);
     if (!idx) return NN_ERR_NOMEM;
@@ -82,13 +77,7 @@ nn_status train_predict(mlp *net, const idx_images *images, int batch, uint8_t *
         int count = images->count - first < batch ? images->count - first : batch;
         for (int s = 0; s < count; s++) idx[s] = first + s;
         train_gather_batch(net, images, idx, count);
-        const float *logits = mlp_forward(net, count);
-        for (int s = 0; s < count; s++) {
-            int arg = 0;
-            for (int c = 1; c < classes; c++)
-                if (logits[(size_t)c * count + s] > logits[(size_t)arg * count + s]) arg = c;
-            pred[first + s] = (uint8_t)arg;
-        }
+        nn_argmax_columns(mlp_forward(net, count), mlp_classes(net), count, pred + first);
     }
     free(idx);
     return NN_OK;

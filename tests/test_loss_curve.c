@@ -67,9 +67,9 @@ static void run_case(const curve_case *cc, const dataset *ds, int threads, curve
     assert_int_equal(mlp_create(&net, 784, specs, n, 1, &err), NN_OK);
     assert_int_equal(mlp_reserve(&net, BATCH, &err), NN_OK);
     mlp_init(&net, 1);
-    nn_pool *pool = NULL;
-    if (threads > 1) assert_int_equal(nn_pool_create(&pool, threads, &err), NN_OK);
-    net.pool = pool;
+    nn_compute *compute = NULL;
+    if (threads > 1) assert_int_equal(nn_compute_create(&compute, threads, &err), NN_OK);
+    net.compute = compute;
     optim_config cfg = {.kind = cc->optimizer, .lr = cc->lr, .momentum = 0.9f, .beta1 = 0.9f,
                         .beta2 = 0.999f, .eps = 1e-8f, .weight_decay = cc->weight_decay,
                         .schedule = cc->schedule};
@@ -88,7 +88,7 @@ static void run_case(const curve_case *cc, const dataset *ds, int threads, curve
     assert_int_equal(out->count, STEPS);
     train_loop_free(&loop);
     optim_free(&opt);
-    nn_pool_free(pool);
+    nn_compute_free(compute);
     mlp_free(&net);
 }
 
