@@ -26,7 +26,7 @@ static const char usage[] =
     "  --train-limit N     use only the first N training images (quick runs)\n"
     "net (uniform form; the output layer is dense with one unit per class):\n"
     "  --hidden W,W,...    hidden widths (default 1024,1024)\n"
-    "  --kind K            dense | dyad-it | dyad-ot | dyad-dt (default dense)\n"
+    "  --kind K            %s (default dense)\n"
     "  --ndyad N           blocks per DYAD layer; must divide both widths (default 4)\n"
     "net (every layer spelled out):\n"
     "  --layers SPEC       KIND[/NDYAD]:WIDTH,... e.g. dyad-it/4:1024,dyad-ot/8:1024,dense:10\n"
@@ -77,7 +77,9 @@ int cmd_train(int argc, char **argv) {
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = NULL;
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            fputs(usage, stdout);
+            char kinds[128];
+            layer_kind_list(kinds, sizeof kinds, " | ", 0);
+            printf(usage, kinds);
             return 0;
         }
         if (strncmp(a, "--", 2) != 0 || !(v = cli_value("train", argc, argv, &i))) {

@@ -459,6 +459,50 @@ static void test_fused_sgd_matches_gradients(void **state) {
     }
 }
 
+/* The kind table and the tensor tables: names round-trip, tensors tile the
+ * parameter block in order, the bias is the one tensor without decay, and the
+ * weights hold in*out/ndyad*2 (DYAD) or in*out (dense) floats. */
+static void test_kind_and_tensor_tables(void **state) {
+    (void)state;
+    for (int k = 0; k < LAYER_KIND_COUNT; k++) {
+        const layer_kind_info *info = layer_kind_get((layer_kind)k);
+        assert_non_null(info);
+        assert_int_equal(info->kind, k);
+        layer_kind parsed;
+        assert_int_equal(layer_kind_parse(info->name, &parsed), NN_OK);
+        assert_int_equal(parsed, k);
+        int n = info->blocked ? 4 : 1;
+        layer_tensor_table t;
+        layer_tensor_layout((layer_kind)k, 12, 8, n, &t);
+        size_t next = 0, weights = 0;
+        int biases = 0;
+        for (int i = 0; i < t.count; i++) {
+            assert_int_equal(t.t[i].offset, next);
+            size_t count = 1;
+            for (int d = 0; d < t.t[i].rank; d++) count *= (size_t)t.t[i].shape[d];
+            assert_int_equal(t.t[i].count, count);
+            next += count;
+            if (!t.t[i].decay) {
+                biases++;
+                assert_string_equal(t.t[i].name, "bias");
+                assert_int_equal(count, 8);
+            } else {
+                weights += count;
+            }
+        }
+        assert_int_equal(biases, 1);
+        assert_int_equal(t.total, next);
+        assert_int_equal(layer_param_count((layer_kind)k, 12, 8, n), next);
+        assert_int_equal(weights, info->blocked ? 2 * 12 * 8 / n : 12 * 8);
+    }
+    assert_null(layer_kind_get(LAYER_KIND_COUNT));
+    layer_kind parsed;
+    assert_int_equal(layer_kind_parse("dyad-xx", &parsed), NN_ERR_ARG);
+    char list[128];
+    layer_kind_list(list, sizeof list, ",", 1);
+    assert_string_equal(list, "dyad-it,dyad-ot,dyad-dt");
+}
+
 static void count_task(void *ctx, int index) {
     int *hits = ctx;
     __atomic_fetch_add(&hits[index], 1, __ATOMIC_RELAXED);
@@ -490,6 +534,7 @@ int main(void) {
         cmocka_unit_test(test_init_bound),
         cmocka_unit_test(test_pool_matches_serial),
         cmocka_unit_test(test_forward_relu_is_fused_max),
+        cmocka_unit_test(test_kind_and_tensor_tables),
         cmocka_unit_test(test_fused_sgd_matches_gradients),
         cmocka_unit_test(test_pool_runs_every_task_once),
     };
