@@ -30,7 +30,7 @@ SUPPORT_OBJ := $(TEST_SUPPORT:%.c=$(BUILD)/%.o)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 PROGRAM := $(if $(filter build,$(BUILD)),dyad,$(BUILD)/dyad)
 
-.PHONY: all test sanitize clean data deps run models bench
+.PHONY: all test sanitize clean data deps run models bench bench-compare
 all: $(PROGRAM)
 
 $(BUILD)/%.o: %.c $(wildcard nn/*.h app/*.h tests/*.h) | $(BUILD)/nn $(BUILD)/app $(BUILD)/tests
@@ -77,6 +77,11 @@ models: dyad
 
 bench: dyad
 	./dyad bench
+
+# dyad vs PyTorch (Debian's python3-torch) on the same nets, interleaved, one
+# table; a benchmark, not a test. Options: BENCH_ARGS="--rounds 1 --epochs 2 ...".
+bench-compare: dyad
+	python3 tests/bench/compare.py --dyad ./dyad $(BENCH_ARGS)
 
 clean:
 	rm -rf build build-san dyad

@@ -1,6 +1,5 @@
 #include "cli.h"
 
-#include <cblas.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,16 +50,14 @@ const char *cli_data_dir(const char *given) {
     return env && *env ? env : "data";
 }
 
-nn_pool *cli_set_threads(const char *cmd, int threads) {
-    if (threads <= 0) threads = openblas_get_num_threads();
-    openblas_set_num_threads(1);
-    nn_pool *pool;
+nn_compute *cli_set_threads(const char *cmd, int threads) {
+    nn_compute *compute;
     nn_error err;
-    if (nn_pool_create(&pool, threads, &err) != NN_OK) {
+    if (nn_compute_create(&compute, threads, &err) != NN_OK) {
         fprintf(stderr, "dyad %s: %s\n", cmd, err.msg);
         return NULL;
     }
-    return pool;
+    return compute;
 }
 
 const char *cli_value(const char *cmd, int argc, char **argv, int *i) {
@@ -94,8 +91,9 @@ int cli_net_spec(const char *cmd, const char *layers, const char *hidden, const 
     }
     layer_kind k = LAYER_DENSE;
     if (kind && layer_kind_parse(kind, &k) != NN_OK) {
-        fprintf(stderr, "dyad %s: --kind '%s' is not one of dense, dyad-it, dyad-ot, dyad-dt\n",
-                cmd, kind);
+        char kinds[128];
+        layer_kind_list(kinds, sizeof kinds, ", ", 0);
+        fprintf(stderr, "dyad %s: --kind '%s' is not one of %s\n", cmd, kind, kinds);
         return 0;
     }
     /* ndyad 0 means "not given": 4 for DYAD kinds */

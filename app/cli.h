@@ -16,11 +16,10 @@ int cli_float(const char *cmd, const char *flag, const char *text, double min, d
 /* --data value, else $MNIST_DIR, else "data" (where `make data` puts it). */
 const char *cli_data_dir(const char *given);
 
-/* Returns a pool of `threads` threads (0: as many as OpenBLAS would use, i.e.
- * the cores) that runs all layer GEMMs, and leaves OpenBLAS itself on one
- * thread, so a single threading layer is in charge. NULL, with a message, on
- * failure. */
-nn_pool *cli_set_threads(const char *cmd, int threads);
+/* Returns a compute context of `threads` threads (0: every core) that runs
+ * all layer GEMMs (nn/kernels.h; it alone sets OpenBLAS's threads). NULL,
+ * with a message, on failure. */
+nn_compute *cli_set_threads(const char *cmd, int threads);
 
 /* Net from --layers, or from --hidden/--kind/--ndyad (output layer dense with
  * classes units). Returns the layer count, 0 on error (message printed). */

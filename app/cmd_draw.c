@@ -10,7 +10,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cblas.h>
 
 #include "../nn/file_check.h"
 #include "cli.h"
@@ -165,14 +164,17 @@ int cmd_draw(int argc, char **argv) {
     int headless = script_path || shot;
     if (show_window && !headless) show_window = 0; /* the plain window anyway */
 
-    /* one BLAS thread: single-sample inference is tiny, threads only cost */
-    openblas_set_num_threads(1);
-
     script sc = {0};
     nn_error err;
     if (script_path && script_load(script_path, &sc, &err) != NN_OK) {
         fprintf(stderr, "dyad draw: %s\n", err.msg);
         return 2;
+    }
+    /* one thread: single-sample inference is tiny, threads only cost */
+    nn_compute *serial = cli_set_threads("draw", 1);
+    if (!serial) {
+        script_free(&sc);
+        return 1;
     }
 
     /* models: explicit paths must load; missing defaults leave a note */
@@ -220,6 +222,7 @@ int cmd_draw(int argc, char **argv) {
         if (window_open(&win, "dyad draw", width, height, &err) != NN_OK) {
             fprintf(stderr, "dyad draw: %s\n", err.msg);
             script_free(&sc);
+            nn_compute_free(serial);
             return 1;
         }
         if (!headless) window_buffer_size(win, &opt.width, &opt.height, &opt.ui_scale);
@@ -230,6 +233,7 @@ int cmd_draw(int argc, char **argv) {
         fprintf(stderr, "dyad draw: %s\n", err.msg);
         window_close(win);
         script_free(&sc);
+        nn_compute_free(serial);
         return 1;
     }
 
@@ -260,5 +264,6 @@ int cmd_draw(int argc, char **argv) {
     draw_app_destroy(app);
     window_close(win);
     script_free(&sc);
+    nn_compute_free(serial);
     return rc;
 }

@@ -86,16 +86,16 @@ int cmd_eval(int argc, char **argv) {
         fprintf(stderr, "dyad eval: give a MODEL.safetensors (see --help)\n");
         return 2;
     }
-    nn_pool *pool = cli_set_threads("eval", threads);
-    if (!pool) return 1;
+    nn_compute *compute = cli_set_threads("eval", threads);
+    if (!compute) return 1;
     nn_error err;
     mlp net;
     if (checkpoint_load(model, &net, NULL, &err) != NN_OK) {
         fprintf(stderr, "dyad eval: %s\n", err.msg);
-        nn_pool_free(pool);
+        nn_compute_free(compute);
         return 1;
     }
-    net.pool = pool;
+    net.compute = compute;
     dataset ds;
     const char *dir = cli_data_dir(data);
     int status = 1;
@@ -104,7 +104,7 @@ int cmd_eval(int argc, char **argv) {
     if (dataset_load_test(dir, &ds, &err) != NN_OK) {
         fprintf(stderr, "dyad eval: %s\n", err.msg);
         mlp_free(&net);
-        nn_pool_free(pool);
+        nn_compute_free(compute);
         return 1;
     }
     if (ds.test_images.rows * ds.test_images.cols != net.in) {
@@ -127,6 +127,6 @@ done:
     free(confusion);
     dataset_free(&ds);
     mlp_free(&net);
-    nn_pool_free(pool);
+    nn_compute_free(compute);
     return status;
 }

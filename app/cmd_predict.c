@@ -5,11 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cblas.h>
 
 #include "../nn/checkpoint.h"
 #include "../nn/mlp.h"
 #include "../nn/preprocess.h"
+#include "cli.h"
 #include "commands.h"
 #include "image_load.h"
 
@@ -119,14 +119,19 @@ int cmd_predict(int argc, char **argv) {
         return 2;
     }
 
-    /* One image at a time is a tiny GEMV: BLAS threads would only cost. */
-    openblas_set_num_threads(1);
+    /* One image at a time is a tiny GEMV: one thread, threads would only cost. */
+    nn_compute *serial = cli_set_threads("predict", 1);
+    if (!serial) {
+        free(paths);
+        return 1;
+    }
 
     mlp net;
     nn_error err;
     if (checkpoint_load(paths[0], &net, NULL, &err) != NN_OK) {
         fprintf(stderr, "dyad predict: %s\n", err.msg);
         free(paths);
+        nn_compute_free(serial);
         return 1;
     }
     int status = 0;
@@ -148,5 +153,6 @@ int cmd_predict(int argc, char **argv) {
     free(probs);
     mlp_free(&net);
     free(paths);
+    nn_compute_free(serial);
     return status;
 }

@@ -34,7 +34,7 @@ static const char usage[] =
     "  --train-limit N     use only the first N training images (quick runs)\n"
     "net (uniform form; the output layer is dense with one unit per class):\n"
     "  --hidden W,W,...    hidden widths (default 1024,1024)\n"
-    "  --kind K            dense | dyad-it | dyad-ot | dyad-dt (default dense)\n"
+    "  --kind K            %s (default dense)\n"
     "  --ndyad N           blocks per DYAD layer; must divide both widths (default 4)\n"
     "net (every layer spelled out):\n"
     "  --layers SPEC       KIND[/NDYAD]:WIDTH,... e.g. dyad-it/4:1024,dyad-ot/8:1024,dense:10\n"
@@ -49,7 +49,8 @@ static const char usage[] =
     "  --epochs N          epochs (default 10)\n"
     "  --seed N            seed for init and shuffling (default 1)\n"
     "run:\n"
-    "  --threads N         threads: OpenBLAS's for dense GEMMs, a pool's for DYAD blocks\n"
+    "  --threads N         threads that run the GEMMs side by side (DYAD blocks, slices of\n"
+    "                      dense layers) and the optimiser\n"
     "                      (default: OpenBLAS's choice, usually the core count)\n"
     "  --metrics FILE.csv  per-epoch metrics (epoch,train_loss,train_acc,test_acc,seconds,images_per_s)\n"
     "  --resume FILE       continue the run saved in FILE, exactly where it stopped: net,\n"
@@ -124,7 +125,9 @@ static int parse_args(int argc, char **argv, train_args *a) {
     for (int i = 1; i < argc; i++) {
         const char *f = argv[i], *v = NULL;
         if (!strcmp(f, "--help") || !strcmp(f, "-h")) {
-            fputs(usage, stdout);
+            char kinds[128];
+            layer_kind_list(kinds, sizeof kinds, " | ", 0);
+            printf(usage, kinds);
             return 0;
         }
         if (strncmp(f, "--", 2) != 0 || !(v = cli_value("train", argc, argv, &i))) {
@@ -492,8 +495,8 @@ int cmd_train(int argc, char **argv) {
     /* --resume without --data: the run's own data */
     r.dir = a.data ? a.data : a.resume && r.rec.dataset[0] ? r.rec.dataset : cli_data_dir(NULL);
 
-    nn_pool *pool = cli_set_threads("train", a.threads);
-    if (!pool) {
+    nn_compute *compute = cli_set_threads("train", a.threads);
+    if (!compute) {
         optim_free(&r.opt);
         mlp_free(&r.net);
         return 1;
@@ -528,12 +531,12 @@ int cmd_train(int argc, char **argv) {
         goto done;
     }
     if (!setup_net(&r, specs, nlayers, in)) goto done;
-    r.net.pool = pool;
+    r.net.compute = compute;
     if (a.metrics && !(metrics = metrics_open(a.metrics, a.resume != NULL, r.rec.epochs)))
         goto done;
     char desc[512];
     mlp_describe(&r.net, desc, sizeof desc);
-    printf("net %s  (%zu parameters), %d threads\n", desc, r.net.nparams, nn_pool_threads(pool));
+    printf("net %s  (%zu parameters), %d threads\n", desc, r.net.nparams, nn_compute_threads(compute));
     printf("data %s: %d train, %d test; %s lr %g, %s schedule, batch %d, %d epochs, seed %llu\n",
            r.dir, r.ds.train_images.count, r.ds.test_images.count,
            optim_kind_name(r.opt.cfg.kind), r.opt.cfg.lr, schedule_kind_name(r.opt.cfg.schedule),
@@ -557,6 +560,6 @@ done:
     optim_free(&r.opt);
     mlp_free(&r.net);
     dataset_free(&r.ds);
-    nn_pool_free(pool);
+    nn_compute_free(compute);
     return status;
 }

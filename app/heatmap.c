@@ -36,7 +36,7 @@ void heat_layer_row(const layer *l, int row, int parts, float *value, unsigned c
     if (parts & HEAT_PART_TRANS) {
         /* which (k, j) of BLOCK TRANS writes this output row: strided outputs
          * (OT, DT) carry k as row % n, contiguous ones (IT) as row / b */
-        int strided_out = l->kind == LAYER_DYAD_OT || l->kind == LAYER_DYAD_DT;
+        int strided_out = layer_kind_get(l->kind)->strided_out;
         int k = strided_out ? row % n : row / b;
         int j = strided_out ? row / n : row % b;
         const float *wu = l->param.wu + ((size_t)k * b + j) * a;

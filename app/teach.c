@@ -30,9 +30,12 @@
 #define TEACH_BLOCK_LINE GFX_RGB(0x30, 0x30, 0x30)
 
 nn_status teach_check(const teach_config *c, nn_error *err) {
-    if ((int)c->kind <= (int)LAYER_DENSE || c->kind > LAYER_DYAD_DT)
-        return nn_fail(err, NN_ERR_ARG,
-                       "teaching view: kind must be dyad-it, dyad-ot or dyad-dt");
+    const layer_kind_info *k = layer_kind_get(c->kind);
+    if (!k || !k->blocked || (!k->strided_in && !k->strided_out)) {
+        char kinds[128];
+        layer_kind_list(kinds, sizeof kinds, ", ", 1);
+        return nn_fail(err, NN_ERR_ARG, "teaching view: kind must be one of %s", kinds);
+    }
     if (c->width < 8 || c->width > 64)
         return nn_fail(err, NN_ERR_ARG, "teaching view: width %d out of range 8..64", c->width);
     if (c->ndyad < 1 || c->ndyad > c->width || c->width % c->ndyad)
@@ -168,13 +171,7 @@ static void order_list(char *buf, size_t size, int w, int n) {
     }
 }
 
-static const char *variant_long_name(layer_kind kind) {
-    switch (kind) {
-    case LAYER_DYAD_IT: return "DYAD-IT (input transposed)";
-    case LAYER_DYAD_OT: return "DYAD-OT (output transposed)";
-    default: return "DYAD-DT (double transposed)";
-    }
-}
+static const char *variant_long_name(layer_kind kind) { return layer_kind_get(kind)->long_name; }
 
 static void draw_key(gfx_image *img, const gfx_font *font, int x, int y, int px);
 
@@ -330,15 +327,15 @@ nn_status teach_draw(gfx_image *img, gfx_rect r, const gfx_font *font, const tea
         identity[q] = q;
         shuffled[q] = (q % a) * n + q / a;
     }
-    int strided_in = c->kind == LAYER_DYAD_IT || c->kind == LAYER_DYAD_DT;
-    int strided_out = c->kind == LAYER_DYAD_OT || c->kind == LAYER_DYAD_DT;
+    int strided_in = layer_kind_get(c->kind)->strided_in;
+    int strided_out = layer_kind_get(c->kind)->strided_out;
     const int *perm_rows = strided_out ? shuffled : identity;
     const int *perm_cols = strided_in ? shuffled : identity;
     for (int rr = 0; rr < w; rr++)
         for (int cc = 0; cc < w; cc++)
             perm_part[(size_t)rr * w + cc] = sum.part[(size_t)perm_rows[rr] * w + perm_cols[cc]];
 
-    const char *short_name = c->kind == LAYER_DYAD_IT ? "IT" : c->kind == LAYER_DYAD_OT ? "OT" : "DT";
+    const char *short_name = layer_kind_get(c->kind)->short_name;
     char trans_title[64], trans_sub[96], perm_title[64], perm_sub[96];
     snprintf(trans_title, sizeof trans_title, "2. BLOCK TRANS (%s)", short_name);
     snprintf(trans_sub, sizeof trans_sub, "wu[k][j][i] \xE2\x86\x92 W[%s][%s]",

@@ -47,57 +47,42 @@ static int record_known(const train_record *rec) {
 
 /* ---------------------------------------------------------------- tensors */
 
-enum { T_WEIGHT, T_WL, T_WU, T_BIAS, T_OPTIM /* optim.m / optim.v: training state */ };
+enum { T_PARAM, T_OPTIM /* optim.m / optim.v: training state */ };
 
 /* One tensor a net's metadata calls for. */
 typedef struct {
     char name[48];
-    int layer, which; /* T_* */
+    int layer;           /* -1 for training state */
+    int which;           /* T_PARAM or T_OPTIM */
+    size_t offset;       /* floats from the layer's first parameter (its tensor table) */
     int rank;
     int64_t shape[3];
     size_t count;        /* floats */
     uint64_t begin, end; /* byte offsets into the data, filled while loading */
 } tensor_slot;
 
-/* Lists the tensors of the given layers in parameter order; returns how many
- * (at most 3 per layer). */
+/* Lists the tensors of the given layers in parameter order, from each kind's
+ * tensor table; returns how many (at most LAYER_MAX_TENSORS per layer). */
 static int list_tensors(int in, const layer_spec *specs, int nlayers, tensor_slot *slots) {
     int count = 0, width = in;
     for (int i = 0; i < nlayers; i++) {
-        int out = specs[i].out, n = specs[i].ndyad;
-        if (specs[i].kind == LAYER_DENSE) {
+        layer_tensor_table table;
+        layer_tensor_layout(specs[i].kind, width, specs[i].out, specs[i].ndyad, &table);
+        for (int k = 0; k < table.count; k++) {
+            const layer_tensor *lt = &table.t[k];
             tensor_slot *t = &slots[count++];
-            snprintf(t->name, sizeof t->name, "layers.%d.weight", i);
-            t->layer = i, t->which = T_WEIGHT, t->rank = 2;
-            t->shape[0] = out, t->shape[1] = width;
-            t->count = (size_t)out * width;
-        } else {
-            for (int part = 0; part < 2; part++) {
-                tensor_slot *t = &slots[count++];
-                snprintf(t->name, sizeof t->name, "layers.%d.%s", i, part ? "wu" : "wl");
-                t->layer = i, t->which = part ? T_WU : T_WL, t->rank = 3;
-                t->shape[0] = n, t->shape[1] = out / n, t->shape[2] = width / n;
-                t->count = (size_t)n * (out / n) * (width / n);
-            }
+            snprintf(t->name, sizeof t->name, "layers.%d.%s", i, lt->name);
+            t->layer = i, t->offset = lt->offset, t->rank = lt->rank;
+            for (int d = 0; d < 3; d++) t->shape[d] = lt->shape[d];
+            t->count = lt->count;
         }
-        tensor_slot *b = &slots[count++];
-        snprintf(b->name, sizeof b->name, "layers.%d.bias", i);
-        b->layer = i, b->which = T_BIAS, b->rank = 1;
-        b->shape[0] = out;
-        b->count = (size_t)out;
-        width = out;
+        width = specs[i].out;
     }
     return count;
 }
 
 static float *tensor_data(const mlp *net, const tensor_slot *t) {
-    const layer_tensors *p = &net->layers[t->layer].param;
-    switch (t->which) {
-    case T_WEIGHT: return p->weight;
-    case T_WL: return p->wl;
-    case T_WU: return p->wu;
-    default: return p->bias;
-    }
+    return net->layers[t->layer].params + t->offset;
 }
 
 static void specs_of(const mlp *net, layer_spec *specs) {
@@ -244,7 +229,8 @@ static nn_status save_checkpoint(const char *path, const mlp *net, const train_r
                        LAYERS_MAX);
     if (rs && (!opt || opt->n != net->nparams))
         return nn_fail(err, NN_ERR_ARG, "%s: optimiser state does not match the net", path);
-    tensor_slot *slots = calloc((size_t)net->nlayers * 3 + 2, sizeof *slots);
+    /* every layer's tensors, then optim.m and optim.v */
+    tensor_slot *slots = calloc((size_t)net->nlayers * LAYER_MAX_TENSORS + 2, sizeof *slots);
     layer_spec *specs = calloc((size_t)net->nlayers, sizeof *specs);
     char *json = NULL;
     if (!slots || !specs) goto oom;
@@ -354,8 +340,10 @@ static nn_status parse_layers(const char *path, const char *text, layer_spec **s
             goto done;
         }
         if (layer_kind_parse(kind->valuestring, &specs[i].kind) != NN_OK) {
-            st = bad(err, path, "dyad.layers[%d]: unknown kind '%.40s' (dense, dyad-it, dyad-ot, dyad-dt)",
-                     i, kind->valuestring);
+            char kinds[128];
+            layer_kind_list(kinds, sizeof kinds, ", ", 0);
+            st = bad(err, path, "dyad.layers[%d]: unknown kind '%.40s' (%s)", i,
+                     kind->valuestring, kinds);
             goto done;
         }
         const char *names[3] = {"ndyad", "in", "out"};
@@ -626,7 +614,7 @@ static nn_status load_mapped(const char *path, const unsigned char *file, uint64
     train_record record;
     if ((st = parse_record(path, meta, &record, err)) != NN_OK) goto done;
 
-    slots = calloc((size_t)nlayers * 3 + 2, sizeof *slots);
+    slots = calloc((size_t)nlayers * LAYER_MAX_TENSORS + 2, sizeof *slots);
     if (!slots) {
         st = nn_fail(err, NN_ERR_NOMEM, "%s: out of memory", path);
         goto done;

@@ -1,16 +1,20 @@
 /* Dense and DYAD linear layers on feature-major activations.
  *
  * Activations are (features x batch) row-major: one row per feature, one
- * column per sample. That makes every DYAD block a single cblas_sgemm over
- * either contiguous rows (leading dimension batch) or strided rows (leading
- * dimension ndyad*batch), with no copies. See ../shared/docs/dyad.md. */
+ * column per sample. That makes every DYAD block a single GEMM over either
+ * contiguous rows (leading dimension batch) or strided rows (leading
+ * dimension ndyad*batch), with no copies. See ../shared/docs/dyad.md.
+ *
+ * What a kind is lives in one table (nn/layer_kind.c): its names, whether
+ * it takes /NDYAD, its index maps, its tensors and its compute functions. A
+ * new kind is one entry there, its compute file, and tests. */
 #ifndef NN_LAYER_H
 #define NN_LAYER_H
 
 #include <stddef.h>
 
 #include "error.h"
-#include "pool.h"
+#include "kernels.h"
 #include "rng.h"
 
 typedef enum {
@@ -18,9 +22,27 @@ typedef enum {
     LAYER_DYAD_IT, /* BLOCK TRANS reads strided inputs */
     LAYER_DYAD_OT, /* BLOCK TRANS writes strided outputs */
     LAYER_DYAD_DT, /* both */
+    LAYER_KIND_COUNT
 } layer_kind;
 
-/* Pointers into a flat buffer (parameters or their gradients).
+/* One tensor of a layer: allocation, checkpoints and the optimiser all read
+ * this table. Offsets count floats from the layer's first parameter. */
+#define LAYER_MAX_TENSORS 4
+typedef struct {
+    const char *name; /* checkpoint name suffix: layers.{i}.{name} */
+    int rank;
+    int shape[3];
+    size_t offset, count;
+    int decay; /* weight decay applies (weights yes, biases no) */
+} layer_tensor;
+
+typedef struct {
+    int count;
+    size_t total; /* floats over all tensors */
+    layer_tensor t[LAYER_MAX_TENSORS];
+} layer_tensor_table;
+
+/* Pointers into a flat buffer (parameters or their gradients), by role.
  * dense: weight [out][in]; DYAD: wl and wu [ndyad][out/ndyad][in/ndyad]. */
 typedef struct {
     float *weight;
@@ -33,38 +55,80 @@ typedef struct {
     layer_kind kind;
     int in, out;
     int ndyad; /* 1 for dense */
-    int relu;  /* ReLU after this layer (applied by the MLP) */
+    int relu;  /* ReLU after this layer (layer_forward applies it) */
+    layer_tensor_table tensors;
+    float *params, *grads; /* the layer's first parameter and gradient (grads may be NULL) */
     layer_tensors param;
     layer_tensors grad; /* all NULL when the owner keeps no gradients */
 } layer;
 
+/* The SGD state a fused backward pass updates the layer with. */
+typedef struct {
+    float *velocity; /* the layer's slice of the velocity, laid out like its params */
+    float lr, momentum, weight_decay;
+} layer_sgd;
+
+/* What a layer kind is. */
+typedef struct {
+    layer_kind kind;
+    const char *name;       /* "dyad-it": command line, checkpoints */
+    const char *short_name; /* "IT" */
+    const char *long_name;  /* "DYAD-IT (input transposed)" */
+    const char *about;      /* one line for help texts */
+    int blocked;            /* takes /NDYAD */
+    int strided_in, strided_out; /* BLOCK TRANS index maps (DYAD) */
+    void (*tensors)(int in, int out, int ndyad, layer_tensor_table *table);
+    /* y = W x (bias and ReLU in the same pass) */
+    void (*forward)(const layer *l, const float *x, float *y, int batch, nn_compute *c);
+    /* dx = W^T dy (dx may be NULL), then dW into grads, or into the velocity
+     * followed by the SGD update when sgd is not NULL */
+    void (*backward)(const layer *l, const float *x, const float *dy, float *dx, int batch,
+                     nn_compute *c, const layer_sgd *sgd);
+    void (*dense_weight)(const layer *l, float *w);
+    int (*weight_part)(const layer *l, int row, int col);
+} layer_kind_info;
+
+/* NULL for an unknown kind. */
+const layer_kind_info *layer_kind_get(layer_kind kind);
 const char *layer_kind_name(layer_kind kind); /* "dense", "dyad-it", ... */
 /* Parses a kind name; returns NN_ERR_ARG for an unknown one. */
 nn_status layer_kind_parse(const char *name, layer_kind *kind);
+/* "dense, dyad-it, dyad-ot, dyad-dt" (blocked_only: only kinds taking /NDYAD). */
+void layer_kind_list(char *buf, size_t size, const char *sep, int blocked_only);
 
 /* Checks widths and ndyad (ndyad must divide both widths; dense needs 1). */
 nn_status layer_check(layer_kind kind, int in, int out, int ndyad, nn_error *err);
 
-/* Number of floats the layer owns: weights then bias. */
+/* The kind's tensors for these widths. */
+void layer_tensor_layout(layer_kind kind, int in, int out, int ndyad, layer_tensor_table *table);
+
+/* Number of floats the layer owns: the sum over its tensors. */
 size_t layer_param_count(layer_kind kind, int in, int out, int ndyad);
 
-/* Points the layer's tensors into params (and grads, which may be NULL),
- * each of layer_param_count floats. */
+/* Fills the tensor table and points the layer's tensors into params (and
+ * grads, which may be NULL), each of layer_param_count floats. */
 void layer_bind(layer *l, float *params, float *grads);
 
 /* Reference init: every tensor uniform in [-k, k], k = 1/sqrt(in). */
 void layer_init(layer *l, rng *r);
 
-/* y (out x batch) = W x + bias, x (in x batch). With a pool, a DYAD layer runs
- * its blocks side by side and a dense layer splits its output rows, one
- * single-threaded GEMM per task; NULL runs everything on the caller, leaving
- * the threading to OpenBLAS. */
-void layer_forward(const layer *l, const float *x, float *y, int batch, nn_pool *pool);
+/* y (out x batch) = W x + bias, then ReLU when l->relu, x (in x batch). With
+ * a compute context, blocks (or slices of a dense layer's rows) run side by
+ * side; NULL runs everything on the caller. */
+void layer_forward(const layer *l, const float *x, float *y, int batch, nn_compute *c);
 
 /* Given x (in x batch) and dy (out x batch): writes grad.* (overwriting) and,
  * if dx is not NULL, dx (in x batch) = W^T dy. */
 void layer_backward(const layer *l, const float *x, const float *dy, float *dx, int batch,
-                    nn_pool *pool);
+                    nn_compute *c);
+
+/* The training step's backward pass: masks dy where y (the layer's post-ReLU
+ * output; NULL: no ReLU) is not positive, writes dx, and either the gradients
+ * (sgd NULL) or, fused, the SGD update of the layer's parameters (dW lands in
+ * the velocity, then one pass over the weights; the bias gradient goes
+ * through grad.bias, so the layer needs grads either way). */
+void layer_backward_step(const layer *l, const float *x, const float *y, float *dy, float *dx,
+                         int batch, nn_compute *c, const layer_sgd *sgd);
 
 /* Writes the effective dense weight W (out x in, row-major). */
 void layer_dense_weight(const layer *l, float *w);

@@ -35,7 +35,8 @@ nn_status mlp_create(mlp *net, int in, const layer_spec *specs, int nlayers, int
         l->out = specs[i].out;
         l->ndyad = specs[i].ndyad;
         l->relu = i + 1 < nlayers;
-        net->nparams += layer_param_count(l->kind, l->in, l->out, l->ndyad);
+        layer_tensor_layout(l->kind, l->in, l->out, l->ndyad, &l->tensors);
+        net->nparams += l->tensors.total;
         width = l->out;
     }
     net->params = calloc(net->nparams, sizeof(float));
@@ -48,7 +49,7 @@ nn_status mlp_create(mlp *net, int in, const layer_spec *specs, int nlayers, int
     for (int i = 0; i < nlayers; i++) {
         layer *l = &net->layers[i];
         layer_bind(l, net->params + off, net->grads ? net->grads + off : NULL);
-        off += layer_param_count(l->kind, l->in, l->out, l->ndyad);
+        off += l->tensors.total;
     }
     return NN_OK;
 }
@@ -105,67 +106,47 @@ oom:
 }
 
 const float *mlp_forward(mlp *net, int batch) {
-    for (int i = 0; i < net->nlayers; i++) {
-        const layer *l = &net->layers[i];
-        float *y = net->acts[i + 1];
-        layer_forward(l, net->acts[i], y, batch, net->pool);
-        if (l->relu) {
-            size_t count = (size_t)l->out * batch;
-            for (size_t e = 0; e < count; e++) y[e] = y[e] > 0.0f ? y[e] : 0.0f;
-        }
-    }
+    for (int i = 0; i < net->nlayers; i++)
+        layer_forward(&net->layers[i], net->acts[i], net->acts[i + 1], batch, net->compute);
     return net->acts[net->nlayers];
 }
 
-float mlp_backward(mlp *net, const uint8_t *labels, int batch, int *correct) {
-    int classes = mlp_classes(net);
-    const float *logits = net->acts[net->nlayers];
-    float *dlogits = net->dacts[net->nlayers];
-    double loss = 0.0;
+static float backward(mlp *net, const uint8_t *labels, int batch, int *correct, float *velocity,
+                      float lr, float momentum, float weight_decay) {
     int hits = 0;
-    /* softmax per sample (a column); d(mean loss)/dlogit = (p - onehot) / B */
-    for (int s = 0; s < batch; s++) {
-        float maxv = logits[s];
-        int arg = 0;
-        for (int c = 1; c < classes; c++) {
-            float v = logits[(size_t)c * batch + s];
-            if (v > maxv) maxv = v, arg = c;
-        }
-        double sum = 0.0;
-        for (int c = 0; c < classes; c++) sum += exp(logits[(size_t)c * batch + s] - maxv);
-        int label = labels[s];
-        loss += log(sum) - (logits[(size_t)label * batch + s] - maxv);
-        hits += arg == label;
-        for (int c = 0; c < classes; c++) {
-            float p = (float)(exp(logits[(size_t)c * batch + s] - maxv) / sum);
-            dlogits[(size_t)c * batch + s] = (p - (c == label ? 1.0f : 0.0f)) / batch;
-        }
-    }
+    float loss = nn_softmax_xent(net->acts[net->nlayers], labels, mlp_classes(net), batch,
+                                 net->dacts[net->nlayers], &hits);
+    if (correct) *correct = hits;
+    /* a non-finite loss takes no fused step: the weights stay those of the last finite one */
+    if (velocity && !isfinite(loss)) return loss;
+    size_t off = 0;
+    for (int i = 0; i < net->nlayers; i++) off += net->layers[i].tensors.total;
     for (int i = net->nlayers - 1; i >= 0; i--) {
         const layer *l = &net->layers[i];
-        float *dy = net->dacts[i + 1];
-        if (l->relu) {
-            /* the output is post-ReLU: gradient flows where it is positive */
-            const float *y = net->acts[i + 1];
-            size_t count = (size_t)l->out * batch;
-            for (size_t e = 0; e < count; e++)
-                if (y[e] <= 0.0f) dy[e] = 0.0f;
-        }
-        layer_backward(l, net->acts[i], dy, i > 0 ? net->dacts[i] : NULL, batch, net->pool);
+        off -= l->tensors.total;
+        layer_sgd sgd = {.velocity = velocity ? velocity + off : NULL, .lr = lr,
+                         .momentum = momentum, .weight_decay = weight_decay};
+        /* the output is post-ReLU: gradient flows where it is positive */
+        layer_backward_step(l, net->acts[i], l->relu ? net->acts[i + 1] : NULL, net->dacts[i + 1],
+                            i > 0 ? net->dacts[i] : NULL, batch, net->compute,
+                            velocity ? &sgd : NULL);
     }
     if (correct) *correct = hits;
-    return (float)(loss / batch);
+    return loss;
+}
+
+float mlp_backward(mlp *net, const uint8_t *labels, int batch, int *correct) {
+    return backward(net, labels, batch, correct, NULL, 0, 0, 0);
+}
+
+float mlp_backward_sgd(mlp *net, const uint8_t *labels, int batch, int *correct,
+                       float *velocity, float lr, float momentum, float weight_decay) {
+    return backward(net, labels, batch, correct, velocity, lr, momentum, weight_decay);
 }
 
 void mlp_predict(mlp *net, const float *x, float *probs) {
     memcpy(net->acts[0], x, sizeof(float) * (size_t)net->in);
-    const float *logits = mlp_forward(net, 1);
-    int classes = mlp_classes(net);
-    float maxv = logits[0];
-    for (int c = 1; c < classes; c++) maxv = logits[c] > maxv ? logits[c] : maxv;
-    double sum = 0.0;
-    for (int c = 0; c < classes; c++) sum += exp(logits[c] - maxv);
-    for (int c = 0; c < classes; c++) probs[c] = (float)(exp(logits[c] - maxv) / sum);
+    nn_softmax(mlp_forward(net, 1), mlp_classes(net), probs);
 }
 
 static int parse_int(const char *s, const char *end, int *out) {
@@ -208,23 +189,27 @@ int mlp_parse_layers(const char *text, layer_spec *specs, int max, nn_error *err
         }
         layer_spec *s = &specs[count];
         if (layer_kind_parse(kind, &s->kind) != NN_OK) {
-            nn_fail(err, NN_ERR_ARG, "layer '%.*s': unknown kind '%s' (dense, dyad-it, dyad-ot, dyad-dt)",
-                    (int)(end - p), p, kind);
+            char kinds[128];
+            layer_kind_list(kinds, sizeof kinds, ", ", 0);
+            nn_fail(err, NN_ERR_ARG, "layer '%.*s': unknown kind '%s' (%s)", (int)(end - p), p,
+                    kind, kinds);
             return -1;
         }
+        int blocked = layer_kind_get(s->kind)->blocked;
         s->ndyad = 1;
         if (slash && (!parse_int(slash + 1, colon, &s->ndyad) || s->ndyad < 1)) {
             nn_fail(err, NN_ERR_ARG, "layer '%.*s': ndyad must be a positive integer",
                     (int)(end - p), p);
             return -1;
         }
-        if (s->kind != LAYER_DENSE && !slash) {
-            nn_fail(err, NN_ERR_ARG, "layer '%.*s': a DYAD layer needs /NDYAD, e.g. %s/4:%.*s",
-                    (int)(end - p), p, kind, (int)(end - colon - 1), colon + 1);
+        if (blocked && !slash) {
+            nn_fail(err, NN_ERR_ARG, "layer '%.*s': a %s layer needs /NDYAD, e.g. %s/4:%.*s",
+                    (int)(end - p), p, kind, kind, (int)(end - colon - 1), colon + 1);
             return -1;
         }
-        if (s->kind == LAYER_DENSE && s->ndyad != 1) {
-            nn_fail(err, NN_ERR_ARG, "layer '%.*s': a dense layer takes no ndyad", (int)(end - p), p);
+        if (!blocked && s->ndyad != 1) {
+            nn_fail(err, NN_ERR_ARG, "layer '%.*s': a %s layer takes no ndyad", (int)(end - p), p,
+                    kind);
             return -1;
         }
         if (!parse_int(colon + 1, end, &s->out) || s->out < 1) {
@@ -243,8 +228,8 @@ void mlp_describe(const mlp *net, char *buf, size_t size) {
     size_t used = (size_t)snprintf(buf, size, "%d", net->in);
     for (int i = 0; i < net->nlayers && used < size; i++) {
         const layer *l = &net->layers[i];
-        if (l->kind == LAYER_DENSE)
-            used += (size_t)snprintf(buf + used, size - used, " -> dense:%d", l->out);
+        if (!layer_kind_get(l->kind)->blocked)
+            used += (size_t)snprintf(buf + used, size - used, " -> %s:%d", layer_kind_name(l->kind), l->out);
         else
             used += (size_t)snprintf(buf + used, size - used, " -> %s/%d:%d",
                                      layer_kind_name(l->kind), l->ndyad, l->out);

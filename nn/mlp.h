@@ -25,7 +25,7 @@ typedef struct {
     size_t nparams;
     float *params;
     float *grads; /* NULL for an inference-only net */
-    nn_pool *pool; /* runs DYAD blocks side by side; NULL: serial. Owned by the caller. */
+    nn_compute *compute; /* threads and kernels; NULL: serial. Owned by the caller. */
 
     /* Work buffers, sized for max_batch samples (mlp_reserve). */
     int max_batch;
@@ -53,6 +53,13 @@ const float *mlp_forward(mlp *net, int batch);
  * mean loss into net->grads. Returns the mean loss; *correct counts argmax hits
  * (correct may be NULL). */
 float mlp_backward(mlp *net, const uint8_t *labels, int batch, int *correct);
+
+/* mlp_backward fused with one SGD-with-momentum step: every layer's dW GEMM
+ * accumulates into the velocity (laid out like net->params) and the weights
+ * are updated right after, block by block. Same maths as mlp_backward then
+ * the SGD update of nn/optim.c, to float rounding. */
+float mlp_backward_sgd(mlp *net, const uint8_t *labels, int batch, int *correct,
+                       float *velocity, float lr, float momentum, float weight_decay);
 
 /* Convenience for one sample: x holds net->in features; probs gets
  * classes probabilities (softmax). Needs mlp_reserve(net, >=1). */

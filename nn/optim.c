@@ -53,65 +53,41 @@ float optim_lr_at(const optim_config *cfg, long step, long total_steps) {
     return cfg->lr;
 }
 
-/* Updates n parameters; decay is applied to weights only. restrict lets the
- * compiler vectorise: the four arrays never overlap. */
-static void update_range(const optimizer *opt, float *restrict p, const float *restrict g,
-                         float *restrict m, float *restrict v, size_t n, float lr, int decay) {
-    const optim_config *c = &opt->cfg;
-    float wd = decay ? c->weight_decay : 0.0f;
-    if (c->kind == OPTIM_SGD) {
-        for (size_t e = 0; e < n; e++) {
-            m[e] = c->momentum * m[e] + g[e];
-            p[e] -= lr * (m[e] + wd * p[e]);
-        }
-        return;
-    }
-    float bc1 = 1.0f - powf(c->beta1, (float)opt->step);
-    float bc2 = 1.0f - powf(c->beta2, (float)opt->step);
-    for (size_t e = 0; e < n; e++) {
-        m[e] = c->beta1 * m[e] + (1.0f - c->beta1) * g[e];
-        v[e] = c->beta2 * v[e] + (1.0f - c->beta2) * g[e] * g[e];
-        float mhat = m[e] / bc1, vhat = v[e] / bc2;
-        p[e] -= lr * (mhat / (sqrtf(vhat) + c->eps) + wd * p[e]);
-    }
-}
-
-/* The update is memory-bound over every parameter: split it into chunks the
- * net's pool runs side by side. */
-#define STEP_CHUNK (1 << 16)
-
-typedef struct {
-    const optimizer *opt;
-    mlp *net;
-    float lr;
-} step_job;
-
-/* Chunk index covers [index*STEP_CHUNK, +STEP_CHUNK) of the flat arrays; each
- * layer's weights get decay, its bias (the last out floats) does not. */
-static void step_task(void *ctx, int index) {
-    const step_job *job = ctx;
-    const optimizer *opt = job->opt;
-    mlp *net = job->net;
-    size_t lo = (size_t)index * STEP_CHUNK, hi = lo + STEP_CHUNK, off = 0;
-    if (hi > net->nparams) hi = net->nparams;
-    for (int i = 0; i < net->nlayers && off < hi; i++) {
-        const layer *l = &net->layers[i];
-        size_t count = layer_param_count(l->kind, l->in, l->out, l->ndyad);
-        size_t bias_start = off + count - (size_t)l->out;
-        size_t seg[3] = {off, bias_start, off + count}; /* weights, then bias */
-        for (int part = 0; part < 2; part++) {
-            size_t a = seg[part] > lo ? seg[part] : lo, b = seg[part + 1] < hi ? seg[part + 1] : hi;
-            if (a >= b) continue;
-            update_range(opt, net->params + a, net->grads + a, opt->m + a, opt->v ? opt->v + a : NULL,
-                         b - a, job->lr, part == 0);
-        }
-        off += count;
-    }
-}
-
+/* One update per tensor of every layer, as the layer's tensor table lays
+ * them out; decay where the table says so. */
 void optim_step(optimizer *opt, mlp *net, float lr) {
     opt->step++;
-    step_job job = {opt, net, lr};
-    int chunks = (int)((net->nparams + STEP_CHUNK - 1) / STEP_CHUNK);
-    nn_pool_run(net->pool, chunks, step_task, &job);
+    const optim_config *c = &opt->cfg;
+    float bc1 = 1.0f - powf(c->beta1, (float)opt->step);
+    float bc2 = 1.0f - powf(c->beta2, (float)opt->step);
+    size_t off = 0;
+    for (int i = 0; i < net->nlayers; i++) {
+        const layer *l = &net->layers[i];
+        for (int t = 0; t < l->tensors.count; t++) {
+            const layer_tensor *lt = &l->tensors.t[t];
+            size_t at = off + lt->offset;
+            float wd = lt->decay ? c->weight_decay : 0.0f;
+            if (c->kind == OPTIM_SGD)
+                nn_sgd_update(net->compute, net->params + at, net->grads + at, opt->m + at,
+                              lt->count, lr, c->momentum, wd);
+            else
+                nn_adam_update(net->compute, net->params + at, net->grads + at, opt->m + at,
+                               opt->v + at, lt->count, lr, c->beta1, c->beta2, c->eps, wd, bc1,
+                               bc2);
+        }
+        off += l->tensors.total;
+    }
+}
+
+float optim_backward_step(optimizer *opt, mlp *net, const uint8_t *labels, int batch, float lr,
+                          int *correct) {
+    if (opt->cfg.kind == OPTIM_SGD) {
+        float loss = mlp_backward_sgd(net, labels, batch, correct, opt->m, lr, opt->cfg.momentum,
+                                      opt->cfg.weight_decay);
+        if (isfinite(loss)) opt->step++;
+        return loss;
+    }
+    float loss = mlp_backward(net, labels, batch, correct);
+    if (isfinite(loss)) optim_step(opt, net, lr);
+    return loss;
 }

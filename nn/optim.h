@@ -43,4 +43,11 @@ float optim_lr_at(const optim_config *cfg, long step, long total_steps);
 /* One update of net->params from net->grads at learning rate lr. */
 void optim_step(optimizer *opt, mlp *net, float lr);
 
+/* After mlp_forward: the backward pass and one update at learning rate lr.
+ * SGD runs fused (mlp_backward_sgd: net->grads then holds only scratch);
+ * Adam runs mlp_backward then optim_step. Returns the mean loss; a non-finite
+ * loss takes no step (the parameters and optimiser state stay as they were). */
+float optim_backward_step(optimizer *opt, mlp *net, const uint8_t *labels, int batch, float lr,
+                          int *correct);
+
 #endif

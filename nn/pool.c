@@ -1,6 +1,5 @@
 #include "pool.h"
 
-#include <cblas.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -116,9 +115,6 @@ void nn_pool_run(nn_pool *p, int ntasks, void (*task)(void *ctx, int index), voi
         for (int i = 0; i < ntasks; i++) task(ctx, i);
         return;
     }
-    /* one BLAS thread per task while the tasks run side by side */
-    int blas_threads = openblas_get_num_threads();
-    if (blas_threads != 1) openblas_set_num_threads(1);
     p->task = task;
     p->ctx = ctx;
     p->ntasks = ntasks;
@@ -135,5 +131,4 @@ void nn_pool_run(nn_pool *p, int ntasks, void (*task)(void *ctx, int index), voi
         while (atomic_load(&p->busy) > 0) pthread_cond_wait(&p->done, &p->lock);
         pthread_mutex_unlock(&p->lock);
     }
-    if (blas_threads != 1) openblas_set_num_threads(blas_threads);
 }

@@ -1,9 +1,7 @@
-/* A small persistent thread pool for running a DYAD layer's blocks side by
- * side. The pool's owner (an MLP, a benchmark) creates it; there is no
- * global pool. While the pool runs tasks, OpenBLAS is switched to one thread
- * so the two threading layers never compete for the cores; idle workers sleep
- * on a condition variable rather than spinning, so dense GEMMs between pool
- * runs get the cores to themselves. */
+/* A small persistent thread pool: the CPU backend (nn/kernels_cpu.c) owns one
+ * per compute context and is its only user outside the tests; it also keeps
+ * OpenBLAS on one thread while the pool owns the cores. Idle workers spin
+ * briefly, then sleep on a condition variable. */
 #ifndef NN_POOL_H
 #define NN_POOL_H
 

@@ -12,12 +12,8 @@ double train_now_seconds(void) {
 }
 
 void train_gather_batch(mlp *net, const idx_images *images, const int *indices, int count) {
-    int pixels = images->rows * images->cols;
-    float *x = net->acts[0];
-    for (int s = 0; s < count; s++) {
-        const uint8_t *src = images->pixels + (size_t)indices[s] * pixels;
-        for (int p = 0; p < pixels; p++) x[(size_t)p * count + s] = src[p] * (1.0f / 255.0f);
-    }
+    nn_gather_u8(net->acts[0], images->pixels, indices, count, images->rows * images->cols,
+                 1.0f / 255.0f);
 }
 
 nn_status train_loop_create(train_loop *loop, int count, int batch, int epochs, nn_error *err) {
@@ -74,9 +70,11 @@ train_outcome train_epoch(train_loop *loop, mlp *net, optimizer *opt, rng *r,
         train_gather_batch(net, images, idx, count);
         mlp_forward(net, count);
         int correct = 0;
-        float loss = mlp_backward(net, loop->labels, count, &correct);
+        float lr = optim_lr_at(&opt->cfg, loop->step, total_steps);
+        float loss = optim_backward_step(opt, net, loop->labels, count, lr, &correct);
         if (!isfinite(loss)) {
-            /* the step is not taken: the state stays that of the last finite one */
+            /* optim_backward_step takes no step on a non-finite loss: the state
+             * stays that of the last finite one */
             p.batch_index = bi + 1;
             p.loss = loss;
             outcome = TRAIN_DIVERGED;
@@ -85,7 +83,6 @@ train_outcome train_epoch(train_loop *loop, mlp *net, optimizer *opt, rng *r,
         loop->loss_sum += loss * count; /* in float, as the reported losses always were */
         loop->hits += correct;
         loop->seen += count;
-        optim_step(opt, net, optim_lr_at(&opt->cfg, loop->step, total_steps));
         loop->step++;
         loop->batches_done = bi + 1;
         p.batch_index = bi + 1;
@@ -106,7 +103,6 @@ train_outcome train_epoch(train_loop *loop, mlp *net, optimizer *opt, rng *r,
 }
 
 nn_status train_predict(mlp *net, const idx_images *images, int batch, uint8_t *pred) {
-    int classes = mlp_classes(net);
     if (batch > net->max_batch) batch = net->max_batch; /* the work buffers bound the batch */
     int *idx = malloc(sizeof(int) * (size_t)batch);
     if (!idx) return NN_ERR_NOMEM;
@@ -114,13 +110,7 @@ nn_status train_predict(mlp *net, const idx_images *images, int batch, uint8_t *
         int count = images->count - first < batch ? images->count - first : batch;
         for (int s = 0; s < count; s++) idx[s] = first + s;
         train_gather_batch(net, images, idx, count);
-        const float *logits = mlp_forward(net, count);
-        for (int s = 0; s < count; s++) {
-            int arg = 0;
-            for (int c = 1; c < classes; c++)
-                if (logits[(size_t)c * count + s] > logits[(size_t)arg * count + s]) arg = c;
-            pred[first + s] = (uint8_t)arg;
-        }
+        nn_argmax_columns(mlp_forward(net, count), mlp_classes(net), count, pred + first);
     }
     free(idx);
     return NN_OK;

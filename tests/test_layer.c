@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "../nn/layer.h"
+#include "../nn/pool.h"
 #include "support.h"
 
 typedef struct {
@@ -307,47 +308,199 @@ static void test_init_bound(void **state) {
     free_layer(&t);
 }
 
-/* Running blocks side by side on a pool must give what the serial path gives. */
-/* Dense layers only go on the pool from 65536 weights on (nn/layer.c). */
+/* Every way the compute context can run a layer (serial, GEMMs side by side
+ * on 2 or 3 threads, OpenBLAS threading each GEMM) must give what the serial
+ * path gives. Dense layers split over threads from 4M multiply-adds on
+ * (nn/kernels_cpu.c), hence the large shapes with a batch of 16. */
 static const shape pool_shapes[] = {
-    {LAYER_DENSE, 300, 260, 1}, {LAYER_DENSE, 257, 255, 1}, {LAYER_DYAD_IT, 300, 260, 4},
+    {LAYER_DENSE, 600, 520, 1}, {LAYER_DENSE, 513, 511, 1}, {LAYER_DYAD_IT, 300, 260, 4},
     {LAYER_DYAD_OT, 300, 260, 4}, {LAYER_DYAD_DT, 300, 260, 4},
 };
+#define NALL (NSHAPES + (int)(sizeof pool_shapes / sizeof pool_shapes[0]))
+
+static shape shape_at(int si) { return si < NSHAPES ? shapes[si] : pool_shapes[si - NSHAPES]; }
+
+typedef struct {
+    int threads;
+    nn_threading threading;
+} compute_path;
+
+static const compute_path paths[] = {
+    {2, NN_THREADING_POOL}, {3, NN_THREADING_POOL}, {2, NN_THREADING_BLAS}};
+#define NPATHS (int)(sizeof paths / sizeof paths[0])
 
 static void test_pool_matches_serial(void **state) {
     (void)state;
-    const int batch = 9;
-    const int nall = NSHAPES + (int)(sizeof pool_shapes / sizeof pool_shapes[0]);
-    for (int threads = 2; threads <= 3; threads++) {
-        nn_pool *pool;
-        assert_int_equal(nn_pool_create(&pool, threads, NULL), NN_OK);
-        for (int si = 0; si < nall; si++) {
-            shape s = si < NSHAPES ? shapes[si] : pool_shapes[si - NSHAPES];
-            test_layer serial, pooled;
-            make_layer(&serial, s, 400 + si);
-            make_layer(&pooled, s, 400 + si);
+    for (int pi = 0; pi < NPATHS; pi++) {
+        nn_compute *c;
+        assert_int_equal(nn_compute_create(&c, paths[pi].threads, NULL), NN_OK);
+        nn_compute_set_threading(c, paths[pi].threading);
+        for (int si = 0; si < NALL; si++) {
+            shape s = shape_at(si);
+            int batch = si < NSHAPES ? 9 : 16;
+            for (int relu = 0; relu < 2; relu++) {
+                test_layer serial, pooled;
+                make_layer(&serial, s, 400 + si);
+                make_layer(&pooled, s, 400 + si);
+                serial.l.relu = pooled.l.relu = relu;
+                rng r;
+                rng_seed(&r, 13);
+                size_t nx = (size_t)s.in * batch, ny = (size_t)s.out * batch;
+                float *x = malloc(nx * sizeof(float)), *dy = malloc(ny * sizeof(float));
+                float *y1 = malloc(ny * sizeof(float)), *y2 = malloc(ny * sizeof(float));
+                float *dx1 = malloc(nx * sizeof(float)), *dx2 = malloc(nx * sizeof(float));
+                random_fill(x, nx, &r);
+                random_fill(dy, ny, &r);
+                layer_forward(&serial.l, x, y1, batch, NULL);
+                layer_forward(&pooled.l, x, y2, batch, c);
+                layer_backward(&serial.l, x, dy, dx1, batch, NULL);
+                layer_backward(&pooled.l, x, dy, dx2, batch, c);
+                for (size_t e = 0; e < ny; e++) assert_float_equal(y1[e], y2[e], 1e-5);
+                for (size_t e = 0; e < nx; e++) assert_float_equal(dx1[e], dx2[e], 1e-5);
+                size_t np = layer_param_count(s.kind, s.in, s.out, s.ndyad);
+                for (size_t e = 0; e < np; e++)
+                    assert_float_equal(serial.grads[e], pooled.grads[e], 1e-5);
+                free(x), free(dy), free(y1), free(y2), free(dx1), free(dx2);
+                free_layer(&serial);
+                free_layer(&pooled);
+            }
+        }
+        nn_compute_free(c);
+    }
+}
+
+/* With relu set, the forward pass is max(0, W x + b): the fused epilogue
+ * against the plain layer and a pass here. */
+static void test_forward_relu_is_fused_max(void **state) {
+    (void)state;
+    const int batch = 5;
+    for (int si = 0; si < NSHAPES; si++) {
+        shape s = shapes[si];
+        test_layer plain, fused;
+        make_layer(&plain, s, 70 + si);
+        make_layer(&fused, s, 70 + si);
+        fused.l.relu = 1;
+        rng r;
+        rng_seed(&r, 5);
+        size_t nx = (size_t)s.in * batch, ny = (size_t)s.out * batch;
+        float *x = malloc(nx * sizeof(float)), *y1 = malloc(ny * sizeof(float));
+        float *y2 = malloc(ny * sizeof(float));
+        random_fill(x, nx, &r);
+        layer_forward(&plain.l, x, y1, batch, NULL);
+        layer_forward(&fused.l, x, y2, batch, NULL);
+        int negatives = 0;
+        for (size_t e = 0; e < ny; e++) {
+            negatives += y1[e] < 0;
+            assert_float_equal(y2[e], y1[e] > 0 ? y1[e] : 0.0f, 1e-6);
+        }
+        assert_true(negatives > 0); /* the mask did something */
+        free(x), free(y1), free(y2);
+        free_layer(&plain);
+        free_layer(&fused);
+    }
+}
+
+/* The fused step (dW into the velocity, then the update, with the ReLU mask
+ * and bias sum in one pass) against the plain gradients followed by the SGD
+ * update written out here, on every path. */
+static void test_fused_sgd_matches_gradients(void **state) {
+    (void)state;
+    const float lr = 0.1f, momentum = 0.9f, wd = 0.01f;
+    for (int pi = -1; pi < NPATHS; pi++) {
+        nn_compute *c = NULL;
+        if (pi >= 0) {
+            assert_int_equal(nn_compute_create(&c, paths[pi].threads, NULL), NN_OK);
+            nn_compute_set_threading(c, paths[pi].threading);
+        }
+        for (int si = 0; si < NALL; si++) {
+            shape s = shape_at(si);
+            int batch = si < NSHAPES ? 7 : 16;
+            test_layer ref, fused;
+            make_layer(&ref, s, 900 + si);
+            make_layer(&fused, s, 900 + si);
+            ref.l.relu = fused.l.relu = 1;
+            size_t np = layer_param_count(s.kind, s.in, s.out, s.ndyad);
+            float *vel_ref = malloc(np * sizeof(float)), *vel = malloc(np * sizeof(float));
             rng r;
-            rng_seed(&r, 13);
+            rng_seed(&r, 21);
+            random_fill(vel_ref, np, &r); /* a velocity from earlier steps */
+            memcpy(vel, vel_ref, np * sizeof(float));
             size_t nx = (size_t)s.in * batch, ny = (size_t)s.out * batch;
-            float *x = malloc(nx * sizeof(float)), *dy = malloc(ny * sizeof(float));
-            float *y1 = malloc(ny * sizeof(float)), *y2 = malloc(ny * sizeof(float));
+            float *x = malloc(nx * sizeof(float)), *y = malloc(ny * sizeof(float));
+            float *dy1 = malloc(ny * sizeof(float)), *dy2 = malloc(ny * sizeof(float));
             float *dx1 = malloc(nx * sizeof(float)), *dx2 = malloc(nx * sizeof(float));
             random_fill(x, nx, &r);
-            random_fill(dy, ny, &r);
-            layer_forward(&serial.l, x, y1, batch, NULL);
-            layer_forward(&pooled.l, x, y2, batch, pool);
-            layer_backward(&serial.l, x, dy, dx1, batch, NULL);
-            layer_backward(&pooled.l, x, dy, dx2, batch, pool);
-            for (size_t e = 0; e < ny; e++) assert_float_equal(y1[e], y2[e], 1e-5);
+            random_fill(dy1, ny, &r);
+            memcpy(dy2, dy1, ny * sizeof(float));
+            layer_forward(&ref.l, x, y, batch, NULL);
+            /* reference: mask, gradients, then the update tensor by tensor */
+            for (size_t e = 0; e < ny; e++)
+                if (y[e] <= 0) dy1[e] = 0;
+            layer_backward(&ref.l, x, dy1, dx1, batch, NULL);
+            for (int t = 0; t < ref.l.tensors.count; t++) {
+                const layer_tensor *lt = &ref.l.tensors.t[t];
+                for (size_t e = lt->offset; e < lt->offset + lt->count; e++) {
+                    vel_ref[e] = momentum * vel_ref[e] + ref.grads[e];
+                    ref.params[e] -= lr * (vel_ref[e] + (lt->decay ? wd : 0) * ref.params[e]);
+                }
+            }
+            layer_sgd sgd = {.velocity = vel, .lr = lr, .momentum = momentum, .weight_decay = wd};
+            layer_backward_step(&fused.l, x, y, dy2, dx2, batch, c, &sgd);
             for (size_t e = 0; e < nx; e++) assert_float_equal(dx1[e], dx2[e], 1e-5);
-            size_t np = layer_param_count(s.kind, s.in, s.out, s.ndyad);
-            for (size_t e = 0; e < np; e++) assert_float_equal(serial.grads[e], pooled.grads[e], 1e-5);
-            free(x), free(dy), free(y1), free(y2), free(dx1), free(dx2);
-            free_layer(&serial);
-            free_layer(&pooled);
+            for (size_t e = 0; e < np; e++) {
+                assert_float_equal(vel_ref[e], vel[e], 1e-5);
+                assert_float_equal(ref.params[e], fused.params[e], 1e-6);
+            }
+            free(vel_ref), free(vel), free(x), free(y), free(dy1), free(dy2), free(dx1), free(dx2);
+            free_layer(&ref);
+            free_layer(&fused);
         }
-        nn_pool_free(pool);
+        nn_compute_free(c);
     }
+}
+
+/* The kind table and the tensor tables: names round-trip, tensors tile the
+ * parameter block in order, the bias is the one tensor without decay, and the
+ * weights hold in*out/ndyad*2 (DYAD) or in*out (dense) floats. */
+static void test_kind_and_tensor_tables(void **state) {
+    (void)state;
+    for (int k = 0; k < LAYER_KIND_COUNT; k++) {
+        const layer_kind_info *info = layer_kind_get((layer_kind)k);
+        assert_non_null(info);
+        assert_int_equal(info->kind, k);
+        layer_kind parsed;
+        assert_int_equal(layer_kind_parse(info->name, &parsed), NN_OK);
+        assert_int_equal(parsed, k);
+        int n = info->blocked ? 4 : 1;
+        layer_tensor_table t;
+        layer_tensor_layout((layer_kind)k, 12, 8, n, &t);
+        size_t next = 0, weights = 0;
+        int biases = 0;
+        for (int i = 0; i < t.count; i++) {
+            assert_int_equal(t.t[i].offset, next);
+            size_t count = 1;
+            for (int d = 0; d < t.t[i].rank; d++) count *= (size_t)t.t[i].shape[d];
+            assert_int_equal(t.t[i].count, count);
+            next += count;
+            if (!t.t[i].decay) {
+                biases++;
+                assert_string_equal(t.t[i].name, "bias");
+                assert_int_equal(count, 8);
+            } else {
+                weights += count;
+            }
+        }
+        assert_int_equal(biases, 1);
+        assert_int_equal(t.total, next);
+        assert_int_equal(layer_param_count((layer_kind)k, 12, 8, n), next);
+        assert_int_equal(weights, info->blocked ? 2 * 12 * 8 / n : 12 * 8);
+    }
+    assert_null(layer_kind_get(LAYER_KIND_COUNT));
+    layer_kind parsed;
+    assert_int_equal(layer_kind_parse("dyad-xx", &parsed), NN_ERR_ARG);
+    char list[128];
+    layer_kind_list(list, sizeof list, ",", 1);
+    assert_string_equal(list, "dyad-it,dyad-ot,dyad-dt");
 }
 
 static void count_task(void *ctx, int index) {
@@ -380,6 +533,9 @@ int main(void) {
         cmocka_unit_test(test_param_count_and_checks),
         cmocka_unit_test(test_init_bound),
         cmocka_unit_test(test_pool_matches_serial),
+        cmocka_unit_test(test_forward_relu_is_fused_max),
+        cmocka_unit_test(test_kind_and_tensor_tables),
+        cmocka_unit_test(test_fused_sgd_matches_gradients),
         cmocka_unit_test(test_pool_runs_every_task_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

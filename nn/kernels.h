@@ -1,0 +1,107 @@
+/* The compute seam: the few operations layers, the MLP, the optimisers and the
+ * trainer need, and the context that runs them. Layer code says *what* to
+ * compute (which GEMMs over which strided slices, which epilogue); a backend
+ * file says *how*. nn/kernels_cpu.c is the CPU backend: it alone owns the
+ * thread pool and OpenBLAS's thread count. A GPU backend would implement the
+ * same header on device buffers.
+ *
+ * Matrices are row-major; activations are feature-major (features x batch). */
+#ifndef NN_KERNELS_H
+#define NN_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+
+typedef struct nn_compute nn_compute;
+
+/* How the cores are used. POOL (the default): GEMMs run single-threaded side
+ * by side, one item (a DYAD block, a slice of a dense layer's rows) per task.
+ * BLAS: items run one after another and OpenBLAS threads each GEMM itself. */
+typedef enum { NN_THREADING_POOL = 0, NN_THREADING_BLAS } nn_threading;
+
+/* threads counts the caller; threads <= 0 takes every core OpenBLAS sees. */
+nn_status nn_compute_create(nn_compute **c, int threads, nn_error *err);
+void nn_compute_free(nn_compute *c);
+/* A NULL context is valid everywhere: one thread, everything in order. */
+int nn_compute_threads(const nn_compute *c);
+void nn_compute_set_threading(nn_compute *c, nn_threading threading);
+
+/* Runs task(ctx, i) for i in [0, ntasks) across the context's threads. */
+void nn_compute_run(nn_compute *c, int ntasks, void (*task)(void *ctx, int index), void *ctx);
+
+/* ------------------------------------------------------------------ GEMM */
+
+/* One strided batch of GEMMs: item t computes
+ *   C_t = op(A_t) op(B_t) + beta C_t,  X_t = x + t * stride_x,
+ * op(A) m x k, op(B) k x n, C m x n with leading dimension ldc.
+ * With sgd_param set, C is a momentum buffer and the SGD epilogue follows:
+ *   P_t -= lr * (C_t + weight_decay * P_t), P_t laid out like C_t. */
+typedef struct {
+    int trans_a, trans_b;
+    int m, n, k;
+    const float *a;
+    int lda;
+    ptrdiff_t stride_a;
+    const float *b;
+    int ldb;
+    ptrdiff_t stride_b;
+    float beta;
+    float *c;
+    int ldc;
+    ptrdiff_t stride_c;
+    float *sgd_param; /* NULL: no update */
+} nn_gemm;
+
+/* What happens to an item's rows once its GEMMs are done. */
+typedef struct {
+    /* row r of item t's last C gets bias[t * bias_stride + r * bias_step] */
+    const float *bias;
+    ptrdiff_t bias_stride;
+    int bias_step;
+    int relu;       /* then max(0, .) */
+    float lr, weight_decay; /* for the GEMMs' sgd_param */
+} nn_epilogue;
+
+/* Runs count items side by side; each item runs ops[0..nops) in order (so
+ * they may write the same rows, and may differ in shape), then the epilogue
+ * (bias and ReLU on the last op's C). A single item with one op and enough
+ * work is split over the threads by rows of C. ep may be NULL. */
+void nn_gemm_items(nn_compute *c, const nn_gemm *ops, int nops, int count, const nn_epilogue *ep);
+
+/* ------------------------------------------------ element-wise and the rest */
+
+/* dy (rows x batch): zeroed where y <= 0 when y is not NULL (ReLU), and
+ * rowsum[r] = sum of row r afterwards: one pass. */
+void nn_relu_backward_rowsum(float *dy, const float *y, int rows, int batch, float *rowsum);
+
+/* Softmax cross-entropy on logits (classes x batch); writes d(mean loss)/dlogits
+ * and returns the mean loss; *hits counts argmax == label. */
+float nn_softmax_xent(const float *logits, const uint8_t *labels, int classes, int batch,
+                      float *dlogits, int *hits);
+
+/* Softmax of one sample's logits (classes floats). */
+void nn_softmax(const float *logits, int classes, float *probs);
+
+/* Argmax per column of a (classes x batch) matrix. */
+void nn_argmax_columns(const float *m, int classes, int batch, uint8_t *out);
+
+/* x (features x count) = pixels[indices[s]] * scale, transposed to feature-major. */
+void nn_gather_u8(float *x, const uint8_t *pixels, const int *indices, int count, int features,
+                  float scale);
+
+/* SGD with momentum and decoupled decay over n floats:
+ *   m = momentum m + g;  p -= lr (m + wd p). */
+void nn_sgd_update(nn_compute *c, float *p, const float *g, float *m, size_t n, float lr,
+                   float momentum, float weight_decay);
+/* Adam with bias corrections bc1 = 1 - beta1^t, bc2 = 1 - beta2^t. */
+void nn_adam_update(nn_compute *c, float *p, const float *g, float *m, float *v, size_t n,
+                    float lr, float beta1, float beta2, float eps, float weight_decay, float bc1,
+                    float bc2);
+
+/* Buffers: zeroed, 64-byte aligned floats; NULL when out of memory. */
+float *nn_alloc_floats(size_t n);
+void nn_free_floats(float *p);
+
+#endif

@@ -1,0 +1,301 @@
+/* The CPU backend of nn/kernels.h: OpenBLAS for GEMMs, nn/pool.c for running
+ * them side by side. This file is the only one that sets OpenBLAS's thread
+ * count: in POOL threading OpenBLAS stays on one thread and the pool owns the
+ * cores; in BLAS threading OpenBLAS gets them and items run in order. */
+#include "kernels.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pool.h"
+
+struct nn_compute {
+    nn_pool *pool;
+    int threads;
+    nn_threading threading;
+};
+
+static int default_threads(void) {
+    const char *env = getenv("OPENBLAS_NUM_THREADS");
+    if (env && atoi(env) > 0) return atoi(env);
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (int)n : 1;
+}
+
+nn_status nn_compute_create(nn_compute **c, int threads, nn_error *err) {
+    *c = NULL;
+    if (threads <= 0) threads = default_threads();
+    nn_compute *ctx = calloc(1, sizeof *ctx);
+    if (!ctx) return nn_fail(err, NN_ERR_NOMEM, "out of memory for a compute context");
+    nn_status st = nn_pool_create(&ctx->pool, threads, err);
+    if (st != NN_OK) {
+        free(ctx);
+        return st;
+    }
+    ctx->threads = threads;
+    nn_compute_set_threading(ctx, NN_THREADING_POOL);
+    *c = ctx;
+    return NN_OK;
+}
+
+void nn_compute_free(nn_compute *c) {
+    if (!c) return;
+    nn_pool_free(c->pool);
+    free(c);
+}
+
+int nn_compute_threads(const nn_compute *c) { return c ? c->threads : 1; }
+
+void nn_compute_set_threading(nn_compute *c, nn_threading threading) {
+    if (!c) return;
+    c->threading = threading;
+    openblas_set_num_threads(threading == NN_THREADING_BLAS ? c->threads : 1);
+}
+
+void nn_compute_run(nn_compute *c, int ntasks, void (*task)(void *ctx, int index), void *ctx) {
+    nn_pool_run(c ? c->pool : NULL, ntasks, task, ctx);
+}
+
+/* ------------------------------------------------------------------ GEMM */
+
+/* Below this many multiply-adds a split over threads costs more than it gives
+ * (a 10-way output layer; one image through the window's nets). */
+#define SPLIT_MIN_MACS (1L << 22)
+
+typedef struct {
+    const nn_gemm *ops;
+    int nops;
+    const nn_epilogue *ep;
+    int slices; /* > 0: one item split into this many row slices */
+} items_job;
+
+static void apply_epilogue(const nn_gemm *g, int t, int row0, int rows, const nn_epilogue *ep) {
+    float *c = g->c + t * g->stride_c + (ptrdiff_t)row0 * g->ldc;
+    if (g->sgd_param) {
+        float *p = g->sgd_param + t * g->stride_c + (ptrdiff_t)row0 * g->ldc;
+        float lr = ep->lr, wd = ep->weight_decay;
+        for (int r = 0; r < rows; r++) {
+            float *restrict pr = p + (ptrdiff_t)r * g->ldc;
+            const float *restrict mr = c + (ptrdiff_t)r * g->ldc;
+            for (int j = 0; j < g->n; j++) pr[j] -= lr * (mr[j] + wd * pr[j]);
+        }
+    }
+}
+
+static void bias_relu_rows(const nn_gemm *g, int t, int row0, int rows, const nn_epilogue *ep) {
+    float *c = g->c + t * g->stride_c + (ptrdiff_t)row0 * g->ldc;
+    const float *bias = ep->bias + t * ep->bias_stride + (ptrdiff_t)row0 * ep->bias_step;
+    for (int r = 0; r < rows; r++) {
+        float *restrict row = c + (ptrdiff_t)r * g->ldc;
+        float b = bias[(ptrdiff_t)r * ep->bias_step];
+        if (ep->relu)
+            for (int j = 0; j < g->n; j++) {
+                float v = row[j] + b;
+                row[j] = v > 0.0f ? v : 0.0f;
+            }
+        else
+            for (int j = 0; j < g->n; j++) row[j] += b;
+    }
+}
+
+/* Rows [row0, row0+rows) of item t of g. */
+static void gemm_rows(const nn_gemm *g, int t, int row0, int rows) {
+    const float *a = g->a + t * g->stride_a + (ptrdiff_t)row0 * (g->trans_a ? 1 : g->lda);
+    const float *b = g->b + t * g->stride_b;
+    float *c = g->c + t * g->stride_c + (ptrdiff_t)row0 * g->ldc;
+    cblas_sgemm(CblasRowMajor, g->trans_a ? CblasTrans : CblasNoTrans,
+                g->trans_b ? CblasTrans : CblasNoTrans, rows, g->n, g->k, 1.0f, a, g->lda, b,
+                g->ldb, g->beta, c, g->ldc);
+}
+
+/* rows < 0: every op over all its own rows (ops may differ in shape); else
+ * rows [row0, row0+rows) of a single op's C. */
+static void run_item_rows(const items_job *j, int t, int row0, int rows) {
+    for (int o = 0; o < j->nops; o++) {
+        int r = rows < 0 ? j->ops[o].m : rows;
+        gemm_rows(&j->ops[o], t, row0, r);
+        if (j->ep) apply_epilogue(&j->ops[o], t, row0, r, j->ep);
+    }
+    const nn_gemm *last = &j->ops[j->nops - 1];
+    if (j->ep && j->ep->bias) bias_relu_rows(last, t, row0, rows < 0 ? last->m : rows, j->ep);
+}
+
+static void item_task(void *ctx, int t) {
+    const items_job *j = ctx;
+    if (j->slices > 0) {
+        int m = j->ops[0].m;
+        int chunk = (m + j->slices - 1) / j->slices;
+        chunk = (chunk + 15) & ~15; /* whole kernel panels */
+        int r0 = t * chunk < m ? t * chunk : m;
+        int r1 = r0 + chunk < m ? r0 + chunk : m;
+        if (r1 > r0) run_item_rows(j, 0, r0, r1 - r0);
+        return;
+    }
+    run_item_rows(j, t, 0, -1);
+}
+
+void nn_gemm_items(nn_compute *c, const nn_gemm *ops, int nops, int count, const nn_epilogue *ep) {
+    items_job job = {.ops = ops, .nops = nops, .ep = ep, .slices = 0};
+    int threads = nn_compute_threads(c);
+    if (!c || c->threading == NN_THREADING_BLAS || threads == 1) {
+        for (int t = 0; t < count; t++) item_task(&job, t);
+        return;
+    }
+    long macs = (long)ops[0].m * ops[0].n * ops[0].k;
+    if (count == 1 && nops == 1 && macs >= SPLIT_MIN_MACS) {
+        job.slices = threads;
+        nn_pool_run(c->pool, threads, item_task, &job);
+        return;
+    }
+    nn_pool_run(c->pool, count, item_task, &job);
+}
+
+/* ------------------------------------------------ element-wise and the rest */
+
+void nn_relu_backward_rowsum(float *dy, const float *y, int rows, int batch, float *rowsum) {
+    for (int r = 0; r < rows; r++) {
+        float *restrict d = dy + (size_t)r * batch;
+        float sum = 0.0f;
+        if (y) {
+            const float *restrict yr = y + (size_t)r * batch;
+            for (int s = 0; s < batch; s++) {
+                d[s] = yr[s] > 0.0f ? d[s] : 0.0f;
+                sum += d[s];
+            }
+        } else {
+            for (int s = 0; s < batch; s++) sum += d[s];
+        }
+        rowsum[r] = sum;
+    }
+}
+
+float nn_softmax_xent(const float *logits, const uint8_t *labels, int classes, int batch,
+                      float *dlogits, int *hits) {
+    double loss = 0.0;
+    int correct = 0;
+    /* softmax per sample (a column); d(mean loss)/dlogit = (p - onehot) / B */
+    for (int s = 0; s < batch; s++) {
+        float maxv = logits[s];
+        int arg = 0;
+        for (int c = 1; c < classes; c++) {
+            float v = logits[(size_t)c * batch + s];
+            if (v > maxv) maxv = v, arg = c;
+        }
+        double sum = 0.0;
+        for (int c = 0; c < classes; c++) sum += exp(logits[(size_t)c * batch + s] - maxv);
+        int label = labels[s];
+        loss += log(sum) - (logits[(size_t)label * batch + s] - maxv);
+        correct += arg == label;
+        for (int c = 0; c < classes; c++) {
+            float p = (float)(exp(logits[(size_t)c * batch + s] - maxv) / sum);
+            dlogits[(size_t)c * batch + s] = (p - (c == label ? 1.0f : 0.0f)) / batch;
+        }
+    }
+    if (hits) *hits = correct;
+    return (float)(loss / batch);
+}
+
+void nn_softmax(const float *logits, int classes, float *probs) {
+    float maxv = logits[0];
+    for (int c = 1; c < classes; c++) maxv = logits[c] > maxv ? logits[c] : maxv;
+    double sum = 0.0;
+    for (int c = 0; c < classes; c++) sum += exp(logits[c] - maxv);
+    for (int c = 0; c < classes; c++) probs[c] = (float)(exp(logits[c] - maxv) / sum);
+}
+
+void nn_argmax_columns(const float *m, int classes, int batch, uint8_t *out) {
+    for (int s = 0; s < batch; s++) {
+        int arg = 0;
+        for (int c = 1; c < classes; c++)
+            if (m[(size_t)c * batch + s] > m[(size_t)arg * batch + s]) arg = c;
+        out[s] = (uint8_t)arg;
+    }
+}
+
+/* Tiles of TILE samples x TILE features keep both the reads and the strided
+ * writes of the transpose in L1. */
+#define TILE 16
+
+void nn_gather_u8(float *x, const uint8_t *pixels, const int *indices, int count, int features,
+                  float scale) {
+    for (int s0 = 0; s0 < count; s0 += TILE) {
+        int s1 = s0 + TILE < count ? s0 + TILE : count;
+        for (int p0 = 0; p0 < features; p0 += TILE) {
+            int p1 = p0 + TILE < features ? p0 + TILE : features;
+            for (int s = s0; s < s1; s++) {
+                const uint8_t *src = pixels + (size_t)indices[s] * features;
+                for (int p = p0; p < p1; p++) x[(size_t)p * count + s] = src[p] * scale;
+            }
+        }
+    }
+}
+
+/* The optimiser updates are memory-bound: chunks run side by side. */
+#define UPDATE_CHUNK (1 << 16)
+
+typedef struct {
+    float *p, *m, *v;
+    const float *g;
+    size_t n;
+    float lr, momentum, beta1, beta2, eps, wd, bc1, bc2;
+} update_job;
+
+static void sgd_range(float *restrict p, const float *restrict g, float *restrict m, size_t n,
+                      float lr, float momentum, float wd) {
+    for (size_t e = 0; e < n; e++) {
+        m[e] = momentum * m[e] + g[e];
+        p[e] -= lr * (m[e] + wd * p[e]);
+    }
+}
+
+static void adam_range(float *restrict p, const float *restrict g, float *restrict m,
+                       float *restrict v, size_t n, const update_job *j) {
+    for (size_t e = 0; e < n; e++) {
+        m[e] = j->beta1 * m[e] + (1.0f - j->beta1) * g[e];
+        v[e] = j->beta2 * v[e] + (1.0f - j->beta2) * g[e] * g[e];
+        float mhat = m[e] / j->bc1, vhat = v[e] / j->bc2;
+        p[e] -= j->lr * (mhat / (sqrtf(vhat) + j->eps) + j->wd * p[e]);
+    }
+}
+
+static void update_task(void *ctx, int index) {
+    const update_job *j = ctx;
+    size_t lo = (size_t)index * UPDATE_CHUNK, hi = lo + UPDATE_CHUNK < j->n ? lo + UPDATE_CHUNK : j->n;
+    if (j->v)
+        adam_range(j->p + lo, j->g + lo, j->m + lo, j->v + lo, hi - lo, j);
+    else
+        sgd_range(j->p + lo, j->g + lo, j->m + lo, hi - lo, j->lr, j->momentum, j->wd);
+}
+
+static void run_update(nn_compute *c, const update_job *j) {
+    int chunks = (int)((j->n + UPDATE_CHUNK - 1) / UPDATE_CHUNK);
+    nn_compute_run(c, chunks, update_task, (void *)j);
+}
+
+void nn_sgd_update(nn_compute *c, float *p, const float *g, float *m, size_t n, float lr,
+                   float momentum, float weight_decay) {
+    update_job j = {.p = p, .g = g, .m = m, .n = n, .lr = lr, .momentum = momentum,
+                    .wd = weight_decay};
+    run_update(c, &j);
+}
+
+void nn_adam_update(nn_compute *c, float *p, const float *g, float *m, float *v, size_t n,
+                    float lr, float beta1, float beta2, float eps, float weight_decay, float bc1,
+                    float bc2) {
+    update_job j = {.p = p, .g = g, .m = m, .v = v, .n = n, .lr = lr, .beta1 = beta1,
+                    .beta2 = beta2, .eps = eps, .wd = weight_decay, .bc1 = bc1, .bc2 = bc2};
+    run_update(c, &j);
+}
+
+float *nn_alloc_floats(size_t n) {
+    size_t bytes = (n * sizeof(float) + 63) & ~(size_t)63;
+    if (bytes == 0) bytes = 64;
+    float *p = aligned_alloc(64, bytes);
+    if (p) memset(p, 0, bytes);
+    return p;
+}
+
+void nn_free_floats(float *p) { free(p); }

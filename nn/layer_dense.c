@@ -1,0 +1,50 @@
+/* The dense layer: W [out][in], bias [out]. The compute context decides
+ * whether a GEMM is split over threads (by rows of its output). */
+#include <string.h>
+
+#include "layer_ops.h"
+
+void dense_tensors(int in, int out, int ndyad, layer_tensor_table *table) {
+    (void)ndyad;
+    layer_table_add(table, "weight", 2, (const int[]){out, in}, 1);
+    layer_table_add(table, "bias", 1, (const int[]){out}, 0);
+}
+
+void dense_forward(const layer *l, const float *x, float *y, int batch, nn_compute *c) {
+    nn_gemm g = {.m = l->out, .n = batch, .k = l->in, .a = l->param.weight, .lda = l->in,
+                 .b = x, .ldb = batch, .beta = 0.0f, .c = y, .ldc = batch};
+    nn_epilogue ep = {.bias = l->param.bias, .bias_step = 1, .relu = l->relu};
+    nn_gemm_items(c, &g, 1, 1, &ep);
+}
+
+void dense_backward(const layer *l, const float *x, const float *dy, float *dx, int batch,
+                    nn_compute *c, const layer_sgd *sgd) {
+    if (dx) { /* dx = W^T dy, before W changes */
+        nn_gemm g = {.trans_a = 1, .m = l->in, .n = batch, .k = l->out, .a = l->param.weight,
+                     .lda = l->in, .b = dy, .ldb = batch, .beta = 0.0f, .c = dx, .ldc = batch};
+        nn_gemm_items(c, &g, 1, 1, NULL);
+    }
+    /* dW = dy x^T, or velocity = momentum velocity + dy x^T then the update */
+    nn_gemm g = {.trans_b = 1, .m = l->out, .n = l->in, .k = batch, .a = dy, .lda = batch,
+                 .b = x, .ldb = batch, .ldc = l->in};
+    nn_epilogue ep = {0};
+    if (sgd) {
+        g.beta = sgd->momentum;
+        g.c = sgd->velocity + (l->param.weight - l->params);
+        g.sgd_param = l->param.weight;
+        ep.lr = sgd->lr;
+        ep.weight_decay = sgd->weight_decay;
+    } else {
+        g.c = l->grad.weight;
+    }
+    nn_gemm_items(c, &g, 1, 1, &ep);
+}
+
+void dense_dense_weight(const layer *l, float *w) {
+    memcpy(w, l->param.weight, sizeof(float) * (size_t)l->in * l->out);
+}
+
+int dense_weight_part(const layer *l, int row, int col) {
+    (void)l, (void)row, (void)col;
+    return 1;
+}

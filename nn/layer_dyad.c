@@ -1,0 +1,133 @@
+/* DYAD layers (IT, OT, DT): wl and wu [ndyad][out/ndyad][in/ndyad], bias
+ * [out]. Block k of BLOCK DIAG maps inputs k*a.. to outputs k*b..; BLOCK
+ * TRANS does the same on strided rows where the kind's table entry says so.
+ * Every block is one GEMM on strided rows of the activations, no copies. */
+#include <string.h>
+
+#include "layer_ops.h"
+
+void dyad_tensors(int in, int out, int ndyad, layer_tensor_table *table) {
+    int shape[3] = {ndyad, out / ndyad, in / ndyad};
+    layer_table_add(table, "wl", 3, shape, 1);
+    layer_table_add(table, "wu", 3, shape, 1);
+    layer_table_add(table, "bias", 1, (const int[]){out}, 0);
+}
+
+/* Row offset and row step of block k's BLOCK TRANS inputs and outputs, as
+ * strides between blocks: contiguous (k*a, step 1) or strided (k, step n). */
+typedef struct {
+    ptrdiff_t in_stride, out_stride; /* rows between block k and k+1 */
+    int in_step, out_step;           /* rows between a block's consecutive rows */
+} trans_rows;
+
+static trans_rows trans_layout(const layer *l) {
+    const layer_kind_info *k = layer_kind_get(l->kind);
+    int n = l->ndyad, a = l->in / n, b = l->out / n;
+    trans_rows t;
+    t.in_stride = k->strided_in ? 1 : a;
+    t.in_step = k->strided_in ? n : 1;
+    t.out_stride = k->strided_out ? 1 : b;
+    t.out_step = k->strided_out ? n : 1;
+    return t;
+}
+
+void dyad_forward(const layer *l, const float *x, float *y, int batch, nn_compute *c) {
+    int n = l->ndyad, a = l->in / n, b = l->out / n, B = batch;
+    ptrdiff_t ab = (ptrdiff_t)a * b;
+    trans_rows t = trans_layout(l);
+    /* BLOCK DIAG writes every output row exactly once: beta 0 initialises y */
+    nn_gemm diag = {.m = b, .n = B, .k = a, .a = l->param.wl, .lda = a, .stride_a = ab, .b = x,
+                    .ldb = B, .stride_b = (ptrdiff_t)a * B, .beta = 0.0f, .c = y, .ldc = B,
+                    .stride_c = (ptrdiff_t)b * B};
+    nn_gemm trans = {.m = b, .n = B, .k = a, .a = l->param.wu, .lda = a, .stride_a = ab, .b = x,
+                     .ldb = t.in_step * B, .stride_b = t.in_stride * B, .beta = 1.0f, .c = y,
+                     .ldc = t.out_step * B, .stride_c = t.out_stride * B};
+    nn_epilogue ep = {.bias = l->param.bias, .bias_stride = t.out_stride, .bias_step = t.out_step,
+                      .relu = l->relu};
+    if (t.out_step == 1) {
+        /* both parts of block k write the same contiguous rows: one item */
+        nn_gemm ops[2] = {diag, trans};
+        nn_gemm_items(c, ops, 2, n, &ep);
+    } else {
+        /* strided outputs interleave the blocks' rows: all diag parts first */
+        nn_gemm_items(c, &diag, 1, n, NULL);
+        nn_gemm_items(c, &trans, 1, n, &ep);
+    }
+}
+
+void dyad_backward(const layer *l, const float *x, const float *dy, float *dx, int batch,
+                   nn_compute *c, const layer_sgd *sgd) {
+    int n = l->ndyad, a = l->in / n, b = l->out / n, B = batch;
+    ptrdiff_t ab = (ptrdiff_t)a * b;
+    trans_rows t = trans_layout(l);
+    /* dx = W^T dy; BLOCK DIAG covers every input row once (beta 0) */
+    nn_gemm dx_diag = {.trans_a = 1, .m = a, .n = B, .k = b, .a = l->param.wl, .lda = a,
+                       .stride_a = ab, .b = dy, .ldb = B, .stride_b = (ptrdiff_t)b * B,
+                       .beta = 0.0f, .c = dx, .ldc = B, .stride_c = (ptrdiff_t)a * B};
+    nn_gemm dx_trans = {.trans_a = 1, .m = a, .n = B, .k = b, .a = l->param.wu, .lda = a,
+                        .stride_a = ab, .b = dy, .ldb = t.out_step * B,
+                        .stride_b = t.out_stride * B, .beta = 1.0f, .c = dx,
+                        .ldc = t.in_step * B, .stride_c = t.in_stride * B};
+    /* dwl[k] = dy_k x_k^T, dwu[k] likewise on BLOCK TRANS rows; fused, they
+     * accumulate into the velocity and the block is updated right after */
+    float *dwl = l->grad.wl, *dwu = l->grad.wu;
+    float beta = 0.0f;
+    if (sgd) {
+        dwl = sgd->velocity + (l->param.wl - l->params);
+        dwu = sgd->velocity + (l->param.wu - l->params);
+        beta = sgd->momentum;
+    }
+    nn_gemm dw_diag = {.trans_b = 1, .m = b, .n = a, .k = B, .a = dy, .lda = B,
+                       .stride_a = (ptrdiff_t)b * B, .b = x, .ldb = B,
+                       .stride_b = (ptrdiff_t)a * B, .beta = beta, .c = dwl, .ldc = a,
+                       .stride_c = ab, .sgd_param = sgd ? l->param.wl : NULL};
+    nn_gemm dw_trans = {.trans_b = 1, .m = b, .n = a, .k = B, .a = dy, .lda = t.out_step * B,
+                        .stride_a = t.out_stride * B, .b = x, .ldb = t.in_step * B,
+                        .stride_b = t.in_stride * B, .beta = beta, .c = dwu, .ldc = a,
+                        .stride_c = ab, .sgd_param = sgd ? l->param.wu : NULL};
+    nn_epilogue ep = {.lr = sgd ? sgd->lr : 0.0f, .weight_decay = sgd ? sgd->weight_decay : 0.0f};
+    /* Item k reads and updates only wl[k] and wu[k], and each item reads a
+     * block before it updates it: so dx and dW share dispatches. */
+    if (!dx) {
+        nn_gemm ops[2] = {dw_diag, dw_trans};
+        nn_gemm_items(c, ops, 2, n, &ep);
+    } else if (t.in_step == 1) { /* block k's dx rows are its own */
+        nn_gemm ops[4] = {dx_diag, dx_trans, dw_diag, dw_trans};
+        nn_gemm_items(c, ops, 4, n, &ep);
+    } else { /* strided inputs interleave the blocks' dx rows: BLOCK TRANS second */
+        nn_gemm first[2] = {dx_diag, dw_diag}, second[2] = {dx_trans, dw_trans};
+        nn_gemm_items(c, first, 2, n, &ep);
+        nn_gemm_items(c, second, 2, n, &ep);
+    }
+}
+
+void layer_trans_position(const layer *l, int k, int j, int i, int *row, int *col) {
+    trans_rows t = trans_layout(l);
+    *row = (int)(k * t.out_stride) + j * t.out_step;
+    *col = (int)(k * t.in_stride) + i * t.in_step;
+}
+
+void dyad_dense_weight(const layer *l, float *w) {
+    memset(w, 0, sizeof(float) * (size_t)l->in * l->out);
+    int n = l->ndyad, a = l->in / n, b = l->out / n;
+    for (int k = 0; k < n; k++)
+        for (int j = 0; j < b; j++)
+            for (int i = 0; i < a; i++) {
+                size_t e = ((size_t)k * b + j) * a + i;
+                w[(size_t)(k * b + j) * l->in + k * a + i] += l->param.wl[e];
+                int row, col;
+                layer_trans_position(l, k, j, i, &row, &col);
+                w[(size_t)row * l->in + col] += l->param.wu[e];
+            }
+}
+
+int dyad_weight_part(const layer *l, int row, int col) {
+    const layer_kind_info *kind = layer_kind_get(l->kind);
+    int n = l->ndyad, a = l->in / n, b = l->out / n;
+    int part = (row / b == col / a) ? 1 : 0;
+    /* invert the BLOCK TRANS index map: strided indices carry k as index % n */
+    int k_in = kind->strided_in ? col % n : col / a;
+    int k_out = kind->strided_out ? row % n : row / b;
+    if (k_in == k_out) part |= 2;
+    return part;
+}
