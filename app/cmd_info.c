@@ -28,7 +28,8 @@ static size_t structural_nonzeros(const layer *l) {
 }
 
 static int record_present(const train_record *rec) {
-    return rec->dataset[0] || rec->optimizer[0] || rec->epochs >= 0 || rec->batch >= 0 ||
+    return rec->dataset[0] || rec->dataset_sha256[0] || rec->augment[0] || rec->optimizer[0] ||
+           rec->epochs >= 0 || rec->batch >= 0 ||
            rec->lr >= 0.0 || rec->seed != 0 || rec->test_accuracy >= 0.0;
 }
 
@@ -39,6 +40,8 @@ static void print_record(const train_record *rec) {
     }
     printf("training record:\n");
     if (rec->dataset[0]) printf("  dataset:       %s\n", rec->dataset);
+    if (rec->dataset_sha256[0]) printf("  dataset sha256: %s\n", rec->dataset_sha256);
+    if (rec->augment[0]) printf("  augment:       %s\n", rec->augment);
     if (rec->optimizer[0]) printf("  optimizer:     %s\n", rec->optimizer);
     if (rec->epochs >= 0) printf("  epochs:        %d\n", rec->epochs);
     if (rec->batch >= 0) printf("  batch:         %d\n", rec->batch);

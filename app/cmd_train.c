@@ -9,6 +9,7 @@
 #include "../nn/checkpoint.h"
 #include "../nn/dataset.h"
 #include "../nn/train.h"
+#include "augment_cli.h"
 #include "cli.h"
 #include "commands.h"
 
@@ -73,10 +74,14 @@ int cmd_train(int argc, char **argv) {
     optim_config opt_cfg = {.kind = OPTIM_SGD, .lr = -1, .momentum = 0.9f, .beta1 = 0.9f,
                             .beta2 = 0.999f, .eps = 1e-8f, .weight_decay = 0.0f,
                             .schedule = SCHEDULE_COSINE, .warmup_steps = 0};
+    augment_cli aug;
+    augment_cli_init(&aug);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = NULL;
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             fputs(usage, stdout);
+            printf("\naugmentation (training images only; test images are never distorted):\n%s",
+                   augment_cli_usage());
             return 0;
         }
         if (strncmp(a, "--", 2) != 0 || !(v = cli_value("train", argc, argv, &i))) {
@@ -111,7 +116,7 @@ int cmd_train(int argc, char **argv) {
                 fprintf(stderr, "dyad train: --schedule '%s' is not cosine, step or constant\n", v);
                 ok = 0;
             }
-        } else {
+        } else if (!augment_cli_option(&aug, "train", a, v, &ok)) {
             fprintf(stderr, "dyad train: unknown option '%s' (see --help)\n", a);
             ok = 0;
         }
@@ -121,6 +126,8 @@ int cmd_train(int argc, char **argv) {
         fprintf(stderr, "dyad train: --out MODEL.safetensors is required (see --help)\n");
         return 2;
     }
+    if (!augment_cli_check(&aug, "train")) return 2;
+    aug.cfg.seed = seed;
     if (opt_cfg.lr < 0) opt_cfg.lr = opt_cfg.kind == OPTIM_SGD ? 0.05f : 0.001f;
     layer_spec specs[MAX_LAYERS];
     int nlayers = cli_net_spec("train", layers, hidden, kind, ndyad, 10, specs, MAX_LAYERS);
@@ -151,15 +158,22 @@ int cmd_train(int argc, char **argv) {
     mlp net;
     optimizer opt = {0};
     train_loop loop = {0};
+    augment_plan plan = {0};
+    dataset_identity ident;
     FILE *metrics = NULL;
     int status = 1;
     if (mlp_create(&net, in, specs, nlayers, 1, &err) != NN_OK ||
         mlp_reserve(&net, batch > EVAL_BATCH ? batch : EVAL_BATCH, &err) != NN_OK ||
         optim_create(&opt, &opt_cfg, net.nparams, &err) != NN_OK ||
-        train_loop_create(&loop, ds.train_images.count, batch, epochs, &err) != NN_OK) {
+        train_loop_create(&loop, ds.train_images.count, batch, epochs, &err) != NN_OK ||
+        (aug.cfg.parts && augment_plan_create(&plan, &aug.cfg, ds.train_images.cols,
+                                              ds.train_images.rows, nn_pool_threads(pool),
+                                              &err) != NN_OK) ||
+        dataset_identify(dir, &ident, &err) != NN_OK) {
         fprintf(stderr, "dyad train: %s\n", err.msg);
         goto done;
     }
+    if (aug.cfg.parts) loop.augment = &plan;
     mlp_init(&net, seed);
     net.pool = pool;
     if (metrics_path) {
@@ -181,7 +195,11 @@ int cmd_train(int argc, char **argv) {
 
     train_record rec;
     train_record_clear(&rec);
-    snprintf(rec.dataset, sizeof rec.dataset, "%s", dir);
+    /* the dataset by name and content, never by the folder it was read from */
+    snprintf(rec.dataset, sizeof rec.dataset, "%s", ident.name);
+    dataset_sha256_json(&ident, rec.dataset_sha256, sizeof rec.dataset_sha256);
+    augment_describe(&aug.cfg, rec.augment, sizeof rec.augment);
+    printf("dataset %s; augment %s\n", rec.dataset, rec.augment);
     snprintf(rec.optimizer, sizeof rec.optimizer, "%s", optim_kind_name(opt_cfg.kind));
     rec.batch = batch;
     rec.lr = opt_cfg.lr;
@@ -225,6 +243,7 @@ done:
         status = 1;
     }
     train_loop_free(&loop);
+    augment_plan_free(&plan);
     optim_free(&opt);
     mlp_free(&net);
     dataset_free(&ds);

@@ -5,6 +5,7 @@
 #ifndef NN_TRAIN_H
 #define NN_TRAIN_H
 
+#include "augment.h"
 #include "idx.h"
 #include "mlp.h"
 #include "optim.h"
@@ -31,6 +32,7 @@ typedef struct {
     int *order;       /* shuffled sample order, one epoch */
     uint8_t *labels;  /* the current batch's labels */
     int count;
+    augment_plan *augment; /* NULL: images as they are; else distorted per epoch */
 } train_loop;
 
 /* Needs mlp_reserve(net, batch) before train_epoch; order is shuffled from r
