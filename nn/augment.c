@@ -212,8 +212,11 @@ void augment_image(const augment_plan *plan, uint64_t epoch, uint64_t index, con
     augment_warp(src, dst, w, h, tp, dx, dy, scratch + 4 * n);
 }
 
-/* One task's scratch: augment_image's, then the source and result images. */
-static size_t slot_floats(int w, int h) { return augment_image_scratch(w, h) + 2 * (size_t)w * h; }
+/* One task's scratch: augment_image's, then the source and result images;
+ * rounded to 64 bytes so every slot starts on a cache line of its own. */
+static size_t slot_floats(int w, int h) {
+    return (augment_image_scratch(w, h) + 2 * (size_t)w * h + 15) / 16 * 16;
+}
 
 nn_status augment_plan_create(augment_plan *plan, const augment_config *cfg, int width,
                               int height, int slots, nn_error *err) {
@@ -233,7 +236,7 @@ nn_status augment_plan_create(augment_plan *plan, const augment_config *cfg, int
     float *kernel = malloc(sizeof(float) * (size_t)taps);
     plan->blur_w = malloc(sizeof(float) * (size_t)width * width);
     plan->blur_h = malloc(sizeof(float) * (size_t)height * height);
-    plan->scratch = malloc(sizeof(float) * slot_floats(width, height) * (size_t)slots);
+    plan->scratch = aligned_alloc(64, sizeof(float) * slot_floats(width, height) * (size_t)slots);
     if (!kernel || !plan->blur_w || !plan->blur_h || !plan->scratch) {
         free(kernel);
         augment_plan_free(plan);
