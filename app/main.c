@@ -24,7 +24,7 @@ static const command commands[] = {
 static void usage(FILE *out) {
     fprintf(out, "usage: dyad COMMAND [options]   (dyad COMMAND --help for details)\n\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
+        fprintf(out, "  %-16s %s\n", commands[i].name, commands[i].summary);
 }
 
 int main(int argc, char **argv) {
