@@ -135,7 +135,8 @@ void augment_warp(const float *src, float *dst, int w, int h, const augment_affi
                   const float *dx, const float *dy, float *pad) {
     static const augment_affine identity = {{1, 0, 0, 0, 1, 0}};
     const float *m = (t ? t : &identity)->m;
-    /* a zero border, so every tap of a sample inside [-1, w) x [-1, h) is memory */
+    /* src inside a zero border: with coordinates clamped to the padded frame,
+     * every tap is memory and a sample outside the image reads zeros */
     int pw = w + 2;
     memset(pad, 0, sizeof(float) * (size_t)pw * (h + 2));
     for (int y = 0; y < h; y++)
