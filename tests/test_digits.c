@@ -66,9 +66,9 @@ static void test_awkward_digits_predicted(void **state) {
         const char *name;
         int digit;
     } awkward[] = {
-        {"awkward-7-short-arm", 7}, {"awkward-1-european", 1}, {"awkward-3-tiny-corner", 3},
-        {"awkward-2-tiny-corner", 2}, {"awkward-5-thick", 5}, {"awkward-4-thick", 4},
-        {"awkward-4-slant", 4}, {"awkward-9-slant", 9},
+        {"awkward-7-short-arm", 7},   {"awkward-1-european", 1}, {"awkward-1-european-long", 1},
+        {"awkward-3-tiny-corner", 3}, {"awkward-2-tiny-corner", 2}, {"awkward-5-thick", 5},
+        {"awkward-4-thick", 4},       {"awkward-4-slant", 4},    {"awkward-9-slant", 9},
     };
     char *dir = test_tmpdir();
     for (size_t i = 0; i < sizeof awkward / sizeof awkward[0]; i++) {
