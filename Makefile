@@ -3,7 +3,7 @@
 
 BUILD ?= build
 CC ?= cc
-PKGS_NN := openblas zlib libcjson
+PKGS_NN := openblas zlib libcjson nettle
 PKGS_APP := sdl2 stb
 PKGS_TEST := cmocka
 

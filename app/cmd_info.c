@@ -5,6 +5,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <cJSON.h>
+
 #include "../nn/checkpoint.h"
 #include "commands.h"
 
@@ -28,8 +30,25 @@ static size_t structural_nonzeros(const layer *l) {
 }
 
 static int record_present(const train_record *rec) {
-    return rec->dataset[0] || rec->optimizer[0] || rec->epochs >= 0 || rec->batch >= 0 ||
+    return rec->dataset[0] || rec->dataset_sha256[0] || rec->augment[0] || rec->optimizer[0] ||
+           rec->epochs >= 0 || rec->batch >= 0 ||
            rec->lr >= 0.0 || rec->seed != 0 || rec->test_accuracy >= 0.0;
+}
+
+/* dyad.dataset_sha256 one file a line; as stored when it is not the JSON
+ * object dyad train writes. */
+static void print_sha256(const char *json) {
+    cJSON *obj = cJSON_Parse(json);
+    const cJSON *item;
+    int ok = cJSON_IsObject(obj);
+    cJSON_ArrayForEach(item, obj) ok = ok && cJSON_IsString(item);
+    if (!ok) {
+        printf("  dataset sha256: %s\n", json);
+    } else {
+        printf("  dataset sha256 (of each file's idx content, gunzipped):\n");
+        cJSON_ArrayForEach(item, obj) printf("    %-24s %s\n", item->string, item->valuestring);
+    }
+    cJSON_Delete(obj);
 }
 
 static void print_record(const train_record *rec) {
@@ -39,6 +58,8 @@ static void print_record(const train_record *rec) {
     }
     printf("training record:\n");
     if (rec->dataset[0]) printf("  dataset:       %s\n", rec->dataset);
+    if (rec->dataset_sha256[0]) print_sha256(rec->dataset_sha256);
+    if (rec->augment[0]) printf("  augment:       %s\n", rec->augment);
     if (rec->optimizer[0]) printf("  optimizer:     %s\n", rec->optimizer);
     if (rec->epochs >= 0) printf("  epochs:        %d\n", rec->epochs);
     if (rec->batch >= 0) printf("  batch:         %d\n", rec->batch);

@@ -15,6 +15,7 @@
 #include "../nn/dataset.h"
 #include "../nn/file_check.h"
 #include "../nn/train.h"
+#include "augment_cli.h"
 #include "cli.h"
 #include "commands.h"
 
@@ -114,6 +115,7 @@ typedef struct {
     int ndyad, batch, epochs, threads, train_limit;
     uint64_t seed;
     optim_config opt;
+    augment_cli aug;
 } train_args;
 
 /* 1 when parsed, 0 after --help, -1 on a bad argument (message printed). */
@@ -122,12 +124,15 @@ static int parse_args(int argc, char **argv, train_args *a) {
                       .opt = {.kind = OPTIM_SGD, .lr = -1, .momentum = 0.9f, .beta1 = 0.9f,
                               .beta2 = 0.999f, .eps = 1e-8f, .weight_decay = 0.0f,
                               .schedule = SCHEDULE_COSINE, .warmup_steps = 0}};
+    augment_cli_init(&a->aug);
     for (int i = 1; i < argc; i++) {
         const char *f = argv[i], *v = NULL;
         if (!strcmp(f, "--help") || !strcmp(f, "-h")) {
             char kinds[128];
             layer_kind_list(kinds, sizeof kinds, " | ", 0);
             printf(usage, kinds);
+            printf("\naugmentation (training images only; test images are never distorted):\n%s",
+                   augment_cli_usage());
             return 0;
         }
         if (strncmp(f, "--", 2) != 0 || !(v = cli_value("train", argc, argv, &i))) {
@@ -163,7 +168,7 @@ static int parse_args(int argc, char **argv, train_args *a) {
                 fprintf(stderr, "dyad train: --schedule '%s' is not cosine, step or constant\n", v);
                 ok = 0;
             }
-        } else {
+        } else if (!augment_cli_option(&a->aug, "train", f, v, &ok)) {
             fprintf(stderr, "dyad train: unknown option '%s' (see --help)\n", f);
             ok = 0;
         }
@@ -181,6 +186,8 @@ static int parse_args(int argc, char **argv, train_args *a) {
         fprintf(stderr, "dyad train: --out MODEL.safetensors is required (see --help)\n");
         return -1;
     }
+    if (!augment_cli_check(&a->aug, "train")) return -1;
+    a->aug.cfg.seed = a->seed;
     if (a->opt.lr < 0) a->opt.lr = a->opt.kind == OPTIM_SGD ? 0.05f : 0.001f;
     return 1;
 }
@@ -283,6 +290,10 @@ typedef struct {
     train_record rec;
     rng shuffle;
     train_resume rs; /* with --resume: where the run stood */
+    augment_cli aug;     /* the run's augmentation: the flags', or on resume the record's */
+    augment_plan plan;
+    dataset_identity ident; /* the data by name and content */
+    nn_compute *compute;
     int first_epoch, epochs;
     int saved_epoch; /* the last epoch this run wrote to --out, 0 if none */
     double first_loss;
@@ -314,6 +325,41 @@ static void print_kept(const run *r) {
                 r->a->out, r->saved_epoch);
     else
         fprintf(stderr, "dyad train: nothing written; %s is as it was\n", r->a->out);
+}
+
+/* The augmentation a record describes ("none", or augment_describe's
+ * "affine,elastic --augment-rotate 10 ..."), read back through the flags. */
+static int augment_from_record(augment_cli *aug, const char *desc, const char *path) {
+    augment_cli_init(aug);
+    char buf[sizeof ((train_record *)0)->augment];
+    snprintf(buf, sizeof buf, "%s", desc[0] ? desc : "none");
+    char *save = NULL, *parts = strtok_r(buf, " ", &save);
+    int ok = 1;
+    if (!augment_cli_option(aug, "train", "--augment", parts, &ok) || !ok) goto bad;
+    for (char *flag; (flag = strtok_r(NULL, " ", &save));) {
+        char *value = strtok_r(NULL, " ", &save);
+        if (!value || !augment_cli_option(aug, "train", flag, value, &ok) || !ok) goto bad;
+    }
+    return 1;
+bad:
+    fprintf(stderr, "dyad train: %s: its augmentation record '%s' cannot be read\n", path, desc);
+    return 0;
+}
+
+/* The run's augmentation plan (none when off). 0 on failure, message printed. */
+static int setup_augment(run *r) {
+    nn_error err;
+    if (r->a->resume && !augment_from_record(&r->aug, r->rec.augment, r->a->resume)) return 0;
+    r->aug.cfg.seed = r->rec.seed;
+    if (!r->aug.cfg.parts) return 1;
+    if (augment_plan_create(&r->plan, &r->aug.cfg, r->ds.train_images.cols,
+                            r->ds.train_images.rows, nn_compute_threads(r->compute),
+                            &err) != NN_OK) {
+        fprintf(stderr, "dyad train: %s\n", err.msg);
+        return 0;
+    }
+    r->loop.augment = &r->plan;
+    return 1;
 }
 
 /* Builds a fresh net and optimiser (specs already checked), or continues the
@@ -358,7 +404,7 @@ static int setup_net(run *r, const layer_spec *specs, int nlayers, int in) {
         r->loop.loss_sum = rs.loss_sum;
         r->loop.hits = rs.hits;
         r->loop.seen = rs.seen;
-        return 1;
+        return setup_augment(r);
     }
     if (a->train_limit && a->train_limit < r->ds.train_images.count)
         r->ds.train_images.count = r->ds.train_labels.count = a->train_limit;
@@ -372,7 +418,11 @@ static int setup_net(run *r, const layer_spec *specs, int nlayers, int in) {
     mlp_init(&r->net, a->seed);
     train_record_clear(&r->rec);
     rng_seed(&r->shuffle, a->seed ^ 0x5eed5eedULL);
-    snprintf(r->rec.dataset, sizeof r->rec.dataset, "%s", r->dir);
+    /* the dataset by name and content, never by the folder it was read from */
+    snprintf(r->rec.dataset, sizeof r->rec.dataset, "%s", r->ident.name);
+    dataset_sha256_json(&r->ident, r->rec.dataset_sha256, sizeof r->rec.dataset_sha256);
+    r->aug = a->aug;
+    augment_describe(&r->aug.cfg, r->rec.augment, sizeof r->rec.augment);
     snprintf(r->rec.optimizer, sizeof r->rec.optimizer, "%s", optim_kind_name(a->opt.kind));
     r->rec.batch = a->batch;
     r->rec.lr = a->opt.lr;
@@ -380,7 +430,7 @@ static int setup_net(run *r, const layer_spec *specs, int nlayers, int in) {
     r->epochs = a->epochs;
     r->first_epoch = 1;
     r->first_loss = -1;
-    return 1;
+    return setup_augment(r);
 }
 
 /* The epochs. Returns the exit status. */
@@ -492,8 +542,9 @@ int cmd_train(int argc, char **argv) {
         fprintf(stderr, "dyad train: %s\n", err.msg);
         return 1;
     }
-    /* --resume without --data: the run's own data */
-    r.dir = a.data ? a.data : a.resume && r.rec.dataset[0] ? r.rec.dataset : cli_data_dir(NULL);
+    /* --resume without --data: the usual folder (MNIST_DIR or data/), or the folder
+     * an older checkpoint recorded; the content is checked against the record below */
+    r.dir = a.data ? a.data : a.resume && strchr(r.rec.dataset, '/') ? r.rec.dataset : cli_data_dir(NULL);
 
     nn_compute *compute = cli_set_threads("train", a.threads);
     if (!compute) {
@@ -519,6 +570,19 @@ int cmd_train(int argc, char **argv) {
             fprintf(stderr, "dyad train: run `make data`, or point --data/MNIST_DIR at the MNIST files\n");
         goto done;
     }
+    if (dataset_identify(r.dir, &r.ident, &err) != NN_OK) {
+        fprintf(stderr, "dyad train: %s\n", err.msg);
+        goto done;
+    }
+    if (a.resume && r.rec.dataset_sha256[0]) {
+        char sums[sizeof r.rec.dataset_sha256];
+        dataset_sha256_json(&r.ident, sums, sizeof sums);
+        if (strcmp(sums, r.rec.dataset_sha256) != 0) {
+            fprintf(stderr, "dyad train: %s was trained on other data (%s) than %s holds; give "
+                            "the run's data with --data\n", a.resume, r.rec.dataset, r.dir);
+            goto done;
+        }
+    }
     int in = r.ds.train_images.rows * r.ds.train_images.cols;
     if (!a.resume && mlp_check_specs(in, specs, nlayers, &err) != NN_OK) {
         fprintf(stderr, "dyad train: %s\n", err.msg);
@@ -530,6 +594,7 @@ int cmd_train(int argc, char **argv) {
         status = 2;
         goto done;
     }
+    r.compute = compute; /* the augmentation plan sizes by it */
     if (!setup_net(&r, specs, nlayers, in)) goto done;
     r.net.compute = compute;
     if (a.metrics && !(metrics = metrics_open(a.metrics, a.resume != NULL, r.rec.epochs)))
@@ -541,6 +606,7 @@ int cmd_train(int argc, char **argv) {
            r.dir, r.ds.train_images.count, r.ds.test_images.count,
            optim_kind_name(r.opt.cfg.kind), r.opt.cfg.lr, schedule_kind_name(r.opt.cfg.schedule),
            r.loop.batch, r.epochs, (unsigned long long)r.rec.seed);
+    printf("dataset %s; augment %s\n", r.rec.dataset, r.rec.augment);
     if (a.resume)
         printf("resuming %s at epoch %d, batch %d\n", a.resume, r.first_epoch, r.loop.batches_done);
     fflush(stdout);
@@ -557,6 +623,7 @@ done:
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
     train_loop_free(&r.loop);
+    augment_plan_free(&r.plan);
     optim_free(&r.opt);
     mlp_free(&r.net);
     dataset_free(&r.ds);

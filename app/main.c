@@ -18,12 +18,13 @@ static const command commands[] = {
     {"bench", cmd_bench, "time DYAD layers against dense ones of the same widths"},
     {"draw", cmd_draw, "the window: draw a digit, watch DYAD and dense predict, see weights"},
     {"heatmap", cmd_heatmap, "write a layer's weight heatmap as PNG"},
+    {"augment-preview", cmd_augment_preview, "write a PNG grid of training images beside their --augment distortions"},
 };
 
 static void usage(FILE *out) {
     fprintf(out, "usage: dyad COMMAND [options]   (dyad COMMAND --help for details)\n\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
+        fprintf(out, "  %-16s %s\n", commands[i].name, commands[i].summary);
 }
 
 int main(int argc, char **argv) {

@@ -41,7 +41,7 @@ void train_record_clear(train_record *rec) {
 /* True when any field is known; the seed alone (0 = unknown) does not count
  * unless it is nonzero. */
 static int record_known(const train_record *rec) {
-    return rec->dataset[0] || rec->optimizer[0] || rec->epochs >= 0 || rec->batch >= 0 ||
+    return rec->dataset[0] || rec->dataset_sha256[0] || rec->augment[0] || rec->optimizer[0] || rec->epochs >= 0 || rec->batch >= 0 ||
            rec->lr >= 0.0 || rec->seed != 0 || rec->test_accuracy >= 0.0;
 }
 
@@ -151,6 +151,9 @@ static int add_metadata(cJSON *root, const mlp *net, const train_record *rec) {
     if (!ok || !rec || !record_known(rec)) return ok;
     /* %.17g makes doubles round-trip exactly */
     if (rec->dataset[0]) ok = ok && add_string(meta, "dyad.dataset", "%s", rec->dataset);
+    if (rec->dataset_sha256[0])
+        ok = ok && add_string(meta, "dyad.dataset_sha256", "%s", rec->dataset_sha256);
+    if (rec->augment[0]) ok = ok && add_string(meta, "dyad.augment", "%s", rec->augment);
     if (rec->optimizer[0]) ok = ok && add_string(meta, "dyad.optimizer", "%s", rec->optimizer);
     if (rec->epochs >= 0) ok = ok && add_string(meta, "dyad.epochs", "%d", rec->epochs);
     if (rec->batch >= 0) ok = ok && add_string(meta, "dyad.batch", "%d", rec->batch);
@@ -402,6 +405,10 @@ static nn_status parse_record(const char *path, const cJSON *meta, train_record 
         errno = 0;
         if (!strcmp(key, "dyad.dataset")) {
             snprintf(rec->dataset, sizeof rec->dataset, "%s", val);
+        } else if (!strcmp(key, "dyad.dataset_sha256")) {
+            snprintf(rec->dataset_sha256, sizeof rec->dataset_sha256, "%s", val);
+        } else if (!strcmp(key, "dyad.augment")) {
+            snprintf(rec->augment, sizeof rec->augment, "%s", val);
         } else if (!strcmp(key, "dyad.optimizer")) {
             snprintf(rec->optimizer, sizeof rec->optimizer, "%s", val);
         } else if (!strcmp(key, "dyad.epochs") || !strcmp(key, "dyad.batch")) {

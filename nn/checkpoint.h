@@ -17,7 +17,9 @@
 
 /* What produced a checkpoint. Unknown fields: empty strings, negative numbers. */
 typedef struct {
-    char dataset[256];   /* dyad.dataset */
+    char dataset[256];   /* dyad.dataset: "mnist", "fashion-mnist" or "custom" */
+    char dataset_sha256[512]; /* dyad.dataset_sha256: JSON, file name -> sha256 of its content */
+    char augment[256];   /* dyad.augment: "none" or the --augment flags used */
     char optimizer[32];  /* dyad.optimizer, e.g. "sgd" or "adam" */
     int epochs;          /* dyad.epochs */
     int batch;           /* dyad.batch */

@@ -25,4 +25,28 @@ void dataset_free(dataset *d);
 nn_status dataset_find_file(const char *dir, const char *name, char *path, size_t size,
                             nn_error *err);
 
+/* What a dataset directory holds, for training records: a name and the
+ * sha256 of each file's idx content (after gunzip when the file is .gz, so a
+ * raw and a gzipped copy of the same data hash alike). */
+#define DATASET_NFILES 4
+typedef struct {
+    char name[16];                      /* "mnist", "fashion-mnist" or "custom" */
+    char sha256[DATASET_NFILES][65];    /* hex, in dataset_file_name order */
+} dataset_identity;
+
+/* The standard name of file i (0 train images, 1 train labels, 2 test
+ * images, 3 test labels). */
+const char *dataset_file_name(int i);
+
+/* sha256 of a file's content, gunzipped when it is gzip (zlib reads raw files
+ * unchanged), as 64 lowercase hex digits. */
+nn_status dataset_sha256_file(const char *path, char hex[65], nn_error *err);
+
+/* Hashes the four files of dir and names the set when the hashes are those
+ * of MNIST or Fashion-MNIST (else "custom"). */
+nn_status dataset_identify(const char *dir, dataset_identity *id, nn_error *err);
+
+/* {"train-images-idx3-ubyte":"<hex>",...}; 0 when it does not fit in size. */
+int dataset_sha256_json(const dataset_identity *id, char *buf, size_t size);
+
 #endif

@@ -67,7 +67,10 @@ train_outcome train_epoch(train_loop *loop, mlp *net, optimizer *opt, rng *r,
         int count = loop->count - first < loop->batch ? loop->count - first : loop->batch;
         const int *idx = loop->order + first;
         for (int s = 0; s < count; s++) loop->labels[s] = labels->labels[idx[s]];
-        train_gather_batch(net, images, idx, count);
+        if (loop->augment)
+            augment_gather_batch(loop->augment, net->compute, net->acts[0], images, idx, count, epoch);
+        else
+            train_gather_batch(net, images, idx, count);
         mlp_forward(net, count);
         int correct = 0;
         float lr = optim_lr_at(&opt->cfg, loop->step, total_steps);

@@ -7,6 +7,7 @@
 
 #include <signal.h>
 
+#include "augment.h"
 #include "idx.h"
 #include "mlp.h"
 #include "optim.h"
@@ -43,6 +44,7 @@ typedef struct {
     /* When not NULL and nonzero (a signal handler sets it), train_epoch
      * returns after the step in progress. */
     const volatile sig_atomic_t *stop;
+    augment_plan *augment; /* NULL: images as they are; else distorted per epoch */
 } train_loop;
 
 typedef enum {
