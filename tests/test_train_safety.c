@@ -181,6 +181,14 @@ static void test_resume_at_epoch_end(void **state) {
     resume_case("sgd, SIGINT at the last batch of epoch 2", SMALL_RUN, "2:40:INT", 130);
 }
 
+/* The augmentation is part of the run: the resumed run distorts the same
+ * images the same way (read back from the record) and ends identical. */
+static void test_resume_augmented(void **state) {
+    (void)state;
+    resume_case("sgd + augment affine,elastic, SIGTERM at epoch 2 batch 9/40",
+                SMALL_RUN " --augment affine,elastic --augment-rotate 15", "2:9:TERM", 143);
+}
+
 /* A real SIGINT from another process at an arbitrary step. */
 static void test_real_sigint_then_resume(void **state) {
     (void)state;
@@ -649,6 +657,7 @@ int main(void) {
         cmocka_unit_test(test_resume_sgd_mid_epoch),
         cmocka_unit_test(test_resume_adam_mid_epoch),
         cmocka_unit_test(test_resume_at_epoch_end),
+        cmocka_unit_test(test_resume_augmented),
         cmocka_unit_test(test_real_sigint_then_resume),
         cmocka_unit_test(test_resume_refusals),
         cmocka_unit_test(test_divergence_keeps_good_checkpoint),
