@@ -10,5 +10,6 @@ int cmd_info(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_draw(int argc, char **argv);
 int cmd_heatmap(int argc, char **argv);
+int cmd_sweep(int argc, char **argv);
 
 #endif

@@ -18,6 +18,7 @@ static const command commands[] = {
     {"bench", cmd_bench, "time DYAD layers against dense ones of the same widths"},
     {"draw", cmd_draw, "the window: draw a digit, watch DYAD and dense predict, see weights"},
     {"heatmap", cmd_heatmap, "write a layer's weight heatmap as PNG"},
+    {"sweep", cmd_sweep, "run a study grid of training runs, resumable, one CSV row per run"},
 };
 
 static void usage(FILE *out) {
