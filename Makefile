@@ -30,7 +30,7 @@ SUPPORT_OBJ := $(TEST_SUPPORT:%.c=$(BUILD)/%.o)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 PROGRAM := $(if $(filter build,$(BUILD)),dyad,$(BUILD)/dyad)
 
-.PHONY: all test sanitize clean data deps run models bench
+.PHONY: all test sanitize clean data deps run models bench reproduce reproduce-quick
 all: $(PROGRAM)
 
 $(BUILD)/%.o: %.c $(wildcard nn/*.h app/*.h tests/*.h) | $(BUILD)/nn $(BUILD)/app $(BUILD)/tests
@@ -77,6 +77,26 @@ models: dyad
 
 bench: dyad
 	./dyad bench
+
+# The study (issue 10): the full grid, resumable (rerun to continue; run it in
+# the background, e.g. `nohup make reproduce > reproduce.log 2>&1 &`), then the
+# generated report in assets/study/. reproduce-quick runs a few configs in a
+# fresh directory and checks the report it generates (CI runs it).
+STUDY_RUNS ?= study-runs/full
+STUDY_QUICK ?= $(BUILD)/study-quick
+# Both grids use Fashion-MNIST too (dataset-fashion-mnist, installed with the test deps).
+reproduce: $(PROGRAM)
+	@DYAD_TEST_DEPS=1 bash .ci/install-deps
+	nice ./$(PROGRAM) sweep assets/study/grid.json --out $(STUDY_RUNS) --jobs auto
+	python3 assets/study/report.py $(STUDY_RUNS) --out assets/study
+	python3 tests/study/check_report.py $(STUDY_RUNS) assets/study
+
+reproduce-quick: $(PROGRAM)
+	@DYAD_TEST_DEPS=1 bash .ci/install-deps
+	rm -rf $(STUDY_QUICK)
+	./$(PROGRAM) sweep assets/study/grid-quick.json --out $(STUDY_QUICK) --jobs auto
+	python3 assets/study/report.py $(STUDY_QUICK) --out $(STUDY_QUICK)/report
+	python3 tests/study/check_report.py $(STUDY_QUICK) $(STUDY_QUICK)/report
 
 clean:
 	rm -rf build build-san dyad
