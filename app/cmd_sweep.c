@@ -330,12 +330,15 @@ static int choose_jobs(const char *dir, const sweep_grid *g, plan *p) {
             unlink(log);
             pids[k] = spawn(&a, log);
             args_free(&a);
+            if (pids[k] < 0) {
+                fprintf(stderr, "dyad sweep: fork: %s\n", strerror(errno));
+                return 0;
+            }
         }
         for (int k = 0; k < count; k++) {
             int status;
-            while (waitpid(pids[k], &status, 0) < 0 && errno == EINTR) {
-                if (stop_signal) kill(pids[k], SIGTERM);
-            }
+            while (waitpid(pids[k], &status, 0) < 0 && errno == EINTR)
+                for (int j = k; stop_signal && j < count; j++) kill(pids[j], SIGTERM);
             int which = phase ? 1 + k : 0;
             char csv[4400];
             metrics_summary m;

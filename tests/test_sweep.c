@@ -263,12 +263,53 @@ static void test_sweep_stop_and_resume(void **state) {
     test_tmpdir_remove(dir);
 }
 
+/* A run interrupted inside training (here: each child stops itself after
+ * batch 2 of epoch 1 through train's test hook) leaves a resumable
+ * checkpoint; the next sweep continues it instead of starting over. */
+static void test_sweep_resumes_interrupted_runs(void **state) {
+    (void)state;
+    const char *mnist = test_mnist_dir();
+    if (!mnist) skip();
+    char *dir = test_tmpdir();
+    char json[2048], cmd[8192];
+    snprintf(json, sizeof json,
+             "{\"datasets\": {\"mnist\": \"%s\"}, \"seeds\": [4], \"epochs\": 2,"
+             " \"train_limit\": 320, \"groups\": [{\"name\": \"g\", \"nets\":"
+             " [\"dense:16,dense:10\", \"dyad-dt/2:16,dense:10\"]}]}", mnist);
+    const char *grid = write_grid(dir, json);
+    snprintf(cmd, sizeof cmd, "DYAD_TRAIN_RAISE_AT=1:2:TERM %s sweep %s --out %s/s --jobs 2",
+             test_dyad_bin(), grid, dir);
+    int rc = test_run(cmd, out, sizeof out);
+    if (rc != 1) fail_msg("sweep with stopping runs exited %d:\n%s", rc, out);
+    assert_non_null(strstr(out, "failed (exit 143)"));
+    char sdir[1024];
+    snprintf(sdir, sizeof sdir, "%s/s", dir);
+    assert_int_equal(result_rows(sdir, NULL), 0);
+
+    snprintf(cmd, sizeof cmd, "%s sweep %s --out %s/s --jobs 1", test_dyad_bin(), grid, dir);
+    rc = test_run(cmd, out, sizeof out);
+    if (rc != 0) fail_msg("resumed sweep exited %d:\n%s", rc, out);
+    assert_non_null(strstr(out, "] resume mnist"));
+    assert_null(strstr(out, "] start mnist"));
+    assert_int_equal(result_rows(sdir, NULL), 2);
+    char path[4200], line[8192];
+    snprintf(path, sizeof path, "%s/results.csv", sdir);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    int resumed = 0;
+    while (fgets(line, sizeof line, f)) resumed += strstr(line, "resumed from its checkpoint") != NULL;
+    fclose(f);
+    assert_int_equal(resumed, 2);
+    test_tmpdir_remove(dir);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_csv_round_trip),
         cmocka_unit_test(test_grid_expands),
         cmocka_unit_test(test_bad_grids),
         cmocka_unit_test(test_sweep_stop_and_resume),
+        cmocka_unit_test(test_sweep_resumes_interrupted_runs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

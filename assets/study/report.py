@@ -76,7 +76,7 @@ class Config:
         self.dataset, self.net, self.label = first["dataset"], first["net"], first["label"]
         self.kind, self.param, self.group = first["kind"], first["param"], first["group"]
         self.epochs, self.limit, self.hyper = int(first["epochs"]), int(first["train_limit"]), first["hyperparameters"]
-        self.note = first["note"].split("; resumed")[0]
+        self.note = "; ".join(x for x in first["note"].split("; ") if x and not x.startswith("resumed"))
         self.widths = hidden_widths(self.net)
         self.params = int(first["params"])
         self.bytes = int(first["checkpoint_bytes"])
@@ -236,14 +236,10 @@ class Report:
         for a, b in zip(cs, cs[1:]):
             sa, sea = a.speedup()
             sb, seb = b.speedup()
-            d = diff_verdict(sb, sea and seb, sa, sea, min(a.n, b.n)) if sea and seb else None
-            if d is None:
+            d = diff_verdict(sb, seb, sa, sea, min(a.n, b.n))
+            if d is None:  # one seed: the point values
                 d = 1 if sb > sa else -1 if sb < sa else 0
-                tag = " (one seed)"
-            else:
-                tag = ""
             steps.append(d)
-            self.width_text = None
         text = "%s/%s: " % key + ", ".join("H=%d %.2fx" % (c.widths[0], c.speedup()[0]) for c in cs)
         v = "holds" if all(d == 1 for d in steps) else "does not hold" if any(d == -1 for d in steps) else "inconclusive"
         if self.one_seed(cs):
