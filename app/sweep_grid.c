@@ -273,11 +273,21 @@ static int check_net(grid_state *st, const ctx *c, const char *group, const char
     snprintf(ne->kind, sizeof ne->kind, "%s", uniform || n == 1 ? layer_kind_name(specs[0].kind)
                                                                  : "mixed");
     ne->param[0] = 0;
-    if (uniform && specs[0].kind != LAYER_DENSE) {
-        int same = 1;
-        for (int i = 1; i < n - 1; i++) same &= specs[i].ndyad == specs[0].ndyad;
-        /* with a capped first layer, the param is the ndyad asked for */
-        if (same || ne->note[0]) snprintf(ne->param, sizeof ne->param, "%d", specs[n > 1 ? n - 2 : 0].ndyad);
+    if (!cap) {
+        /* spelled out: kept as written (a kind's parameter need not be an
+         * integer); the parameter is the first layer's when all agree */
+        size_t w = 0;
+        for (const char *p = text; *p && w + 1 < sizeof ne->net; p++)
+            if (*p != ' ') ne->net[w++] = *p;
+        ne->net[w] = 0;
+        const char *slash = strchr(ne->net, '/'), *colon = strchr(ne->net, ':');
+        if (uniform && specs[0].kind != LAYER_DENSE && slash && colon > slash) {
+            int same = 1;
+            for (int i = 1; i < n - 1; i++) same &= specs[i].ndyad == specs[0].ndyad;
+            if (same) snprintf(ne->param, sizeof ne->param, "%.*s", (int)(colon - slash - 1), slash + 1);
+        }
+    } else if (uniform && specs[0].kind != LAYER_DENSE) {
+        snprintf(ne->param, sizeof ne->param, "%d", specs[n > 1 ? n - 2 : 0].ndyad);
     }
     return 1;
 }

@@ -29,7 +29,7 @@
 
 typedef struct {
     char id[17];         /* 16 hex digits: hash of key */
-    char key[1400];      /* what makes the run: dataset, net, seed, epochs, limit, args */
+    char key[2304];      /* what makes the run: dataset, net, seed, epochs, limit, args */
     char group[64];
     char label[512];     /* "dyad-it/4", or the group's label for a spelled-out net */
     char dataset[32];

@@ -44,6 +44,14 @@ def layers_of(net):
     return out
 
 
+def num(text):
+    """A kind's parameter as a number for sorting (ndyad 4, density 0.25); 0 if none."""
+    try:
+        return float(text)
+    except ValueError:
+        return 0.0
+
+
 def hidden_widths(net):
     return tuple(w for _, _, w in layers_of(net)[:-1])
 
@@ -160,7 +168,7 @@ class Report:
         for c in self.configs:
             c.dense = by_key.get((c.dataset, dense_net(c.net)) + c.key[2:])
         self.configs.sort(key=lambda c: (c.dataset != "mnist", c.dataset, c.widths, c.kind != "dense",
-                                         c.kind == "mixed", c.kind, int(c.param or 0), c.label))
+                                         c.kind == "mixed", c.kind, num(c.param), c.label))
         self.claims = []
         self.plots = []
 
@@ -347,7 +355,12 @@ class Report:
             f.write("set terminal pngcairo size 900,560 font 'DejaVu Sans,11'\n")
             f.write("set output '%s.png'\nset grid\nset key outside right\n" % name)
             f.write(script)
-        subprocess.run(["gnuplot", name + ".gnuplot"], cwd=self.out, check=True)
+        try:
+            subprocess.run(["gnuplot", name + ".gnuplot"], cwd=self.out, check=True)
+        except FileNotFoundError:
+            sys.exit("report.py: gnuplot not found (apt-get install gnuplot-nox)")
+        except subprocess.CalledProcessError as e:
+            sys.exit("report.py: gnuplot failed on %s (exit %d)" % (path, e.returncode))
         self.plots.append((name + ".png", title))
 
     def dat(self, name, rows):
