@@ -391,6 +391,7 @@ typedef struct {
     char results_path[4200];
     int finished, failed, launched;
     double cost_done, started;
+    double runs_started; /* after the --jobs measurement: the clock of the estimate */
 } sweep;
 
 static void run_path(const sweep *s, const sweep_run *r, const char *name, char *out, size_t size) {
@@ -562,7 +563,8 @@ static void print_done(sweep *s, const slot *sl, const metrics_summary *m, doubl
     char el[32], left[32] = "?";
     double elapsed = now_s() - s->started;
     hms(elapsed, el, sizeof el);
-    if (s->cost_done > 0) hms(elapsed * cost_left / s->cost_done, left, sizeof left);
+    if (s->cost_done > 0)
+        hms((now_s() - s->runs_started) * cost_left / s->cost_done, left, sizeof left);
     char speed[48] = "";
     if (dense && m->epoch_s > 0 && strcmp(r->id, r->dense_id))
         snprintf(speed, sizeof speed, ", %.2fx dense", dense->epoch_s / m->epoch_s);
@@ -740,6 +742,7 @@ static int run_sweep(sweep *s, int argc, char **argv) {
            "rows go to %s\n", s->a->grid_path, g->nruns, g->nruns - total_pending, total_pending,
            s->p.jobs, s->p.threads, s->results_path);
     fflush(stdout);
+    s->runs_started = now_s();
     int stop_at = 0;
     const char *hook = getenv("DYAD_SWEEP_STOP_AT"); /* test hook: SIGTERM after launching run N */
     if (hook) stop_at = atoi(hook);
