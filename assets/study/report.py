@@ -379,7 +379,7 @@ class Report:
         plots = []
         for k, cs in sorted(kinds.items()):
             f = self.dat("acc_params_%s.dat" % k, [(c.params, "%.4f" % c.acc, "%.4f" % (c.acc_sd or 0)) for c in sorted(cs, key=lambda c: c.params)])
-            plots.append("'%s' using 1:2:3 with yerrorlines title '%s'" % (f, k))
+            plots.append("'%s' using 1:2:3 with yerrorbars pointsize 1.3 title '%s'" % (f, k))
         self.gnuplot("acc_vs_params", "set logscale x\nset xlabel 'parameters'\nset ylabel 'test accuracy (%)'\n"
                      "set title 'MNIST: accuracy vs parameters (error bars: sd over seeds)'\nplot " + ", ".join(plots) + "\n",
                      "Accuracy vs parameters, one curve per kind (error bars: standard deviation over seeds)")
