@@ -214,6 +214,7 @@ static pid_t spawn(const argv_list *a, const char *log) {
     pid_t pid = fork();
     if (pid != 0) return pid;
     prctl(PR_SET_PDEATHSIG, SIGTERM);
+    signal(SIGPIPE, SIG_DFL);
     int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
     int null = open("/dev/null", O_RDONLY);
     if (fd < 0 || null < 0) _exit(126);
@@ -241,27 +242,35 @@ static int cmp_double(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-static int read_metrics(const char *path, metrics_summary *m) {
+/* partial: epochs to leave out of the median time (an epoch interrupted and
+ * resumed times only its second part), unless that leaves none. */
+static int read_metrics(const char *path, metrics_summary *m, const char *partial) {
     FILE *f = fopen(path, "r");
     if (!f) return 0;
     char line[512];
-    double secs[10000];
-    int n = 0;
+    double secs[1000], all[1000];
+    int n = 0, kept = 0;
     memset(m, 0, sizeof *m);
     while (fgets(line, sizeof line, f)) {
         int epoch;
         double loss, tacc, acc, s, ips;
         if (sscanf(line, "%d,%lf,%lf,%lf,%lf,%lf", &epoch, &loss, &tacc, &acc, &s, &ips) != 6)
             continue; /* the header */
-        if (n < 10000) secs[n++] = s;
+        if (n == 1000) break;
+        all[n++] = s;
+        char tag[24];
+        snprintf(tag, sizeof tag, " %d ", epoch);
+        if (!partial || !strstr(partial, tag)) secs[kept++] = s;
         m->test_acc = acc;
         m->images_per_s = ips;
         if (acc > m->best_acc) m->best_acc = acc;
     }
     fclose(f);
-    if (n) {
-        qsort(secs, (size_t)n, sizeof *secs, cmp_double);
-        m->epoch_s = n % 2 ? secs[n / 2] : 0.5 * (secs[n / 2 - 1] + secs[n / 2]);
+    double *times = kept ? secs : all;
+    int count = kept ? kept : n;
+    if (count) {
+        qsort(times, (size_t)count, sizeof *times, cmp_double);
+        m->epoch_s = count % 2 ? times[count / 2] : 0.5 * (times[count / 2 - 1] + times[count / 2]);
     }
     return n;
 }
@@ -343,7 +352,7 @@ static int choose_jobs(const char *dir, const sweep_grid *g, plan *p) {
             char csv[4400];
             metrics_summary m;
             snprintf(csv, sizeof csv, "%s/%s.csv", cdir, names[which]);
-            if (exit_code(status) != 0 || read_metrics(csv, &m) != 1) {
+            if (exit_code(status) != 0 || read_metrics(csv, &m, NULL) != 1) {
                 if (!stop_signal)
                     fprintf(stderr, "dyad sweep: the --jobs measurement failed (exit %d): see %s/%s.log\n",
                             exit_code(status), cdir, names[which]);
@@ -417,7 +426,11 @@ static int record_run(sweep *s, const slot *sl, metrics_summary *m) {
     char model[4400], csv[4400];
     run_path(s, r, "model.safetensors", model, sizeof model);
     run_path(s, r, "metrics.csv", csv, sizeof csv);
-    int epochs = read_metrics(csv, m);
+    char partial_path[4400];
+    run_path(s, r, "partial-epochs.txt", partial_path, sizeof partial_path);
+    char *partial = read_text(partial_path);
+    int epochs = read_metrics(csv, m, partial);
+    free(partial);
     if (epochs != r->epochs) {
         fprintf(stderr, "dyad sweep: %s has %d epochs, the run %d\n", csv, epochs, r->epochs);
         return 0;
@@ -474,7 +487,8 @@ static int record_run(sweep *s, const slot *sl, metrics_summary *m) {
     snprintf(f[C_WALL], sizeof f[0], "%.1f", row.wall_s);
     utc_now(f[C_FINISHED], sizeof f[0]);
     snprintf(f[C_NOTE], sizeof f[0], "%s%s%s", r->note, r->note[0] && sl->resumed ? "; " : "",
-             sl->resumed ? "resumed from its checkpoint (wall_s: the last part only)" : "");
+             sl->resumed ? "resumed from its checkpoint (wall_s: the last part only; epoch_s leaves "
+                           "out the interrupted epoch)" : "");
     FILE *out = fopen(s->results_path, "a");
     if (!out) {
         fprintf(stderr, "dyad sweep: %s: %s\n", s->results_path, strerror(errno));
@@ -503,14 +517,26 @@ static int launch(sweep *s, slot *sl, int i, int fresh) {
         return 0;
     }
     if (fresh) {
+        char partial[4400];
+        run_path(s, r, "partial-epochs.txt", partial, sizeof partial);
         unlink(model);
         unlink(csv);
+        unlink(partial);
     }
     argv_list a = {0};
     arg(&a, "dyad");
     arg(&a, "train");
     sl->resumed = access(model, F_OK) == 0;
     if (sl->resumed) {
+        /* the epoch after the last finished one was cut in two: its time is left out */
+        metrics_summary done;
+        char partial[4400];
+        run_path(s, r, "partial-epochs.txt", partial, sizeof partial);
+        FILE *pf = fopen(partial, "a");
+        if (pf) {
+            fprintf(pf, " %d \n", read_metrics(csv, &done, NULL) + 1);
+            fclose(pf);
+        }
         arg(&a, "--resume");
         arg(&a, "%s", model);
     } else {
@@ -909,7 +935,10 @@ int cmd_sweep(int argc, char **argv) {
     stop_signal = 0;
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
+    /* a closed terminal or pipe on stdout must not end a long sweep */
+    void (*old_pipe)(int) = signal(SIGPIPE, SIG_IGN);
     status = run_sweep(&s, argc, argv);
+    signal(SIGPIPE, old_pipe);
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
 done:

@@ -297,7 +297,25 @@ static void test_sweep_resumes_interrupted_runs(void **state) {
     FILE *f = fopen(path, "r");
     assert_non_null(f);
     int resumed = 0;
-    while (fgets(line, sizeof line, f)) resumed += strstr(line, "resumed from its checkpoint") != NULL;
+    while (fgets(line, sizeof line, f)) {
+        if (!strstr(line, "resumed from its checkpoint")) continue;
+        resumed++;
+        /* epoch 1 was cut in two: the run's epoch time is epoch 2's alone */
+        char *buf, *fields[CSV_MAX_FIELDS];
+        size_t used;
+        assert_int_equal(csv_parse_record(line, &used, &buf, fields, CSV_MAX_FIELDS), 25);
+        char mpath[4400], mline[512];
+        snprintf(mpath, sizeof mpath, "%s/runs/%s/metrics.csv", sdir, fields[0]);
+        FILE *m = fopen(mpath, "r");
+        assert_non_null(m);
+        double epoch2 = -1;
+        while (fgets(mline, sizeof mline, m))
+            if (!strncmp(mline, "2,", 2)) sscanf(mline, "%*d,%*f,%*f,%*f,%lf", &epoch2);
+        fclose(m);
+        assert_true(epoch2 >= 0);
+        assert_float_equal(atof(fields[16]), epoch2, 1e-3);
+        free(buf);
+    }
     fclose(f);
     assert_int_equal(resumed, 2);
     test_tmpdir_remove(dir);
