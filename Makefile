@@ -30,7 +30,7 @@ SUPPORT_OBJ := $(TEST_SUPPORT:%.c=$(BUILD)/%.o)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 PROGRAM := $(if $(filter build,$(BUILD)),dyad,$(BUILD)/dyad)
 
-.PHONY: all test sanitize clean data deps run models bench bench-compare
+.PHONY: all test sanitize clean data deps run models bench bench-compare reproduce reproduce-quick
 all: $(PROGRAM)
 
 $(BUILD)/%.o: %.c $(wildcard nn/*.h app/*.h tests/*.h) | $(BUILD)/nn $(BUILD)/app $(BUILD)/tests
@@ -82,6 +82,26 @@ bench: dyad
 # table; a benchmark, not a test. Options: BENCH_ARGS="--rounds 1 --epochs 2 ...".
 bench-compare: dyad
 	python3 tests/bench/compare.py --dyad ./dyad $(BENCH_ARGS)
+
+# The study (issue 10): the full grid, resumable (rerun to continue; run it in
+# the background, e.g. `nohup make reproduce > reproduce.log 2>&1 &`), then the
+# generated report in assets/study/. reproduce-quick runs a few configs in a
+# fresh directory and checks the report it generates (CI runs it).
+STUDY_RUNS ?= study-runs/full
+STUDY_QUICK ?= $(BUILD)/study-quick
+# Both grids use Fashion-MNIST too (dataset-fashion-mnist, installed with the test deps).
+reproduce: $(PROGRAM)
+	@DYAD_TEST_DEPS=1 bash .ci/install-deps
+	nice ./$(PROGRAM) sweep assets/study/grid.json --out $(STUDY_RUNS) --jobs auto
+	python3 assets/study/report.py $(STUDY_RUNS) --out assets/study
+	python3 tests/study/check_report.py $(STUDY_RUNS) assets/study
+
+reproduce-quick: $(PROGRAM)
+	@DYAD_TEST_DEPS=1 bash .ci/install-deps
+	rm -rf $(STUDY_QUICK)
+	./$(PROGRAM) sweep assets/study/grid-quick.json --out $(STUDY_QUICK) --jobs auto
+	python3 assets/study/report.py $(STUDY_QUICK) --out $(STUDY_QUICK)/report
+	python3 tests/study/check_report.py $(STUDY_QUICK) $(STUDY_QUICK)/report
 
 clean:
 	rm -rf build build-san dyad

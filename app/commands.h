@@ -11,5 +11,6 @@ int cmd_bench(int argc, char **argv);
 int cmd_draw(int argc, char **argv);
 int cmd_heatmap(int argc, char **argv);
 int cmd_augment_preview(int argc, char **argv);
+int cmd_sweep(int argc, char **argv);
 
 #endif

@@ -19,6 +19,7 @@ static const command commands[] = {
     {"draw", cmd_draw, "the window: draw a digit, watch DYAD and dense predict, see weights"},
     {"heatmap", cmd_heatmap, "write a layer's weight heatmap as PNG"},
     {"augment-preview", cmd_augment_preview, "write a PNG grid of training images beside their --augment distortions"},
+    {"sweep", cmd_sweep, "run a study grid of training runs, resumable, one CSV row per run"},
 };
 
 static void usage(FILE *out) {
