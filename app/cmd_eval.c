@@ -107,9 +107,8 @@ int cmd_eval(int argc, char **argv) {
         nn_pool_free(pool);
         return 1;
     }
-    if (ds.test_images.rows * ds.test_images.cols != net.in) {
-        fprintf(stderr, "dyad eval: %s has %dx%d images but %s expects %d inputs\n", dir,
-                ds.test_images.rows, ds.test_images.cols, model, net.in);
+    if (dataset_check_model(&ds.test_images, &ds.test_labels, &net, model, dir, &err) != NN_OK) {
+        fprintf(stderr, "dyad eval: %s\n", err.msg);
         goto done;
     }
     confusion = calloc((size_t)classes * classes, sizeof(int));

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "../nn/checkpoint.h"
+#include "../nn/safe_io.h"
 #include "commands.h"
 
 static void usage(FILE *out) {
@@ -15,16 +16,8 @@ static void usage(FILE *out) {
             "Prints a checkpoint's architecture and, for each layer: kind, ndyad, widths,\n"
             "parameters, the parameters a dense layer of the same widths would have, the\n"
             "fraction of the effective weight W that is structurally nonzero (counted\n"
-            "entry by entry; for DYAD also the formula (2n-1)/n^2), and the activation.\n"
+            "exactly; for DYAD also the formula (2n-1)/n^2), and the activation.\n"
             "Then totals, the file size and the training record when the file has one.\n");
-}
-
-/* Entries of W (out x in) that some parameter feeds. */
-static size_t structural_nonzeros(const layer *l) {
-    size_t count = 0;
-    for (int row = 0; row < l->out; row++)
-        for (int col = 0; col < l->in; col++) count += layer_weight_part(l, row, col) != 0;
-    return count;
 }
 
 static int record_present(const train_record *rec) {
@@ -38,8 +31,12 @@ static void print_record(const train_record *rec) {
         return;
     }
     printf("training record:\n");
-    if (rec->dataset[0]) printf("  dataset:       %s\n", rec->dataset);
-    if (rec->optimizer[0]) printf("  optimizer:     %s\n", rec->optimizer);
+    /* Both strings come from the file: no raw control bytes to the terminal. */
+    char esc[1024];
+    if (rec->dataset[0])
+        printf("  dataset:       %s\n", safe_escape(rec->dataset, 200, esc, sizeof esc));
+    if (rec->optimizer[0])
+        printf("  optimizer:     %s\n", safe_escape(rec->optimizer, 32, esc, sizeof esc));
     if (rec->epochs >= 0) printf("  epochs:        %d\n", rec->epochs);
     if (rec->batch >= 0) printf("  batch:         %d\n", rec->batch);
     if (rec->lr >= 0.0) printf("  lr:            %g\n", rec->lr);
@@ -57,7 +54,7 @@ static void print_layers(const mlp *net) {
         size_t count = layer_param_count(l->kind, l->in, l->out, l->ndyad);
         size_t dense = layer_param_count(LAYER_DENSE, l->in, l->out, 1);
         size_t cells = (size_t)l->in * l->out;
-        size_t nz = structural_nonzeros(l);
+        size_t nz = layer_structural_nonzeros(l);
         char formula[32] = "-";
         if (l->kind != LAYER_DENSE) {
             int n = l->ndyad;
