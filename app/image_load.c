@@ -2,7 +2,8 @@
  *
  * stb's own channel conversion is not used: the system libstb's conversion of
  * 16-bit PNM images reads past its buffer (seen under valgrind), so images
- * are decoded with their own channel count and converted here. */
+ * are decoded with their own channel count and converted here; 16-bit PNM,
+ * which that stb also reads byte-swapped, is refused. */
 #include "image_load.h"
 
 #include <stdio.h>
@@ -112,9 +113,15 @@ nn_status image_load_gray(const char *path, uint8_t **gray, int *w, int *h, nn_e
                        path, info_w, info_h, info_w && info_h ? "too large" : "empty",
                        IMAGE_MAX_PIXELS);
     }
-    /* 16-bit samples are read as such and scaled here: stb's 8-bit load of a
-     * 16-bit PNM misreads it. */
+    /* 16-bit samples are read as such and scaled here (a 16-bit PNG). The
+     * system stb reads 16-bit PNM samples in the wrong byte order and its
+     * 8-bit conversion of them reads past its buffer: refuse those. */
     int is16 = stbi_is_16_bit_from_file(f);
+    if (is16 && format && !strcmp(format, "PNM")) {
+        fclose(f);
+        return nn_fail(err, NN_ERR_FORMAT, "%s: 16-bit PGM/PPM (maxval above 255) is not "
+                       "supported: save it with 8 bits per sample", path);
+    }
     void *pixels = is16 ? (void *)stbi_load_from_file_16(f, &width, &height, &channels, 0)
                         : (void *)stbi_load_from_file(f, &width, &height, &channels, 0);
     fclose(f);
