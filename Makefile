@@ -71,7 +71,8 @@ FUZZ_NAMES := idx checkpoint layers script image
 FUZZ_DIR := build-fuzz
 FUZZ_CFLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
   -fno-omit-frame-pointer
-fuzz-build: deps
+fuzz-build:
+	@DYAD_ROBUSTNESS_DEPS=1 bash .ci/install-deps
 	@$(MAKE) --no-print-directory BUILD=$(FUZZ_DIR) CC=clang OPT=-O1 \
 	  CFLAGS_EXTRA="$(FUZZ_CFLAGS)" LDFLAGS="-fsanitize=fuzzer,address,undefined" \
 	  $(FUZZ_NAMES:%=$(FUZZ_DIR)/fuzz_%)
@@ -79,7 +80,7 @@ fuzz-build: deps
 $(BUILD)/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/targets.o $(BUILD)/libapp.a $(BUILD)/libnn.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_APP)
 
-.PRECIOUS: $(BUILD)/tests/fuzz/%.o
+.SECONDARY: $(FUZZ_NAMES:%=$(BUILD)/tests/fuzz/fuzz_%.o) $(BUILD)/tests/fuzz/targets.o
 
 fuzz: fuzz-build
 	@for n in $(FUZZ_NAMES); do \
@@ -97,6 +98,7 @@ fuzz: fuzz-build
 # valgrind memcheck on the image and checkpoint paths of the real program
 # (the system libstb is not instrumented, so ASan cannot see into it).
 valgrind: $(PROGRAM)
+	@DYAD_ROBUSTNESS_DEPS=1 bash .ci/install-deps
 	bash tests/valgrind.sh $(abspath $(PROGRAM))
 
 data:
