@@ -60,6 +60,19 @@ static void print_table(int classes, const int *confusion, int n, int correct) {
     }
 }
 
+/* Images per forward pass: 1000, fewer for very wide layers, so that the
+ * work buffers (widest layer x batch floats) stay within EVAL_MAX_ACT_FLOATS
+ * however wide a layer the file declares. */
+#define EVAL_BATCH 1000
+#define EVAL_MAX_ACT_FLOATS ((size_t)1 << 26)
+static int eval_batch(const mlp *net) {
+    size_t widest = (size_t)net->in;
+    for (int i = 0; i < net->nlayers; i++)
+        if ((size_t)net->layers[i].out > widest) widest = (size_t)net->layers[i].out;
+    size_t batch = EVAL_MAX_ACT_FLOATS / widest;
+    return batch < 1 ? 1 : batch > EVAL_BATCH ? EVAL_BATCH : (int)batch;
+}
+
 int cmd_eval(int argc, char **argv) {
     const char *model = NULL, *data = NULL;
     int json = 0, threads = 0;
@@ -112,11 +125,12 @@ int cmd_eval(int argc, char **argv) {
         goto done;
     }
     confusion = calloc((size_t)classes * classes, sizeof(int));
-    if (!confusion || mlp_reserve(&net, 1000, &err) != NN_OK) {
+    int batch = eval_batch(&net);
+    if (!confusion || mlp_reserve(&net, batch, &err) != NN_OK) {
         fprintf(stderr, "dyad eval: out of memory\n");
         goto done;
     }
-    train_evaluate(&net, &ds.test_images, &ds.test_labels, 1000, confusion);
+    train_evaluate(&net, &ds.test_images, &ds.test_labels, batch, confusion);
     int correct = 0;
     for (int c = 0; c < classes; c++) correct += confusion[c * classes + c];
     if (json) print_json(model, classes, confusion, ds.test_images.count, correct);

@@ -17,7 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -496,6 +498,33 @@ static void test_draw_model_message(void **state) {
     test_tmpdir_remove(dir);
 }
 
+/* A net too big for memory: the message printed the count after mlp_free had
+ * zeroed it ("out of memory for 0 parameters"). The allocation fails for real
+ * in a child under RLIMIT_AS; ASan builds skip it (ASan reserves far more
+ * address space than the limit and aborts on failed allocations). */
+static void test_oom_message(void **state) {
+    (void)state;
+#if defined(__SANITIZE_ADDRESS__)
+    skip();
+#else
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        struct rlimit lim = {(rlim_t)1 << 30, (rlim_t)1 << 30};
+        if (setrlimit(RLIMIT_AS, &lim) != 0) _exit(2);
+        layer_spec specs[] = {{LAYER_DENSE, 1, 1000000}};
+        mlp net;
+        nn_error err;
+        if (mlp_create(&net, 784, specs, 1, 0, &err) != NN_ERR_NOMEM) _exit(3);
+        _exit(strstr(err.msg, "out of memory for 785000000 parameters") ? 0 : 4);
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+#endif
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_class_mismatch_unit),
@@ -511,6 +540,7 @@ int main(void) {
         cmocka_unit_test(test_escape),
         cmocka_unit_test(test_checkpoint_strings_escaped),
         cmocka_unit_test(test_draw_model_message),
+        cmocka_unit_test(test_oom_message),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
