@@ -22,8 +22,13 @@ static const char usage[] =
 static void print_json(const char *model, int classes, const int *confusion, int n, int correct) {
     printf("{\"model\": \"");
     for (const char *p = model; *p; p++) {
-        if (*p == '"' || *p == '\\') putchar('\\');
-        putchar(*p);
+        unsigned char c = (unsigned char)*p;
+        if (c < 0x20 || c == 0x7f) { /* a control byte in a path stays valid JSON */
+            printf("\\u%04x", c);
+            continue;
+        }
+        if (c == '"' || c == '\\') putchar('\\');
+        putchar(c);
     }
     printf("\", \"n\": %d, \"correct\": %d, \"accuracy\": %.6f, \"per_class\": [", n, correct,
            (double)correct / n);
