@@ -28,6 +28,7 @@
 #include "../nn/dataset.h"
 #include "../nn/idx.h"
 #include "../nn/safe_io.h"
+#include "../nn/train.h"
 
 /* A hang is the bug some of these tests guard against: a blocked open must
  * end the test binary (counted as failed), not the CI run. Never a speed
@@ -109,6 +110,31 @@ static void test_class_mismatch_unit(void **state) {
     images.cols = 27; /* and images must match the input width */
     assert_int_equal(dataset_check_model(&images, &labels, &net, "m", "d", &err), NN_ERR_ARG);
     ASSERT_HAS(err.msg, "28x27");
+    mlp_free(&net);
+}
+
+/* train_evaluate's own guard: labels past the model's classes are misses,
+ * never writes past the classes x classes matrix. */
+static void test_train_evaluate_guard(void **state) {
+    (void)state;
+    layer_spec specs[] = {{LAYER_DENSE, 1, 3}};
+    mlp net;
+    nn_error err;
+    assert_int_equal(mlp_create(&net, 4, specs, 1, 0, &err), NN_OK);
+    mlp_init(&net, 5);
+    assert_int_equal(mlp_reserve(&net, 8, &err), NN_OK);
+    uint8_t pixels[8 * 4], lab[8] = {0, 1, 2, 9, 9, 5, 7, 3};
+    for (int i = 0; i < 32; i++) pixels[i] = (uint8_t)(i * 37);
+    idx_images images = {8, 2, 2, pixels};
+    idx_labels labels = {8, lab};
+    int confusion[9 + 16];
+    for (int i = 0; i < 25; i++) confusion[i] = -7;
+    double acc = train_evaluate(&net, &images, &labels, 8, confusion);
+    assert_true(acc >= 0.0 && acc <= 3.0 / 8.0); /* only labels 0..2 can be hits */
+    int counted = 0;
+    for (int i = 0; i < 9; i++) counted += confusion[i];
+    assert_int_equal(counted, 3);
+    for (int i = 9; i < 25; i++) assert_int_equal(confusion[i], -7);
     mlp_free(&net);
 }
 
@@ -528,6 +554,7 @@ static void test_oom_message(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_class_mismatch_unit),
+        cmocka_unit_test(test_train_evaluate_guard),
         cmocka_unit_test(test_eval_class_mismatch),
         cmocka_unit_test(test_fifo_refused),
         cmocka_unit_test(test_gzip_trailer_cut),
