@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <stb_image.h>
@@ -35,6 +36,29 @@ static const char *sniff_format(const unsigned char *head, size_t n) {
     if (n >= 2 && head[0] == 'P' && (head[1] == '5' || head[1] == '6')) return "PNM";
     if (n >= 2 && head[0] == 'P' && head[1] >= '1' && head[1] <= '4') return "ASCII PNM";
     return NULL;
+}
+
+/* stb sizes its PNG data buffer from each chunk's declared length before it
+ * reads the chunk: a 633-byte file declaring a 1 GB IDAT made it allocate
+ * 1 GB (found by fuzzing). Every chunk must fit in the file. Returns 0 and
+ * fills why when one does not. */
+static int png_chunks_fit(int fd, off_t size, char *why, size_t why_size) {
+    off_t at = 8; /* after the signature */
+    for (int chunks = 0; at + 12 <= size && chunks < (1 << 20); chunks++) {
+        unsigned char head[8];
+        if (pread(fd, head, sizeof head, at) != (ssize_t)sizeof head) return 1; /* stb reports it */
+        uint32_t len = (uint32_t)head[0] << 24 | (uint32_t)head[1] << 16 |
+                       (uint32_t)head[2] << 8 | head[3];
+        if ((uint64_t)len > (uint64_t)(size - at - 12)) {
+            char name[64];
+            snprintf(why, why_size, "chunk '%s' declares %u bytes, more than the file holds",
+                     safe_escape_bytes(head + 4, 4, 4, name, sizeof name), (unsigned)len);
+            return 0;
+        }
+        if (!memcmp(head + 4, "IEND", 4)) return 1;
+        at += 12 + (off_t)len;
+    }
+    return 1;
 }
 
 /* Sample c of pixel i as 8 bits, from 8-bit or 16-bit samples. */
@@ -72,17 +96,22 @@ nn_status image_load_gray(const char *path, uint8_t **gray, int *w, int *h, nn_e
     *gray = NULL;
     *w = *h = 0;
     int fd;
-    nn_status st = safe_open_regular(path, "expected an image", &fd, NULL, err);
+    struct stat info;
+    nn_status st = safe_open_regular(path, "expected an image", &fd, &info, err);
     if (st != NN_OK) return st;
     unsigned char head[16];
     ssize_t nhead = pread(fd, head, sizeof head, 0);
     const char *format = sniff_format(head, nhead > 0 ? (size_t)nhead : 0);
+    char why[384];
+    if (format && !strcmp(format, "PNG") && !png_chunks_fit(fd, info.st_size, why, sizeof why)) {
+        close(fd);
+        return nn_fail(err, NN_ERR_FORMAT, "%s: truncated or corrupt PNG file: %s", path, why);
+    }
     FILE *f = fdopen(fd, "rb");
     if (!f) {
         close(fd);
         return nn_fail(err, NN_ERR_NOMEM, "%s: cannot open: out of memory", path);
     }
-    char why[384];
     if (nhead <= 0) {
         fclose(f);
         return nn_fail(err, NN_ERR_FORMAT, "%s: file is empty, not an image", path);
