@@ -55,11 +55,11 @@ static void print_layers(const mlp *net) {
         size_t dense = layer_param_count(LAYER_DENSE, l->in, l->out, 1);
         size_t cells = (size_t)l->in * l->out;
         size_t nz = layer_structural_nonzeros(l);
-        char formula[32] = "-";
+        char formula[400] = "-";
         if (l->kind != LAYER_DENSE) {
-            int n = l->ndyad;
-            snprintf(formula, sizeof formula, "%d/%d=%.2f%%", 2 * n - 1, n * n,
-                     100.0 * (2 * n - 1) / ((double)n * n));
+            long long n = l->ndyad; /* n*n overflows int for a file's ndyad of 2^20 */
+            snprintf(formula, sizeof formula, "%lld/%lld=%.2f%%", 2 * n - 1, n * n,
+                     100.0 * (double)(2 * n - 1) / ((double)n * (double)n));
         }
         printf("%5d  %-8s %5d %6d %6d %10zu %12zu %9.2f%% %16s  %s\n", i,
                layer_kind_name(l->kind), l->ndyad, l->in, l->out, count, dense,
