@@ -22,8 +22,13 @@ static const char usage[] =
 static void print_json(const char *model, int classes, const int *confusion, int n, int correct) {
     printf("{\"model\": \"");
     for (const char *p = model; *p; p++) {
-        if (*p == '"' || *p == '\\') putchar('\\');
-        putchar(*p);
+        unsigned char c = (unsigned char)*p;
+        if (c < 0x20 || c == 0x7f) { /* a control byte in a path stays valid JSON */
+            printf("\\u%04x", c);
+            continue;
+        }
+        if (c == '"' || c == '\\') putchar('\\');
+        putchar(c);
     }
     printf("\", \"n\": %d, \"correct\": %d, \"accuracy\": %.6f, \"per_class\": [", n, correct,
            (double)correct / n);
@@ -58,6 +63,19 @@ static void print_table(int classes, const int *confusion, int n, int correct) {
         for (int p = 0; p < classes; p++) printf("%6d", confusion[c * classes + p]);
         printf("\n");
     }
+}
+
+/* Images per forward pass: 1000, fewer for very wide layers, so that the
+ * work buffers (widest layer x batch floats) stay within EVAL_MAX_ACT_FLOATS
+ * however wide a layer the file declares. */
+#define EVAL_BATCH 1000
+#define EVAL_MAX_ACT_FLOATS ((size_t)1 << 26)
+static int eval_batch(const mlp *net) {
+    size_t widest = (size_t)net->in;
+    for (int i = 0; i < net->nlayers; i++)
+        if ((size_t)net->layers[i].out > widest) widest = (size_t)net->layers[i].out;
+    size_t batch = EVAL_MAX_ACT_FLOATS / widest;
+    return batch < 1 ? 1 : batch > EVAL_BATCH ? EVAL_BATCH : (int)batch;
 }
 
 int cmd_eval(int argc, char **argv) {
@@ -107,17 +125,17 @@ int cmd_eval(int argc, char **argv) {
         nn_compute_free(compute);
         return 1;
     }
-    if (ds.test_images.rows * ds.test_images.cols != net.in) {
-        fprintf(stderr, "dyad eval: %s has %dx%d images but %s expects %d inputs\n", dir,
-                ds.test_images.rows, ds.test_images.cols, model, net.in);
+    if (dataset_check_model(&ds.test_images, &ds.test_labels, &net, model, dir, &err) != NN_OK) {
+        fprintf(stderr, "dyad eval: %s\n", err.msg);
         goto done;
     }
     confusion = calloc((size_t)classes * classes, sizeof(int));
-    if (!confusion || mlp_reserve(&net, 1000, &err) != NN_OK) {
+    int batch = eval_batch(&net);
+    if (!confusion || mlp_reserve(&net, batch, &err) != NN_OK) {
         fprintf(stderr, "dyad eval: out of memory\n");
         goto done;
     }
-    train_evaluate(&net, &ds.test_images, &ds.test_labels, 1000, confusion);
+    train_evaluate(&net, &ds.test_images, &ds.test_labels, batch, confusion);
     int correct = 0;
     for (int c = 0; c < classes; c++) correct += confusion[c * classes + c];
     if (json) print_json(model, classes, confusion, ds.test_images.count, correct);

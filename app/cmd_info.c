@@ -8,6 +8,7 @@
 #include <cJSON.h>
 
 #include "../nn/checkpoint.h"
+#include "../nn/safe_io.h"
 #include "commands.h"
 
 static void usage(FILE *out) {
@@ -17,16 +18,8 @@ static void usage(FILE *out) {
             "Prints a checkpoint's architecture and, for each layer: kind, ndyad, widths,\n"
             "parameters, the parameters a dense layer of the same widths would have, the\n"
             "fraction of the effective weight W that is structurally nonzero (counted\n"
-            "entry by entry; for DYAD also the formula (2n-1)/n^2), and the activation.\n"
+            "exactly; for DYAD also the formula (2n-1)/n^2), and the activation.\n"
             "Then totals, the file size and the training record when the file has one.\n");
-}
-
-/* Entries of W (out x in) that some parameter feeds. */
-static size_t structural_nonzeros(const layer *l) {
-    size_t count = 0;
-    for (int row = 0; row < l->out; row++)
-        for (int col = 0; col < l->in; col++) count += layer_weight_part(l, row, col) != 0;
-    return count;
 }
 
 static int record_present(const train_record *rec) {
@@ -43,10 +36,14 @@ static void print_sha256(const char *json) {
     int ok = cJSON_IsObject(obj);
     cJSON_ArrayForEach(item, obj) ok = ok && cJSON_IsString(item);
     if (!ok) {
-        printf("  dataset sha256: %s\n", json);
+        char esc[1024];
+        printf("  dataset sha256: %s\n", safe_escape(json, 400, esc, sizeof esc));
     } else {
         printf("  dataset sha256 (of each file's idx content, gunzipped):\n");
-        cJSON_ArrayForEach(item, obj) printf("    %-24s %s\n", item->string, item->valuestring);
+        char name[128], sum[256];
+        cJSON_ArrayForEach(item, obj)
+            printf("    %-24s %s\n", safe_escape(item->string, 40, name, sizeof name),
+                   safe_escape(item->valuestring, 80, sum, sizeof sum));
     }
     cJSON_Delete(obj);
 }
@@ -57,10 +54,15 @@ static void print_record(const train_record *rec) {
         return;
     }
     printf("training record:\n");
-    if (rec->dataset[0]) printf("  dataset:       %s\n", rec->dataset);
+    /* Every string comes from the file: no raw control bytes to the terminal. */
+    char esc[1024];
+    if (rec->dataset[0])
+        printf("  dataset:       %s\n", safe_escape(rec->dataset, 200, esc, sizeof esc));
     if (rec->dataset_sha256[0]) print_sha256(rec->dataset_sha256);
-    if (rec->augment[0]) printf("  augment:       %s\n", rec->augment);
-    if (rec->optimizer[0]) printf("  optimizer:     %s\n", rec->optimizer);
+    if (rec->augment[0])
+        printf("  augment:       %s\n", safe_escape(rec->augment, 200, esc, sizeof esc));
+    if (rec->optimizer[0])
+        printf("  optimizer:     %s\n", safe_escape(rec->optimizer, 32, esc, sizeof esc));
     if (rec->epochs >= 0) printf("  epochs:        %d\n", rec->epochs);
     if (rec->batch >= 0) printf("  batch:         %d\n", rec->batch);
     if (rec->lr >= 0.0) printf("  lr:            %g\n", rec->lr);
@@ -78,12 +80,12 @@ static void print_layers(const mlp *net) {
         size_t count = layer_param_count(l->kind, l->in, l->out, l->ndyad);
         size_t dense = layer_param_count(LAYER_DENSE, l->in, l->out, 1);
         size_t cells = (size_t)l->in * l->out;
-        size_t nz = structural_nonzeros(l);
-        char formula[32] = "-";
+        size_t nz = layer_structural_nonzeros(l);
+        char formula[400] = "-";
         if (l->kind != LAYER_DENSE) {
-            int n = l->ndyad;
-            snprintf(formula, sizeof formula, "%d/%d=%.2f%%", 2 * n - 1, n * n,
-                     100.0 * (2 * n - 1) / ((double)n * n));
+            long long n = l->ndyad; /* n*n overflows int for a file's ndyad of 2^20 */
+            snprintf(formula, sizeof formula, "%lld/%lld=%.2f%%", 2 * n - 1, n * n,
+                     100.0 * (double)(2 * n - 1) / ((double)n * (double)n));
         }
         printf("%5d  %-8s %5d %6d %6d %10zu %12zu %9.2f%% %16s  %s\n", i,
                layer_kind_name(l->kind), l->ndyad, l->in, l->out, count, dense,

@@ -112,12 +112,12 @@ static void slot_free(model_slot *m) {
 static nn_status slot_load(model_slot *m, const char *path, nn_error *err) {
     nn_status st = checkpoint_load(path, &m->net, &m->rec, err);
     if (st != NN_OK) return st;
-    int classes = mlp_classes(&m->net);
-    if (m->net.in != DIGIT_PIXELS || classes < 2 || classes > MAX_CLASSES) {
-        mlp_free(&m->net);
+    int classes = mlp_classes(&m->net), in = m->net.in;
+    if (in != DIGIT_PIXELS || classes < 2 || classes > MAX_CLASSES) {
+        mlp_free(&m->net); /* zeroes the net: the message uses the copies */
         return nn_fail(err, NN_ERR_FORMAT,
                        "%s: a digit model needs %d inputs and 2..%d classes, this one has %d and %d",
-                       path, DIGIT_PIXELS, MAX_CLASSES, m->net.in, classes);
+                       path, DIGIT_PIXELS, MAX_CLASSES, in, classes);
     }
     st = mlp_reserve(&m->net, 1, err);
     if (st != NN_OK) {

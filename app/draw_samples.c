@@ -13,6 +13,12 @@
 static nn_status evaluate_samples(draw_app *a, nn_error *err) {
     int slot = a->m[0].loaded ? 0 : (a->m[1].loaded ? 1 : -1);
     if (slot < 0) return NN_OK;
+    for (size_t i = 0; i < sizeof a->m / sizeof a->m[0]; i++) {
+        if (!a->m[i].loaded) continue;
+        nn_status fits = dataset_check_model(&a->data.test_images, &a->data.test_labels,
+                                             &a->m[i].net, a->m[i].file, a->data_dir, err);
+        if (fits != NN_OK) return fits;
+    }
     mlp *net = &a->m[slot].net;
     int count = a->data.test_images.count, batch = 256;
     a->sample_pred = malloc((size_t)count);

@@ -57,7 +57,13 @@ nn_status heat_matrix_build(heat_matrix *m, const layer *l, int parts, int permu
                        l->out, l->ndyad);
     if (l->kind != LAYER_DENSE && !(parts & HEAT_PART_BOTH))
         return nn_fail(err, NN_ERR_ARG, "heatmap: no DYAD part selected (parts %d)", parts);
+    /* The matrix costs 5 bytes an entry (9 with the colour quantile), while a
+     * DYAD layer's file holds only ~8/ndyad: a small file can declare a layer
+     * far wider than any picture. Refuse what no screen or PNG could show. */
     size_t count = (size_t)l->in * l->out;
+    if (count > HEAT_MAX_CELLS)
+        return nn_fail(err, NN_ERR_ARG, "heatmap: layer %d -> %d has %zu weights, more than the "
+                       "%d a heatmap shows", l->in, l->out, count, HEAT_MAX_CELLS);
     m->value = calloc(count, sizeof *m->value);
     m->part = calloc(count, 1);
     if (!m->value || !m->part) {

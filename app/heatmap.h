@@ -17,6 +17,10 @@ enum { HEAT_PART_DIAG = 1, HEAT_PART_TRANS = 2, HEAT_PART_BOTH = 3 };
  * lighter than viridis' dark end, so the sparsity pattern shows in both. */
 #define HEAT_STRUCTURAL_ZERO GFX_RGB(0x9A, 0x9A, 0x9A)
 
+/* Largest matrix heat_matrix_build makes (8192 x 8192 entries, ~576 MB with
+ * the quantile's copy); a larger layer is refused with a message. */
+#define HEAT_MAX_CELLS (1 << 26)
+
 typedef struct {
     int rows, cols;        /* out x in */
     float *value;          /* rows*cols, the shown matrix */

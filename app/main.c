@@ -1,4 +1,5 @@
 /* dyad: train, evaluate and look at DYAD and dense MLPs on MNIST. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -28,7 +29,21 @@ static void usage(FILE *out) {
         fprintf(out, "  %-16s %s\n", commands[i].name, commands[i].summary);
 }
 
-int main(int argc, char **argv) {
+/* Output that never arrived (a full disk, a closed pipe, > /dev/full) must not
+ * pass as success: flush stdout and check its error flag before exiting. */
+static int finish_stdout(int status) {
+    errno = 0;
+    int flush_failed = fflush(stdout) != 0;
+    int saved = errno;
+    if (flush_failed || ferror(stdout)) {
+        fprintf(stderr, "dyad: cannot write to standard output%s%s\n", saved ? ": " : "",
+                saved ? strerror(saved) : "");
+        return status ? status : 1;
+    }
+    return status;
+}
+
+static int run(int argc, char **argv) {
     if (argc < 2) {
         usage(stderr);
         return 2;
@@ -43,3 +58,5 @@ int main(int argc, char **argv) {
     usage(stderr);
     return 2;
 }
+
+int main(int argc, char **argv) { return finish_stdout(run(argc, argv)); }

@@ -196,6 +196,7 @@ nn_status script_parse(const char *text, const char *name, script *s, nn_error *
     while (*p) {
         line++;
         const char *end = strchr(p, '\n');
+        const char *next = end ? end + 1 : p + strlen(p);
         size_t len = end ? (size_t)(end - p) : strlen(p);
         if (len && p[len - 1] == '\r') len--;
         char *buf = malloc(len + 1);
@@ -222,7 +223,8 @@ nn_status script_parse(const char *text, const char *name, script *s, nn_error *
             return st;
         }
         if (!empty) s->cmds[s->count++] = c;
-        p = end ? end + 1 : p + len;
+        /* not p + len: a last line "...\r" without a newline would loop forever */
+        p = next;
     }
     return NN_OK;
 }

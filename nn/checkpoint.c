@@ -8,6 +8,7 @@
 #include "checkpoint.h"
 
 #include "atomic_file.h"
+#include "safe_io.h"
 
 #include <cJSON.h>
 #include <errno.h>
@@ -28,6 +29,9 @@
 #define WIDTH_MAX (1 << 24)
 #define LAYERS_MAX 1024
 #define FORMAT_VERSION "1"
+/* Room for a file's string echoed in a message: up to 60 bytes, each at most
+ * 4 escaped characters, and "...". */
+#define ESCAPED_MAX 256
 
 void train_record_clear(train_record *rec) {
     memset(rec, 0, sizeof *rec);
@@ -343,10 +347,10 @@ static nn_status parse_layers(const char *path, const char *text, layer_spec **s
             goto done;
         }
         if (layer_kind_parse(kind->valuestring, &specs[i].kind) != NN_OK) {
-            char kinds[128];
+            char kinds[128], esc[ESCAPED_MAX];
             layer_kind_list(kinds, sizeof kinds, ", ", 0);
-            st = bad(err, path, "dyad.layers[%d]: unknown kind '%.40s' (%s)", i,
-                     kind->valuestring, kinds);
+            st = bad(err, path, "dyad.layers[%d]: unknown kind '%s' (%s)", i,
+                     safe_escape(kind->valuestring, 40, esc, sizeof esc), kinds);
             goto done;
         }
         const char *names[3] = {"ndyad", "in", "out"};
@@ -368,9 +372,11 @@ static nn_status parse_layers(const char *path, const char *text, layer_spec **s
         }
         const char *want = i + 1 < n ? "relu" : "none";
         if (!cJSON_IsString(act) || strcmp(act->valuestring, want) != 0) {
-            st = bad(err, path, "dyad.layers[%d]: activation must be '%s' for %s layer (got %s%.20s%s)",
+            char esc[ESCAPED_MAX];
+            st = bad(err, path, "dyad.layers[%d]: activation must be '%s' for %s layer (got %s%s%s)",
                      i, want, i + 1 < n ? "a hidden" : "the last",
-                     cJSON_IsString(act) ? "'" : "", cJSON_IsString(act) ? act->valuestring : "none given",
+                     cJSON_IsString(act) ? "'" : "",
+                     cJSON_IsString(act) ? safe_escape(act->valuestring, 20, esc, sizeof esc) : "none given",
                      cJSON_IsString(act) ? "'" : "");
             goto done;
         }
@@ -401,7 +407,7 @@ static nn_status parse_record(const char *path, const cJSON *meta, train_record 
     const cJSON *item;
     cJSON_ArrayForEach(item, meta) {
         const char *key = item->string, *val = item->valuestring;
-        char *end = NULL;
+        char *end = NULL, esc[ESCAPED_MAX];
         errno = 0;
         if (!strcmp(key, "dyad.dataset")) {
             snprintf(rec->dataset, sizeof rec->dataset, "%s", val);
@@ -414,17 +420,20 @@ static nn_status parse_record(const char *path, const cJSON *meta, train_record 
         } else if (!strcmp(key, "dyad.epochs") || !strcmp(key, "dyad.batch")) {
             long v = strtol(val, &end, 10);
             if (end == val || *end || errno || v < 0 || v > INT32_MAX)
-                return bad(err, path, "metadata '%s' is not a non-negative integer: '%.40s'", key, val);
+                return bad(err, path, "metadata '%s' is not a non-negative integer: '%s'", key,
+                           safe_escape(val, 40, esc, sizeof esc));
             *(key[5] == 'e' ? &rec->epochs : &rec->batch) = (int)v;
         } else if (!strcmp(key, "dyad.lr") || !strcmp(key, "dyad.test_accuracy")) {
             double v = strtod(val, &end);
             if (end == val || *end || !isfinite(v) || v < 0)
-                return bad(err, path, "metadata '%s' is not a non-negative number: '%.40s'", key, val);
+                return bad(err, path, "metadata '%s' is not a non-negative number: '%s'", key,
+                           safe_escape(val, 40, esc, sizeof esc));
             *(key[5] == 'l' ? &rec->lr : &rec->test_accuracy) = v;
         } else if (!strcmp(key, "dyad.seed")) {
             unsigned long long v = strtoull(val, &end, 10);
             if (end == val || *end || errno || val[0] < '0' || val[0] > '9')
-                return bad(err, path, "metadata 'dyad.seed' is not an unsigned integer: '%.40s'", val);
+                return bad(err, path, "metadata 'dyad.seed' is not an unsigned integer: '%s'",
+                           safe_escape(val, 40, esc, sizeof esc));
             rec->seed = (uint64_t)v;
         }
     }
@@ -436,17 +445,20 @@ static nn_status check_metadata(const char *path, const cJSON *meta, nn_error *e
     if (!meta) return bad(err, path, "no __metadata__ (not a dyad checkpoint)");
     if (!cJSON_IsObject(meta)) return bad(err, path, "__metadata__ is not an object");
     const cJSON *item;
+    char esc[ESCAPED_MAX];
     cJSON_ArrayForEach(item, meta) {
         if (!cJSON_IsString(item))
-            return bad(err, path, "__metadata__ value of '%.60s' is not a string", item->string);
+            return bad(err, path, "__metadata__ value of '%s' is not a string",
+                       safe_escape(item->string, 60, esc, sizeof esc));
         for (const cJSON *other = meta->child; other != item; other = other->next)
             if (!strcmp(other->string, item->string))
-                return bad(err, path, "__metadata__ key '%.60s' appears twice", item->string);
+                return bad(err, path, "__metadata__ key '%s' appears twice",
+                           safe_escape(item->string, 60, esc, sizeof esc));
     }
     const cJSON *format = cJSON_GetObjectItemCaseSensitive(meta, "dyad.format");
     if (format && strcmp(format->valuestring, FORMAT_VERSION) != 0)
-        return bad(err, path, "dyad.format '%.20s' is not supported (this program reads '%s')",
-                   format->valuestring, FORMAT_VERSION);
+        return bad(err, path, "dyad.format '%s' is not supported (this program reads '%s')",
+                   safe_escape(format->valuestring, 20, esc, sizeof esc), FORMAT_VERSION);
     if (!cJSON_GetObjectItemCaseSensitive(meta, "dyad.layers"))
         return bad(err, path, "__metadata__ has no 'dyad.layers' (not a dyad checkpoint)");
     return NN_OK;
@@ -461,9 +473,11 @@ static nn_status check_tensor(const char *path, const cJSON *root, tensor_slot *
     const cJSON *dtype = cJSON_GetObjectItemCaseSensitive(obj, "dtype");
     if (!cJSON_IsString(dtype))
         return bad(err, path, "tensor '%s': missing dtype", t->name);
-    if (strcmp(dtype->valuestring, "F32") != 0)
-        return bad(err, path, "tensor '%s': dtype '%.20s' is not supported (expected F32)", t->name,
-                   dtype->valuestring);
+    if (strcmp(dtype->valuestring, "F32") != 0) {
+        char esc[ESCAPED_MAX];
+        return bad(err, path, "tensor '%s': dtype '%s' is not supported (expected F32)", t->name,
+                   safe_escape(dtype->valuestring, 20, esc, sizeof esc));
+    }
 
     char want[96], got[96];
     shape_text(want, sizeof want, t->shape, t->rank);
@@ -526,9 +540,11 @@ static nn_status check_tensors(const char *path, const cJSON *root, tensor_slot 
         entries++;
         int known = 0;
         for (int s = 0; s < nslots && !known; s++) known = !strcmp(slots[s].name, item->string);
-        if (!known)
-            return bad(err, path, "unexpected tensor '%.60s' (not called for by dyad.layers)",
-                       item->string);
+        if (!known) {
+            char esc[ESCAPED_MAX];
+            return bad(err, path, "unexpected tensor '%s' (not called for by dyad.layers)",
+                       safe_escape(item->string, 60, esc, sizeof esc));
+        }
     }
     if (entries != nslots)
         return bad(err, path, "%d tensor entries for %d tensors: some name appears twice", entries,
@@ -565,6 +581,13 @@ static void read_floats(const unsigned char *src, float *dst, size_t count) {
 }
 
 static int list_present_optim_slots(const cJSON *root, tensor_slot *slots, int nslots);
+
+/* Index of the first NaN or infinity in values, or count when all are finite. */
+static size_t first_non_finite(const float *values, size_t count) {
+    for (size_t i = 0; i < count; i++)
+        if (!isfinite(values[i])) return i;
+    return count;
+}
 
 /* Everything after the file is mapped: header, checks, net. */
 static nn_status load_mapped(const char *path, const unsigned char *file, uint64_t size, mlp *net,
@@ -637,9 +660,19 @@ static nn_status load_mapped(const char *path, const unsigned char *file, uint64
         goto done;
     }
     const unsigned char *data = file + 8 + header_len;
-    for (int s = 0; s < nslots; s++)
-        if (slots[s].which != T_OPTIM) /* training state: see checkpoint_load_training */
-            read_floats(data + slots[s].begin, tensor_data(net, &slots[s]), slots[s].count);
+    for (int s = 0; s < nslots; s++) {
+        if (slots[s].which == T_OPTIM) continue; /* training state: see checkpoint_load_training */
+        float *values = tensor_data(net, &slots[s]);
+        read_floats(data + slots[s].begin, values, slots[s].count);
+        size_t bad_at = first_non_finite(values, slots[s].count);
+        if (bad_at < slots[s].count) {
+            st = bad(err, path, "tensor '%s' holds %s at index %zu: the weights are not finite "
+                     "(a diverged training run?)", slots[s].name,
+                     isnan(values[bad_at]) ? "NaN" : "an infinity", bad_at);
+            mlp_free(net);
+            goto done;
+        }
+    }
     if (rec) *rec = record;
 done:
     free(slots);
@@ -651,18 +684,10 @@ done:
 
 nn_status checkpoint_load(const char *path, mlp *net, train_record *rec, nn_error *err) {
     memset(net, 0, sizeof *net);
-    int fd = open(path, O_RDONLY);
-    if (fd < 0) return nn_fail(err, NN_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    int fd;
     struct stat st;
-    if (fstat(fd, &st) != 0) {
-        int e = errno;
-        close(fd);
-        return nn_fail(err, NN_ERR_IO, "%s: cannot stat: %s", path, strerror(e));
-    }
-    if (!S_ISREG(st.st_mode)) {
-        close(fd);
-        return nn_fail(err, NN_ERR_IO, "%s: not a regular file", path);
-    }
+    nn_status opened = safe_open_regular(path, "expected a checkpoint", &fd, &st, err);
+    if (opened != NN_OK) return opened;
     uint64_t size = (uint64_t)st.st_size;
     const unsigned char *file = NULL;
     void *map = NULL;

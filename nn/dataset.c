@@ -200,3 +200,24 @@ int dataset_sha256_json(const dataset_identity *id, char *buf, size_t size) {
     }
     return 1;
 }
+
+nn_status dataset_check_model(const idx_images *images, const idx_labels *labels,
+                              const mlp *net, const char *model, const char *data,
+                              nn_error *err) {
+    if (!images || !labels || !net || net->nlayers < 1)
+        return nn_fail(err, NN_ERR_ARG, "dataset_check_model: NULL argument");
+    if ((long long)images->rows * images->cols != net->in)
+        return nn_fail(err, NN_ERR_ARG, "%s has %dx%d images but %s takes %d inputs", data,
+                       images->rows, images->cols, model, net->in);
+    if (labels->count != images->count)
+        return nn_fail(err, NN_ERR_ARG, "%s has %d images but %d labels", data, images->count,
+                       labels->count);
+    int classes = mlp_classes(net), top = -1;
+    for (int i = 0; i < labels->count; i++)
+        if (labels->labels[i] > top) top = labels->labels[i];
+    if (top >= classes)
+        return nn_fail(err, NN_ERR_ARG, "%s has %d output class%s (0..%d) but the labels in %s go "
+                       "up to %d: the model was not trained for this data", model, classes,
+                       classes == 1 ? "" : "es", classes - 1, data, top);
+    return NN_OK;
+}

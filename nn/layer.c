@@ -121,3 +121,30 @@ double layer_forward_flops(const layer *l, int batch) {
         if (l->tensors.t[i].decay) macs += (double)l->tensors.t[i].count;
     return 2.0 * macs * batch;
 }
+
+/* Values x in [0, h) with x % n == m. */
+static size_t count_congruent(size_t h, size_t n, size_t m) {
+    return h / n + (h % n > m ? 1 : 0);
+}
+
+size_t layer_structural_nonzeros(const layer *l) {
+    if (l->kind == LAYER_DENSE) return (size_t)l->in * (size_t)l->out;
+    size_t n = (size_t)l->ndyad, a = (size_t)l->in / n, b = (size_t)l->out / n;
+    int strided_in = l->kind == LAYER_DYAD_IT || l->kind == LAYER_DYAD_DT;
+    int strided_out = l->kind == LAYER_DYAD_OT || l->kind == LAYER_DYAD_DT;
+    /* BLOCK DIAG and BLOCK TRANS feed n*b*a entries each; subtract the entries
+     * both feed: row and col in the same diagonal block k, and the BLOCK TRANS
+     * block of the row (k_out) equal to that of the column (k_in). One pass
+     * over the rows, the columns counted in closed form. */
+    size_t overlap = 0;
+    for (size_t k = 0; k < n; k++) {
+        for (size_t row = k * b; row < (k + 1) * b; row++) {
+            size_t k_out = strided_out ? row % n : k;
+            if (strided_in)
+                overlap += count_congruent((k + 1) * a, n, k_out) - count_congruent(k * a, n, k_out);
+            else
+                overlap += k_out == k ? a : 0;
+        }
+    }
+    return 2 * n * b * a - overlap;
+}

@@ -137,6 +137,10 @@ void layer_dense_weight(const layer *l, float *w);
  * BLOCK TRANS (3: both, 0: structural zero). Dense layers report 1. */
 int layer_weight_part(const layer *l, int row, int col);
 
+/* Entries of W with layer_weight_part != 0, in O(out) time (not O(in*out):
+ * a file can declare a 2^20 x 2^20 layer). */
+size_t layer_structural_nonzeros(const layer *l);
+
 /* The (out, in) position in W of BLOCK TRANS element wu[k][j][i]. */
 void layer_trans_position(const layer *l, int k, int j, int i, int *row, int *col);
 

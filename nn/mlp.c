@@ -42,8 +42,9 @@ nn_status mlp_create(mlp *net, int in, const layer_spec *specs, int nlayers, int
     net->params = calloc(net->nparams, sizeof(float));
     if (with_grads) net->grads = calloc(net->nparams, sizeof(float));
     if (!net->params || (with_grads && !net->grads)) {
+        size_t nparams = net->nparams; /* mlp_free zeroes the net */
         mlp_free(net);
-        return nn_fail(err, NN_ERR_NOMEM, "out of memory for %zu parameters", net->nparams);
+        return nn_fail(err, NN_ERR_NOMEM, "out of memory for %zu parameters", nparams);
     }
     size_t off = 0;
     for (int i = 0; i < nlayers; i++) {

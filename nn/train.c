@@ -132,7 +132,9 @@ double train_evaluate(mlp *net, const idx_images *images, const idx_labels *labe
     for (int s = 0; s < images->count; s++) {
         int label = labels->labels[s];
         hits += pred[s] == label;
-        if (confusion) confusion[label * classes + pred[s]]++;
+        /* A label the model has no class for (see dataset_check_model) is a
+         * miss, never an index past the matrix. */
+        if (confusion && label < classes) confusion[label * classes + pred[s]]++;
     }
     free(pred);
     return (double)hits / images->count;
