@@ -12,9 +12,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "../app/draw_app.h"
-#include "../app/gfx.h"
-#include "../app/script.h"
+#include "../app/window/draw_app.h"
+#include "../app/render/gfx.h"
+#include "../app/window/script.h"
 #include "../nn/checkpoint.h"
 #include "../nn/idx.h"
 #include "../nn/mlp.h"

@@ -19,10 +19,10 @@
 
 #include <stb_image.h>
 
-#include "../app/gfx.h"
-#include "../app/heatmap.h"
-#include "../app/receptive.h"
-#include "../app/teach.h"
+#include "../app/render/gfx.h"
+#include "../app/render/heatmap.h"
+#include "../app/render/receptive.h"
+#include "../app/render/teach.h"
 #include "../nn/checkpoint.h"
 #include "../nn/mlp.h"
 #include "support.h"

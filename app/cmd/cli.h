@@ -6,7 +6,7 @@
 
 #include <stdint.h>
 
-#include "../nn/mlp.h"
+#include "../../nn/mlp.h"
 
 int cli_int(const char *cmd, const char *flag, const char *text, long min, long max, int *out);
 int cli_u64(const char *cmd, const char *flag, const char *text, uint64_t *out);

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../nn/layer.h"
-#include "../nn/train.h"
+#include "../../nn/layer.h"
+#include "../../nn/train.h"
 #include "cli.h"
 #include "commands.h"
 

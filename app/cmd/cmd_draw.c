@@ -14,9 +14,9 @@
 
 #include "cli.h"
 #include "commands.h"
-#include "draw_app.h"
-#include "script.h"
-#include "window.h"
+#include "../window/draw_app.h"
+#include "../window/script.h"
+#include "../window/window.h"
 
 #define DEFAULT_W 1280
 #define DEFAULT_H 800

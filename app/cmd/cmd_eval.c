@@ -3,9 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../nn/checkpoint.h"
-#include "../nn/dataset.h"
-#include "../nn/train.h"
+#include "../../nn/checkpoint.h"
+#include "../../nn/dataset.h"
+#include "../../nn/train.h"
 #include "cli.h"
 #include "commands.h"
 

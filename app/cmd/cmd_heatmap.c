@@ -5,13 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../nn/checkpoint.h"
+#include "../../nn/checkpoint.h"
 #include "cli.h"
 #include "commands.h"
-#include "gfx.h"
-#include "heatmap.h"
-#include "receptive.h"
-#include "teach.h"
+#include "../render/gfx.h"
+#include "../render/heatmap.h"
+#include "../render/receptive.h"
+#include "../render/teach.h"
 
 #define CMD "heatmap"
 

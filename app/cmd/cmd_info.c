@@ -5,7 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "../nn/checkpoint.h"
+#include "../../nn/checkpoint.h"
 #include "commands.h"
 
 static void usage(FILE *out) {

@@ -7,11 +7,11 @@
 
 #include <cblas.h>
 
-#include "../nn/checkpoint.h"
-#include "../nn/mlp.h"
-#include "../nn/preprocess.h"
+#include "../../nn/checkpoint.h"
+#include "../../nn/mlp.h"
+#include "../../nn/preprocess.h"
 #include "commands.h"
-#include "image_load.h"
+#include "../render/image_load.h"
 
 #define TOP_CLASSES 3
 

@@ -6,9 +6,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../nn/checkpoint.h"
-#include "../nn/dataset.h"
-#include "../nn/train.h"
+#include "../../nn/checkpoint.h"
+#include "../../nn/dataset.h"
+#include "../../nn/train.h"
 #include "cli.h"
 #include "commands.h"
 

@@ -10,8 +10,8 @@
 
 #include <stdint.h>
 
-#include "../nn/error.h"
-#include "../nn/preprocess.h"
+#include "../../nn/error.h"
+#include "../../nn/preprocess.h"
 
 #define CANVAS_SIDE 280        /* bitmap side: ten pixels per MNIST pixel */
 #define CANVAS_BRUSH 0.040f    /* ink brush radius, fraction of the side */

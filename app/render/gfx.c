@@ -3,7 +3,7 @@
  * file bytes and its stbtt_fontinfo. */
 #include "gfx.h"
 
-#include "../nn/atomic_file.h"
+#include "../../nn/atomic_file.h"
 
 #include <errno.h>
 #include <math.h>

@@ -6,7 +6,7 @@
 
 #include <stdint.h>
 
-#include "../nn/error.h"
+#include "../../nn/error.h"
 
 typedef struct {
     int w, h;

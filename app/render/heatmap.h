@@ -6,8 +6,8 @@
 
 #include <stdint.h>
 
-#include "../nn/error.h"
-#include "../nn/layer.h"
+#include "../../nn/error.h"
+#include "../../nn/layer.h"
 #include "gfx.h"
 
 typedef enum { HEAT_SIGNED = 0, HEAT_ABS } heat_scale; /* diverging map / viridis of |w| */

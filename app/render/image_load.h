@@ -6,8 +6,8 @@
 
 #include <stdint.h>
 
-#include "../nn/error.h"
-#include "../nn/preprocess.h"
+#include "../../nn/error.h"
+#include "../../nn/preprocess.h"
 
 /* Largest image accepted, in pixels (a 8192x8192 photo fits). */
 #define IMAGE_MAX_PIXELS (64 * 1024 * 1024)

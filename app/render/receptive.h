@@ -3,7 +3,7 @@
 #ifndef APP_RECEPTIVE_H
 #define APP_RECEPTIVE_H
 
-#include "../nn/layer.h"
+#include "../../nn/layer.h"
 #include "gfx.h"
 #include "heatmap.h"
 

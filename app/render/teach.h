@@ -5,8 +5,8 @@
 #ifndef APP_TEACH_H
 #define APP_TEACH_H
 
-#include "../nn/error.h"
-#include "../nn/layer.h"
+#include "../../nn/error.h"
+#include "../../nn/layer.h"
 #include "gfx.h"
 
 typedef struct {

@@ -19,14 +19,14 @@
 #include <string.h>
 #include <time.h>
 
-#include "../nn/checkpoint.h"
-#include "../nn/mlp.h"
-#include "../nn/preprocess.h"
-#include "../nn/train.h"
-#include "canvas.h"
+#include "../../nn/checkpoint.h"
+#include "../../nn/mlp.h"
+#include "../../nn/preprocess.h"
+#include "../../nn/train.h"
+#include "../render/canvas.h"
 #include "draw_internal.h"
-#include "heatmap.h"
-#include "image_load.h"
+#include "../render/heatmap.h"
+#include "../render/image_load.h"
 
 /* ---- small utilities ---- */
 

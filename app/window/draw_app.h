@@ -11,9 +11,9 @@
 
 #include <stdint.h>
 
-#include "../nn/error.h"
-#include "gfx.h"
-#include "heatmap.h"
+#include "../../nn/error.h"
+#include "../render/gfx.h"
+#include "../render/heatmap.h"
 
 typedef enum {
     APP_EV_MOUSE_DOWN = 1,

@@ -6,9 +6,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "canvas.h"
+#include "../render/canvas.h"
 #include "draw_internal.h"
-#include "heatmap.h"
+#include "../render/heatmap.h"
 
 /* ---- zoom and pan ---- */
 

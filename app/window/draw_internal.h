@@ -6,15 +6,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../nn/checkpoint.h"
-#include "../nn/dataset.h"
-#include "../nn/mlp.h"
-#include "../nn/preprocess.h"
-#include "canvas.h"
+#include "../../nn/checkpoint.h"
+#include "../../nn/dataset.h"
+#include "../../nn/mlp.h"
+#include "../../nn/preprocess.h"
+#include "../render/canvas.h"
 #include "draw_app.h"
-#include "gfx.h"
-#include "heatmap.h"
-#include "teach.h"
+#include "../render/gfx.h"
+#include "../render/heatmap.h"
+#include "../render/teach.h"
 
 /* ---- theme ---- */
 

@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "canvas.h"
+#include "../render/canvas.h"
 #include "draw_internal.h"
 
 /* ---- layout ---- */

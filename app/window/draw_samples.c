@@ -3,9 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../nn/dataset.h"
-#include "../nn/train.h"
-#include "canvas.h"
+#include "../../nn/dataset.h"
+#include "../../nn/train.h"
+#include "../render/canvas.h"
 #include "draw_internal.h"
 
 /* ---- samples ---- */

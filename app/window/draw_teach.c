@@ -2,7 +2,7 @@
 #include <stdio.h>
 
 #include "draw_internal.h"
-#include "teach.h"
+#include "../render/teach.h"
 
 /* ---- state ---- */
 

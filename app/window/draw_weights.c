@@ -4,8 +4,8 @@
 #include <string.h>
 
 #include "draw_internal.h"
-#include "heatmap.h"
-#include "receptive.h"
+#include "../render/heatmap.h"
+#include "../render/receptive.h"
 
 /* ---- heatmaps ---- */
 

@@ -21,7 +21,7 @@
 
 #include <stdio.h>
 
-#include "../nn/error.h"
+#include "../../nn/error.h"
 #include "draw_app.h"
 
 typedef enum {

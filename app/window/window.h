@@ -6,9 +6,9 @@
 #ifndef APP_WINDOW_H
 #define APP_WINDOW_H
 
-#include "../nn/error.h"
+#include "../../nn/error.h"
 #include "draw_app.h"
-#include "gfx.h"
+#include "../render/gfx.h"
 
 typedef struct window window;
 
