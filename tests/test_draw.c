@@ -513,7 +513,11 @@ static void test_app_views_help_quit(void **state) {
     assert_true(draw_app_help_shown(app));
     key(app, '?', 0);
     assert_false(draw_app_help_shown(app));
+    /* Esc never quits (a drawing would be lost): it says how to */
     key(app, APP_KEY_ESCAPE, 0);
+    assert_false(draw_app_quit_requested(app));
+    assert_non_null(strstr(draw_app_message(app, NULL), "Ctrl+Q"));
+    key(app, 'q', APP_MOD_CTRL);
     assert_true(draw_app_quit_requested(app));
 
     /* clicking a view tab in the header */
@@ -569,6 +573,7 @@ static void test_app_drop_and_resize(void **state) {
 
     /* S writes a screenshot into the screenshot directory */
     key(app, 's', 0);
+    draw_app_render(app); /* the frame is saved once rendered */
     msg = draw_app_message(app, &is_error);
     assert_false(is_error);
     const char *path = strstr(msg, f->dir);

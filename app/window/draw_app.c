@@ -24,9 +24,15 @@
 #include "../../nn/preprocess.h"
 #include "../../nn/train.h"
 #include "../render/canvas.h"
-#include "draw_internal.h"
 #include "../render/heatmap.h"
-#include "../render/image_load.h"
+#include "draw_gfx.h"
+#include "draw_help.h"
+#include "draw_layout.h"
+#include "draw_panels.h"
+#include "draw_samples.h"
+#include "draw_state.h"
+#include "draw_teach.h"
+#include "draw_weights.h"
 
 /* ---- small utilities ---- */
 
@@ -58,22 +64,7 @@ static double log_median(const sample_log *log) {
     return m;
 }
 
-void draw_set_message(draw_app *a, int is_error, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(a->msg, sizeof a->msg, fmt, ap);
-    va_end(ap);
-    a->msg_error = is_error;
-    a->msg_until = a->now_ms + (is_error ? ERROR_MESSAGE_MS : MESSAGE_MS);
-    a->dirty |= D_BASIC;
-}
-
 /* ---- models ---- */
-
-static const char *base_name(const char *path) {
-    const char *slash = strrchr(path, '/');
-    return slash ? slash + 1 : path;
-}
 
 /* "DYAD-IT n=4" from the net's DYAD layers, "dense" when it has none. */
 static void model_title(const mlp *net, char *buf, size_t size) {
@@ -125,27 +116,13 @@ static nn_status slot_load(model_slot *m, const char *path, nn_error *err) {
         return st;
     }
     m->loaded = 1;
-    snprintf(m->file, sizeof m->file, "%s", base_name(path));
-    snprintf(m->name, sizeof m->name, "%s", base_name(path));
+    snprintf(m->file, sizeof m->file, "%s", path_base_name(path));
+    snprintf(m->name, sizeof m->name, "%s", path_base_name(path));
     char *dot = strrchr(m->name, '.');
     if (dot && dot != m->name) *dot = 0;
     model_title(&m->net, m->title, sizeof m->title);
     mlp_describe(&m->net, m->arch, sizeof m->arch);
     return NN_OK;
-}
-
-int draw_max_layers(const draw_app *a) {
-    int n = 0;
-    for (int i = 0; i < 2; i++)
-        if (a->m[i].loaded && a->m[i].net.nlayers > n) n = a->m[i].net.nlayers;
-    return n;
-}
-
-/* The first layer, when it reads a 28x28 image. */
-const layer *draw_first_layer(const draw_app *a, int slot) {
-    const model_slot *m = &a->m[slot];
-    if (!m->loaded || m->net.in != DIGIT_PIXELS) return NULL;
-    return &m->net.layers[0];
 }
 
 /* ---- predictions ---- */
@@ -180,61 +157,7 @@ static void update_predictions(draw_app *a) {
     }
 }
 
-void draw_input_changed(draw_app *a, int src) {
-    a->input_src = src;
-    a->input_dirty = 1;
-    a->dirty |= D_BASIC;
-    if (a->view == DRAW_VIEW_SAMPLES) a->dirty |= D_RIGHT; /* the highlight follows */
-}
-
 /* ---- layout ---- */
-
-void draw_relayout(draw_app *a) {
-    layout *L = &a->lay;
-    L->nw = 0;
-    int W = a->frame.w, H = a->frame.h, pad = S(a, 10);
-    L->header = (gfx_rect){0, 0, W, S(a, 44)};
-    L->status = (gfx_rect){0, H - S(a, 26), W, S(a, 26)};
-    int y0 = L->header.h + pad, y1 = L->status.y - pad, ch = y1 - y0;
-    if (ch < 1) ch = 1;
-    int lw = clampi((int)(W * 0.29), S(a, 230), S(a, 520));
-    int pw = clampi((int)(W * 0.2), S(a, 200), S(a, 330));
-    int rx = pad + lw + pad + pw + pad;
-    if (W - rx - pad >= S(a, 280)) {
-        L->left = (gfx_rect){pad, y0, lw, ch};
-        L->mid = (gfx_rect){pad + lw + pad, y0, pw, ch};
-        L->right = (gfx_rect){rx, y0, W - rx - pad, ch};
-    } else {
-        /* narrow window: canvas and predictions on top, the view below */
-        int top = clampi((int)(ch * 0.55), 1, ch);
-        lw = (int)((W - 3 * pad) * 0.55);
-        L->left = (gfx_rect){pad, y0, lw, top};
-        L->mid = (gfx_rect){2 * pad + lw, y0, W - 3 * pad - lw, top};
-        L->right = (gfx_rect){pad, y0 + top + pad, W - 2 * pad, ch - top - pad};
-    }
-    if (a->view == DRAW_VIEW_TEACH) {
-        /* the teaching view needs no model and no canvas: it gets the room */
-        L->right = (gfx_rect){pad, y0, W - 2 * pad, ch};
-        L->left = L->mid = (gfx_rect){0, 0, 0, 0};
-    }
-    int half = (L->mid.h - pad) / 2;
-    L->pred[0] = (gfx_rect){L->mid.x, L->mid.y, L->mid.w, half};
-    L->pred[1] = (gfx_rect){L->mid.x, L->mid.y + half + pad, L->mid.w, L->mid.h - half - pad};
-
-    draw_layout_header(a, L);
-    memset(&L->canvas, 0, sizeof L->canvas);
-    memset(&L->netview, 0, sizeof L->netview);
-    if (L->left.w > 0) draw_layout_left(a, L);
-    gfx_rect in = inset(L->right, S(a, 12));
-    memset(L->heat, 0, sizeof L->heat);
-    switch (a->view) {
-    case DRAW_VIEW_WEIGHTS: draw_layout_weights(a, L, in); break;
-    case DRAW_VIEW_RECEPTIVE: draw_layout_receptive(a, L, in); break;
-    case DRAW_VIEW_TEACH: draw_layout_teach(a, L, in); break;
-    case DRAW_VIEW_SAMPLES: draw_layout_samples(a, L, in); break;
-    default: break;
-    }
-}
 
 /* ---- rendering ---- */
 
@@ -252,12 +175,27 @@ static void draw_right(draw_app *a) {
     draw_widgets_in(a, L->right);
 }
 
+/* S: the frame just rendered goes to a PNG; the message shows in the next one. */
+static void save_screenshot(draw_app *a) {
+    a->screenshot_pending = 0;
+    time_t t = time(NULL);
+    struct tm tm;
+    localtime_r(&t, &tm);
+    char stamp[32], path[1200];
+    strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+    snprintf(path, sizeof path, "%s%sdyad-screenshot-%s.png", a->screenshot_dir,
+             a->screenshot_dir[0] ? "/" : "", stamp);
+    nn_error err;
+    if (gfx_save_png(&a->frame, path, &err) != NN_OK) message_set(a, 1, "screenshot: %s", err.msg);
+    else message_set(a, 0, "saved %s", path);
+}
+
 const gfx_image *draw_app_render(draw_app *a) {
     double t0 = train_now_seconds();
     if (a->msg[0] && a->now_ms >= a->msg_until) a->msg[0] = 0;
     update_predictions(a);
-    draw_rebuild_heat(a);
-    draw_relayout(a);
+    weights_update_heat(a);
+    layout_update(a);
     int full = !a->rendered || (a->dirty & D_FULL) || a->help || a->help_drawn;
     if (full) gfx_fill(&a->frame, COL_BG);
     draw_header(a);
@@ -267,6 +205,7 @@ const gfx_image *draw_app_render(draw_app *a) {
     if (full || (a->dirty & D_RIGHT)) draw_right(a);
     else if ((a->dirty & D_INFO) && a->view == DRAW_VIEW_WEIGHTS) draw_info_line(a);
     draw_status(a); /* shows the previous frame's time */
+    if (a->screenshot_pending) save_screenshot(a);
     if (a->help) draw_help(a);
     a->help_drawn = a->help;
     a->rendered = 1;
@@ -283,46 +222,16 @@ const gfx_image *draw_app_frame(draw_app *a) {
 /* ---- direct API ---- */
 
 nn_status draw_app_stroke_begin(draw_app *a, float u, float v, int erase, nn_error *err) {
-    nn_status st = canvas_begin(&a->cv, u, v, erase, err);
-    if (st != NN_OK) return st;
-    a->canvas_caption[0] = 0;
-    draw_input_changed(a, SRC_CANVAS);
-    return NN_OK;
+    return input_stroke_begin(a, u, v, erase, err);
 }
 
-void draw_app_stroke_to(draw_app *a, float u, float v) {
-    if (!a->cv.stroking) return;
-    canvas_extend(&a->cv, u, v);
-    draw_input_changed(a, SRC_CANVAS);
-}
+void draw_app_stroke_to(draw_app *a, float u, float v) { input_stroke_to(a, u, v); }
 
 void draw_app_stroke_end(draw_app *a) { canvas_end(&a->cv); }
 
-void draw_app_clear(draw_app *a) {
-    nn_error err;
-    if (canvas_clear(&a->cv, &err) != NN_OK) draw_set_message(a, 1, "%s", err.msg);
-    a->canvas_caption[0] = 0;
-    draw_input_changed(a, SRC_CANVAS);
-}
+void draw_app_clear(draw_app *a) { input_clear(a); }
 
-int draw_app_load_image(draw_app *a, const char *path) {
-    uint8_t digit[DIGIT_PIXELS];
-    nn_error err;
-    if (image_load_digit(path, digit, &err) != NN_OK) {
-        draw_set_message(a, 1, "cannot classify the dropped file: %s", err.msg);
-        return 0;
-    }
-    if (canvas_set_digit(&a->cv, digit, &err) != NN_OK) {
-        draw_set_message(a, 1, "%s", err.msg);
-        return 0;
-    }
-    memcpy(a->digit, digit, DIGIT_PIXELS);
-    a->have_digit = 1;
-    snprintf(a->canvas_caption, sizeof a->canvas_caption, "%s", base_name(path));
-    draw_input_changed(a, SRC_DIGIT);
-    draw_set_message(a, 0, "classified %s", path);
-    return 1;
-}
+int draw_app_load_image(draw_app *a, const char *path) { return input_load_image(a, path); }
 
 void draw_app_update(draw_app *a) { update_predictions(a); }
 
@@ -364,26 +273,26 @@ void draw_app_get_timing(const draw_app *a, draw_app_timing *t) {
 }
 
 draw_view draw_app_view(const draw_app *a) { return a->view; }
-int draw_app_layer(const draw_app *a) { return a->layer; }
-const heat_view *draw_app_heat_view(const draw_app *a) { return &a->hv; }
-int draw_app_heat_parts(const draw_app *a) { return a->parts; }
+int draw_app_layer(const draw_app *a) { return a->wt.layer; }
+const heat_view *draw_app_heat_view(const draw_app *a) { return &a->wt.hv; }
+int draw_app_heat_parts(const draw_app *a) { return a->wt.parts; }
 int draw_app_help_shown(const draw_app *a) { return a->help; }
 int draw_app_quit_requested(const draw_app *a) { return a->quit; }
 int draw_app_dirty(const draw_app *a) { return a->dirty != 0 || !a->rendered; }
 
 int draw_app_hover(const draw_app *a, int *slot, int *row, int *col, float *value, int *part) {
-    if (!a->hover) return 0;
-    if (slot) *slot = a->hover_slot;
-    if (row) *row = a->hover_row;
-    if (col) *col = a->hover_col;
-    if (value) *value = a->hover_value;
-    if (part) *part = a->hover_part;
+    if (!a->wt.hover) return 0;
+    if (slot) *slot = a->wt.hover_slot;
+    if (row) *row = a->wt.hover_row;
+    if (col) *col = a->wt.hover_col;
+    if (value) *value = a->wt.hover_value;
+    if (part) *part = a->wt.hover_part;
     return 1;
 }
 
 gfx_rect draw_app_rect(draw_app *a, draw_rect_id id) {
-    draw_rebuild_heat(a);
-    draw_relayout(a);
+    weights_update_heat(a);
+    layout_update(a);
     switch (id) {
     case DRAW_RECT_CANVAS: return a->lay.canvas;
     case DRAW_RECT_NETVIEW: return a->lay.netview;
@@ -402,15 +311,15 @@ const char *draw_app_message(const draw_app *a, int *is_error) {
 }
 
 void draw_app_teach_state(const draw_app *a, int *width, int *ndyad, int *kind) {
-    if (width) *width = a->teach.width;
-    if (ndyad) *ndyad = a->teach.ndyad;
-    if (kind) *kind = (int)a->teach.kind;
+    if (width) *width = a->tc.cfg.width;
+    if (ndyad) *ndyad = a->tc.cfg.ndyad;
+    if (kind) *kind = (int)a->tc.cfg.kind;
 }
 
 int draw_app_sample(const draw_app *a, int *misclassified_only) {
-    if (misclassified_only) *misclassified_only = a->miss_only;
-    if (a->data_state <= 0 || a->sample_pos < 0) return -1;
-    return a->sample_list[a->sample_pos];
+    if (misclassified_only) *misclassified_only = a->sm.miss_only;
+    if (a->sm.data_state <= 0 || a->sm.pos < 0) return -1;
+    return a->sm.list[a->sm.pos];
 }
 
 void draw_app_set_time(draw_app *a, uint64_t now_ms) {
@@ -441,7 +350,7 @@ nn_status draw_app_resize(draw_app *a, int width, int height, float ui_scale, nn
     a->frame = img;
     a->s = ui_scale;
     a->rendered = 0;
-    a->need_fit = 1;
+    a->wt.need_fit = 1;
     a->dirty |= D_FULL;
     return NN_OK;
 }
@@ -453,9 +362,9 @@ void draw_app_destroy(draw_app *a) {
     gfx_image_free(&a->frame);
     gfx_font_free(a->font);
     gfx_font_free(a->bold);
-    if (a->data_state > 0) dataset_free(&a->data);
-    free(a->sample_pred);
-    free(a->sample_list);
+    if (a->sm.data_state > 0) dataset_free(&a->sm.data);
+    free(a->sm.pred);
+    free(a->sm.list);
     free(a->preprocess_us.v);
     free(a->frame_ms.v);
     free(a);
@@ -466,16 +375,16 @@ nn_status draw_app_create(draw_app **out, const draw_app_options *opt, nn_error 
     draw_app *a = calloc(1, sizeof *a);
     if (!a) return nn_fail(err, NN_ERR_NOMEM, "out of memory for the draw app");
     a->s = opt->ui_scale > 0.0f ? opt->ui_scale : 1.0f;
-    a->parts = HEAT_PART_BOTH;
-    a->scale = HEAT_SIGNED;
-    a->heat_stale = a->need_fit = 1;
+    a->wt.parts = HEAT_PART_BOTH;
+    a->wt.scale = HEAT_SIGNED;
+    a->wt.heat_stale = a->wt.need_fit = 1;
     a->hot = -1;
-    a->sample_pos = -1;
-    a->teach = (teach_config){.width = 16, .ndyad = 4, .kind = LAYER_DYAD_IT, .show = 0};
+    a->sm.pos = -1;
+    a->tc.cfg = (teach_config){.width = 16, .ndyad = 4, .kind = LAYER_DYAD_IT, .show = 0};
     a->dirty = D_FULL;
     snprintf(a->screenshot_dir, sizeof a->screenshot_dir, "%s",
              opt->screenshot_dir ? opt->screenshot_dir : "");
-    snprintf(a->data_dir, sizeof a->data_dir, "%s", opt->data_dir ? opt->data_dir : "");
+    snprintf(a->sm.data_dir, sizeof a->sm.data_dir, "%s", opt->data_dir ? opt->data_dir : "");
     nn_status st = canvas_init(&a->cv, CANVAS_SIDE, err);
     if (st == NN_OK) st = gfx_image_create(&a->frame, opt->width, opt->height, err);
     if (st == NN_OK) st = gfx_font_load(&a->font, opt->font_path, err);

@@ -72,6 +72,8 @@ typedef struct {
  * "F1", "Left", "PageDown", "Escape", "[", "?", "+", "ctrl+z", "shift+n".
  * Returns 0 for an unknown name. */
 int app_key_parse(const char *name, int *key, int *mods);
+/* Whether a held key acts again (auto-repeat), from the key table. */
+int app_key_repeats(int key);
 
 typedef enum {
     DRAW_VIEW_WEIGHTS = 0, /* layer heatmaps, DYAD beside dense */

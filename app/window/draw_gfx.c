@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "draw_internal.h"
+#include "draw_gfx.h"
 
 /* ---- drawing helpers ---- */
 
@@ -160,7 +160,7 @@ void draw_blit_gray(gfx_image *img, gfx_rect dst, const uint8_t *gray, int gw, i
 
 /* ---- widgets ---- */
 
-widget *draw_add_widget(layout *L, gfx_rect r, action act, int arg, int on, widget_style style,
+widget *layout_add_widget(layout *L, gfx_rect r, action act, int arg, int on, widget_style style,
                         const char *label) {
     if (L->nw >= MAX_WIDGETS) return NULL;
     widget *w = &L->w[L->nw++];
@@ -174,12 +174,12 @@ widget *draw_add_widget(layout *L, gfx_rect r, action act, int arg, int on, widg
 }
 
 /* Lays buttons out left to right from *x on a row; returns the widget. */
-widget *draw_row_button(draw_app *a, int *x, gfx_rect row, action act, int arg, int on,
+widget *layout_row_button(draw_app *a, int *x, gfx_rect row, action act, int arg, int on,
                         const char *label) {
     int px = S(a, 13);
     int w = text_w(a->font, px, label) + S(a, 18);
     if (*x + w > row.x + row.w) return NULL; /* no room: left out, the key still works */
-    widget *wd = draw_add_widget(&a->lay, (gfx_rect){*x, row.y, w, row.h}, act, arg, on,
+    widget *wd = layout_add_widget(&a->lay, (gfx_rect){*x, row.y, w, row.h}, act, arg, on,
                                  STYLE_BUTTON, label);
     *x += w + S(a, 6);
     return wd;

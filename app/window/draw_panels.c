@@ -3,11 +3,13 @@
 #include <string.h>
 
 #include "../render/canvas.h"
-#include "draw_internal.h"
+#include "draw_panels.h"
+#include "draw_gfx.h"
+#include "draw_weights.h"
 
 /* ---- layout ---- */
 
-void draw_layout_header(draw_app *a, layout *L) {
+void layout_header(draw_app *a, layout *L) {
     static const char *names[DRAW_VIEW_COUNT] = {"1  Weights", "2  Receptive fields",
                                                  "3  Teaching", "4  MNIST samples"};
     static const char *short_names[DRAW_VIEW_COUNT] = {"1 Weights", "2 Fields", "3 Teach",
@@ -23,13 +25,13 @@ void draw_layout_header(draw_app *a, layout *L) {
     for (int v = 0; v < DRAW_VIEW_COUNT; v++) {
         int w = text_w(a->font, px, use[v]) + pad;
         if (x + w > limit) break;
-        draw_add_widget(L, (gfx_rect){x, 0, w, L->header.h}, ACT_VIEW, v, a->view == (draw_view)v,
+        layout_add_widget(L, (gfx_rect){x, 0, w, L->header.h}, ACT_VIEW, v, a->view == (draw_view)v,
                         STYLE_TAB, use[v]);
         x += w + S(a, 2);
     }
     const char *help = "F1  Help";
     int w = text_w(a->font, px, help) + S(a, 22);
-    draw_add_widget(L, (gfx_rect){L->header.w - w - S(a, 10), S(a, 8), w, L->header.h - S(a, 16)},
+    layout_add_widget(L, (gfx_rect){L->header.w - w - S(a, 10), S(a, 8), w, L->header.h - S(a, 16)},
                     ACT_HELP, 0, a->help, STYLE_BUTTON, help);
 }
 
@@ -38,10 +40,10 @@ static void left_buttons(draw_app *a, layout *L, int x, int y, int bw, int verti
     if (bw < S(a, 40)) return;
     /* short labels when the long ones do not fit */
     int roomy = text_w(a->font, S(a, 13), "Undo  (Ctrl+Z)") + S(a, 16) <= bw;
-    draw_add_widget(L, (gfx_rect){x, y, bw, bh}, ACT_CLEAR, 0, 0, STYLE_BUTTON,
+    layout_add_widget(L, (gfx_rect){x, y, bw, bh}, ACT_CLEAR, 0, 0, STYLE_BUTTON,
                     roomy ? "Clear  (C)" : "Clear");
     gfx_rect undo = vertical ? (gfx_rect){x, y + bh + gap, bw, bh} : (gfx_rect){x + bw + gap, y, bw, bh};
-    draw_add_widget(L, undo, ACT_UNDO, 0, 0, STYLE_BUTTON, roomy ? "Undo  (Ctrl+Z)" : "Undo");
+    layout_add_widget(L, undo, ACT_UNDO, 0, 0, STYLE_BUTTON, roomy ? "Undo  (Ctrl+Z)" : "Undo");
 }
 
 /* The network view is a multiple of 28 pixels so each input pixel is a square. */
@@ -50,7 +52,7 @@ static int netview_side(int room) {
     return room < 28 ? 28 : room;
 }
 
-void draw_layout_left(draw_app *a, layout *L) {
+void layout_left(draw_app *a, layout *L) {
     gfx_rect in = inset(L->left, S(a, 12));
     L->canvas_title = (gfx_rect){in.x, in.y, in.w, S(a, 22)};
     int top = in.y + S(a, 30), avail_h = in.y + in.h - top;
@@ -125,9 +127,9 @@ void draw_status(draw_app *a) {
                                   "image file to classify it.  F1 for every key.";
     uint32_t c = a->msg[0] ? (a->msg_error ? COL_ERROR : COL_GOOD) : COL_DIM;
     char hover[480];
-    if (!a->msg[0] && a->hover && a->lay.info.h <= 0) { /* no info line in a low view */
-        size_t n = (size_t)snprintf(hover, sizeof hover, "%s: ", a->m[a->hover_slot].title);
-        draw_hover_text(a, hover + n, sizeof hover - n);
+    if (!a->msg[0] && a->wt.hover && a->lay.info.h <= 0) { /* no info line in a low view */
+        size_t n = (size_t)snprintf(hover, sizeof hover, "%s: ", a->m[a->wt.hover_slot].title);
+        weights_hover_text(a, hover + n, sizeof hover - n);
         msg = hover;
         c = COL_TEXT;
     }
@@ -263,9 +265,9 @@ void draw_prediction(draw_app *a, int slot) {
         snprintf(t, sizeof t, "forward %.0f \xC2\xB5s", m->last_us);
         gfx_text(img, a->font, x + dw + S(a, 14), py + S(a, 26), small, COL_DIM, t);
         /* against the true label of a test sample */
-        if (a->input_src == SRC_DIGIT && a->view == DRAW_VIEW_SAMPLES && a->data_state > 0 &&
-            a->sample_pos >= 0) {
-            int label = a->data.test_labels.labels[a->sample_list[a->sample_pos]];
+        if (a->input_src == SRC_DIGIT && a->view == DRAW_VIEW_SAMPLES && a->sm.data_state > 0 &&
+            a->sm.pos >= 0) {
+            int label = a->sm.data.test_labels.labels[a->sm.list[a->sm.pos]];
             const char *mark = label == m->top ? "\xE2\x9C\x93 right" : "\xE2\x9C\x97 wrong";
             int mw = text_w(bold_font(a), S(a, 14), mark);
             gfx_text(img, bold_font(a), x + iw - mw, y + S(a, 8), S(a, 14),
@@ -305,85 +307,5 @@ void draw_prediction(draw_app *a, int slot) {
             gfx_text(img, a->font, x + iw - pw, ry + (row - fpx) / 2, fpx,
                      is_top ? COL_TEXT : COL_FAINT, pct);
         }
-    }
-}
-
-static const char *const help_lines[][2] = {
-    {"#", "Drawing"},
-    {"left drag", "draw on the canvas"},
-    {"right drag", "erase"},
-    {"C  /  Clear", "clear the canvas"},
-    {"Ctrl+Z  /  Undo", "undo the last stroke"},
-    {"drop a file", "classify an image (PNG, JPG, ...)"},
-    {"#", "Views"},
-    {"1  2  3  4", "weights, receptive fields, teaching, samples"},
-    {"R", "receptive fields on/off"},
-    {"Tab  /  Shift+Tab", "next / previous view"},
-    {"#", "Weights"},
-    {"[  ]", "previous / next layer"},
-    {"D  T  B", "BLOCK DIAG only, BLOCK TRANS only, both"},
-    {"P", "permuted: BLOCK TRANS as block diagonal"},
-    {"A", "signed colours / |w| (viridis)"},
-    {"wheel,  +  \xE2\x88\x92", "zoom at the cursor / centre"},
-    {"drag,  arrows", "pan (both maps together)"},
-    {"0", "fit the whole matrix"},
-    {"#", "Receptive fields"},
-    {"[  ]  PgUp  PgDn", "previous / next 64 units"},
-    {"D  T  B,  A", "parts and colour scale"},
-    {"#", "Teaching"},
-    {"Up  Down,  +  \xE2\x88\x92", "width 8..64"},
-    {"Left  Right", "ndyad"},
-    {"V", "variant IT \xE2\x86\x92 OT \xE2\x86\x92 DT"},
-    {"#", "MNIST samples"},
-    {"N  /  Right", "next test digit"},
-    {"Shift+N  /  Left", "previous test digit"},
-    {"M", "misclassified only (by the DYAD model)"},
-    {"#", "Other"},
-    {"S", "save a PNG screenshot"},
-    {"F1  /  ?", "this help"},
-    {"Esc,  Ctrl+Q", "close help, or quit"},
-};
-
-void draw_help(draw_app *a) {
-    gfx_image *img = &a->frame;
-    draw_darken(img, (gfx_rect){0, 0, img->w, img->h}, 90);
-    int n = (int)(sizeof help_lines / sizeof help_lines[0]);
-    int px = S(a, 13), lh = S(a, 19);
-    /* two columns, split at a section start near the middle */
-    int split = n / 2;
-    while (split < n && help_lines[split][0][0] != '#') split++;
-    int rows = split > n - split ? split : n - split;
-    int key_w = 0, act_w = 0;
-    for (int i = 0; i < n; i++) {
-        if (help_lines[i][0][0] == '#') continue;
-        int kw = text_w(bold_font(a), px, help_lines[i][0]);
-        int aw = text_w(a->font, px, help_lines[i][1]);
-        if (kw > key_w) key_w = kw;
-        if (aw > act_w) act_w = aw;
-    }
-    int col_w = key_w + S(a, 18) + act_w;
-    int bw = 2 * col_w + S(a, 48) + S(a, 40), bh = rows * lh + S(a, 80);
-    if (bw > img->w - S(a, 20)) bw = img->w - S(a, 20);
-    if (bh > img->h - S(a, 20)) bh = img->h - S(a, 20);
-    gfx_rect box = {(img->w - bw) / 2, (img->h - bh) / 2, bw, bh};
-    draw_fill_round(img, box, S(a, 10), COL_PANEL);
-    gfx_rect_outline(img, inset(box, -1), COL_EDGE);
-    gfx_text(img, bold_font(a), box.x + S(a, 24), box.y + S(a, 18), S(a, 18), COL_TEXT,
-             "Keys and mouse");
-    const char *close = "F1, ? or Esc closes";
-    int cw = text_w(a->font, S(a, 12), close);
-    gfx_text(img, a->font, box.x + box.w - cw - S(a, 24), box.y + S(a, 22), S(a, 12), COL_DIM,
-             close);
-    for (int i = 0; i < n; i++) {
-        int col = i < split ? 0 : 1, row = i < split ? i : i - split;
-        int x = box.x + S(a, 24) + col * (col_w + S(a, 40));
-        int y = box.y + S(a, 56) + row * lh;
-        if (y + lh > box.y + box.h) continue;
-        if (help_lines[i][0][0] == '#') {
-            gfx_text(img, bold_font(a), x, y + S(a, 2), px, slot_accent[0], help_lines[i][1]);
-            continue;
-        }
-        gfx_text(img, bold_font(a), x, y, px, COL_TEXT, help_lines[i][0]);
-        gfx_text(img, a->font, x + key_w + S(a, 18), y, px, COL_DIM, help_lines[i][1]);
     }
 }

@@ -3,26 +3,27 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "draw_internal.h"
+#include "draw_weights.h"
+#include "draw_gfx.h"
 #include "../render/heatmap.h"
 #include "../render/receptive.h"
 
 /* ---- heatmaps ---- */
 
-void draw_rebuild_heat(draw_app *a) {
-    if (!a->heat_stale) return;
-    a->heat_stale = 0;
+void weights_update_heat(draw_app *a) {
+    if (!a->wt.heat_stale) return;
+    a->wt.heat_stale = 0;
     for (int i = 0; i < 2; i++) {
         model_slot *m = &a->m[i];
         heat_matrix_free(&m->heat);
         memset(&m->heat, 0, sizeof m->heat);
-        if (!m->loaded || a->layer >= m->net.nlayers) continue;
+        if (!m->loaded || a->wt.layer >= m->net.nlayers) continue;
         nn_error err;
-        if (heat_matrix_build(&m->heat, &m->net.layers[a->layer], a->parts, a->permuted, &err) !=
+        if (heat_matrix_build(&m->heat, &m->net.layers[a->wt.layer], a->wt.parts, a->wt.permuted, &err) !=
             NN_OK) {
             heat_matrix_free(&m->heat);
             memset(&m->heat, 0, sizeof m->heat);
-            draw_set_message(a, 1, "heatmap: %s", err.msg);
+            message_set(a, 1, "heatmap: %s", err.msg);
         }
     }
     /* one colour range for both, so equal colours mean equal weights; the 99th
@@ -33,12 +34,12 @@ void draw_rebuild_heat(draw_app *a) {
         float q = a->m[i].heat.rows ? heat_matrix_abs_quantile(&a->m[i].heat, 0.99f) : 0.0f;
         if (q > range) range = q;
     }
-    a->hv.range = range > 0.0f ? range : 1.0f;
-    a->hover = 0;
+    a->wt.hv.range = range > 0.0f ? range : 1.0f;
+    a->wt.hover = 0;
     a->dirty |= D_RIGHT;
 }
 
-void draw_heat_dims(const draw_app *a, int *rows, int *cols) {
+void weights_heat_dims(const draw_app *a, int *rows, int *cols) {
     *rows = *cols = 0;
     for (int i = 0; i < 2; i++) {
         const heat_matrix *h = &a->m[i].heat;
@@ -61,40 +62,40 @@ static float fit_zoom(int rows, int cols, int w, int h) {
 static void layout_toggles(draw_app *a, layout *L, gfx_rect row, int with_permuted,
                            int with_zoom) {
     int x = row.x;
-    draw_row_button(a, &x, row, ACT_PARTS, HEAT_PART_DIAG, a->parts == HEAT_PART_DIAG, "Diag  D");
-    draw_row_button(a, &x, row, ACT_PARTS, HEAT_PART_TRANS, a->parts == HEAT_PART_TRANS,
+    layout_row_button(a, &x, row, ACT_PARTS, HEAT_PART_DIAG, a->wt.parts == HEAT_PART_DIAG, "Diag  D");
+    layout_row_button(a, &x, row, ACT_PARTS, HEAT_PART_TRANS, a->wt.parts == HEAT_PART_TRANS,
                     "Trans  T");
-    draw_row_button(a, &x, row, ACT_PARTS, HEAT_PART_BOTH, a->parts == HEAT_PART_BOTH, "Both  B");
+    layout_row_button(a, &x, row, ACT_PARTS, HEAT_PART_BOTH, a->wt.parts == HEAT_PART_BOTH, "Both  B");
     x += S(a, 8);
     if (with_permuted)
-        draw_row_button(a, &x, row, ACT_PERMUTED, 0, a->permuted, "Permuted  P");
-    draw_row_button(a, &x, row, ACT_SCALE, 0, a->scale == HEAT_ABS, "|w|  A");
+        layout_row_button(a, &x, row, ACT_PERMUTED, 0, a->wt.permuted, "Permuted  P");
+    layout_row_button(a, &x, row, ACT_SCALE, 0, a->wt.scale == HEAT_ABS, "|w|  A");
     if (with_zoom) {
         x += S(a, 8);
-        draw_row_button(a, &x, row, ACT_ZOOM, -1, 0, "\xE2\x88\x92");
-        draw_row_button(a, &x, row, ACT_ZOOM, 1, 0, "+");
-        draw_row_button(a, &x, row, ACT_ZOOM_RESET, 0, 0, "Fit  0");
+        layout_row_button(a, &x, row, ACT_ZOOM, -1, 0, "\xE2\x88\x92");
+        layout_row_button(a, &x, row, ACT_ZOOM, 1, 0, "+");
+        layout_row_button(a, &x, row, ACT_ZOOM_RESET, 0, 0, "Fit  0");
     }
     (void)L;
 }
 
-void draw_layout_weights(draw_app *a, layout *L, gfx_rect in) {
+void layout_weights(draw_app *a, layout *L, gfx_rect in) {
     int rowh = S(a, 28), gap = S(a, 8);
     /* low view: layer tabs and toggles share one row, no info line (the
      * status bar shows what the pointer is on) */
     int low = in.h < S(a, 330);
     gfx_rect tabs = {in.x, in.y, in.w, rowh};
     int x = tabs.x;
-    int n = draw_max_layers(a);
+    int n = models_max_layers(a);
     for (int i = 0; i < n; i++) {
         const layer *l = NULL;
         for (int s = 0; s < 2 && !l; s++)
             if (a->m[s].loaded && i < a->m[s].net.nlayers) l = &a->m[s].net.layers[i];
         char label[64];
         snprintf(label, sizeof label, "Layer %d  %d\xE2\x86\x92%d", i + 1, l->in, l->out);
-        if (low || !draw_row_button(a, &x, tabs, ACT_LAYER, i, a->layer == i, label)) {
+        if (low || !layout_row_button(a, &x, tabs, ACT_LAYER, i, a->wt.layer == i, label)) {
             snprintf(label, sizeof label, "L%d", i + 1);
-            draw_row_button(a, &x, tabs, ACT_LAYER, i, a->layer == i, label);
+            layout_row_button(a, &x, tabs, ACT_LAYER, i, a->wt.layer == i, label);
         }
     }
     int below;
@@ -116,7 +117,7 @@ void draw_layout_weights(draw_app *a, layout *L, gfx_rect in) {
     L->body = (gfx_rect){in.x, top, in.w, L->info.y - S(a, 8) - top};
 
     int rows, cols;
-    draw_heat_dims(a, &rows, &cols);
+    weights_heat_dims(a, &rows, &cols);
     if (!rows) rows = cols = 1;
     int cap = S(a, 22), mgap = S(a, 14);
     gfx_rect b = L->body;
@@ -129,7 +130,7 @@ void draw_layout_weights(draw_app *a, layout *L, gfx_rect in) {
     int aw = stacked ? tw : sw, ah = stacked ? th : sh;
     /* hug the fitted matrix so frames and captions sit on it; zoomed in,
      * the maps take all the room there is */
-    int zoomed = !a->need_fit && a->hv.zoom > z * 1.001f;
+    int zoomed = !a->wt.need_fit && a->wt.hv.zoom > z * 1.001f;
     int mw = zoomed ? aw : (int)ceilf(cols * z), mh = zoomed ? ah : (int)ceilf(rows * z);
     if (mw > aw) mw = aw;
     if (mh > ah) mh = ah;
@@ -142,22 +143,22 @@ void draw_layout_weights(draw_app *a, layout *L, gfx_rect in) {
         L->heat[i] = (gfx_rect){cx, cy + cap, mw, mh};
     }
     L->fit_zoom = z * 0.999f; /* rounding slack so "fit" is reachable by zooming out */
-    if (a->need_fit) {
-        a->need_fit = 0;
+    if (a->wt.need_fit) {
+        a->wt.need_fit = 0;
         float best = 0.0f;
         for (int i = 0; i < 2; i++) {
             if (!a->m[i].heat.rows) continue;
-            heat_view v = a->hv;
+            heat_view v = a->wt.hv;
             heat_view_fit(&v, &a->m[i].heat, L->heat[i]);
             if (best == 0.0f || v.zoom < best) best = v.zoom;
         }
-        a->hv.zoom = best > 0.0f ? best : 1.0f;
-        a->hv.origin_row = a->hv.origin_col = 0.0f;
+        a->wt.hv.zoom = best > 0.0f ? best : 1.0f;
+        a->wt.hv.origin_row = a->wt.hv.origin_col = 0.0f;
         a->dirty |= D_RIGHT;
     }
 }
 
-void draw_layout_receptive(draw_app *a, layout *L, gfx_rect in) {
+void layout_receptive(draw_app *a, layout *L, gfx_rect in) {
     int rowh = S(a, 28);
     gfx_rect tog = {in.x, in.y, in.w, rowh};
     layout_toggles(a, L, tog, 0, 0);
@@ -168,8 +169,8 @@ void draw_layout_receptive(draw_app *a, layout *L, gfx_rect in) {
     gfx_rect page = {in.x + used + S(a, 20), in.y, in.w - used - S(a, 20), rowh};
     if (page.w < need) page = (gfx_rect){in.x, in.y + rowh + S(a, 8), in.w, rowh};
     int x = page.x;
-    draw_row_button(a, &x, page, ACT_RF_PAGE, -1, 0, prev);
-    draw_row_button(a, &x, page, ACT_RF_PAGE, 1, 0, next);
+    layout_row_button(a, &x, page, ACT_RF_PAGE, -1, 0, prev);
+    layout_row_button(a, &x, page, ACT_RF_PAGE, 1, 0, next);
     int top = page.y + rowh + S(a, 12);
     int note_h = S(a, 34);
     L->rf_note = (gfx_rect){in.x, in.y + in.h - note_h, in.w, note_h};
@@ -206,15 +207,15 @@ static double nonzero_fraction(const heat_matrix *h) {
 
 /* "row 3, col 40   w = +0.01234   BLOCK TRANS" for the weight under the
  * pointer, with the other model's weight at the same place. */
-void draw_hover_text(const draw_app *a, char *text, size_t size) {
-    const model_slot *m = &a->m[a->hover_slot];
-    int part = a->hover_part;
+void weights_hover_text(const draw_app *a, char *text, size_t size) {
+    const model_slot *m = &a->m[a->wt.hover_slot];
+    int part = a->wt.hover_part;
     if (m->heat.kind == LAYER_DENSE && part) part = HEAT_PART_DENSE;
-    size_t used = (size_t)snprintf(text, size, "row %d, col %d   w = %+.5f   %s", a->hover_row,
-                                   a->hover_col, (double)a->hover_value, heat_part_name(part));
-    const model_slot *o = &a->m[1 - a->hover_slot];
-    if (used < size && o->heat.rows > a->hover_row && o->heat.cols > a->hover_col) {
-        size_t e = (size_t)a->hover_row * o->heat.cols + a->hover_col;
+    size_t used = (size_t)snprintf(text, size, "row %d, col %d   w = %+.5f   %s", a->wt.hover_row,
+                                   a->wt.hover_col, (double)a->wt.hover_value, heat_part_name(part));
+    const model_slot *o = &a->m[1 - a->wt.hover_slot];
+    if (used < size && o->heat.rows > a->wt.hover_row && o->heat.cols > a->wt.hover_col) {
+        size_t e = (size_t)a->wt.hover_row * o->heat.cols + a->wt.hover_col;
         int op = o->heat.part[e];
         if (o->heat.kind == LAYER_DENSE && op) op = HEAT_PART_DENSE;
         snprintf(text + used, size - used, "      %s there: %+.5f (%s)", o->title,
@@ -228,7 +229,7 @@ void draw_info_line(draw_app *a) {
     if (r.h <= 0) return;
     gfx_fill_rect(img, r, COL_PANEL);
     int px = S(a, 12), y = r.y + (r.h - px) / 2;
-    if (!a->hover) {
+    if (!a->wt.hover) {
         draw_text_fit(img, a->font, r.x, y, px, COL_FAINT,
                       "Rows are outputs, columns inputs.  Point at a weight to read it.  Wheel or "
                       "+/\xE2\x88\x92 zooms, drag or arrows pan, 0 fits; both maps move together.",
@@ -236,16 +237,16 @@ void draw_info_line(draw_app *a) {
         return;
     }
     char text[400];
-    draw_hover_text(a, text, sizeof text);
-    int w = gfx_text(img, bold_font(a), r.x, y, px, slot_accent[a->hover_slot],
-                     a->m[a->hover_slot].title);
+    weights_hover_text(a, text, sizeof text);
+    int w = gfx_text(img, bold_font(a), r.x, y, px, slot_accent[a->wt.hover_slot],
+                     a->m[a->wt.hover_slot].title);
     draw_text_fit(img, a->font, r.x + w + S(a, 10), y, px, COL_TEXT, text, r.w - w - S(a, 10));
 }
 
 void draw_weights(draw_app *a) {
     gfx_image *img = &a->frame;
     layout *L = &a->lay;
-    if (draw_max_layers(a) == 0) {
+    if (models_max_layers(a) == 0) {
         draw_text_center(img, a->font, L->body, S(a, 15), COL_DIM,
                          "No models loaded: give --model and --baseline to see their weights.");
         return;
@@ -254,24 +255,24 @@ void draw_weights(draw_app *a) {
         const model_slot *m = &a->m[i];
         char rest[200] = "";
         if (m->loaded && m->heat.rows) {
-            const layer *l = &m->net.layers[a->layer];
+            const layer *l = &m->net.layers[a->wt.layer];
             snprintf(rest, sizeof rest, "%d\xC3\x97%d  \xC2\xB7  %.1f%% nonzero%s", l->out,
                      l->in, 100.0 * nonzero_fraction(&m->heat),
-                     a->permuted && l->kind != LAYER_DENSE ? "  \xC2\xB7  permuted" : "");
+                     a->wt.permuted && l->kind != LAYER_DENSE ? "  \xC2\xB7  permuted" : "");
         } else if (m->loaded) {
-            snprintf(rest, sizeof rest, "has no layer %d", a->layer + 1);
+            snprintf(rest, sizeof rest, "has no layer %d", a->wt.layer + 1);
         }
         caption(a, L->heat_cap[i], i, rest);
         gfx_rect r = L->heat[i];
         gfx_fill_rect(img, r, COL_WELL);
-        if (m->heat.rows) heat_draw(img, r, &m->heat, &a->hv);
+        if (m->heat.rows) heat_draw(img, r, &m->heat, &a->wt.hv);
         gfx_rect_outline(img, (gfx_rect){r.x - 1, r.y - 1, r.w + 2, r.h + 2}, COL_EDGE);
     }
     char zoom[64];
-    snprintf(zoom, sizeof zoom, a->hv.zoom >= 1.0f ? "zoom %.0f px/cell" : "zoom %.2f px/cell",
-             (double)a->hv.zoom);
+    snprintf(zoom, sizeof zoom, a->wt.hv.zoom >= 1.0f ? "zoom %.0f px/cell" : "zoom %.2f px/cell",
+             (double)a->wt.hv.zoom);
     gfx_rect lg = L->legend;
-    heat_draw_legend(img, lg, a->font, a->scale, a->hv.range);
+    heat_draw_legend(img, lg, a->font, a->wt.scale, a->wt.hv.range);
     int zw = text_w(a->font, S(a, 12), zoom);
     int right_edge = L->right.x + L->right.w - S(a, 12);
     if (lg.x + lg.w + zw + S(a, 20) < right_edge)
@@ -284,12 +285,12 @@ void draw_receptive(draw_app *a) {
     gfx_image *img = &a->frame;
     layout *L = &a->lay;
     for (int i = 0; i < 2; i++) {
-        const layer *l = draw_first_layer(a, i);
+        const layer *l = model_first_layer(a, i);
         char rest[160] = "";
         if (l) {
-            int last = a->rf_first + RF_PAGE < l->out ? a->rf_first + RF_PAGE : l->out;
-            if (a->rf_first < l->out)
-                snprintf(rest, sizeof rest, "layer 1 units %d\xE2\x80\x93%d of %d", a->rf_first + 1,
+            int last = a->rf.first + RF_PAGE < l->out ? a->rf.first + RF_PAGE : l->out;
+            if (a->rf.first < l->out)
+                snprintf(rest, sizeof rest, "layer 1 units %d\xE2\x80\x93%d of %d", a->rf.first + 1,
                          last, l->out);
             else
                 snprintf(rest, sizeof rest, "has only %d units", l->out);
@@ -302,11 +303,11 @@ void draw_receptive(draw_app *a) {
                                             : "no model");
             continue;
         }
-        if (a->rf_first < l->out)
-            receptive_draw(img, r, l, DIGIT_SIDE, a->rf_first, RF_PAGE, a->scale, a->parts);
+        if (a->rf.first < l->out)
+            receptive_draw(img, r, l, DIGIT_SIDE, a->rf.first, RF_PAGE, a->wt.scale, a->wt.parts);
     }
     draw_text_wrap(img, a->font, L->rf_note, S(a, 12), S(a, 16), COL_FAINT,
-                   a->scale == HEAT_SIGNED
+                   a->wt.scale == HEAT_SIGNED
                   ? "Each tile: one hidden unit's 784 input weights as 28\xC3\x97" "28, blue "
                     "negative, red positive, scaled to its own max |w|. Grey: structural zeros "
                     "(inputs the DYAD unit never sees)."

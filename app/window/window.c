@@ -144,14 +144,6 @@ static int app_key(SDL_Keycode sym) {
     return 0;
 }
 
-/* Keys that act again while held down (moving, zooming, stepping); toggles
- * do not repeat. */
-static int repeats(int key) {
-    return key == APP_KEY_LEFT || key == APP_KEY_RIGHT || key == APP_KEY_UP ||
-           key == APP_KEY_DOWN || key == APP_KEY_PAGEUP || key == APP_KEY_PAGEDOWN || key == '+' ||
-           key == '=' || key == '-' || key == 'n' || key == '[' || key == ']';
-}
-
 /* One SDL event -> the app; returns 1 if the window must be shown again
  * without re-rendering (exposed). */
 static int feed(window *win, draw_app *app, const SDL_Event *e, nn_error *err, nn_status *st) {
@@ -203,7 +195,7 @@ static int feed(window *win, draw_app *app, const SDL_Event *e, nn_error *err, n
         ev.type = APP_EV_KEY;
         ev.key = app_key(e->key.keysym.sym);
         ev.mods = app_mods(e->key.keysym.mod);
-        if (!ev.key || (e->key.repeat && !repeats(ev.key))) return 0;
+        if (!ev.key || (e->key.repeat && !app_key_repeats(ev.key))) return 0;
         break;
     case SDL_DROPFILE:
         ev.type = APP_EV_DROP;

@@ -1,6 +1,13 @@
-/* Private to the draw_*.c files: the draw_app struct, its theme, and the functions they share. */
-#ifndef APP_DRAW_INTERNAL_H
-#define APP_DRAW_INTERNAL_H
+/* Private to the draw_*.c files: the draw_app struct (one state struct per
+ * tab), the theme, small helpers, and draw_state.c's functions.
+ *
+ * Dependencies inside window/ point one way (each file calls only files
+ * further down):
+ *   draw_input -> draw_keys -> draw_actions -> draw_layout -> draw_panels,
+ *   draw_weights, draw_samples, draw_teach -> draw_gfx -> draw_state;
+ *   draw_app (public API and render) -> draw_layout, draw_panels, tabs. */
+#ifndef APP_DRAW_STATE_H
+#define APP_DRAW_STATE_H
 
 #include <math.h>
 #include <stddef.h>
@@ -120,12 +127,46 @@ enum { SRC_CANVAS = 0, SRC_DIGIT };
 enum { DRAG_NONE = 0, DRAG_STROKE, DRAG_PAN };
 enum { D_BASIC = 1, D_RIGHT = 2, D_INFO = 4, D_FULL = 8 };
 
+/* Each tab keeps its own state. */
+typedef struct {
+    int layer;
+    int parts;
+    int permuted;
+    heat_scale scale;
+    heat_view hv;
+    int heat_stale; /* matrices must be rebuilt */
+    int need_fit;   /* zoom/pan must be reset to fit */
+    int hover, hover_slot, hover_row, hover_col, hover_part;
+    float hover_value;
+} weights_tab;
+
+typedef struct {
+    int first; /* first unit shown */
+} receptive_tab;
+
+typedef struct {
+    teach_config cfg;
+} teach_tab;
+
+typedef struct {
+    char data_dir[1024];
+    int data_state; /* 0 not tried, 1 loaded, -1 failed */
+    char data_error[512]; /* why loading failed (shown in the tab) */
+    dataset data;
+    uint8_t *pred; /* the DYAD model's class per test image, or NULL */
+    int errors;
+    int *list, list_n; /* indices shown (all or misclassified) */
+    int pos;           /* position in list, -1 none */
+    int miss_only;
+} samples_tab;
+
 struct draw_app {
     gfx_image frame;
     int rendered; /* frame holds a complete picture */
     float s;      /* ui scale */
     gfx_font *font, *bold;
     char screenshot_dir[1024];
+    int screenshot_pending; /* S was pressed: save the next rendered frame */
 
     canvas cv;
     int input_src, input_dirty, have_digit;
@@ -140,32 +181,10 @@ struct draw_app {
     int dirty;
     int quit;
 
-    /* weights view */
-    int layer;
-    int parts;
-    int permuted;
-    heat_scale scale;
-    heat_view hv;
-    int heat_stale; /* matrices must be rebuilt */
-    int need_fit;   /* zoom/pan must be reset to fit */
-    int hover, hover_slot, hover_row, hover_col, hover_part;
-    float hover_value;
-
-    /* receptive fields */
-    int rf_first;
-
-    /* teaching */
-    teach_config teach;
-
-    /* samples */
-    char data_dir[1024];
-    int data_state; /* 0 not tried, 1 loaded, -1 failed */
-    dataset data;
-    uint8_t *sample_pred; /* the DYAD model's class per test image, or NULL */
-    int sample_errors;
-    int *sample_list, sample_list_n; /* indices shown (all or misclassified) */
-    int sample_pos;                  /* position in sample_list, -1 none */
-    int miss_only;
+    weights_tab wt;
+    receptive_tab rf;
+    teach_tab tc;
+    samples_tab sm;
 
     /* pointer */
     int mouse_x, mouse_y, mouse_in;
@@ -203,70 +222,20 @@ static inline int text_w(const gfx_font *f, int px, const char *s) {
     return gfx_text_width(f, px, s);
 }
 
-/* ---- draw_app.c: messages, models, predictions, the top-level layout ---- */
+/* ---- draw_state.c: messages, models, input (the bottom of window/: it calls no other draw_*.c) ---- */
 
-void draw_set_message(draw_app *a, int is_error, const char *fmt, ...)
+void message_set(draw_app *a, int is_error, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-int draw_max_layers(const draw_app *a);
+int models_max_layers(const draw_app *a);
 /* The first layer of a slot, when it reads a 28x28 image; NULL otherwise. */
-const layer *draw_first_layer(const draw_app *a, int slot);
+const layer *model_first_layer(const draw_app *a, int slot);
 /* The input (canvas or a shown digit) changed: predictions and panels are stale. */
-void draw_input_changed(draw_app *a, int src);
-void draw_relayout(draw_app *a);
-
-/* ---- draw_gfx.c: drawing helpers and widgets ---- */
-
-void draw_fill_round(gfx_image *img, gfx_rect r, int rad, uint32_t color);
-void draw_darken(gfx_image *img, gfx_rect r, unsigned keep);
-int draw_text_fit(gfx_image *img, const gfx_font *f, int x, int y, int px, uint32_t c,
-                  const char *s, int maxw);
-int draw_text_wrap(gfx_image *img, const gfx_font *f, gfx_rect r, int px, int line_h,
-                   uint32_t c, const char *s, int max_lines);
-void draw_text_center(gfx_image *img, const gfx_font *f, gfx_rect r, int px, uint32_t c,
-                      const char *s);
-void draw_blit_gray(gfx_image *img, gfx_rect dst, const uint8_t *gray, int gw, int gh,
-                    int smooth, uint32_t paper, uint32_t ink);
-widget *draw_add_widget(layout *L, gfx_rect r, action act, int arg, int on, widget_style style,
-                        const char *label);
-widget *draw_row_button(draw_app *a, int *x, gfx_rect row, action act, int arg, int on,
-                        const char *label);
-void draw_widgets_in(draw_app *a, gfx_rect area);
-
-/* ---- draw_panels.c: header, canvas, predictions, status bar, help ---- */
-
-void draw_layout_header(draw_app *a, layout *L);
-void draw_layout_left(draw_app *a, layout *L);
-void draw_header(draw_app *a);
-void draw_status(draw_app *a);
-void draw_left(draw_app *a);
-void draw_prediction(draw_app *a, int slot);
-void draw_help(draw_app *a);
-
-/* ---- draw_weights.c: heatmaps and receptive fields ---- */
-
-void draw_rebuild_heat(draw_app *a);
-void draw_heat_dims(const draw_app *a, int *rows, int *cols);
-void draw_layout_weights(draw_app *a, layout *L, gfx_rect in);
-void draw_layout_receptive(draw_app *a, layout *L, gfx_rect in);
-void draw_hover_text(const draw_app *a, char *text, size_t size);
-void draw_info_line(draw_app *a);
-void draw_weights(draw_app *a);
-void draw_receptive(draw_app *a);
-
-/* ---- draw_samples.c: the MNIST sample browser ---- */
-
-void draw_show_sample(draw_app *a);
-int draw_ensure_samples(draw_app *a);
-void draw_sample_step(draw_app *a, int delta);
-void draw_toggle_miss_only(draw_app *a);
-void draw_layout_samples(draw_app *a, layout *L, gfx_rect in);
-void draw_samples(draw_app *a);
-
-/* ---- draw_teach.c: the teaching view ---- */
-
-void draw_teach_width(draw_app *a, int delta);
-void draw_teach_ndyad(draw_app *a, int dir);
-void draw_layout_teach(draw_app *a, layout *L, gfx_rect in);
-void draw_teach(draw_app *a);
+void input_mark_changed(draw_app *a, int src);
+/* Input ops shared by the events and the public API. */
+nn_status input_stroke_begin(draw_app *a, float u, float v, int erase, nn_error *err);
+void input_stroke_to(draw_app *a, float u, float v);
+void input_clear(draw_app *a);
+int input_load_image(draw_app *a, const char *path);
+const char *path_base_name(const char *path);
 
 #endif

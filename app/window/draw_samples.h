@@ -1,0 +1,16 @@
+/* The MNIST samples tab (draw_samples.c). */
+#ifndef APP_DRAW_SAMPLES_H
+#define APP_DRAW_SAMPLES_H
+
+#include "draw_state.h"
+
+/* Shows the listed sample at the current position on the canvas. */
+void samples_show_current(draw_app *a);
+/* Loads the test split once; 0 when there is none (the tab says why). */
+int samples_load(draw_app *a);
+void samples_step(draw_app *a, int delta);
+void samples_toggle_miss_only(draw_app *a);
+void layout_samples(draw_app *a, layout *L, gfx_rect in);
+void draw_samples(draw_app *a);
+
+#endif

@@ -1,0 +1,87 @@
+/* The bottom of window/: the message line, model queries and the input
+ * (canvas strokes, dropped images). Calls no other draw_*.c file. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../render/image_load.h"
+#include "draw_state.h"
+
+void message_set(draw_app *a, int is_error, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(a->msg, sizeof a->msg, fmt, ap);
+    va_end(ap);
+    a->msg_error = is_error;
+    a->msg_until = a->now_ms + (is_error ? ERROR_MESSAGE_MS : MESSAGE_MS);
+    a->dirty |= D_BASIC;
+}
+
+const char *path_base_name(const char *path) {
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+int models_max_layers(const draw_app *a) {
+    int n = 0;
+    for (int i = 0; i < 2; i++)
+        if (a->m[i].loaded && a->m[i].net.nlayers > n) n = a->m[i].net.nlayers;
+    return n;
+}
+
+/* The first layer, when it reads a 28x28 image. */
+const layer *model_first_layer(const draw_app *a, int slot) {
+    const model_slot *m = &a->m[slot];
+    if (!m->loaded || m->net.in != DIGIT_PIXELS) return NULL;
+    return &m->net.layers[0];
+}
+
+void input_mark_changed(draw_app *a, int src) {
+    a->input_src = src;
+    a->input_dirty = 1;
+    a->dirty |= D_BASIC;
+    if (a->view == DRAW_VIEW_SAMPLES) a->dirty |= D_RIGHT; /* the highlight follows */
+}
+
+/* ---- input ---- */
+
+nn_status input_stroke_begin(draw_app *a, float u, float v, int erase, nn_error *err) {
+    nn_status st = canvas_begin(&a->cv, u, v, erase, err);
+    if (st != NN_OK) return st;
+    a->canvas_caption[0] = 0;
+    input_mark_changed(a, SRC_CANVAS);
+    return NN_OK;
+}
+
+void input_stroke_to(draw_app *a, float u, float v) {
+    if (!a->cv.stroking) return;
+    canvas_extend(&a->cv, u, v);
+    input_mark_changed(a, SRC_CANVAS);
+}
+
+void input_clear(draw_app *a) {
+    nn_error err;
+    if (canvas_clear(&a->cv, &err) != NN_OK) message_set(a, 1, "%s", err.msg);
+    a->canvas_caption[0] = 0;
+    input_mark_changed(a, SRC_CANVAS);
+}
+
+int input_load_image(draw_app *a, const char *path) {
+    uint8_t digit[DIGIT_PIXELS];
+    nn_error err;
+    if (image_load_digit(path, digit, &err) != NN_OK) {
+        message_set(a, 1, "cannot classify the dropped file: %s", err.msg);
+        return 0;
+    }
+    if (canvas_set_digit(&a->cv, digit, &err) != NN_OK) {
+        message_set(a, 1, "%s", err.msg);
+        return 0;
+    }
+    memcpy(a->digit, digit, DIGIT_PIXELS);
+    a->have_digit = 1;
+    snprintf(a->canvas_caption, sizeof a->canvas_caption, "%s", path_base_name(path));
+    input_mark_changed(a, SRC_DIGIT);
+    message_set(a, 0, "classified %s", path);
+    return 1;
+}
+
