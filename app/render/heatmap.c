@@ -109,9 +109,80 @@ void heat_matrix_free(heat_matrix *m) {
     if (!m) return;
     free(m->value);
     free(m->part);
+    free(m->hidden);
+    free(m->w_value);
+    free(m->orig_row);
+    free(m->orig_col);
     m->value = NULL;
     m->part = NULL;
+    m->hidden = NULL;
+    m->w_value = NULL;
+    m->orig_row = m->orig_col = NULL;
     m->rows = m->cols = 0;
+}
+
+/* Stride permutation of n blocks of `size`: index c (block c % n, element
+ * c / n) goes to (c % n) * size + c / n. */
+static int unstride(int c, int n, int size) { return (c % n) * size + c / n; }
+
+nn_status heat_matrix_build_w(heat_matrix *m, const layer *l, int parts, int permuted,
+                              nn_error *err) {
+    int dense = l->kind == LAYER_DENSE;
+    heat_matrix all, shown;
+    nn_status st = heat_matrix_build(&all, l, HEAT_PART_BOTH, 0, err);
+    if (st != NN_OK) return st;
+    st = heat_matrix_build(&shown, l, dense ? HEAT_PART_BOTH : parts, 0, err);
+    if (st != NN_OK) {
+        heat_matrix_free(&all);
+        return st;
+    }
+    size_t count = (size_t)l->in * l->out;
+    memset(m, 0, sizeof *m);
+    m->rows = l->out;
+    m->cols = l->in;
+    m->kind = l->kind;
+    m->ndyad = l->ndyad;
+    m->value = malloc(sizeof(float) * count);
+    m->part = malloc(count);
+    m->hidden = malloc(count);
+    m->w_value = malloc(sizeof(float) * count);
+    m->orig_row = malloc(sizeof(int) * (size_t)l->out);
+    m->orig_col = malloc(sizeof(int) * (size_t)l->in);
+    if (!m->value || !m->part || !m->hidden || !m->w_value || !m->orig_row || !m->orig_col) {
+        heat_matrix_free(&all);
+        heat_matrix_free(&shown);
+        heat_matrix_free(m);
+        return nn_fail(err, NN_ERR_NOMEM, "heatmap: out of memory for a %d x %d matrix", l->out,
+                       l->in);
+    }
+    int n = l->ndyad, a = l->in / n, b = l->out / n;
+    int perm_in = permuted && (l->kind == LAYER_DYAD_IT || l->kind == LAYER_DYAD_DT);
+    int perm_out = permuted && (l->kind == LAYER_DYAD_OT || l->kind == LAYER_DYAD_DT);
+    for (int r = 0; r < l->out; r++) m->orig_row[perm_out ? unstride(r, n, b) : r] = r;
+    for (int c = 0; c < l->in; c++) m->orig_col[perm_in ? unstride(c, n, a) : c] = c;
+    for (int r = 0; r < m->rows; r++)
+        for (int c = 0; c < m->cols; c++) {
+            size_t at = (size_t)r * m->cols + c;
+            size_t from = (size_t)m->orig_row[r] * m->cols + m->orig_col[c];
+            m->value[at] = shown.value[from];
+            m->part[at] = shown.part[from];
+            m->hidden[at] = (unsigned char)(all.part[from] & ~shown.part[from]);
+            m->w_value[at] = all.value[from];
+        }
+    m->max_abs = shown.max_abs;
+    heat_matrix_free(&all);
+    heat_matrix_free(&shown);
+    return NN_OK;
+}
+
+void heat_matrix_nonzero(const heat_matrix *m, double *shown, double *w) {
+    size_t count = (size_t)m->rows * m->cols, s = 0, all = 0;
+    for (size_t e = 0; e < count; e++) {
+        s += m->part[e] != 0;
+        all += m->part[e] != 0 || (m->hidden && m->hidden[e]);
+    }
+    if (shown) *shown = count ? (double)s / count : 0.0;
+    if (w) *w = count ? (double)all / count : 0.0;
 }
 
 /* ---- screen <-> matrix ---- */
@@ -152,6 +223,16 @@ static size_t shown_cell(const heat_matrix *m, int r0, int r1, int c0, int c1) {
     return best;
 }
 
+/* Whether a hidden part reaches any of the cells (shown only when no shown
+ * part does). */
+static int any_hidden(const heat_matrix *m, int r0, int r1, int c0, int c1) {
+    if (!m->hidden) return 0;
+    for (int rr = r0; rr <= r1; rr++)
+        for (int cc = c0; cc <= c1; cc++)
+            if (m->hidden[(size_t)rr * m->cols + cc]) return 1;
+    return 0;
+}
+
 uint32_t heat_color(float value, heat_scale scale, float range) {
     if (!(range > 0.0f)) range = 1.0f;
     if (scale == HEAT_ABS) return colormap_viridis(fabsf(value) / range);
@@ -175,7 +256,11 @@ static int boundary_at(double origin, double zoom, int p, int n, int block, int 
     double start = origin + p / zoom, end = origin + (p + 1) / zoom;
     long long c = (long long)ceil(start);
     if (c <= 0 || c >= n || (double)c >= end) return 0;
-    if (block_lines && block > 0 && c % block == 0) return 2;
+    if (block_lines && block > 0) {
+        /* a pixel may cover several cells (zoomed out): any block start in it */
+        long long first = (c + block - 1) / block * block;
+        if (first < n && (double)first < end) return 2;
+    }
     return cell_lines ? 1 : 0;
 }
 
@@ -222,7 +307,8 @@ void heat_draw(gfx_image *img, gfx_rect r, const heat_matrix *m, const heat_view
             if (col_lo[ci] < 0) continue;
             size_t e = shown_cell(m, r0, r1, col_lo[ci], col_hi[ci]);
             uint32_t c = m->part[e] ? heat_color(m->value[e], v->scale, range)
-                                    : HEAT_STRUCTURAL_ZERO;
+                         : any_hidden(m, r0, r1, col_lo[ci], col_hi[ci]) ? HEAT_HIDDEN
+                                                                         : HEAT_STRUCTURAL_ZERO;
             int line = row_line > col_line[ci] ? row_line : col_line[ci];
             if (line) c = darken(c, line == 2 ? 150u : 40u);
             out[x] = c;
@@ -244,6 +330,52 @@ int heat_pick(const heat_matrix *m, const heat_view *v, gfx_rect r, int x, int y
     if (value) *value = m->value[e];
     if (part) *part = m->part[e];
     return 1;
+}
+
+int heat_pick_index(const heat_matrix *m, const heat_view *v, gfx_rect r, int x, int y,
+                    size_t *index) {
+    if (!m->value || !(v->zoom > 0.0f)) return 0;
+    if (x < r.x || y < r.y || x >= r.x + r.w || y >= r.y + r.h) return 0;
+    int r0, r1, c0, c1;
+    if (!pixel_cells(v->origin_row, row_zoom_of(v), y - r.y, m->rows, &r0, &r1)) return 0;
+    if (!pixel_cells(v->origin_col, v->zoom, x - r.x, m->cols, &c0, &c1)) return 0;
+    size_t e = shown_cell(m, r0, r1, c0, c1);
+    if (!m->part[e] && m->hidden) /* nothing shown there: name a hidden weight */
+        for (int rr = r0; rr <= r1; rr++)
+            for (int cc = c0; cc <= c1; cc++)
+                if (m->hidden[(size_t)rr * m->cols + cc] && !m->part[e])
+                    e = (size_t)rr * m->cols + cc;
+    *index = e;
+    return 1;
+}
+
+void heat_draw_cell_outline(gfx_image *img, gfx_rect r, const heat_matrix *m,
+                            const heat_view *v, int row, int col, uint32_t color) {
+    if (!m->value || !(v->zoom > 0.0f) || row < 0 || col < 0 || row >= m->rows ||
+        col >= m->cols)
+        return;
+    double rz = row_zoom_of(v);
+    int x0 = r.x + (int)floor((col - v->origin_col) * v->zoom);
+    int x1 = r.x + (int)ceil((col + 1 - v->origin_col) * v->zoom);
+    int y0 = r.y + (int)floor((row - v->origin_row) * rz);
+    int y1 = r.y + (int)ceil((row + 1 - v->origin_row) * rz);
+    /* at least 5 px so a cell smaller than a pixel still shows where it is */
+    if (x1 - x0 < 5) x0 -= (5 - (x1 - x0)) / 2, x1 = x0 + 5;
+    if (y1 - y0 < 5) y0 -= (5 - (y1 - y0)) / 2, y1 = y0 + 5;
+    gfx_rect box = {x0 - 1, y0 - 1, x1 - x0 + 2, y1 - y0 + 2};
+    gfx_rect clip = {r.x, r.y, r.w, r.h};
+    if (box.x < clip.x || box.y < clip.y || box.x + box.w > clip.x + clip.w ||
+        box.y + box.h > clip.y + clip.h) {
+        /* partly outside: clamp to the map */
+        int bx1 = box.x + box.w, by1 = box.y + box.h;
+        if (box.x < clip.x) box.x = clip.x;
+        if (box.y < clip.y) box.y = clip.y;
+        if (bx1 > clip.x + clip.w) bx1 = clip.x + clip.w;
+        if (by1 > clip.y + clip.h) by1 = clip.y + clip.h;
+        box.w = bx1 - box.x, box.h = by1 - box.y;
+        if (box.w <= 0 || box.h <= 0) return;
+    }
+    gfx_rect_outline(img, box, color);
 }
 
 static int compare_float(const void *pa, const void *pb) {

@@ -24,6 +24,10 @@ typedef struct {
     float max_abs;         /* over shown entries */
     layer_kind kind;
     int ndyad;
+    /* Only from heat_matrix_build_w (NULL otherwise): */
+    unsigned char *hidden; /* rows*cols: parts of W that reach the entry but are not shown */
+    float *w_value;        /* rows*cols: W's own value (every part) */
+    int *orig_row, *orig_col; /* W's row / column shown at each row / column (permuted) */
 } heat_matrix;
 
 typedef struct {
@@ -47,6 +51,19 @@ nn_status heat_matrix_build(heat_matrix *m, const layer *l, int parts, int permu
                             nn_error *err);
 void heat_matrix_free(heat_matrix *m);
 
+/* The weight as the window shows it: W itself, with the parts not in
+ * `parts` hidden (hidden[] names them; drawn hatched, not as structural
+ * zeros). permuted: W with its inputs (IT), outputs (OT) or both (DT)
+ * reordered by the stride permutation, so BLOCK TRANS is block-diagonal and
+ * BLOCK DIAG strided; orig_row/orig_col name the original indices and the
+ * nonzero count is W's. Dense layers ignore parts and permuted. */
+nn_status heat_matrix_build_w(heat_matrix *m, const layer *l, int parts, int permuted,
+                              nn_error *err);
+
+/* Fractions of the matrix's entries: shown nonzero (some shown part reaches
+ * it) and W's nonzero (any part reaches it, shown or hidden). */
+void heat_matrix_nonzero(const heat_matrix *m, double *shown, double *w);
+
 /* One row of the shown (non-permuted) matrix without building all of it:
  * value and part get l->in entries. Used for receptive fields. */
 void heat_layer_row(const layer *l, int row, int parts, float *value, unsigned char *part);
@@ -64,6 +81,14 @@ void heat_view_fit(heat_view *v, const heat_matrix *m, gfx_rect r);
  * HEAT_STRUCTURAL_ZERO, distinct from 0-valued white, so the sparsity pattern
  * is visible in both scales. Outside the matrix: background left untouched. */
 void heat_draw(gfx_image *img, gfx_rect r, const heat_matrix *m, const heat_view *v);
+
+/* A hidden part's entries (a part switched off in the view): dark slate,
+ * far from the structural zeros' light grey and from every weight colour. */
+#define HEAT_HIDDEN GFX_RGB(0x38, 0x3E, 0x4A)
+
+/* An outline around cell (row, col) under view v (the hovered weight). */
+void heat_draw_cell_outline(gfx_image *img, gfx_rect r, const heat_matrix *m,
+                            const heat_view *v, int row, int col, uint32_t color);
 
 /* Colour bar with min/0/max labels and a grey "structural zero" swatch. */
 void heat_draw_legend(gfx_image *img, gfx_rect r, const gfx_font *font, heat_scale scale,
@@ -84,6 +109,10 @@ uint32_t heat_color(float value, heat_scale scale, float range);
  * otherwise fills the non-NULL outputs. */
 int heat_pick(const heat_matrix *m, const heat_view *v, gfx_rect r, int x, int y, int *row,
               int *col, float *value, int *part);
+
+/* Like heat_pick, but gives the flat index of the cell shown at (x, y). */
+int heat_pick_index(const heat_matrix *m, const heat_view *v, gfx_rect r, int x, int y,
+                    size_t *index);
 
 /* "structural zero", "BLOCK DIAG", "BLOCK TRANS", "both" for parts 0..3 and
  * "dense" for HEAT_PART_DENSE. A dense layer's entries have part 1: callers

@@ -13,7 +13,8 @@ static void clamp_pan(draw_app *a) {
     weights_heat_dims(a, &rows, &cols);
     gfx_rect r = a->lay.heat[0];
     if (!rows || r.w <= 0 || !(a->wt.hv.zoom > 0.0f)) return;
-    float vis_r = r.h / a->wt.hv.zoom, vis_c = r.w / a->wt.hv.zoom;
+    float rz = a->wt.hv.row_zoom > 0.0f ? a->wt.hv.row_zoom : a->wt.hv.zoom;
+    float vis_r = r.h / rz, vis_c = r.w / a->wt.hv.zoom;
     float lo_r = -vis_r / 2, hi_r = rows - vis_r / 2;
     float lo_c = -vis_c / 2, hi_c = cols - vis_c / 2;
     if (vis_r >= rows) lo_r = hi_r = 0.0f; /* all of it visible: no panning that way */

@@ -203,6 +203,11 @@ static void draw_widget(draw_app *a, const widget *w, int hot) {
         draw_text_center(img, a->font, w->r, px, COL_TEXT, w->label);
         return;
     }
+    if (w->disabled) { /* an outline only: nothing to press */
+        gfx_rect_outline(img, w->r, COL_EDGE);
+        draw_text_center(img, a->font, w->r, px, COL_DISABLED, w->label);
+        return;
+    }
     uint32_t bg = w->on ? COL_BTN_ON : (hot ? COL_BTN_HOT : COL_BTN);
     draw_fill_round(img, w->r, S(a, 5), bg);
     draw_text_center(img, a->font, w->r, px, w->on ? COL_TEXT : GFX_RGB(0xC9, 0xCF, 0xD8),

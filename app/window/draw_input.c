@@ -38,23 +38,38 @@ static int widget_at(const draw_app *a, int x, int y) {
 }
 
 static void update_hover(draw_app *a) {
-    int hover = 0, slot = 0, row = 0, col = 0, part = 0;
-    float value = 0.0f;
+    weights_tab *t = &a->wt;
+    int hover = 0, slot = 0;
+    size_t e = 0;
     if (a->view == DRAW_VIEW_WEIGHTS && a->mouse_in && a->drag != DRAG_STROKE)
         for (int i = 0; i < 2 && !hover; i++)
             if (a->m[i].heat.rows &&
-                heat_pick(&a->m[i].heat, &a->wt.hv, a->lay.heat[i], a->mouse_x, a->mouse_y, &row,
-                          &col, &value, &part))
+                heat_pick_index(&a->m[i].heat, &t->hv, a->lay.heat[i], a->mouse_x, a->mouse_y, &e))
                 hover = 1, slot = i;
-    if (hover != a->wt.hover || slot != a->wt.hover_slot || row != a->wt.hover_row ||
-        col != a->wt.hover_col || part != a->wt.hover_part || value != a->wt.hover_value)
-        a->dirty |= D_INFO;
-    a->wt.hover = hover;
-    a->wt.hover_slot = slot;
-    a->wt.hover_row = row;
-    a->wt.hover_col = col;
-    a->wt.hover_part = part;
-    a->wt.hover_value = value;
+    int row = 0, col = 0, part = 0, hidden = 0, w_row = 0, w_col = 0;
+    float value = 0.0f;
+    if (hover) {
+        const heat_matrix *h = &a->m[slot].heat;
+        row = (int)(e / (size_t)h->cols), col = (int)(e % (size_t)h->cols);
+        part = h->part[e];
+        hidden = h->hidden ? h->hidden[e] : 0;
+        w_row = h->orig_row ? h->orig_row[row] : row;
+        w_col = h->orig_col ? h->orig_col[col] : col;
+        value = part ? h->value[e] : (hidden && h->w_value ? h->w_value[e] : 0.0f);
+    }
+    if (hover != t->hover || slot != t->hover_slot || row != t->hover_row ||
+        col != t->hover_col || part != t->hover_part || hidden != t->hover_hidden ||
+        value != t->hover_value)
+        a->dirty |= D_INFO | D_RIGHT; /* the info line and the cell's outline */
+    t->hover = hover;
+    t->hover_slot = slot;
+    t->hover_row = row;
+    t->hover_col = col;
+    t->hover_part = part;
+    t->hover_hidden = hidden;
+    t->hover_w_row = w_row;
+    t->hover_w_col = w_col;
+    t->hover_value = value;
 }
 
 static void update_hot(draw_app *a) {
@@ -78,7 +93,10 @@ int draw_app_handle(draw_app *a, const app_event *ev) {
         int w = widget_at(a, ev->x, ev->y);
         if (w >= 0 && ev->button == APP_BUTTON_LEFT) {
             widget copy = a->lay.w[w]; /* the action may relayout */
-            action_run(a, copy.act, copy.arg);
+            if (copy.disabled)
+                message_set(a, 0, "%s applies to DYAD layers; this layer is dense", copy.label);
+            else
+                action_run(a, copy.act, copy.arg);
             break;
         }
         if (rect_has(a->lay.canvas, ev->x, ev->y) &&

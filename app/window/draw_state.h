@@ -32,10 +32,12 @@
 #define COL_WELL GFX_RGB(0x0C, 0x0E, 0x12) /* behind heatmaps and pictures */
 #define COL_TEXT GFX_RGB(0xE8, 0xEB, 0xF0)
 #define COL_DIM GFX_RGB(0x8E, 0x97, 0xA6)
-#define COL_FAINT GFX_RGB(0x4E, 0x57, 0x64)
+#define COL_FAINT GFX_RGB(0x80, 0x89, 0x98) /* hints: still 4.5:1 on the panels */
+#define COL_DISABLED GFX_RGB(0x5A, 0x62, 0x70) /* disabled buttons (exempt from 4.5:1) */
 #define COL_BTN GFX_RGB(0x25, 0x2C, 0x35)
 #define COL_BTN_HOT GFX_RGB(0x32, 0x3B, 0x47)
 #define COL_BTN_ON GFX_RGB(0x2F, 0x4D, 0x73)
+#define COL_HIGHLIGHT GFX_RGB(0xFF, 0xE0, 0x40) /* the hovered weight */
 #define COL_ERROR GFX_RGB(0xFF, 0x5F, 0x5F)
 #define COL_GOOD GFX_RGB(0x5F, 0xD6, 0x8C)
 #define COL_BAR_BG GFX_RGB(0x24, 0x2A, 0x33)
@@ -104,6 +106,7 @@ typedef struct {
     action act;
     int arg;
     int on;
+    int disabled; /* drawn dim; a click says why it does nothing */
     widget_style style;
     char label[64];
 } widget;
@@ -136,7 +139,10 @@ typedef struct {
     heat_view hv;
     int heat_stale; /* matrices must be rebuilt */
     int need_fit;   /* zoom/pan must be reset to fit */
+    /* the weight under the pointer: shown row/col, W's row/col, the parts
+     * shown there (HEAT_PART_*, 0 none), hidden parts there, the value */
     int hover, hover_slot, hover_row, hover_col, hover_part;
+    int hover_w_row, hover_w_col, hover_hidden;
     float hover_value;
 } weights_tab;
 

@@ -19,8 +19,8 @@ void weights_update_heat(draw_app *a) {
         memset(&m->heat, 0, sizeof m->heat);
         if (!m->loaded || a->wt.layer >= m->net.nlayers) continue;
         nn_error err;
-        if (heat_matrix_build(&m->heat, &m->net.layers[a->wt.layer], a->wt.parts, a->wt.permuted, &err) !=
-            NN_OK) {
+        if (heat_matrix_build_w(&m->heat, &m->net.layers[a->wt.layer], a->wt.parts, a->wt.permuted,
+                                &err) != NN_OK) {
             heat_matrix_free(&m->heat);
             memset(&m->heat, 0, sizeof m->heat);
             message_set(a, 1, "heatmap: %s", err.msg);
@@ -50,18 +50,26 @@ void weights_heat_dims(const draw_app *a, int *rows, int *cols) {
 
 /* ---- layout ---- */
 
-/* The largest cells of one size that show rows x cols in w x h, as
- * heat_view_fit computes them. */
-static float fit_zoom(int rows, int cols, int w, int h) {
-    if (rows <= 0 || cols <= 0 || w <= 0 || h <= 0) return 1.0f;
-    float z = fminf((float)w / cols, (float)h / rows);
-    if (z >= 1.0f) z = floorf(z);
-    return z;
+/* Whether either model's shown layer is a DYAD layer (else the part
+ * toggles have nothing to act on). */
+static int shown_layer_is_dyad(const draw_app *a, int receptive) {
+    for (int i = 0; i < 2; i++) {
+        const layer *l = receptive ? model_first_layer(a, i)
+                         : a->m[i].loaded && a->wt.layer < a->m[i].net.nlayers
+                             ? &a->m[i].net.layers[a->wt.layer]
+                             : NULL;
+        if (l && l->kind != LAYER_DENSE) return 1;
+    }
+    return 0;
+}
+
+static void disable(widget *w) {
+    if (w) w->disabled = 1, w->on = 0;
 }
 
 static void layout_toggles(draw_app *a, layout *L, gfx_rect row, int with_permuted,
                            int with_zoom) {
-    int x = row.x;
+    int x = row.x, first = L->nw;
     layout_row_button(a, &x, row, ACT_PARTS, HEAT_PART_DIAG, a->wt.parts == HEAT_PART_DIAG, "Diag  D");
     layout_row_button(a, &x, row, ACT_PARTS, HEAT_PART_TRANS, a->wt.parts == HEAT_PART_TRANS,
                     "Trans  T");
@@ -69,6 +77,9 @@ static void layout_toggles(draw_app *a, layout *L, gfx_rect row, int with_permut
     x += S(a, 8);
     if (with_permuted)
         layout_row_button(a, &x, row, ACT_PERMUTED, 0, a->wt.permuted, "Permuted  P");
+    int parts_end = L->nw;
+    if (!shown_layer_is_dyad(a, !with_zoom))
+        for (int i = first; i < parts_end; i++) disable(&L->w[i]);
     layout_row_button(a, &x, row, ACT_SCALE, 0, a->wt.scale == HEAT_ABS, "|w|  A");
     if (with_zoom) {
         x += S(a, 8);
@@ -76,7 +87,6 @@ static void layout_toggles(draw_app *a, layout *L, gfx_rect row, int with_permut
         layout_row_button(a, &x, row, ACT_ZOOM, 1, 0, "+");
         layout_row_button(a, &x, row, ACT_ZOOM_RESET, 0, 0, "Fit  0");
     }
-    (void)L;
 }
 
 void layout_weights(draw_app *a, layout *L, gfx_rect in) {
@@ -111,8 +121,10 @@ void layout_weights(draw_app *a, layout *L, gfx_rect in) {
 
     int top = below + S(a, 12);
     int legend_h = low ? S(a, 28) : S(a, 34), info_h = low ? 0 : S(a, 22);
-    L->legend = (gfx_rect){in.x, in.y + in.h - legend_h, in.w < S(a, 520) ? in.w : S(a, 520),
-                           legend_h};
+    /* room on the right for the hidden part's legend entry */
+    int legend_w = in.w - S(a, 200) < S(a, 520) ? in.w - S(a, 200) : S(a, 520);
+    if (legend_w < S(a, 200)) legend_w = in.w < S(a, 200) ? in.w : S(a, 200);
+    L->legend = (gfx_rect){in.x, in.y + in.h - legend_h, legend_w, legend_h};
     L->info = (gfx_rect){in.x, L->legend.y - info_h - (low ? 0 : S(a, 6)), in.w, info_h};
     L->body = (gfx_rect){in.x, top, in.w, L->info.y - S(a, 8) - top};
 
@@ -121,38 +133,28 @@ void layout_weights(draw_app *a, layout *L, gfx_rect in) {
     if (!rows) rows = cols = 1;
     int cap = S(a, 22), mgap = S(a, 14);
     gfx_rect b = L->body;
-    /* side by side or stacked: whichever shows bigger cells */
+    /* side by side or stacked, each map filling its half (cells need not be
+     * square): whichever makes the cells closer to square */
     int sw = (b.w - mgap) / 2, sh = b.h - cap;
     int tw = b.w, th = (b.h - 2 * cap - mgap) / 2;
-    float z_side = fit_zoom(rows, cols, sw, sh), z_stack = fit_zoom(rows, cols, tw, th);
-    int stacked = z_stack > z_side;
-    float z = stacked ? z_stack : z_side;
-    int aw = stacked ? tw : sw, ah = stacked ? th : sh;
-    /* hug the fitted matrix so frames and captions sit on it; zoomed in,
-     * the maps take all the room there is */
-    int zoomed = !a->wt.need_fit && a->wt.hv.zoom > z * 1.001f;
-    int mw = zoomed ? aw : (int)ceilf(cols * z), mh = zoomed ? ah : (int)ceilf(rows * z);
-    if (mw > aw) mw = aw;
-    if (mh > ah) mh = ah;
-    if (mw < S(a, 120) && aw >= S(a, 120)) mw = S(a, 120); /* room for the caption */
-    if (mh < 8) mh = ah < 8 ? ah : 8;
+    double side = fabs(log(((double)sw / cols) / ((double)sh / rows)));
+    double stack = fabs(log(((double)tw / cols) / ((double)th / rows)));
+    int stacked = stack < side;
+    int mw = stacked ? tw : sw, mh = stacked ? th : sh;
+    if (mw < 8) mw = 8;
+    if (mh < 8) mh = 8;
     for (int i = 0; i < 2; i++) {
         int cx = stacked ? b.x : b.x + i * (sw + mgap);
         int cy = stacked ? b.y + i * (cap + th + mgap) : b.y;
         L->heat_cap[i] = (gfx_rect){cx, cy, stacked ? b.w : sw, cap};
         L->heat[i] = (gfx_rect){cx, cy + cap, mw, mh};
     }
-    L->fit_zoom = z * 0.999f; /* rounding slack so "fit" is reachable by zooming out */
+    float zc = (float)mw / cols, zr = (float)mh / rows;
+    L->fit_zoom = zc * 0.999f; /* rounding slack so "fit" is reachable by zooming out */
     if (a->wt.need_fit) {
         a->wt.need_fit = 0;
-        float best = 0.0f;
-        for (int i = 0; i < 2; i++) {
-            if (!a->m[i].heat.rows) continue;
-            heat_view v = a->wt.hv;
-            heat_view_fit(&v, &a->m[i].heat, L->heat[i]);
-            if (best == 0.0f || v.zoom < best) best = v.zoom;
-        }
-        a->wt.hv.zoom = best > 0.0f ? best : 1.0f;
+        a->wt.hv.zoom = zc;
+        a->wt.hv.row_zoom = fabsf(zr - zc) < 1e-6f ? 0.0f : zr;
         a->wt.hv.origin_row = a->wt.hv.origin_col = 0.0f;
         a->dirty |= D_RIGHT;
     }
@@ -187,6 +189,23 @@ void layout_receptive(draw_app *a, layout *L, gfx_rect in) {
     }
 }
 
+/* Where a slot's view shows the hovered W entry (its permutation may differ). */
+int weights_shown_row(const draw_app *a, int slot) {
+    const heat_matrix *h = &a->m[slot].heat;
+    if (!h->orig_row) return a->wt.hover_w_row;
+    for (int r = 0; r < h->rows; r++)
+        if (h->orig_row[r] == a->wt.hover_w_row) return r;
+    return -1;
+}
+
+int weights_shown_col(const draw_app *a, int slot) {
+    const heat_matrix *h = &a->m[slot].heat;
+    if (!h->orig_col) return a->wt.hover_w_col;
+    for (int c = 0; c < h->cols; c++)
+        if (h->orig_col[c] == a->wt.hover_w_col) return c;
+    return -1;
+}
+
 /* ---- rendering ---- */
 
 static void caption(draw_app *a, gfx_rect r, int slot, const char *rest) {
@@ -199,27 +218,73 @@ static void caption(draw_app *a, gfx_rect r, int slot, const char *rest) {
         draw_text_fit(img, a->font, r.x + w + S(a, 8), y, px, COL_DIM, rest, r.w - w - S(a, 8));
 }
 
-static double nonzero_fraction(const heat_matrix *h) {
-    size_t n = (size_t)h->rows * h->cols, nz = 0;
-    for (size_t i = 0; i < n; i++) nz += h->part[i] != 0;
-    return n ? (double)nz / n : 0.0;
+/* "BLOCK DIAG", "BLOCK TRANS" or "" (both) for the shown parts. */
+static const char *shown_parts_name(int parts) {
+    return parts == HEAT_PART_DIAG ? "BLOCK DIAG" : parts == HEAT_PART_TRANS ? "BLOCK TRANS" : "";
+}
+
+/* What the view says about a slot's matrix: "43.8% nonzero", or with one
+ * part shown "BLOCK DIAG: 25.0% of W; W itself: 43.8% nonzero". */
+void weights_caption_text(const draw_app *a, int slot, char *text, size_t size) {
+    const model_slot *m = &a->m[slot];
+    text[0] = 0;
+    if (!m->loaded) return;
+    if (!m->heat.rows) {
+        snprintf(text, size, "has no layer %d", a->wt.layer + 1);
+        return;
+    }
+    const layer *l = &m->net.layers[a->wt.layer];
+    double shown, whole;
+    heat_matrix_nonzero(&m->heat, &shown, &whole);
+    size_t used = (size_t)snprintf(text, size, "%d\xC3\x97%d  \xC2\xB7  ", l->out, l->in);
+    if (used >= size) return;
+    if (l->kind != LAYER_DENSE && a->wt.parts != HEAT_PART_BOTH)
+        used += (size_t)snprintf(text + used, size - used, "%s: %.1f%% of W; W itself: %.1f%% nonzero",
+                                 shown_parts_name(a->wt.parts), 100.0 * shown, 100.0 * whole);
+    else
+        used += (size_t)snprintf(text + used, size - used, "%.1f%% nonzero", 100.0 * whole);
+    if (used < size && a->wt.permuted && l->kind != LAYER_DENSE)
+        snprintf(text + used, size - used, "  \xC2\xB7  permuted (%s reordered)",
+                 l->kind == LAYER_DYAD_IT   ? "inputs"
+                 : l->kind == LAYER_DYAD_OT ? "outputs"
+                                            : "inputs and outputs");
+}
+
+/* The part name of an entry (dense layers: "dense"). */
+static const char *entry_part_name(const heat_matrix *h, int part) {
+    return heat_part_name(h->kind == LAYER_DENSE && part ? HEAT_PART_DENSE : part);
 }
 
 /* "row 3, col 40   w = +0.01234   BLOCK TRANS" for the weight under the
- * pointer, with the other model's weight at the same place. */
+ * pointer (W's own row and column, also when permuted; a hidden part says
+ * so), with the other model's weight at the same place of W. */
 void weights_hover_text(const draw_app *a, char *text, size_t size) {
     const model_slot *m = &a->m[a->wt.hover_slot];
-    int part = a->wt.hover_part;
-    if (m->heat.kind == LAYER_DENSE && part) part = HEAT_PART_DENSE;
-    size_t used = (size_t)snprintf(text, size, "row %d, col %d   w = %+.5f   %s", a->wt.hover_row,
-                                   a->wt.hover_col, (double)a->wt.hover_value, heat_part_name(part));
+    size_t used;
+    if (!a->wt.hover_part && a->wt.hover_hidden)
+        used = (size_t)snprintf(text, size, "row %d, col %d   %s hidden (w = %+.5f)",
+                                a->wt.hover_w_row, a->wt.hover_w_col,
+                                heat_part_name(a->wt.hover_hidden), (double)a->wt.hover_value);
+    else
+        used = (size_t)snprintf(text, size, "row %d, col %d   w = %+.5f   %s", a->wt.hover_w_row,
+                                a->wt.hover_w_col, (double)a->wt.hover_value,
+                                entry_part_name(&m->heat, a->wt.hover_part));
     const model_slot *o = &a->m[1 - a->wt.hover_slot];
-    if (used < size && o->heat.rows > a->wt.hover_row && o->heat.cols > a->wt.hover_col) {
-        size_t e = (size_t)a->wt.hover_row * o->heat.cols + a->wt.hover_col;
-        int op = o->heat.part[e];
-        if (o->heat.kind == LAYER_DENSE && op) op = HEAT_PART_DENSE;
-        snprintf(text + used, size - used, "      %s there: %+.5f (%s)", o->title,
-                 (double)o->heat.value[e], heat_part_name(op));
+    const heat_matrix *oh = &o->heat;
+    if (used < size && oh->rows > a->wt.hover_w_row && oh->cols > a->wt.hover_w_col) {
+        /* the same W entry in the other model, wherever its view shows it */
+        int orow = a->wt.hover_w_row, ocol = a->wt.hover_w_col;
+        if (oh->orig_row)
+            for (int r = 0; r < oh->rows; r++)
+                if (oh->orig_row[r] == a->wt.hover_w_row) orow = r;
+        if (oh->orig_col)
+            for (int c = 0; c < oh->cols; c++)
+                if (oh->orig_col[c] == a->wt.hover_w_col) ocol = c;
+        size_t e = (size_t)orow * oh->cols + ocol;
+        float v = oh->w_value ? oh->w_value[e] : oh->value[e];
+        int op = oh->part[e] | (oh->hidden ? oh->hidden[e] : 0);
+        snprintf(text + used, size - used, "      %s there: %+.5f (%s)", o->title, (double)v,
+                 entry_part_name(oh, op));
     }
 }
 
@@ -251,31 +316,41 @@ void draw_weights(draw_app *a) {
                          "No models loaded: give --model and --baseline to see their weights.");
         return;
     }
+    a->wt.hv.scale = a->wt.scale; /* the maps follow the |w| toggle too */
     for (int i = 0; i < 2; i++) {
         const model_slot *m = &a->m[i];
-        char rest[200] = "";
-        if (m->loaded && m->heat.rows) {
-            const layer *l = &m->net.layers[a->wt.layer];
-            snprintf(rest, sizeof rest, "%d\xC3\x97%d  \xC2\xB7  %.1f%% nonzero%s", l->out,
-                     l->in, 100.0 * nonzero_fraction(&m->heat),
-                     a->wt.permuted && l->kind != LAYER_DENSE ? "  \xC2\xB7  permuted" : "");
-        } else if (m->loaded) {
-            snprintf(rest, sizeof rest, "has no layer %d", a->wt.layer + 1);
-        }
+        char rest[240];
+        weights_caption_text(a, i, rest, sizeof rest);
         caption(a, L->heat_cap[i], i, rest);
         gfx_rect r = L->heat[i];
         gfx_fill_rect(img, r, COL_WELL);
         if (m->heat.rows) heat_draw(img, r, &m->heat, &a->wt.hv);
+        if (m->heat.rows && a->wt.hover)
+            heat_draw_cell_outline(img, r, &m->heat, &a->wt.hv, weights_shown_row(a, i),
+                                   weights_shown_col(a, i), COL_HIGHLIGHT);
         gfx_rect_outline(img, (gfx_rect){r.x - 1, r.y - 1, r.w + 2, r.h + 2}, COL_EDGE);
     }
     char zoom[64];
-    snprintf(zoom, sizeof zoom, a->wt.hv.zoom >= 1.0f ? "zoom %.0f px/cell" : "zoom %.2f px/cell",
+    snprintf(zoom, sizeof zoom, a->wt.hv.zoom >= 1.0f ? "zoom %.0f px/col" : "zoom %.2f px/col",
              (double)a->wt.hv.zoom);
     gfx_rect lg = L->legend;
     heat_draw_legend(img, lg, a->font, a->wt.scale, a->wt.hv.range);
+    int used_to = lg.x + lg.w;
+    if (a->wt.parts != HEAT_PART_BOTH && shown_layer_is_dyad(a, 0)) {
+        /* the hidden part's own legend entry, right of the legend */
+        int sw = S(a, 14), tx = lg.x + lg.w + S(a, 16), ty = lg.y + (lg.h - sw) / 2;
+        gfx_fill_rect(img, (gfx_rect){tx, ty, sw, sw}, HEAT_HIDDEN);
+        gfx_rect_outline(img, (gfx_rect){tx, ty, sw, sw}, COL_DIM);
+        char hidden[64];
+        snprintf(hidden, sizeof hidden, "hidden: %s",
+                 shown_parts_name(HEAT_PART_BOTH & ~a->wt.parts));
+        used_to = tx + sw + S(a, 6) +
+                  gfx_text(img, a->font, tx + sw + S(a, 6), lg.y + (lg.h - S(a, 12)) / 2,
+                           S(a, 12), COL_DIM, hidden);
+    }
     int zw = text_w(a->font, S(a, 12), zoom);
     int right_edge = L->right.x + L->right.w - S(a, 12);
-    if (lg.x + lg.w + zw + S(a, 20) < right_edge)
+    if (used_to + zw + S(a, 20) < right_edge)
         gfx_text(img, a->font, right_edge - zw, lg.y + (lg.h - S(a, 12)) / 2, S(a, 12), COL_DIM,
                  zoom);
     draw_info_line(a);
