@@ -288,6 +288,31 @@ static void draw_key(gfx_image *img, const gfx_font *font, int x, int y, int px)
     }
 }
 
+void teach_nonzero_text(int w, int n, size_t nonzero, char *buf, size_t size) {
+    long total = (long)w * w;
+    /* (2n-1)/n^2 counts each block's overlap of the parts once; it is the
+     * count only when the overlaps come out that way (n divides w/n) */
+    if ((long)nonzero * n * n == (long)(2 * n - 1) * total)
+        snprintf(buf, size,
+                 "Nonzero entries of W: (2n\xE2\x88\x92" "1)/n\xC2\xB2 = %d/%d = %.1f%%   (%zu of %ld here)",
+                 2 * n - 1, n * n, 100.0 * (2 * n - 1) / (n * n), nonzero, total);
+    else
+        snprintf(buf, size,
+                 "Nonzero entries of W: %zu of %ld = %.1f%%   (not (2n\xE2\x88\x92" "1)/n\xC2\xB2 = %.1f%%: "
+                 "that needs n to divide w/n = %d)",
+                 nonzero, total, 100.0 * (double)nonzero / (double)total,
+                 100.0 * (2 * n - 1) / (n * n), w / n);
+}
+
+void teach_block_text(const teach_config *c, char *buf, size_t size) {
+    int w = c->width, n = c->ndyad, a = w / n, b = w / n;
+    snprintf(buf, size,
+             "a = in/n = %d inputs and b = out/n = %d outputs per block; block k, row j < b and "
+             "column i < a inside it. BLOCK DIAG block k: inputs %d\xC2\xB7k .. %d\xC2\xB7k+%d "
+             "\xE2\x86\x92 outputs %d\xC2\xB7k .. %d\xC2\xB7k+%d. P: the stride-n perfect shuffle.",
+             a, b, a, a, a - 1, b, b, b - 1);
+}
+
 nn_status teach_draw(gfx_image *img, gfx_rect r, const gfx_font *font, const teach_config *c,
                      nn_error *err) {
     nn_status st = teach_check(c, err);
@@ -360,23 +385,14 @@ nn_status teach_draw(gfx_image *img, gfx_rect r, const gfx_font *font, const tea
     long dense_params = (long)w * w, dyad_params = 2L * w * w / n;
     size_t nonzero = 0;
     for (size_t e = 0; e < (size_t)w * w; e++) nonzero += sum.part[e] != 0;
-    char l1[200], l2[200], l3[200], l4[320], l5[320], l6[200];
+    char l1[200], l2[200], l3[320], l4[320], l5[320], l6[400];
     snprintf(l1, sizeof l1,
              "Parameters: DYAD 2\xC2\xB7w\xC2\xB2/n = %ld   vs   dense w\xC2\xB2 = %ld   (%.0f%% of dense)",
              dyad_params, dense_params, 100.0 * dyad_params / dense_params);
     snprintf(l2, sizeof l2,
              "FLOPs: 2/n = %.0f%% of dense: each part is n small %d \xC3\x97 %d matrix products",
              200.0 / n, a, a);
-    if (a % n == 0)
-        snprintf(l3, sizeof l3,
-                 "Nonzero entries of W: (2n\xE2\x88\x92" "1)/n\xC2\xB2 = %d/%d = %.1f%%   (%zu of %ld here)",
-                 2 * n - 1, n * n, 100.0 * (2 * n - 1) / (n * n), nonzero, dense_params);
-    else /* the formula counts overlaps that need n to divide the block width */
-        snprintf(l3, sizeof l3,
-                 "Nonzero entries of W: %zu of %ld = %.1f%%   ((2n\xE2\x88\x92" "1)/n\xC2\xB2 = %.1f%% "
-                 "holds only when n divides w/n = %d)",
-                 nonzero, dense_params, 100.0 * (double)nonzero / (double)dense_params,
-                 100.0 * (2 * n - 1) / (n * n), a);
+    teach_nonzero_text(w, n, nonzero, l3, sizeof l3);
     char reads[64], writes[64];
     index_list(reads, sizeof reads, 0, strided_in ? n : 1, a);
     index_list(writes, sizeof writes, 0, strided_out ? n : 1, a);
@@ -401,14 +417,7 @@ nn_status teach_draw(gfx_image *img, gfx_rect r, const gfx_font *font, const tea
              c->kind == LAYER_DYAD_IT ? "BD(wl) x + BD(wu) (P x): the second product reads shuffled inputs"
              : c->kind == LAYER_DYAD_OT ? "BD(wl) x + P^T (BD(wu) x): the second product's outputs are shuffled back"
                                         : "BD(wl) x + P^T BD(wu) (P x): shuffled in, shuffled back out");
-    if (a > 1)
-        snprintf(l6, sizeof l6,
-                 "Rows are outputs, columns inputs. BLOCK DIAG block k connects inputs %dk .. "
-                 "%dk+%d to outputs %dk .. %dk+%d; P is the stride-n perfect shuffle.",
-                 a, a, a - 1, a, a, a - 1);
-    else
-        snprintf(l6, sizeof l6, "Rows are outputs, columns inputs. With n = width every block "
-                                "is 1 \xC3\x97 1; P is the stride-n perfect shuffle.");
+    teach_block_text(c, l6, sizeof l6);
     const char *lines[TEXT_LINES] = {l1, l2, l3, l4, l5, l6};
 
     /* Type sizes follow the picture's height. */

@@ -5,6 +5,8 @@
 #ifndef APP_TEACH_H
 #define APP_TEACH_H
 
+#include <stddef.h>
+
 #include "../../nn/error.h"
 #include "../../nn/layer.h"
 #include "gfx.h"
@@ -26,6 +28,13 @@ enum {
 
 /* Checks c (width range, ndyad divides width, kind). */
 nn_status teach_check(const teach_config *c, nn_error *err);
+
+/* The explanation's nonzero line for a w x w layer with n blocks whose W
+ * has `nonzero` entries: the (2n-1)/n^2 formula when the count matches it,
+ * else the count and why the formula does not hold. */
+void teach_nonzero_text(int w, int n, size_t nonzero, char *buf, size_t size);
+/* The line that defines a, b, k, j, i of the index formulas. */
+void teach_block_text(const teach_config *c, char *buf, size_t size);
 
 /* Smallest rect the view is readable in. */
 #define TEACH_MIN_W 640

@@ -192,7 +192,6 @@ static void save_screenshot(draw_app *a) {
 
 const gfx_image *draw_app_render(draw_app *a) {
     double t0 = train_now_seconds();
-    if (a->msg[0] && a->now_ms >= a->msg_until) a->msg[0] = 0;
     update_predictions(a);
     weights_update_heat(a);
     layout_update(a);
@@ -305,6 +304,81 @@ gfx_rect draw_app_rect(draw_app *a, draw_rect_id id) {
     return (gfx_rect){0, 0, 0, 0};
 }
 
+int draw_app_hover_info(const draw_app *a, draw_hover_info *info) {
+    if (!a->wt.hover) return 0;
+    const heat_matrix *h = &a->m[a->wt.hover_slot].heat;
+    *info = (draw_hover_info){a->wt.hover_slot, a->wt.hover_w_row, a->wt.hover_w_col,
+                              a->wt.hover_value, a->wt.hover_part, a->wt.hover_hidden,
+                              h->kind == LAYER_DENSE};
+    return 1;
+}
+
+int draw_app_cell_point(draw_app *a, int slot, int w_row, int w_col, int *x, int *y) {
+    weights_update_heat(a);
+    layout_update(a);
+    if (slot < 0 || slot > 1 || a->view != DRAW_VIEW_WEIGHTS) return 0;
+    const heat_matrix *h = &a->m[slot].heat;
+    if (!h->rows || w_row < 0 || w_col < 0 || w_row >= h->rows || w_col >= h->cols) return 0;
+    int row = w_row, col = w_col;
+    if (h->orig_row)
+        for (int r = 0; r < h->rows; r++)
+            if (h->orig_row[r] == w_row) row = r;
+    if (h->orig_col)
+        for (int c = 0; c < h->cols; c++)
+            if (h->orig_col[c] == w_col) col = c;
+    const heat_view *v = &a->wt.hv;
+    double rz = v->row_zoom > 0.0f ? v->row_zoom : v->zoom;
+    gfx_rect r = a->lay.heat[slot];
+    /* the pixel holding the cell's centre (zoomed out: its start, which that
+     * pixel shows) */
+    double fx = (col + (v->zoom >= 1.0f ? 0.5 : 0.0) - v->origin_col) * v->zoom;
+    double fy = (row + (rz >= 1.0 ? 0.5 : 0.0) - v->origin_row) * rz;
+    int px = r.x + (int)floor(fx), py = r.y + (int)floor(fy);
+    if (px < r.x || py < r.y || px >= r.x + r.w || py >= r.y + r.h) return 0;
+    *x = px, *y = py;
+    return 1;
+}
+
+void draw_app_status_json(draw_app *a, char *buf, size_t size) {
+    static const char *views[DRAW_VIEW_COUNT] = {"weights", "receptive", "teaching", "samples"};
+    static const char *parts[4] = {"none", "diag", "trans", "both"};
+    weights_update_heat(a);
+    layout_update(a);
+    size_t used = (size_t)snprintf(
+        buf, size,
+        "{\"view\":\"%s\",\"layer\":%d,\"parts\":\"%s\",\"permuted\":%s,\"scale\":\"%s\","
+        "\"ui_scale\":%.2f,\"models\":[",
+        views[a->view], a->wt.layer + 1, parts[a->wt.parts & 3], a->wt.permuted ? "true" : "false",
+        a->wt.scale == HEAT_ABS ? "abs" : "signed", (double)a->s);
+    int first = 1;
+    for (int i = 0; i < 2 && used < size; i++) {
+        const model_slot *m = &a->m[i];
+        if (!m->loaded) continue;
+        double shown = 0.0, whole = 0.0;
+        if (m->heat.rows) heat_matrix_nonzero(&m->heat, &shown, &whole);
+        used += (size_t)snprintf(buf + used, size - used,
+                                 "%s{\"name\":\"%s\",\"kind\":\"%s\",\"shown_nonzero\":%.4f,"
+                                 "\"w_nonzero\":%.4f}",
+                                 first ? "" : ",", m->name,
+                                 m->heat.rows ? layer_kind_name(m->heat.kind) : "none", shown, whole);
+        first = 0;
+    }
+    if (used < size && a->view == DRAW_VIEW_SAMPLES) {
+        char note[1400], esc[1500];
+        samples_note(a, note, sizeof note);
+        size_t k = 0; /* JSON string: quotes and backslashes escaped, controls dropped */
+        for (const char *p = note; *p && k + 2 < sizeof esc; p++) {
+            if (*p == '"' || *p == '\\') esc[k++] = '\\';
+            if ((unsigned char)*p >= 0x20) esc[k++] = *p;
+        }
+        esc[k] = 0;
+        used += (size_t)snprintf(buf + used, size - used, "],\"samples\":{\"shown\":%d,\"note\":\"%s\"}}",
+                                 a->sm.shown, esc);
+    } else if (used < size) {
+        snprintf(buf + used, size - used, "]}");
+    }
+}
+
 const char *draw_app_message(const draw_app *a, int *is_error) {
     if (is_error) *is_error = a->msg[0] ? a->msg_error : 0;
     return a->msg;
@@ -324,6 +398,7 @@ int draw_app_sample(const draw_app *a, int *misclassified_only) {
 
 void draw_app_set_time(draw_app *a, uint64_t now_ms) {
     a->now_ms = now_ms;
+    if (a->msg[0] && !a->msg_until) a->msg_until = now_ms + (uint64_t)a->msg_ms;
     if (a->msg[0] && now_ms >= a->msg_until) {
         a->msg[0] = 0;
         a->dirty |= D_BASIC;
@@ -332,6 +407,7 @@ void draw_app_set_time(draw_app *a, uint64_t now_ms) {
 
 int draw_app_timeout_ms(const draw_app *a) {
     if (!a->msg[0]) return -1;
+    if (!a->msg_until) return a->msg_ms;
     if (a->msg_until <= a->now_ms) return 0;
     uint64_t left = a->msg_until - a->now_ms;
     return left > 1000000 ? 1000000 : (int)left;
@@ -380,6 +456,7 @@ nn_status draw_app_create(draw_app **out, const draw_app_options *opt, nn_error 
     a->wt.heat_stale = a->wt.need_fit = 1;
     a->hot = -1;
     a->sm.pos = -1;
+    a->sm.shown = -1;
     a->tc.cfg = (teach_config){.width = 16, .ndyad = 4, .kind = LAYER_DYAD_IT, .show = 0};
     a->dirty = D_FULL;
     snprintf(a->screenshot_dir, sizeof a->screenshot_dir, "%s",

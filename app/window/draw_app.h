@@ -9,6 +9,7 @@
 #ifndef APP_DRAW_APP_H
 #define APP_DRAW_APP_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "../../nn/error.h"
@@ -107,6 +108,11 @@ typedef struct {
 
 typedef struct draw_app draw_app;
 
+/* The smallest window (points) whose layout keeps every control and label:
+ * the window will not shrink below it. */
+#define DRAW_MIN_W 960
+#define DRAW_MIN_H 600
+
 nn_status draw_app_create(draw_app **app, const draw_app_options *opt, nn_error *err);
 void draw_app_destroy(draw_app *app);
 
@@ -170,6 +176,23 @@ int draw_app_hover(const draw_app *app, int *slot, int *row, int *col, float *va
 gfx_rect draw_app_rect(draw_app *app, draw_rect_id id);
 /* The message line ("" when none); *is_error set when it is an error. */
 const char *draw_app_message(const draw_app *app, int *is_error);
+/* The weight under the pointer as the window names it: W's own row and
+ * column (also in the permuted view), the value, the parts shown there and
+ * the hidden ones (HEAT_PART_* masks, 0 none); dense: dense = 1. */
+typedef struct {
+    int slot, w_row, w_col;
+    float value;
+    int part, hidden, dense;
+} draw_hover_info;
+int draw_app_hover_info(const draw_app *app, draw_hover_info *info);
+/* The frame pixel where a slot's heatmap shows W's entry (w_row, w_col);
+ * 0 when that entry is not on screen (panned away, no such map). */
+int draw_app_cell_point(draw_app *app, int slot, int w_row, int w_col, int *x, int *y);
+/* One JSON line of what the window states: view, layer, parts, permuted,
+ * colour scale, UI scale, and per model the caption's nonzero fractions
+ * (shown and W's). */
+void draw_app_status_json(draw_app *app, char *buf, size_t size);
+
 /* Teaching view settings. */
 void draw_app_teach_state(const draw_app *app, int *width, int *ndyad, int *kind);
 /* Sample browser: current test index (-1 without data) and the filter. */

@@ -78,6 +78,28 @@ int draw_text_fit(gfx_image *img, const gfx_font *f, int x, int y, int px, uint3
 }
 
 /* Word-wraps s into r; returns the height used. */
+int draw_text_lines(const gfx_font *f, int w, int px, const char *s) {
+    int lines = 0;
+    const char *p = s;
+    char buf[600];
+    while (*p) {
+        while (*p == ' ') p++;
+        if (!*p) break;
+        size_t len = strlen(p), best = 0;
+        for (size_t i = 1; i <= len && i < sizeof buf; i++) {
+            if (p[i] != ' ' && p[i] != 0) continue;
+            memcpy(buf, p, i);
+            buf[i] = 0;
+            if (text_w(f, px, buf) <= w) best = i;
+            else break;
+        }
+        if (best == 0) return lines + 1000; /* a word wider than the line */
+        p += best;
+        lines++;
+    }
+    return lines;
+}
+
 int draw_text_wrap(gfx_image *img, const gfx_font *f, gfx_rect r, int px, int line_h,
                    uint32_t c, const char *s, int max_lines) {
     int lines = 0, y = r.y;

@@ -10,6 +10,8 @@ int draw_text_fit(gfx_image *img, const gfx_font *f, int x, int y, int px, uint3
                   const char *s, int maxw);
 int draw_text_wrap(gfx_image *img, const gfx_font *f, gfx_rect r, int px, int line_h,
                    uint32_t c, const char *s, int max_lines);
+/* How many lines draw_text_wrap needs for s in width w (huge if a word does not fit). */
+int draw_text_lines(const gfx_font *f, int w, int px, const char *s);
 void draw_text_center(gfx_image *img, const gfx_font *f, gfx_rect r, int px, uint32_t c,
                       const char *s);
 void draw_blit_gray(gfx_image *img, gfx_rect dst, const uint8_t *gray, int gw, int gh,

@@ -171,11 +171,16 @@ void draw_left(draw_app *a) {
     gfx_rect nv = L->netview;
     gfx_rect_outline(img, (gfx_rect){nv.x - 1, nv.y - 1, nv.w + 2, nv.h + 2}, COL_EDGE);
     draw_widgets_in(a, L->left);
-    if (L->left_hint.h > S(a, 30))
-        draw_text_wrap(img, a->font, L->left_hint, S(a, 11), S(a, 15), COL_FAINT,
-                       "Left drag draws, right drag erases. Drop a PNG/JPG on the window to "
-                       "classify it.",
-                       4);
+    if (L->left_hint.h > S(a, 30)) {
+        /* whole sentences only: the long tip when its lines fit, else the short one */
+        const char *tip = "Left drag draws, right drag erases. Drop a PNG/JPG on the window to "
+                          "classify it.";
+        int lines = (L->left_hint.h + S(a, 4)) / S(a, 15);
+        if (draw_text_lines(a->font, L->left_hint.w, S(a, 11), tip) > lines)
+            tip = "Left drag draws, right drag erases.";
+        if (draw_text_lines(a->font, L->left_hint.w, S(a, 11), tip) <= lines)
+            draw_text_wrap(img, a->font, L->left_hint, S(a, 11), S(a, 15), COL_FAINT, tip, lines);
+    }
 }
 
 /* mlp_describe's " -> " shown as arrows. */

@@ -60,6 +60,7 @@ void samples_show_current(draw_app *a) {
     snprintf(a->canvas_caption, sizeof a->canvas_caption, "MNIST test #%d  \xC2\xB7  true label %d",
              index, label);
     input_mark_changed(a, SRC_DIGIT);
+    a->sm.shown = index;
     a->dirty |= D_RIGHT;
 }
 
@@ -73,20 +74,24 @@ int samples_load(draw_app *a) {
     }
     if (dataset_load_test(a->sm.data_dir, &a->sm.data, &err) != NN_OK) {
         a->sm.data_state = -1;
-        message_set(a, 1, "MNIST: %s", err.msg);
+        snprintf(a->sm.data_error, sizeof a->sm.data_error, "MNIST: %s", err.msg);
+        message_set(a, 1, "%s", a->sm.data_error);
         return 0;
     }
     if (a->sm.data.test_images.rows * a->sm.data.test_images.cols != DIGIT_PIXELS ||
         a->sm.data.test_images.count < 1) {
         a->sm.data_state = -1;
-        message_set(a, 1, "%s: test images are %dx%d, not 28x28", a->sm.data_dir,
-                         a->sm.data.test_images.rows, a->sm.data.test_images.cols);
+        snprintf(a->sm.data_error, sizeof a->sm.data_error, "%s: test images are %dx%d, not 28x28",
+                 a->sm.data_dir, a->sm.data.test_images.rows, a->sm.data.test_images.cols);
+        message_set(a, 1, "%s", a->sm.data_error);
         return 0;
     }
     a->sm.list = malloc(sizeof *a->sm.list * (size_t)a->sm.data.test_images.count);
     if (!a->sm.list || evaluate_samples(a, &err) != NN_OK) {
         a->sm.data_state = -1;
-        message_set(a, 1, "MNIST: %s", a->sm.list ? err.msg : "out of memory");
+        snprintf(a->sm.data_error, sizeof a->sm.data_error, "MNIST: %s",
+                 a->sm.list ? err.msg : "out of memory");
+        message_set(a, 1, "%s", a->sm.data_error);
         return 0;
     }
     a->sm.data_state = 1;
@@ -149,9 +154,20 @@ void layout_samples(draw_app *a, layout *L, gfx_rect in) {
     for (int k = 0; k < L->sample_count; k++) {
         gfx_rect r = {L->samples.x + (k % cols) * cw, L->samples.y + (k / cols) * chh, thumb,
                       thumb + label_h};
-        layout_add_widget(L, r, ACT_SAMPLE_PICK, L->sample_first + k,
-                        L->sample_first + k == a->sm.pos, STYLE_THUMB, "");
+        /* highlighted only while the canvas shows it */
+        int on = L->sample_first + k == a->sm.pos && a->sm.list[a->sm.pos] == a->sm.shown;
+        layout_add_widget(L, r, ACT_SAMPLE_PICK, L->sample_first + k, on, STYLE_THUMB, "");
     }
+}
+
+void samples_note(const draw_app *a, char *text, size_t size) {
+    if (a->sm.data_state > 0)
+        snprintf(text, size, "%d test digits", a->sm.data.test_images.count);
+    else if (a->sm.data_error[0])
+        snprintf(text, size, "No MNIST test set could be read: %s. Start with --data DIR or set "
+                 "MNIST_DIR.", a->sm.data_error);
+    else
+        snprintf(text, size, "No MNIST test set: start with --data DIR or set MNIST_DIR.");
 }
 
 /* ---- rendering ---- */
@@ -161,10 +177,8 @@ void draw_samples(draw_app *a) {
     layout *L = &a->lay;
     gfx_rect info = {L->samples.x, L->samples.y - S(a, 26), L->samples.w, S(a, 20)};
     if (a->sm.data_state <= 0) {
-        const char *why = a->sm.data_dir[0]
-                              ? "No MNIST test set could be read (see the message below). "
-                                "Start with --data DIR or set MNIST_DIR."
-                              : "No MNIST test set: start with --data DIR or set MNIST_DIR.";
+        char why[1400]; /* the reason stays here; the message line times out */
+        samples_note(a, why, sizeof why);
         draw_text_wrap(img, a->font, inset(L->samples, S(a, 4)), S(a, 14), S(a, 20), COL_DIM, why,
                        4);
         return;

@@ -13,7 +13,10 @@ void message_set(draw_app *a, int is_error, const char *fmt, ...) {
     vsnprintf(a->msg, sizeof a->msg, fmt, ap);
     va_end(ap);
     a->msg_error = is_error;
-    a->msg_until = a->now_ms + (is_error ? ERROR_MESSAGE_MS : MESSAGE_MS);
+    /* the time runs from the next clock update: the event that set it may be
+     * handled long after the app's clock was last set (an idle window) */
+    a->msg_ms = is_error ? ERROR_MESSAGE_MS : MESSAGE_MS;
+    a->msg_until = 0;
     a->dirty |= D_BASIC;
 }
 
@@ -39,6 +42,7 @@ const layer *model_first_layer(const draw_app *a, int slot) {
 void input_mark_changed(draw_app *a, int src) {
     a->input_src = src;
     a->input_dirty = 1;
+    a->sm.shown = -1; /* a sample shown sets it again after this */
     a->dirty |= D_BASIC;
     if (a->view == DRAW_VIEW_SAMPLES) a->dirty |= D_RIGHT; /* the highlight follows */
 }

@@ -157,12 +157,13 @@ typedef struct {
 typedef struct {
     char data_dir[1024];
     int data_state; /* 0 not tried, 1 loaded, -1 failed */
-    char data_error[512]; /* why loading failed (shown in the tab) */
+    char data_error[1200]; /* why loading failed (shown in the tab) */
     dataset data;
     uint8_t *pred; /* the DYAD model's class per test image, or NULL */
     int errors;
     int *list, list_n; /* indices shown (all or misclassified) */
     int pos;           /* position in list, -1 none */
+    int shown;         /* test index on the canvas now, -1: the canvas shows something else */
     int miss_only;
 } samples_tab;
 
@@ -200,7 +201,8 @@ struct draw_app {
     /* message line */
     char msg[600];
     int msg_error;
-    uint64_t now_ms, msg_until;
+    uint64_t now_ms, msg_until; /* msg_until 0: not yet timed (set at the next clock update) */
+    int msg_ms;                 /* how long the message shows */
 
     layout lay;
 };

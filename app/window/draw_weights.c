@@ -69,23 +69,35 @@ static void disable(widget *w) {
 
 static void layout_toggles(draw_app *a, layout *L, gfx_rect row, int with_permuted,
                            int with_zoom) {
-    int x = row.x, first = L->nw;
-    layout_row_button(a, &x, row, ACT_PARTS, HEAT_PART_DIAG, a->wt.parts == HEAT_PART_DIAG, "Diag  D");
-    layout_row_button(a, &x, row, ACT_PARTS, HEAT_PART_TRANS, a->wt.parts == HEAT_PART_TRANS,
-                    "Trans  T");
-    layout_row_button(a, &x, row, ACT_PARTS, HEAT_PART_BOTH, a->wt.parts == HEAT_PART_BOTH, "Both  B");
-    x += S(a, 8);
-    if (with_permuted)
-        layout_row_button(a, &x, row, ACT_PERMUTED, 0, a->wt.permuted, "Permuted  P");
-    int parts_end = L->nw;
-    if (!shown_layer_is_dyad(a, !with_zoom))
-        for (int i = first; i < parts_end; i++) disable(&L->w[i]);
-    layout_row_button(a, &x, row, ACT_SCALE, 0, a->wt.scale == HEAT_ABS, "|w|  A");
-    if (with_zoom) {
+    /* full labels, or short ones when the full ones do not all fit */
+    static const char *full[8] = {"Diag  D", "Trans  T", "Both  B", "Permuted  P",
+                                  "|w|  A",  "\xE2\x88\x92",  "+",       "Fit  0"};
+    static const char *brief[8] = {"Diag", "Trans", "Both", "Perm", "|w|", "\xE2\x88\x92", "+",
+                                   "Fit"};
+    for (int pass = 0; pass < 2; pass++) {
+        const char **lab = pass ? brief : full;
+        int x = row.x, first = L->nw, missing = 0;
+        missing |= !layout_row_button(a, &x, row, ACT_PARTS, HEAT_PART_DIAG,
+                                      a->wt.parts == HEAT_PART_DIAG, lab[0]);
+        missing |= !layout_row_button(a, &x, row, ACT_PARTS, HEAT_PART_TRANS,
+                                      a->wt.parts == HEAT_PART_TRANS, lab[1]);
+        missing |= !layout_row_button(a, &x, row, ACT_PARTS, HEAT_PART_BOTH,
+                                      a->wt.parts == HEAT_PART_BOTH, lab[2]);
         x += S(a, 8);
-        layout_row_button(a, &x, row, ACT_ZOOM, -1, 0, "\xE2\x88\x92");
-        layout_row_button(a, &x, row, ACT_ZOOM, 1, 0, "+");
-        layout_row_button(a, &x, row, ACT_ZOOM_RESET, 0, 0, "Fit  0");
+        if (with_permuted)
+            missing |= !layout_row_button(a, &x, row, ACT_PERMUTED, 0, a->wt.permuted, lab[3]);
+        int parts_end = L->nw;
+        if (!shown_layer_is_dyad(a, !with_zoom))
+            for (int i = first; i < parts_end; i++) disable(&L->w[i]);
+        missing |= !layout_row_button(a, &x, row, ACT_SCALE, 0, a->wt.scale == HEAT_ABS, lab[4]);
+        if (with_zoom) {
+            x += S(a, 8);
+            missing |= !layout_row_button(a, &x, row, ACT_ZOOM, -1, 0, lab[5]);
+            missing |= !layout_row_button(a, &x, row, ACT_ZOOM, 1, 0, lab[6]);
+            missing |= !layout_row_button(a, &x, row, ACT_ZOOM_RESET, 0, 0, lab[7]);
+        }
+        if (!missing || pass) return;
+        L->nw = first; /* again, shorter */
     }
 }
 
@@ -122,8 +134,9 @@ void layout_weights(draw_app *a, layout *L, gfx_rect in) {
     int top = below + S(a, 12);
     int legend_h = low ? S(a, 28) : S(a, 34), info_h = low ? 0 : S(a, 22);
     /* room on the right for the hidden part's legend entry */
-    int legend_w = in.w - S(a, 200) < S(a, 520) ? in.w - S(a, 200) : S(a, 520);
-    if (legend_w < S(a, 200)) legend_w = in.w < S(a, 200) ? in.w : S(a, 200);
+    int reserve = a->wt.parts != HEAT_PART_BOTH ? S(a, 180) : S(a, 110);
+    int legend_w = in.w - reserve < S(a, 520) ? in.w - reserve : S(a, 520);
+    if (legend_w < S(a, 260)) legend_w = in.w < S(a, 260) ? in.w : S(a, 260);
     L->legend = (gfx_rect){in.x, in.y + in.h - legend_h, legend_w, legend_h};
     L->info = (gfx_rect){in.x, L->legend.y - info_h - (low ? 0 : S(a, 6)), in.w, info_h};
     L->body = (gfx_rect){in.x, top, in.w, L->info.y - S(a, 8) - top};
@@ -321,6 +334,11 @@ void draw_weights(draw_app *a) {
         const model_slot *m = &a->m[i];
         char rest[240];
         weights_caption_text(a, i, rest, sizeof rest);
+        /* narrow: the nonzero shares matter more than the size */
+        int title_w = text_w(bold_font(a), S(a, 13), m->loaded ? m->title : "no model");
+        const char *dot = strstr(rest, "\xC2\xB7  ");
+        if (dot && title_w + S(a, 8) + text_w(a->font, S(a, 13), rest) > L->heat_cap[i].w)
+            memmove(rest, dot + 4, strlen(dot + 4) + 1);
         caption(a, L->heat_cap[i], i, rest);
         gfx_rect r = L->heat[i];
         gfx_fill_rect(img, r, COL_WELL);

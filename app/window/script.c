@@ -182,9 +182,24 @@ static nn_status parse_line(const char *text, const char *name, int line, script
         c->path[n] = 0;
         return NN_OK;
     }
+    if (!strcmp(cmd, "status")) {
+        if (*skip_space(rest))
+            return nn_fail(err, NN_ERR_FORMAT, "%s:%d: status takes nothing after it", name, line);
+        c->op = SCRIPT_STATUS;
+        return NN_OK;
+    }
+    if (!strcmp(cmd, "hover")) {
+        c->op = SCRIPT_HOVER;
+        char *comma = words(rest, w, 1) ? strchr(w[0], ',') : NULL;
+        if (comma) *comma = 0;
+        if (!comma || !parse_int(w[0], 0, 1 << 20, &c->y) || !parse_int(comma + 1, 0, 1 << 20, &c->x))
+            return nn_fail(err, NN_ERR_FORMAT, "%s:%d: hover needs ROW,COL (a weight of W)", name,
+                           line);
+        return NN_OK;
+    }
     return nn_fail(err, NN_ERR_FORMAT,
                    "%s:%d: unknown command '%s' (stroke, erase, clear, key, wait, mouse, click, "
-                   "wheel, drop)",
+                   "wheel, drop, status, hover)",
                    name, line, cmd);
 }
 
@@ -316,6 +331,37 @@ static void send(run_state *rs, app_event ev) {
     if (rs->r->render_each_step) frame(rs);
 }
 
+static const char *part_word(int part, int hidden, int dense) {
+    static const char *shown[4] = {"zero", "diag", "trans", "both"};
+    static const char *off[4] = {"zero", "hidden-diag", "hidden-trans", "hidden-both"};
+    if (dense && part) return "dense";
+    return part ? shown[part & 3] : off[hidden & 3];
+}
+
+/* Points at W's entry in each map, as a person would, and prints what the
+ * window then says. */
+static void run_hover(run_state *rs, const script_cmd *c) {
+    for (int slot = 0; slot < 2; slot++) {
+        if (!draw_app_model_loaded(rs->app, slot)) continue;
+        const char *name = draw_app_model_name(rs->app, slot);
+        int x, y;
+        draw_hover_info h;
+        if (!draw_app_cell_point(rs->app, slot, c->y, c->x, &x, &y)) {
+            if (rs->r->out) fprintf(rs->r->out, "hover %s %d %d offscreen\n", name, c->y, c->x);
+            continue;
+        }
+        send(rs, (app_event){.type = APP_EV_MOUSE_MOVE, .x = x, .y = y});
+        if (!draw_app_hover_info(rs->app, &h) || h.slot != slot) {
+            if (rs->r->out) fprintf(rs->r->out, "hover %s %d %d offscreen\n", name, c->y, c->x);
+            continue;
+        }
+        if (rs->r->out)
+            fprintf(rs->r->out, "hover %s %d %d %+.6f %s\n", name, h.w_row, h.w_col,
+                    (double)h.value, part_word(h.part, h.hidden, h.dense));
+    }
+    if (rs->r->out) fflush(rs->r->out);
+}
+
 nn_status script_run(const script *s, draw_app *app, const script_runner *r, nn_error *err) {
     run_state rs = {app, r, 0};
     draw_app_set_time(app, 0);
@@ -356,6 +402,15 @@ nn_status script_run(const script *s, draw_app *app, const script_runner *r, nn_
         case SCRIPT_DROP:
             send(&rs, (app_event){.type = APP_EV_DROP, .path = c->path});
             break;
+        case SCRIPT_STATUS:
+            if (r->out) {
+                char line[4096];
+                draw_app_status_json(app, line, sizeof line);
+                fprintf(r->out, "%s\n", line);
+                fflush(r->out);
+            }
+            break;
+        case SCRIPT_HOVER: run_hover(&rs, c); break;
         }
     }
     frame(&rs); /* the final frame */

@@ -11,10 +11,16 @@
  *   click X Y [left|middle|right]   press and release a button there
  *   wheel X Y STEPS          turn the wheel there (positive zooms in)
  *   drop PATH                drop a file on the window (rest of the line)
+ *   status                   print one JSON line: what the window states
+ *   hover ROW,COL            point at W's entry (ROW, COL) in each heatmap and
+ *                            print what the window says there
  *   # comment, blank lines
  *
  * After each stroke the runner prints one line per loaded model:
  *   predict <model-name> <digit> <probability>   (probability with 4 decimals)
+ * `hover` prints per heatmap: hover <model-name> <row> <col> <value> <part>
+ * with part diag, trans, both, zero, dense, or hidden-diag / hidden-trans /
+ * hidden-both (a part switched off); "offscreen" when the entry is not shown.
  */
 #ifndef APP_SCRIPT_H
 #define APP_SCRIPT_H
@@ -34,6 +40,8 @@ typedef enum {
     SCRIPT_CLICK,
     SCRIPT_WHEEL,
     SCRIPT_DROP,
+    SCRIPT_STATUS,
+    SCRIPT_HOVER,
 } script_op;
 
 typedef struct {
@@ -43,7 +51,7 @@ typedef struct {
     int npoints;
     int key, mods; /* key */
     int ms;        /* wait */
-    int x, y, button;
+    int x, y, button; /* hover: y = ROW, x = COL */
     float wheel;
     char *path;    /* drop */
 } script_cmd;

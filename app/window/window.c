@@ -44,13 +44,13 @@ nn_status window_open(window **out, const char *title, int w, int h, nn_error *e
         /* leave room for decorations on small screens */
         if (w > usable.w - 40) w = usable.w - 40;
         if (h > usable.h - 60) h = usable.h - 60;
-        if (w < 480) w = 480;
-        if (h < 360) h = 360;
+        if (w < DRAW_MIN_W) w = DRAW_MIN_W;
+        if (h < DRAW_MIN_H) h = DRAW_MIN_H;
     }
     win->win = SDL_CreateWindow(title, SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, w, h,
                                 SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI);
     if (win->win) {
-        SDL_SetWindowMinimumSize(win->win, 480, 360);
+        SDL_SetWindowMinimumSize(win->win, DRAW_MIN_W, DRAW_MIN_H);
         /* any renderer will do: we only copy one texture; software works too */
         win->ren = SDL_CreateRenderer(win->win, -1, 0);
         if (!win->ren) win->ren = SDL_CreateRenderer(win->win, -1, SDL_RENDERER_SOFTWARE);
@@ -233,6 +233,7 @@ nn_status window_run(window *win, draw_app *app, nn_error *err) {
         SDL_Event e;
         int got = timeout < 0 ? SDL_WaitEvent(&e) : SDL_WaitEventTimeout(&e, timeout + 1);
         if (!got) continue;
+        draw_app_set_time(app, SDL_GetTicks64()); /* events are handled at their time */
         /* everything queued goes in before the next frame: a burst of mouse
          * motion costs one render */
         do {
