@@ -440,6 +440,37 @@ static void test_part_toggles_disabled_on_dense_layers(void **state) {
     draw_app_destroy(app);
 }
 
+/* Section 6: Ctrl+plus / Ctrl+minus scale fonts, paddings and hit boxes together. */
+static void test_ui_scale_keys(void **state) {
+    fixture *f = *state;
+    draw_app *app = make_app(f, NULL, 1600, 1000);
+    draw_app_render(app);
+    gfx_rect header_before = app->lay.header;
+    int help_w_before = 0;
+    for (int i = 0; i < app->lay.nw; i++)
+        if (app->lay.w[i].act == ACT_HELP) help_w_before = app->lay.w[i].r.w;
+    send(app, (app_event){.type = APP_EV_KEY, .key = '=', .mods = APP_MOD_CTRL}); /* Ctrl+plus */
+    send(app, (app_event){.type = APP_EV_KEY, .key = '+', .mods = APP_MOD_CTRL | APP_MOD_SHIFT});
+    assert_true(fabsf(draw_app_user_scale(app) - 1.5625f) < 1e-4f);
+    draw_app_render(app);
+    char status[2048];
+    draw_app_status_json(app, status, sizeof status);
+    assert_true(fabs(json_number(status, "{", "ui_scale") - 1.56) < 0.01);
+    assert_true(app->lay.header.h > header_before.h * 1.5);
+    int help_w = 0;
+    for (int i = 0; i < app->lay.nw; i++)
+        if (app->lay.w[i].act == ACT_HELP) help_w = app->lay.w[i].r.w;
+    assert_true(help_w > help_w_before * 1.4); /* the hit box grew with the text */
+    send(app, (app_event){.type = APP_EV_KEY, .key = '-', .mods = APP_MOD_CTRL});
+    assert_true(fabsf(draw_app_user_scale(app) - 1.25f) < 1e-4f);
+    send(app, (app_event){.type = APP_EV_KEY, .key = '0', .mods = APP_MOD_CTRL});
+    assert_true(draw_app_user_scale(app) == 1.0f);
+    for (int i = 0; i < 20; i++) send(app, (app_event){.type = APP_EV_KEY, .key = '+', .mods = APP_MOD_CTRL});
+    assert_true(draw_app_user_scale(app) == DRAW_SCALE_MAX);
+    assert_non_null(draw_app_render(app));
+    draw_app_destroy(app);
+}
+
 /* Script mode's `status` and `hover ROW,COL` print what the window states. */
 static void test_script_status_and_hover(void **state) {
     fixture *f = *state;
@@ -504,6 +535,7 @@ int main(void) {
         cmocka_unit_test(test_small_window_keeps_every_control),
         cmocka_unit_test(test_part_toggles_disabled_on_dense_layers),
         cmocka_unit_test(test_script_status_and_hover),
+        cmocka_unit_test(test_ui_scale_keys),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -23,7 +23,7 @@
 
 static void usage(FILE *out) {
     fprintf(out,
-            "usage: dyad draw [--model A] [--baseline B] [--data DIR]\n"
+            "usage: dyad draw [--model A] [--baseline B] [--data DIR] [--scale S]\n"
             "       dyad draw --script FILE --screenshot OUT.png [--size WxH] [--window]\n"
             "                 [--print-timing] [--model A] [--baseline B] [--data DIR]\n"
             "\n"
@@ -42,12 +42,14 @@ static void usage(FILE *out) {
             "  --screenshot OUT write the final frame as PNG (headless; needs no display)\n"
             "  --size WxH       window size, or the frame size in script mode (default %dx%d)\n"
             "  --window         in script mode, also show the replay in a window\n"
+            "  --scale S        UI scale 0.75..2.5 for projectors (Ctrl+plus/minus in the window)\n"
             "  --print-timing   print median forward-pass, preprocessing and frame times\n"
             "  -h, --help       this text\n"
             "\n"
             "Script lines: 'stroke X0,Y0 X1,Y1 ...' (canvas coordinates in [0,1]),\n"
             "'erase X,Y ...', 'clear', 'key NAME' (c, p, F1, Left, ctrl+z, ...), 'wait MS',\n"
             "'mouse X Y', 'click X Y [left|middle|right]', 'wheel X Y STEPS', 'drop PATH',\n"
+            "'status' (one JSON line), 'hover ROW,COL' (what each heatmap says at W's entry),\n"
             "'# comment'. A bad line stops with its file and line number (exit status 2).\n",
             DEFAULT_W, DEFAULT_H);
 }
@@ -133,13 +135,15 @@ int cmd_draw(int argc, char **argv) {
     const char *model = NULL, *baseline = NULL, *data = NULL, *script_path = NULL;
     const char *shot = NULL;
     int width = DEFAULT_W, height = DEFAULT_H, show_window = 0, timing = 0;
+    float scale = 1.0f;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             usage(stdout);
             return 0;
         } else if (!strcmp(a, "--model") || !strcmp(a, "--baseline") || !strcmp(a, "--data") ||
-                   !strcmp(a, "--script") || !strcmp(a, "--screenshot") || !strcmp(a, "--size")) {
+                   !strcmp(a, "--script") || !strcmp(a, "--screenshot") || !strcmp(a, "--size") ||
+                   !strcmp(a, "--scale")) {
             const char *v = cli_value("draw", argc, argv, &i);
             if (!v) return 2;
             if (!strcmp(a, "--model")) model = v;
@@ -147,7 +151,15 @@ int cmd_draw(int argc, char **argv) {
             else if (!strcmp(a, "--data")) data = v;
             else if (!strcmp(a, "--script")) script_path = v;
             else if (!strcmp(a, "--screenshot")) shot = v;
-            else if (!parse_size(v, &width, &height)) {
+            else if (!strcmp(a, "--scale")) {
+                char *end;
+                scale = strtof(v, &end);
+                if (end == v || *end || !(scale >= DRAW_SCALE_MIN && scale <= DRAW_SCALE_MAX)) {
+                    fprintf(stderr, "dyad draw: --scale '%s': expected a number from %.2f to %.1f\n",
+                            v, (double)DRAW_SCALE_MIN, (double)DRAW_SCALE_MAX);
+                    return 2;
+                }
+            } else if (!parse_size(v, &width, &height)) {
                 fprintf(stderr, "dyad draw: --size '%s': expected WxH, e.g. 1280x800 (320x240 .. 8192x8192)\n", v);
                 return 2;
             }
@@ -198,6 +210,7 @@ int cmd_draw(int argc, char **argv) {
     opt.width = width;
     opt.height = height;
     opt.ui_scale = 1.0f;
+    opt.user_scale = scale;
 
     window *win = NULL;
     if (!headless || show_window) {

@@ -347,9 +347,9 @@ void draw_app_status_json(draw_app *a, char *buf, size_t size) {
     size_t used = (size_t)snprintf(
         buf, size,
         "{\"view\":\"%s\",\"layer\":%d,\"parts\":\"%s\",\"permuted\":%s,\"scale\":\"%s\","
-        "\"ui_scale\":%.2f,\"models\":[",
+        "\"ui_scale\":%.2f,\"pixel_ratio\":%.2f,\"models\":[",
         views[a->view], a->wt.layer + 1, parts[a->wt.parts & 3], a->wt.permuted ? "true" : "false",
-        a->wt.scale == HEAT_ABS ? "abs" : "signed", (double)a->s);
+        a->wt.scale == HEAT_ABS ? "abs" : "signed", (double)a->user_scale, (double)a->ratio);
     int first = 1;
     for (int i = 0; i < 2 && used < size; i++) {
         const model_slot *m = &a->m[i];
@@ -415,15 +415,31 @@ int draw_app_timeout_ms(const draw_app *a) {
 
 /* ---- life cycle ---- */
 
-nn_status draw_app_resize(draw_app *a, int width, int height, float ui_scale, nn_error *err) {
-    if (ui_scale <= 0.0f) ui_scale = 1.0f;
-    if (ui_scale > 4.0f) ui_scale = 4.0f;
+static float clampf(float v, float lo, float hi) { return v < lo ? lo : (v > hi ? hi : v); }
+
+void draw_app_set_user_scale(draw_app *a, float scale) {
+    scale = clampf(scale, DRAW_SCALE_MIN, DRAW_SCALE_MAX);
+    if (scale == a->user_scale) return;
+    a->user_scale = scale;
+    a->s = a->ratio * scale;
+    a->rendered = 0;
+    a->wt.need_fit = 1;
+    a->dirty |= D_FULL;
+}
+
+float draw_app_user_scale(const draw_app *a) { return a->user_scale; }
+
+nn_status draw_app_resize(draw_app *a, int width, int height, float ratio, nn_error *err) {
+    if (ratio <= 0.0f) ratio = 1.0f;
+    if (ratio > 4.0f) ratio = 4.0f;
+    float ui_scale = ratio * a->user_scale;
     if (width == a->frame.w && height == a->frame.h && ui_scale == a->s) return NN_OK;
     gfx_image img;
     nn_status st = gfx_image_create(&img, width, height, err);
     if (st != NN_OK) return st;
     gfx_image_free(&a->frame);
     a->frame = img;
+    a->ratio = ratio;
     a->s = ui_scale;
     a->rendered = 0;
     a->wt.need_fit = 1;
@@ -450,7 +466,10 @@ nn_status draw_app_create(draw_app **out, const draw_app_options *opt, nn_error 
     *out = NULL;
     draw_app *a = calloc(1, sizeof *a);
     if (!a) return nn_fail(err, NN_ERR_NOMEM, "out of memory for the draw app");
-    a->s = opt->ui_scale > 0.0f ? opt->ui_scale : 1.0f;
+    a->ratio = opt->ui_scale > 0.0f ? opt->ui_scale : 1.0f;
+    a->user_scale = opt->user_scale > 0.0f ? clampf(opt->user_scale, DRAW_SCALE_MIN, DRAW_SCALE_MAX)
+                                           : 1.0f;
+    a->s = a->ratio * a->user_scale;
     a->wt.parts = HEAT_PART_BOTH;
     a->wt.scale = HEAT_SIGNED;
     a->wt.heat_stale = a->wt.need_fit = 1;

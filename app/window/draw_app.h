@@ -102,7 +102,8 @@ typedef struct {
     const char *data_dir;      /* MNIST directory for the sample browser, or NULL */
     const char *font_path;     /* NULL: DejaVu Sans from the usual places */
     int width, height;         /* frame-buffer size */
-    float ui_scale;            /* text and widget scale (HiDPI ratio); <= 0 means 1 */
+    float ui_scale;            /* pixels per point (HiDPI ratio); <= 0 means 1 */
+    float user_scale;          /* the user's UI scale (--scale, Ctrl+plus/minus); <= 0 means 1 */
     const char *screenshot_dir; /* where S saves PNGs; NULL: the current directory */
 } draw_app_options;
 
@@ -119,6 +120,13 @@ void draw_app_destroy(draw_app *app);
 /* New frame-buffer size and UI scale (the window was resized or moved to a
  * screen of another pixel density). */
 nn_status draw_app_resize(draw_app *app, int width, int height, float ui_scale, nn_error *err);
+
+/* The user's UI scale (0.75 .. 2.5): fonts, paddings and hit boxes
+ * together, on top of the HiDPI ratio. */
+void draw_app_set_user_scale(draw_app *app, float scale);
+float draw_app_user_scale(const draw_app *app);
+#define DRAW_SCALE_MIN 0.75f
+#define DRAW_SCALE_MAX 2.5f
 
 /* The clock, in milliseconds, for messages that time out. */
 void draw_app_set_time(draw_app *app, uint64_t now_ms);

@@ -17,6 +17,12 @@ static void k_undo(draw_app *a, int key, int mods) {
     (void)key, (void)mods;
     action_run(a, ACT_UNDO, 0);
 }
+static void k_ui_scale(draw_app *a, int key, int mods) {
+    (void)mods;
+    float s = draw_app_user_scale(a);
+    draw_app_set_user_scale(a, key == '0' ? 1.0f : key == '+' ? s * 1.25f : s / 1.25f);
+    message_set(a, 0, "UI scale %.0f%%", 100.0 * draw_app_user_scale(a));
+}
 static void k_quit(draw_app *a, int key, int mods) { (void)key, (void)mods, a->quit = 1; }
 static void k_screenshot(draw_app *a, int key, int mods) {
     (void)key, (void)mods;
@@ -146,7 +152,10 @@ const key_binding key_table[] = {
     {'n', SHIFT, ANY, 1, k_next_sample, NULL, "Shift+N  /  Left", "previous test digit"},
     {APP_KEY_LEFT, 0, M, 1, k_sample_step, NULL, NULL, NULL},
     {'m', 0, ANY, 0, k_miss_only, NULL, "M", "misclassified only (by the DYAD model)"},
-    {'s', 0, ANY, 0, k_screenshot, "Other", "S", "save a PNG screenshot"},
+    {'+', CTRL, ANY, 1, k_ui_scale, "Other", "Ctrl+  +  " MINUS "  0", "UI scale up / down / 100%"},
+    {'-', CTRL, ANY, 1, k_ui_scale, NULL, NULL, NULL},
+    {'0', CTRL, ANY, 0, k_ui_scale, NULL, NULL, NULL},
+    {'s', 0, ANY, 0, k_screenshot, NULL, "S", "save a PNG screenshot"},
     {APP_KEY_F1, 0, ANY, 0, k_help, NULL, "F1  /  ?", "this help"},
     {'?', 0, ANY, 0, k_help, NULL, NULL, NULL},
     {APP_KEY_ESCAPE, 0, ANY, 0, k_escape, NULL, "Esc", "close the help or an overlay"},

@@ -291,7 +291,9 @@ void draw_prediction(draw_app *a, int slot) {
     int label_w = S(a, 16), pct_w = text_w(a->font, small, "100.0%") + S(a, 6);
     int bar_x = x + label_w, bar_w = iw - label_w - pct_w;
     int bar_h = row * 2 / 3;
-    int fpx = row - S(a, 4) < small ? row - S(a, 4) : small;
+    /* the labels keep their scaled size while the rows allow it */
+    int fpx = row - 2 < small ? row - 2 : small;
+    if (fpx < S(a, 9)) fpx = S(a, 9) < row ? S(a, 9) : row;
     if (fpx < 7) fpx = 7;
     for (int c = 0; c < classes; c++) {
         int ry = y + c * row;

@@ -170,7 +170,9 @@ typedef struct {
 struct draw_app {
     gfx_image frame;
     int rendered; /* frame holds a complete picture */
-    float s;      /* ui scale */
+    float s;      /* ui scale: pixel ratio x the user's scale */
+    float ratio;  /* pixels per point */
+    float user_scale;
     gfx_font *font, *bold;
     char screenshot_dir[1024];
     int screenshot_pending; /* S was pressed: save the next rendered frame */

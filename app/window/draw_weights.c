@@ -74,7 +74,8 @@ static void layout_toggles(draw_app *a, layout *L, gfx_rect row, int with_permut
                                   "|w|  A",  "\xE2\x88\x92",  "+",       "Fit  0"};
     static const char *brief[8] = {"Diag", "Trans", "Both", "Perm", "|w|", "\xE2\x88\x92", "+",
                                    "Fit"};
-    for (int pass = 0; pass < 2; pass++) {
+    /* pass 2 leaves out the zoom buttons (wheel and keys still zoom) */
+    for (int pass = 0; pass < 3; pass++) {
         const char **lab = pass ? brief : full;
         int x = row.x, first = L->nw, missing = 0;
         missing |= !layout_row_button(a, &x, row, ACT_PARTS, HEAT_PART_DIAG,
@@ -92,11 +93,13 @@ static void layout_toggles(draw_app *a, layout *L, gfx_rect row, int with_permut
         missing |= !layout_row_button(a, &x, row, ACT_SCALE, 0, a->wt.scale == HEAT_ABS, lab[4]);
         if (with_zoom) {
             x += S(a, 8);
-            missing |= !layout_row_button(a, &x, row, ACT_ZOOM, -1, 0, lab[5]);
-            missing |= !layout_row_button(a, &x, row, ACT_ZOOM, 1, 0, lab[6]);
+            if (pass < 2) {
+                missing |= !layout_row_button(a, &x, row, ACT_ZOOM, -1, 0, lab[5]);
+                missing |= !layout_row_button(a, &x, row, ACT_ZOOM, 1, 0, lab[6]);
+            }
             missing |= !layout_row_button(a, &x, row, ACT_ZOOM_RESET, 0, 0, lab[7]);
         }
-        if (!missing || pass) return;
+        if (!missing || pass == 2) return;
         L->nw = first; /* again, shorter */
     }
 }
