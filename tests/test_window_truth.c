@@ -18,12 +18,14 @@
 
 #include "../app/render/heatmap.h"
 #include "../app/render/teach.h"
+#include "../app/window/draw_activations.h"
 #include "../app/window/draw_app.h"
 #include "../app/window/draw_state.h"
 #include "../app/window/draw_weights.h"
 #include "../app/window/script.h"
 #include "../nn/checkpoint.h"
 #include "../nn/idx.h"
+#include "../nn/input_grad.h"
 #include "../nn/mlp.h"
 #include "support.h"
 
@@ -440,6 +442,58 @@ static void test_part_toggles_disabled_on_dense_layers(void **state) {
     draw_app_destroy(app);
 }
 
+/* Section 2: the hidden layers' activations follow the drawing, and a
+ * unit under the pointer shows its receptive field. */
+static void test_activations_follow_the_drawing(void **state) {
+    fixture *f = *state;
+    draw_app *app = make_app(f, NULL, 1280, 800);
+    nn_error err;
+    assert_int_equal(draw_app_stroke_begin(app, 0.3f, 0.2f, 0, &err), NN_OK);
+    draw_app_stroke_to(app, 0.7f, 0.3f);
+    draw_app_stroke_to(app, 0.4f, 0.8f);
+    draw_app_stroke_end(app);
+    draw_app_render(app);
+    uint8_t digit[784];
+    assert_true(draw_app_input(app, digit));
+    float x[784], probs[10];
+    digit_to_input(digit, x);
+    mlp *net = &f->net;
+    assert_int_equal(mlp_reserve(net, 1, &err), NN_OK);
+    mlp_predict(net, x, probs);
+    const model_slot *m = &app->m[0];
+    assert_int_equal(m->act_layers, 2);
+    int unit = -1;
+    for (int l = 0; l < 2; l++) {
+        const float *want = mlp_layer_output(net, l);
+        assert_memory_equal(m->act + m->act_off[l], want, sizeof(float) * 64);
+        assert_true(app->lay.act[0][l].cell >= 2); /* shown */
+        assert_int_equal(app->lay.act[0][l].blocks, 4); /* grouped by block */
+    }
+    const float *second = mlp_layer_output(net, 1);
+    for (int u = 0; u < 64 && unit < 0; u++)
+        if (second[u] > 0.0f) unit = u;
+    assert_true(unit >= 0);
+    /* point at that unit of layer 2 */
+    const act_geo *g = &app->lay.act[0][1];
+    int per_block = 64 / g->blocks, k = unit / per_block, j = unit % per_block;
+    int px = g->r.x + k * (g->cols * g->cell + g->gap) + (j % g->cols) * g->cell + g->cell / 2;
+    int py = g->r.y + (j / g->cols) * g->cell + g->cell / 2;
+    int s, l, u;
+    assert_true(activations_unit_at(app, px, py, &s, &l, &u));
+    assert_int_equal(s, 0);
+    assert_int_equal(l, 1);
+    assert_int_equal(u, unit);
+    send(app, (app_event){.type = APP_EV_MOUSE_MOVE, .x = px, .y = py});
+    assert_true(app->acth.on);
+    float dx[784];
+    assert_int_equal(mlp_input_gradient(net, x, 1, unit, dx, &err), NN_OK);
+    assert_memory_equal(app->acth.rf, dx, sizeof dx); /* its input gradient for this drawing */
+    assert_non_null(draw_app_render(app));
+    send(app, (app_event){.type = APP_EV_MOUSE_LEAVE});
+    assert_false(app->acth.on);
+    draw_app_destroy(app);
+}
+
 /* Section 6: Ctrl+plus / Ctrl+minus scale fonts, paddings and hit boxes together. */
 static void test_ui_scale_keys(void **state) {
     fixture *f = *state;
@@ -536,6 +590,7 @@ int main(void) {
         cmocka_unit_test(test_part_toggles_disabled_on_dense_layers),
         cmocka_unit_test(test_script_status_and_hover),
         cmocka_unit_test(test_ui_scale_keys),
+        cmocka_unit_test(test_activations_follow_the_drawing),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -25,6 +25,8 @@
 #include "../../nn/train.h"
 #include "../render/canvas.h"
 #include "../render/heatmap.h"
+#include "../../nn/input_grad.h"
+#include "draw_activations.h"
 #include "draw_gfx.h"
 #include "draw_help.h"
 #include "draw_layout.h"
@@ -95,6 +97,7 @@ static void model_title(const mlp *net, char *buf, size_t size) {
 
 static void slot_free(model_slot *m) {
     if (m->loaded) mlp_free(&m->net);
+    free(m->act);
     heat_matrix_free(&m->heat);
     free(m->forward_us.v);
     memset(m, 0, sizeof *m);
@@ -115,6 +118,20 @@ static nn_status slot_load(model_slot *m, const char *path, nn_error *err) {
         mlp_free(&m->net);
         return st;
     }
+    /* room for the hidden layers' activations */
+    int hidden = m->net.nlayers - 1 < MAX_ACT_LAYERS ? m->net.nlayers - 1 : MAX_ACT_LAYERS;
+    size_t total = 0;
+    for (int i = 0; i < hidden; i++) {
+        m->act_off[i] = (int)total;
+        total += (size_t)m->net.layers[i].out;
+    }
+    m->act_off[hidden] = (int)total;
+    m->act = calloc(total ? total : 1, sizeof(float));
+    if (!m->act) {
+        mlp_free(&m->net);
+        return nn_fail(err, NN_ERR_NOMEM, "out of memory for activations");
+    }
+    m->act_layers = hidden;
     m->loaded = 1;
     snprintf(m->file, sizeof m->file, "%s", path_base_name(path));
     snprintf(m->name, sizeof m->name, "%s", path_base_name(path));
@@ -148,6 +165,9 @@ static void update_predictions(draw_app *a) {
         double t0 = train_now_seconds();
         mlp_predict(&m->net, x, m->probs);
         m->last_us = (train_now_seconds() - t0) * 1e6;
+        for (int l = 0; l < m->act_layers; l++) /* kept: later passes reuse the net's buffers */
+            memcpy(m->act + m->act_off[l], mlp_layer_output(&m->net, l),
+                   sizeof(float) * (size_t)m->net.layers[l].out);
         log_add(&m->forward_us, m->last_us);
         int classes = mlp_classes(&m->net);
         m->top = 0;
@@ -195,7 +215,8 @@ const gfx_image *draw_app_render(draw_app *a) {
     update_predictions(a);
     weights_update_heat(a);
     layout_update(a);
-    int full = !a->rendered || (a->dirty & D_FULL) || a->help || a->help_drawn;
+    int full = !a->rendered || (a->dirty & D_FULL) || a->help || a->help_drawn || a->acth.on ||
+               a->acth.drawn;
     if (full) gfx_fill(&a->frame, COL_BG);
     draw_header(a);
     draw_left(a);
@@ -207,6 +228,7 @@ const gfx_image *draw_app_render(draw_app *a) {
     if (a->screenshot_pending) save_screenshot(a);
     if (a->help) draw_help(a);
     a->help_drawn = a->help;
+    if (!a->help) draw_activation_tooltip(a);
     a->rendered = 1;
     a->dirty = 0;
     log_add(&a->frame_ms, (train_now_seconds() - t0) * 1e3);

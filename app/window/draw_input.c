@@ -9,6 +9,7 @@
 #include "../render/canvas.h"
 #include "../render/heatmap.h"
 #include "draw_actions.h"
+#include "draw_activations.h"
 #include "draw_keys.h"
 #include "draw_layout.h"
 #include "draw_weights.h"
@@ -157,6 +158,7 @@ int draw_app_handle(draw_app *a, const app_event *ev) {
     weights_update_heat(a);
     layout_update(a);
     update_hover(a);
+    activations_update_hover(a);
     update_hot(a);
     return a->dirty != 0;
 }

@@ -2,6 +2,7 @@
  * size, then each panel's and the current tab's own layout. */
 #include <string.h>
 
+#include "draw_activations.h"
 #include "draw_layout.h"
 #include "draw_panels.h"
 #include "draw_samples.h"
@@ -40,6 +41,7 @@ void layout_update(draw_app *a) {
     L->pred[0] = (gfx_rect){L->mid.x, L->mid.y, L->mid.w, half};
     L->pred[1] = (gfx_rect){L->mid.x, L->mid.y + half + pad, L->mid.w, L->mid.h - half - pad};
 
+    layout_activations(a, L);
     layout_header(a, L);
     memset(&L->canvas, 0, sizeof L->canvas);
     memset(&L->netview, 0, sizeof L->netview);

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "../render/canvas.h"
+#include "draw_activations.h"
 #include "draw_panels.h"
 #include "draw_gfx.h"
 #include "draw_weights.h"
@@ -200,11 +201,12 @@ static void arrows(const char *in, char *out, size_t size) {
 
 void draw_prediction(draw_app *a, int slot) {
     gfx_image *img = &a->frame;
-    gfx_rect P = a->lay.pred[slot];
+    gfx_rect panel = a->lay.pred[slot], P = a->lay.pred_body[slot];
     model_slot *m = &a->m[slot];
     uint32_t accent = slot_accent[slot];
     if (P.w <= 0 || P.h <= 0) return;
-    draw_fill_round(img, P, S(a, 8), COL_PANEL);
+    draw_fill_round(img, panel, S(a, 8), COL_PANEL);
+    if (m->loaded) draw_activations(a, slot);
     gfx_fill_rect(img, (gfx_rect){P.x + S(a, 8), P.y, P.w - S(a, 16), S(a, 3)}, accent);
     int x = P.x + S(a, 14), iw = P.w - S(a, 28), y = P.y + S(a, 14);
     const char *role = slot == 0 ? "model" : "baseline";

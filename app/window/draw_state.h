@@ -53,6 +53,7 @@ static const uint32_t slot_accent[2] = {GFX_RGB(0xFF, 0xB1, 0x3D), GFX_RGB(0x56,
 #define MAX_WIDGETS 192
 #define MAX_CLASSES 16
 #define RF_PAGE 64
+#define MAX_ACT_LAYERS 8 /* hidden layers whose activations are shown */
 #define TIMING_MAX_SAMPLES (1 << 20)
 
 /* ---- the app ---- */
@@ -76,7 +77,17 @@ typedef struct {
     double last_us;
     sample_log forward_us;
     heat_matrix heat; /* current layer; rows == 0 when none */
+    /* hidden layers' outputs for the current input, one after another */
+    float *act;
+    int act_off[MAX_ACT_LAYERS + 1], act_layers;
 } model_slot;
+
+/* Where a hidden layer's units sit in the activation strip: blocks side by
+ * side, each a grid of rows x cols cells, units row-major inside a block. */
+typedef struct {
+    gfx_rect r;     /* the whole strip (cells only) */
+    int cell, rows, cols, blocks, units, gap;
+} act_geo;
 
 typedef enum {
     ACT_NONE = 0,
@@ -115,6 +126,9 @@ typedef struct {
     gfx_rect header, status, left, mid, right;
     gfx_rect canvas_title, canvas, netview, netview_label, left_hint;
     gfx_rect pred[2];
+    gfx_rect pred_body[2]; /* the prediction panel above its activation strips */
+    act_geo act[2][MAX_ACT_LAYERS];
+    gfx_rect act_label[2][MAX_ACT_LAYERS];
     gfx_rect body;             /* right area below its toolbars */
     gfx_rect heat[2], heat_cap[2], info, legend;
     gfx_rect rf[2], rf_cap[2], rf_note;
@@ -189,6 +203,15 @@ struct draw_app {
     int help, help_drawn;
     int dirty;
     int quit;
+
+    /* the activation unit under the pointer, and its receptive field */
+    struct {
+        int on, slot, layer, unit;
+        float rf[DIGIT_PIXELS];
+        unsigned char rf_part[DIGIT_PIXELS]; /* 0: no connection (structural zero) */
+        int rf_is_gradient; /* 0: the unit's input weights (first layer) */
+        int drawn;
+    } acth;
 
     weights_tab wt;
     receptive_tab rf;
