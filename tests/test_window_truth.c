@@ -20,6 +20,7 @@
 #include "../app/render/teach.h"
 #include "../app/window/draw_activations.h"
 #include "../app/window/draw_app.h"
+#include "../app/window/draw_samples.h"
 #include "../app/window/draw_state.h"
 #include "../app/window/draw_weights.h"
 #include "../app/window/script.h"
@@ -494,6 +495,83 @@ static void test_activations_follow_the_drawing(void **state) {
     draw_app_destroy(app);
 }
 
+/* Section 3: the Why tab's maps are gradient x input of each model's top
+ * class; the window says when the models disagree; the browser filters by
+ * which model is wrong. */
+static int top_class(mlp *net, const float *x) {
+    float probs[10];
+    mlp_predict(net, x, probs);
+    int best = 0;
+    for (int c = 1; c < 10; c++)
+        if (probs[c] > probs[best]) best = c;
+    return best;
+}
+
+static void test_saliency_and_filters(void **state) {
+    fixture *f = *state;
+    mlp dense;
+    make_net(&dense, DENSE_SPEC, 22);
+    nn_error err;
+    assert_int_equal(mlp_reserve(&dense, 1, &err), NN_OK);
+    assert_int_equal(mlp_reserve(&f->net, 1, &err), NN_OK);
+    enum { N = 40 };
+    uint8_t pixels[N * 784], labels[N];
+    int dyad_top[N], dense_top[N];
+    for (int i = 0; i < N; i++) {
+        float x[784];
+        for (int p = 0; p < 784; p++) {
+            pixels[i * 784 + p] = (uint8_t)((p * (i + 5) * 53 + i * 17) % 256);
+            x[p] = pixels[i * 784 + p] / 255.0f;
+        }
+        dyad_top[i] = top_class(&f->net, x);
+        dense_top[i] = top_class(&dense, x);
+        labels[i] = (uint8_t)(i % 2 ? dyad_top[i] : dense_top[i]);
+    }
+    idx_images images = {N, 28, 28, pixels};
+    idx_labels lab = {N, labels};
+    char path[4300];
+    snprintf(path, sizeof path, "%s/t10k-images-idx3-ubyte", f->dir);
+    assert_int_equal(idx_save_images(path, &images, &err), NN_OK);
+    snprintf(path, sizeof path, "%s/t10k-labels-idx1-ubyte", f->dir);
+    assert_int_equal(idx_save_labels(path, &lab, &err), NN_OK);
+
+    draw_app *app = make_app(f, f->dir, 1280, 800);
+    key(app, '4');
+    int want = 0;
+    for (int i = 0; i < N; i++) want += dyad_top[i] != labels[i] && dense_top[i] == labels[i];
+    assert_true(want > 0); /* the fixture has such digits */
+    samples_set_filter(app, SAMPLES_DYAD_WRONG_DENSE_RIGHT);
+    assert_int_equal(app->sm.filter, SAMPLES_DYAD_WRONG_DENSE_RIGHT);
+    assert_int_equal(app->sm.list_n, want);
+    for (int k = 0; k < app->sm.list_n; k++) {
+        int i = app->sm.list[k];
+        assert_true(dyad_top[i] != labels[i] && dense_top[i] == labels[i]);
+    }
+    /* the shown digit: the models disagree, the window says so */
+    int shown = draw_app_sample(app, NULL);
+    assert_true(shown >= 0);
+    assert_true(draw_app_models_disagree(app));
+    draw_app_render(app);
+    key(app, '5');
+    assert_int_equal(draw_app_view(app), DRAW_VIEW_WHY);
+    draw_app_render(app);
+    float x[784], dx[784];
+    for (int p = 0; p < 784; p++) x[p] = pixels[shown * 784 + p] / 255.0f;
+    assert_true(app->why.has[0] && app->why.has[1]);
+    assert_int_equal(app->why.top[0], dyad_top[shown]);
+    assert_int_equal(app->why.top[1], dense_top[shown]);
+    assert_int_equal(mlp_input_gradient(&dense, x, 2, dense_top[shown], dx, &err), NN_OK);
+    for (int p = 0; p < 784; p++) assert_true(fabsf(app->why.sal[1][p] - dx[p] * x[p]) < 1e-6f);
+    /* the reverse filter */
+    key(app, '4');
+    samples_set_filter(app, SAMPLES_DENSE_WRONG_DYAD_RIGHT);
+    int reverse = 0;
+    for (int i = 0; i < N; i++) reverse += dyad_top[i] == labels[i] && dense_top[i] != labels[i];
+    if (reverse) assert_int_equal(app->sm.list_n, reverse);
+    mlp_free(&dense);
+    draw_app_destroy(app);
+}
+
 /* Section 6: Ctrl+plus / Ctrl+minus scale fonts, paddings and hit boxes together. */
 static void test_ui_scale_keys(void **state) {
     fixture *f = *state;
@@ -591,6 +669,7 @@ int main(void) {
         cmocka_unit_test(test_script_status_and_hover),
         cmocka_unit_test(test_ui_scale_keys),
         cmocka_unit_test(test_activations_follow_the_drawing),
+        cmocka_unit_test(test_saliency_and_filters),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -135,6 +135,7 @@ void action_run(draw_app *a, action act, int arg) {
     case ACT_TEACH_KIND: teach_tab_set_kind(a, arg); break;
     case ACT_SAMPLE_STEP: samples_step(a, arg); break;
     case ACT_SAMPLE_MISS: samples_toggle_miss_only(a); break;
+    case ACT_SAMPLE_FILTER: samples_set_filter(a, a->sm.filter == arg ? SAMPLES_ALL : arg); break;
     case ACT_SAMPLE_PICK:
         a->sm.pos = arg;
         samples_show_current(a);

@@ -35,6 +35,7 @@
 #include "draw_state.h"
 #include "draw_teach.h"
 #include "draw_weights.h"
+#include "draw_why.h"
 
 /* ---- small utilities ---- */
 
@@ -190,6 +191,7 @@ static void draw_right(draw_app *a) {
     case DRAW_VIEW_RECEPTIVE: draw_receptive(a); break;
     case DRAW_VIEW_TEACH: draw_teach(a); break;
     case DRAW_VIEW_SAMPLES: draw_samples(a); break;
+    case DRAW_VIEW_WHY: draw_why(a); break;
     default: break;
     }
     draw_widgets_in(a, L->right);
@@ -326,6 +328,11 @@ gfx_rect draw_app_rect(draw_app *a, draw_rect_id id) {
     return (gfx_rect){0, 0, 0, 0};
 }
 
+int draw_app_models_disagree(draw_app *a) {
+    update_predictions(a);
+    return a->m[0].has_pred && a->m[1].has_pred && a->m[0].top != a->m[1].top;
+}
+
 int draw_app_hover_info(const draw_app *a, draw_hover_info *info) {
     if (!a->wt.hover) return 0;
     const heat_matrix *h = &a->m[a->wt.hover_slot].heat;
@@ -362,7 +369,8 @@ int draw_app_cell_point(draw_app *a, int slot, int w_row, int w_col, int *x, int
 }
 
 void draw_app_status_json(draw_app *a, char *buf, size_t size) {
-    static const char *views[DRAW_VIEW_COUNT] = {"weights", "receptive", "teaching", "samples"};
+    static const char *views[DRAW_VIEW_COUNT] = {"weights", "receptive", "teaching", "samples",
+                                                 "why"};
     static const char *parts[4] = {"none", "diag", "trans", "both"};
     weights_update_heat(a);
     layout_update(a);
@@ -478,6 +486,7 @@ void draw_app_destroy(draw_app *a) {
     gfx_font_free(a->bold);
     if (a->sm.data_state > 0) dataset_free(&a->sm.data);
     free(a->sm.pred);
+    free(a->sm.pred_other);
     free(a->sm.list);
     free(a->preprocess_us.v);
     free(a->frame_ms.v);

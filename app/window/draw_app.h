@@ -81,6 +81,7 @@ typedef enum {
     DRAW_VIEW_RECEPTIVE,   /* first-layer receptive fields */
     DRAW_VIEW_TEACH,       /* the model-free teaching view */
     DRAW_VIEW_SAMPLES,     /* MNIST test-set browser */
+    DRAW_VIEW_WHY,         /* saliency: which pixels made each model say its digit */
     DRAW_VIEW_COUNT
 } draw_view;
 
@@ -203,6 +204,16 @@ void draw_app_status_json(draw_app *app, char *buf, size_t size);
 
 /* Teaching view settings. */
 void draw_app_teach_state(const draw_app *app, int *width, int *ndyad, int *kind);
+/* Whether the two models predict different digits for the current input. */
+int draw_app_models_disagree(draw_app *app);
+/* Sample browser filters. */
+typedef enum {
+    SAMPLES_ALL = 0,
+    SAMPLES_DYAD_WRONG,        /* "misclassified only" (by the DYAD model) */
+    SAMPLES_DYAD_WRONG_DENSE_RIGHT,
+    SAMPLES_DENSE_WRONG_DYAD_RIGHT,
+    SAMPLES_FILTER_COUNT
+} samples_filter;
 /* Sample browser: current test index (-1 without data) and the filter. */
 int draw_app_sample(const draw_app *app, int *misclassified_only);
 

@@ -102,6 +102,12 @@ static void k_miss_only(draw_app *a, int key, int mods) {
     samples_toggle_miss_only(a);
 }
 
+static void k_filter(draw_app *a, int key, int mods) {
+    (void)key, (void)mods;
+    if (a->view != DRAW_VIEW_SAMPLES) view_set(a, DRAW_VIEW_SAMPLES);
+    samples_set_filter(a, (a->sm.filter + 1) % SAMPLES_FILTER_COUNT);
+}
+
 /* ---- the table ---- */
 
 enum { ANY = KEY_ANY_VIEW, W = DRAW_VIEW_WEIGHTS, R = DRAW_VIEW_RECEPTIVE, T = DRAW_VIEW_TEACH,
@@ -115,10 +121,11 @@ const key_binding key_table[] = {
     {'c', 0, ANY, 0, k_clear, NULL, "C  /  Clear", "clear the canvas"},
     {'z', CTRL, ANY, 0, k_undo, NULL, "Ctrl+Z  /  Undo", "undo the last stroke"},
     {0, 0, ANY, 0, NULL, NULL, "drop a file", "classify an image (PNG, JPG, ...)"},
-    {'1', 0, ANY, 0, k_view, "Views", "1  2  3  4", "weights, receptive fields, teaching, samples"},
+    {'1', 0, ANY, 0, k_view, "Views", "1  2  3  4  5", "weights, fields, teaching, samples, why"},
     {'2', 0, ANY, 0, k_view, NULL, NULL, NULL},
     {'3', 0, ANY, 0, k_view, NULL, NULL, NULL},
     {'4', 0, ANY, 0, k_view, NULL, NULL, NULL},
+    {'5', 0, ANY, 0, k_view, NULL, NULL, NULL},
     {'r', 0, ANY, 0, k_receptive, NULL, "R", "receptive fields on/off"},
     {APP_KEY_TAB, 0, ANY, 0, k_tab, NULL, "Tab  /  Shift+Tab", "next / previous view"},
     {'[', 0, ANY, 1, k_layer, "Weights", "[  ]", "previous / next layer"},
@@ -152,6 +159,7 @@ const key_binding key_table[] = {
     {'n', SHIFT, ANY, 1, k_next_sample, NULL, "Shift+N  /  Left", "previous test digit"},
     {APP_KEY_LEFT, 0, M, 1, k_sample_step, NULL, NULL, NULL},
     {'m', 0, ANY, 0, k_miss_only, NULL, "M", "misclassified only (by the DYAD model)"},
+    {'f', 0, ANY, 0, k_filter, NULL, "F", "filter: all, DYAD wrong, DYAD wrong + dense right, ..."},
     {'+', CTRL, ANY, 1, k_ui_scale, "Other", "Ctrl+  +  " MINUS "  0", "UI scale up / down / 100%"},
     {'-', CTRL, ANY, 1, k_ui_scale, NULL, NULL, NULL},
     {'0', CTRL, ANY, 0, k_ui_scale, NULL, NULL, NULL},

@@ -8,6 +8,7 @@
 #include "draw_samples.h"
 #include "draw_teach.h"
 #include "draw_weights.h"
+#include "draw_why.h"
 
 void layout_update(draw_app *a) {
     layout *L = &a->lay;
@@ -53,6 +54,7 @@ void layout_update(draw_app *a) {
     case DRAW_VIEW_RECEPTIVE: layout_receptive(a, L, in); break;
     case DRAW_VIEW_TEACH: layout_teach(a, L, in); break;
     case DRAW_VIEW_SAMPLES: layout_samples(a, L, in); break;
+    case DRAW_VIEW_WHY: layout_why(a, L, in); break;
     default: break;
     }
 }

@@ -12,9 +12,9 @@
 
 void layout_header(draw_app *a, layout *L) {
     static const char *names[DRAW_VIEW_COUNT] = {"1  Weights", "2  Receptive fields",
-                                                 "3  Teaching", "4  MNIST samples"};
+                                                 "3  Teaching", "4  MNIST samples", "5  Why"};
     static const char *short_names[DRAW_VIEW_COUNT] = {"1 Weights", "2 Fields", "3 Teach",
-                                                       "4 Samples"};
+                                                       "4 Samples", "5 Why"};
     int px = S(a, 14), pad = S(a, 24);
     int x0 = S(a, 14) + text_w(bold_font(a), S(a, 18), "dyad draw") + S(a, 28);
     int limit = L->header.w - S(a, 110);
@@ -128,6 +128,13 @@ void draw_status(draw_app *a) {
                                   "image file to classify it.  F1 for every key.";
     uint32_t c = a->msg[0] ? (a->msg_error ? COL_ERROR : COL_GOOD) : COL_DIM;
     char hover[480];
+    if (!a->msg[0] && a->m[0].has_pred && a->m[1].has_pred && a->m[0].top != a->m[1].top) {
+        /* said plainly, for as long as it is true */
+        snprintf(hover, sizeof hover, "The models disagree: %s says %d, %s says %d.  5 shows why.",
+                 a->m[0].title, a->m[0].top, a->m[1].title, a->m[1].top);
+        msg = hover;
+        c = COL_HIGHLIGHT;
+    }
     if (!a->msg[0] && a->wt.hover && a->lay.info.h <= 0) { /* no info line in a low view */
         size_t n = (size_t)snprintf(hover, sizeof hover, "%s: ", a->m[a->wt.hover_slot].title);
         weights_hover_text(a, hover + n, sizeof hover - n);

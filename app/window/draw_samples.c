@@ -11,17 +11,26 @@
 
 /* ---- samples ---- */
 
+static nn_status predict_all(draw_app *a, int slot, uint8_t **out, nn_error *err) {
+    mlp *net = &a->m[slot].net;
+    int count = a->sm.data.test_images.count, batch = 256;
+    *out = malloc((size_t)count);
+    if (!*out) return nn_fail(err, NN_ERR_NOMEM, "out of memory for predictions");
+    nn_status st = mlp_reserve(net, batch, err);
+    if (st != NN_OK) return st;
+    if (train_predict(net, &a->sm.data.test_images, batch, *out) != NN_OK)
+        return nn_fail(err, NN_ERR_NOMEM, "out of memory for predictions");
+    return NN_OK;
+}
+
+/* Both models' answers on the test set: the filters compare them. */
 static nn_status evaluate_samples(draw_app *a, nn_error *err) {
     int slot = a->m[0].loaded ? 0 : (a->m[1].loaded ? 1 : -1);
     if (slot < 0) return NN_OK;
-    mlp *net = &a->m[slot].net;
-    int count = a->sm.data.test_images.count, batch = 256;
-    a->sm.pred = malloc((size_t)count);
-    if (!a->sm.pred) return nn_fail(err, NN_ERR_NOMEM, "out of memory for predictions");
-    nn_status st = mlp_reserve(net, batch, err);
+    int count = a->sm.data.test_images.count;
+    nn_status st = predict_all(a, slot, &a->sm.pred, err);
+    if (st == NN_OK && slot == 0 && a->m[1].loaded) st = predict_all(a, 1, &a->sm.pred_other, err);
     if (st != NN_OK) return st;
-    if (train_predict(net, &a->sm.data.test_images, batch, a->sm.pred) != NN_OK)
-        return nn_fail(err, NN_ERR_NOMEM, "out of memory for predictions");
     a->sm.errors = 0;
     for (int s = 0; s < count; s++) a->sm.errors += a->sm.pred[s] != a->sm.data.test_labels.labels[s];
     return NN_OK;
@@ -31,8 +40,14 @@ static void build_sample_list(draw_app *a) {
     int count = a->sm.data.test_images.count, n = 0;
     int current = a->sm.pos >= 0 && a->sm.list ? a->sm.list[a->sm.pos] : 0;
     for (int i = 0; i < count; i++) {
-        int wrong = a->sm.pred && a->sm.pred[i] != a->sm.data.test_labels.labels[i];
-        if (!a->sm.miss_only || wrong) a->sm.list[n++] = i;
+        int label = a->sm.data.test_labels.labels[i];
+        int wrong = a->sm.pred && a->sm.pred[i] != label;
+        int other_wrong = a->sm.pred_other && a->sm.pred_other[i] != label;
+        int keep = a->sm.filter == SAMPLES_ALL                      ? 1
+                   : a->sm.filter == SAMPLES_DYAD_WRONG             ? wrong
+                   : a->sm.filter == SAMPLES_DYAD_WRONG_DENSE_RIGHT ? wrong && !other_wrong
+                                                                    : !wrong && other_wrong;
+        if (keep) a->sm.list[n++] = i;
     }
     a->sm.list_n = n;
     a->sm.pos = -1;
@@ -113,20 +128,41 @@ void samples_step(draw_app *a, int delta) {
     samples_show_current(a);
 }
 
-void samples_toggle_miss_only(draw_app *a) {
+static const char *filter_name(int filter) {
+    static const char *names[SAMPLES_FILTER_COUNT] = {
+        "all test digits", "misclassified (by the DYAD model)", "DYAD wrong, dense right",
+        "dense wrong, DYAD right"};
+    return names[filter];
+}
+
+void samples_set_filter(draw_app *a, int filter) {
     if (!samples_load(a)) return;
-    if (!a->sm.pred) {
-        message_set(a, 1, "misclassified-only needs a model");
+    if (filter != SAMPLES_ALL && !a->sm.pred) {
+        message_set(a, 1, "this filter needs a model");
         return;
     }
-    a->sm.miss_only = !a->sm.miss_only;
+    if ((filter == SAMPLES_DYAD_WRONG_DENSE_RIGHT || filter == SAMPLES_DENSE_WRONG_DYAD_RIGHT) &&
+        !a->sm.pred_other) {
+        message_set(a, 1, "this filter needs both models");
+        return;
+    }
+    int before = a->sm.filter;
+    a->sm.filter = filter;
     build_sample_list(a);
     if (a->sm.list_n == 0) {
-        message_set(a, 0, "no misclassified test digits");
-        a->sm.miss_only = 0;
+        message_set(a, 0, "no test digits: %s", filter_name(filter));
+        a->sm.filter = before;
         build_sample_list(a);
+    } else if (filter != SAMPLES_ALL) {
+        message_set(a, 0, "%d test digits: %s", a->sm.list_n, filter_name(filter));
     }
+    a->sm.miss_only = a->sm.filter == SAMPLES_DYAD_WRONG;
+    a->dirty |= D_FULL;
     samples_show_current(a);
+}
+
+void samples_toggle_miss_only(draw_app *a) {
+    samples_set_filter(a, a->sm.filter == SAMPLES_DYAD_WRONG ? SAMPLES_ALL : SAMPLES_DYAD_WRONG);
 }
 
 /* ---- layout ---- */
@@ -138,7 +174,16 @@ void layout_samples(draw_app *a, layout *L, gfx_rect in) {
     layout_row_button(a, &x, row, ACT_SAMPLE_STEP, -1, 0, "\xE2\x97\x80  Prev  \xE2\x87\xA7N");
     layout_row_button(a, &x, row, ACT_SAMPLE_STEP, 1, 0, "Next  N  \xE2\x96\xB6");
     x += S(a, 8);
-    layout_row_button(a, &x, row, ACT_SAMPLE_MISS, 0, a->sm.miss_only, "Misclassified only  M");
+    layout_row_button(a, &x, row, ACT_SAMPLE_MISS, 0, a->sm.filter == SAMPLES_DYAD_WRONG,
+                      "Misclassified  M");
+    if (a->m[0].loaded && a->m[1].loaded) {
+        layout_row_button(a, &x, row, ACT_SAMPLE_FILTER, SAMPLES_DYAD_WRONG_DENSE_RIGHT,
+                          a->sm.filter == SAMPLES_DYAD_WRONG_DENSE_RIGHT,
+                          "DYAD \xE2\x9C\x97 dense \xE2\x9C\x93");
+        layout_row_button(a, &x, row, ACT_SAMPLE_FILTER, SAMPLES_DENSE_WRONG_DYAD_RIGHT,
+                          a->sm.filter == SAMPLES_DENSE_WRONG_DYAD_RIGHT,
+                          "dense \xE2\x9C\x97 DYAD \xE2\x9C\x93");
+    }
     int top = in.y + rowh + S(a, 34);
     L->samples = (gfx_rect){in.x, top, in.w, in.y + in.h - top};
     L->sample_first = L->sample_count = 0;
@@ -183,11 +228,11 @@ void draw_samples(draw_app *a) {
                        4);
         return;
     }
-    char text[200];
+    char text[300];
     int index = a->sm.pos >= 0 ? a->sm.list[a->sm.pos] : -1;
-    snprintf(text, sizeof text, "test digit #%d of %d%s  \xC2\xB7  %d of %d listed", index,
-             a->sm.data.test_images.count, a->sm.miss_only ? "  \xC2\xB7  misclassified only" : "",
-             a->sm.pos + 1, a->sm.list_n);
+    snprintf(text, sizeof text, "test digit #%d of %d%s%s  \xC2\xB7  %d of %d listed", index,
+             a->sm.data.test_images.count, a->sm.filter ? "  \xC2\xB7  " : "",
+             a->sm.filter ? filter_name(a->sm.filter) : "", a->sm.pos + 1, a->sm.list_n);
     draw_text_fit(img, a->font, info.x, info.y, S(a, 13), COL_TEXT, text, info.w);
     for (int i = 0; i < L->nw; i++) {
         const widget *w = &L->w[i];

@@ -43,8 +43,10 @@ void input_mark_changed(draw_app *a, int src) {
     a->input_src = src;
     a->input_dirty = 1;
     a->sm.shown = -1; /* a sample shown sets it again after this */
+    a->why.stale = 1;
     a->dirty |= D_BASIC;
-    if (a->view == DRAW_VIEW_SAMPLES) a->dirty |= D_RIGHT; /* the highlight follows */
+    if (a->view == DRAW_VIEW_SAMPLES || a->view == DRAW_VIEW_WHY)
+        a->dirty |= D_RIGHT; /* the highlight, the saliency maps follow */
 }
 
 /* ---- input ---- */

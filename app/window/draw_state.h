@@ -108,6 +108,7 @@ typedef enum {
     ACT_SAMPLE_PICK,
     ACT_RF_PAGE,
     ACT_HELP,
+    ACT_SAMPLE_FILTER,
 } action;
 
 typedef enum { STYLE_BUTTON = 0, STYLE_TAB, STYLE_THUMB } widget_style;
@@ -134,6 +135,7 @@ typedef struct {
     gfx_rect rf[2], rf_cap[2], rf_note;
     gfx_rect teach;
     gfx_rect samples;
+    gfx_rect why[2], why_cap[2], why_note;
     int sample_first, sample_count; /* the page of thumbnails (positions in the list) */
     float fit_zoom;
     widget w[MAX_WIDGETS];
@@ -174,7 +176,9 @@ typedef struct {
     char data_error[1200]; /* why loading failed (shown in the tab) */
     dataset data;
     uint8_t *pred; /* the DYAD model's class per test image, or NULL */
+    uint8_t *pred_other; /* the dense model's, or NULL */
     int errors;
+    int filter;        /* samples_filter */
     int *list, list_n; /* indices shown (all or misclassified) */
     int pos;           /* position in list, -1 none */
     int shown;         /* test index on the canvas now, -1: the canvas shows something else */
@@ -217,6 +221,11 @@ struct draw_app {
     receptive_tab rf;
     teach_tab tc;
     samples_tab sm;
+    struct {
+        int stale;                 /* the input changed since the maps were made */
+        float sal[2][DIGIT_PIXELS]; /* gradient x input of each model's top class */
+        int top[2], has[2];
+    } why;
 
     /* pointer */
     int mouse_x, mouse_y, mouse_in;
