@@ -22,6 +22,7 @@
 #include "../app/window/draw_app.h"
 #include "../app/window/draw_samples.h"
 #include "../app/window/draw_state.h"
+#include "../app/window/draw_teach.h"
 #include "../app/window/draw_weights.h"
 #include "../app/window/script.h"
 #include "../nn/checkpoint.h"
@@ -572,6 +573,48 @@ static void test_saliency_and_filters(void **state) {
     draw_app_destroy(app);
 }
 
+/* Section 4: the teaching view names the element under the pointer with
+ * its formulas filled in, and steps through y = W x row by row. */
+static void test_teaching_hover_and_steps(void **state) {
+    fixture *f = *state;
+    draw_app *app = make_app(f, NULL, 1280, 800);
+    key(app, '3');
+    draw_app_set_time(app, 1000);
+    draw_app_render(app);
+    const teach_geometry *g = &app->tc.geo;
+    assert_true(g->cell > 0);
+    assert_int_equal(g->width, 16);
+    /* panel 2 (BLOCK TRANS, IT, n = 4): W[1][4] is wu[0][1][1]: column i*n+k = 1*4+0 */
+    gfx_rect m = g->matrix[1];
+    send(app, (app_event){.type = APP_EV_MOUSE_MOVE, .x = m.x + 4 * g->cell + 1,
+                          .y = m.y + 1 * g->cell + 1});
+    assert_true(app->tc.hover);
+    char text[600];
+    teach_tab_hover_text(app, text, sizeof text);
+    assert_non_null(strstr(text, "a = in/n = 4"));
+    assert_non_null(strstr(text, "wu[k=0][j=1][i=1]"));
+    assert_non_null(strstr(text, "= 1\xC2\xB7" "4+0 = 4]"));
+    /* a structural zero says so */
+    send(app, (app_event){.type = APP_EV_MOUSE_MOVE, .x = m.x + 5 * g->cell + 1,
+                          .y = m.y + 1 * g->cell + 1});
+    teach_tab_hover_text(app, text, sizeof text);
+    assert_non_null(strstr(text, "structural zero"));
+    /* Space plays: the row advances with the clock, Esc stops */
+    key(app, ' ');
+    assert_true(app->tc.playing);
+    assert_int_equal(app->tc.step, 0);
+    int wait = draw_app_timeout_ms(app);
+    assert_true(wait > 0);
+    draw_app_set_time(app, 1000 + (uint64_t)wait);
+    assert_int_equal(app->tc.step, 1);
+    teach_tab_step_text(app, text, sizeof text);
+    assert_non_null(strstr(text, "reads 7 of 16 inputs")); /* (2n-1) w / n^2 per row here */
+    key(app, APP_KEY_ESCAPE);
+    assert_false(app->tc.playing);
+    assert_int_equal(app->tc.step, -1);
+    draw_app_destroy(app);
+}
+
 /* Section 6: Ctrl+plus / Ctrl+minus scale fonts, paddings and hit boxes together. */
 static void test_ui_scale_keys(void **state) {
     fixture *f = *state;
@@ -670,6 +713,7 @@ int main(void) {
         cmocka_unit_test(test_ui_scale_keys),
         cmocka_unit_test(test_activations_follow_the_drawing),
         cmocka_unit_test(test_saliency_and_filters),
+        cmocka_unit_test(test_teaching_hover_and_steps),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

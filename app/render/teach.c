@@ -28,6 +28,9 @@
 #define TEACH_INK GFX_RGB(0x1E, 0x1E, 0x1E)
 #define TEACH_SOFT_INK GFX_RGB(0x55, 0x55, 0x55)
 #define TEACH_BLOCK_LINE GFX_RGB(0x30, 0x30, 0x30)
+#define TEACH_DENSE GFX_RGB(0x6E, 0x6E, 0x80) /* a dense layer's weights: every entry */
+#define TEACH_PART_DENSE 4
+#define TEACH_PANELS 5
 
 nn_status teach_check(const teach_config *c, nn_error *err) {
     if ((int)c->kind <= (int)LAYER_DENSE || c->kind > LAYER_DYAD_DT)
@@ -75,6 +78,8 @@ static void fill_part_cell(gfx_image *img, int x, int y, int size, int part) {
                 img->px[(size_t)py * img->w + px] =
                     ((dx + dy) / stripe) % 2 ? TEACH_TRANS : TEACH_DIAG;
             }
+    } else if (part == TEACH_PART_DENSE) {
+        gfx_fill_rect(img, (gfx_rect){x, y, size, size}, TEACH_DENSE);
     } else {
         gfx_fill_rect(img, (gfx_rect){x, y, size, size}, TEACH_ZERO);
     }
@@ -99,8 +104,21 @@ static void draw_fitted(gfx_image *img, const gfx_font *font, int x, int y, int 
     gfx_text(img, font, x, y, px, color, text);
 }
 
+/* Lightens a cell (the rows a step-through is not at). */
+static void fade_cell(gfx_image *img, int x, int y, int size) {
+    for (int dy = 0; dy < size; dy++)
+        for (int dx = 0; dx < size; dx++) {
+            int px = x + dx, py = y + dy;
+            if (px < 0 || py < 0 || px >= img->w || py >= img->h) continue;
+            uint32_t *q = &img->px[(size_t)py * img->w + px], v = *q, out = 0xFF000000u;
+            for (int sh = 0; sh <= 16; sh += 8)
+                out |= (((v >> sh) & 0xFF) + 3u * 0xFFu) / 4u << sh;
+            *q = out;
+        }
+}
+
 static void draw_panel(gfx_image *img, const gfx_font *font, int x, int y, int max_w,
-                       const panel_geometry *g, const panel *p) {
+                       const panel_geometry *g, const panel *p, int step_row) {
     int w = g->w, a = w / g->n, side = g->cell * w;
     int mx = x + g->left, my = y + g->top;
     draw_fitted(img, font, mx, y, g->title_px, max_w - g->left, TEACH_INK, p->title, 0);
@@ -110,6 +128,17 @@ static void draw_panel(gfx_image *img, const gfx_font *font, int x, int y, int m
         for (int cc = 0; cc < w; cc++)
             fill_part_cell(img, mx + cc * g->cell, my + rr * g->cell, g->cell - g->gap,
                            p->part[(size_t)rr * w + cc]);
+    if (step_row >= 0) { /* y[row] = W[row] x: the other rows fade, the row is framed */
+        for (int rr = 0; rr < w; rr++)
+            if (p->row_index[rr] != step_row)
+                for (int cc = 0; cc < w; cc++)
+                    fade_cell(img, mx + cc * g->cell, my + rr * g->cell, g->cell - g->gap);
+        for (int rr = 0; rr < w; rr++)
+            if (p->row_index[rr] == step_row)
+                gfx_rect_outline(img, (gfx_rect){mx - 2, my + rr * g->cell - 2, side + 3,
+                                                 g->cell + 3},
+                                 GFX_RGB(0xD0, 0x20, 0x20));
+    }
     /* block boundaries (the blocks of the shown order), then the frame */
     for (int k = 1; k < g->n && a > 1; k++) { /* 1x1 blocks: no lines, the cells say it */
         int off = k * a * g->cell - (g->gap ? 1 : 0);
@@ -307,14 +336,34 @@ void teach_nonzero_text(int w, int n, size_t nonzero, char *buf, size_t size) {
 void teach_block_text(const teach_config *c, char *buf, size_t size) {
     int w = c->width, n = c->ndyad, a = w / n, b = w / n;
     snprintf(buf, size,
-             "a = in/n = %d inputs and b = out/n = %d outputs per block; block k, row j < b and "
-             "column i < a inside it. BLOCK DIAG block k: inputs %d\xC2\xB7k .. %d\xC2\xB7k+%d "
-             "\xE2\x86\x92 outputs %d\xC2\xB7k .. %d\xC2\xB7k+%d. P: the stride-n perfect shuffle.",
+             "a = in/n = %d inputs, b = out/n = %d outputs per block; k: block, j < b: row, i < a: "
+             "column in it. DIAG block k: inputs %d\xC2\xB7k .. %d\xC2\xB7k+%d \xE2\x86\x92 "
+             "outputs %d\xC2\xB7k .. %d\xC2\xB7k+%d.",
              a, b, a, a, a - 1, b, b, b - 1);
 }
 
 nn_status teach_draw(gfx_image *img, gfx_rect r, const gfx_font *font, const teach_config *c,
                      nn_error *err) {
+    return teach_draw_ex(img, r, font, c, -1, NULL, err);
+}
+
+int teach_pick(const teach_geometry *geo, int x, int y, int *panel_index, int *row, int *col) {
+    if (geo->cell <= 0) return 0;
+    for (int k = 0; k < TEACH_PANELS; k++) {
+        gfx_rect m = geo->matrix[k];
+        if (m.w <= 0 || x < m.x || y < m.y || x >= m.x + m.w || y >= m.y + m.h) continue;
+        int rr = (y - m.y) / geo->cell, cc = (x - m.x) / geo->cell;
+        if (rr >= geo->width || cc >= geo->width) return 0;
+        *panel_index = k;
+        *row = geo->row_index[k][rr]; /* W's own indices, also in the reordered panel */
+        *col = geo->col_index[k][cc];
+        return 1;
+    }
+    return 0;
+}
+
+nn_status teach_draw_ex(gfx_image *img, gfx_rect r, const gfx_font *font, const teach_config *c,
+                        int step_row, teach_geometry *geo, nn_error *err) {
     nn_status st = teach_check(c, err);
     if (st != NN_OK) return st;
     if (!font) return nn_fail(err, NN_ERR_ARG, "teaching view: no font");
@@ -339,9 +388,9 @@ nn_status teach_draw(gfx_image *img, gfx_rect r, const gfx_font *font, const tea
     memset(&diag, 0, sizeof diag);
     memset(&trans, 0, sizeof trans);
     memset(&sum, 0, sizeof sum);
-    unsigned char *perm_part = malloc((size_t)w * w);
+    unsigned char *perm_part = malloc((size_t)w * w), *dense_part = malloc((size_t)w * w);
     int *identity = malloc(sizeof(int) * (size_t)w), *shuffled = malloc(sizeof(int) * (size_t)w);
-    if (!perm_part || !identity || !shuffled) {
+    if (!perm_part || !dense_part || !identity || !shuffled) {
         st = nn_fail(err, NN_ERR_NOMEM, "teaching view: out of memory");
         goto done;
     }
@@ -372,12 +421,16 @@ nn_status teach_draw(gfx_image *img, gfx_rect r, const gfx_font *font, const tea
     snprintf(perm_title, sizeof perm_title, "4. W, %s reordered",
              strided_in && strided_out ? "inputs + outputs" : strided_in ? "inputs" : "outputs");
     snprintf(perm_sub, sizeof perm_sub, "now BLOCK TRANS is block-diagonal");
-    panel panels[4] = {
+    memset(dense_part, TEACH_PART_DENSE, (size_t)w * w);
+    char dense_sub[96];
+    snprintf(dense_sub, sizeof dense_sub, "%d weights, all of them used", w * w);
+    panel panels[TEACH_PANELS] = {
         {diag.part, identity, identity, "1. BLOCK DIAG",
          "wl[k][j][i] \xE2\x86\x92 W[k\xC2\xB7" "b+j][k\xC2\xB7" "a+i]"},
         {trans.part, identity, identity, trans_title, trans_sub},
         {sum.part, identity, identity, "3. W = DIAG + TRANS", "panel 1 + panel 2"},
         {perm_part, perm_rows, perm_cols, perm_title, perm_sub},
+        {dense_part, identity, identity, "5. dense W (for comparison)", dense_sub},
     };
 
     /* The explanation under the panels, built first: its wrapped height
@@ -440,16 +493,17 @@ nn_status teach_draw(gfx_image *img, gfx_rect r, const gfx_font *font, const tea
     int head_h = head_px + base_px;
     int avail_w = r.w - 2 * margin, avail_h = r.h - 2 * margin - text_h - head_h;
     int gap = 2 * base_px;
-    panel_geometry wide = fit_panels(font, w, n, 1, 4, avail_w, avail_h, title_px, base_px, gap);
-    panel_geometry square = fit_panels(font, w, n, 2, 2, avail_w, avail_h, title_px, base_px, gap);
-    int grid_cols = square.cell > wide.cell ? 2 : 4;
-    panel_geometry g = grid_cols == 2 ? square : wide;
-    int grid_rows = 4 / grid_cols;
+    /* five panels: one row, or three columns over two rows */
+    panel_geometry wide = fit_panels(font, w, n, 1, 5, avail_w, avail_h, title_px, base_px, gap);
+    panel_geometry square = fit_panels(font, w, n, 2, 3, avail_w, avail_h, title_px, base_px, gap);
+    int grid_cols = square.cell > wide.cell ? 3 : 5;
+    panel_geometry g = grid_cols == 3 ? square : wide;
+    int grid_rows = (TEACH_PANELS + grid_cols - 1) / grid_cols;
     int side = g.cell * w;
     int panel_w = g.left + side, panel_h = g.top + side;
     /* the panel titles must fit beside each other: widen the gap if there is room */
     int title_w = 0;
-    for (int k = 0; k < 4; k++) {
+    for (int k = 0; k < TEACH_PANELS; k++) {
         int tw = gfx_text_width(font, title_px, panels[k].title);
         int sw = gfx_text_width(font, base_px, panels[k].subtitle);
         if (tw > title_w) title_w = tw;
@@ -469,11 +523,21 @@ nn_status teach_draw(gfx_image *img, gfx_rect r, const gfx_font *font, const tea
     snprintf(line, sizeof line, "%s, %d \xC3\x97 %d, n = %d blocks of %d \xC3\x97 %d: y = W x + bias",
              variant_long_name(c->kind), w, w, n, a, a);
     draw_fitted(img, font, r.x + margin, r.y + margin, head_px, text_w, TEACH_INK, line, 0);
-    for (int k = 0; k < 4; k++) {
+    if (geo) {
+        memset(geo, 0, sizeof *geo);
+        geo->cell = g.cell;
+        geo->width = w;
+    }
+    for (int k = 0; k < TEACH_PANELS; k++) {
         if (c->show && !(c->show & (1 << k))) continue;
         int px = x0 + (k % grid_cols) * col_pitch;
         int py = y0 + (k / grid_cols) * (panel_h + gap);
-        draw_panel(img, font, px, py, col_pitch - base_px, &g, &panels[k]);
+        draw_panel(img, font, px, py, col_pitch - base_px, &g, &panels[k], step_row);
+        if (geo) {
+            geo->matrix[k] = (gfx_rect){px + g.left, py + g.top, side, side};
+            memcpy(geo->row_index[k], panels[k].row_index, sizeof(int) * (size_t)w);
+            memcpy(geo->col_index[k], panels[k].col_index, sizeof(int) * (size_t)w);
+        }
     }
 
     /* the key and the arithmetic; continuation lines indented */
@@ -493,6 +557,7 @@ done:
     heat_matrix_free(&trans);
     heat_matrix_free(&sum);
     free(perm_part);
+    free(dense_part);
     free(identity);
     free(shuffled);
     free(params);

@@ -15,7 +15,7 @@ typedef struct {
     int width;       /* 8..64 */
     int ndyad;       /* divides width (1 is allowed but shows nothing sparse) */
     layer_kind kind; /* not LAYER_DENSE */
-    int show;        /* panels to draw, a mask of TEACH_SHOW_*; 0 = all four (lets the
+    int show;        /* panels to draw, a mask of TEACH_SHOW_*; 0 = all (lets the
                         window build the picture step by step) */
 } teach_config;
 
@@ -24,7 +24,15 @@ enum {
     TEACH_SHOW_TRANS = 2,    /* 2. BLOCK TRANS */
     TEACH_SHOW_SUM = 4,      /* 3. W = DIAG + TRANS */
     TEACH_SHOW_PERMUTED = 8, /* 4. W with the shuffled axis reordered */
+    TEACH_SHOW_DENSE = 16,   /* 5. a dense W of the same size */
 };
+
+/* Where teach_draw_ex put each panel's matrix, for pointing at cells. */
+typedef struct {
+    gfx_rect matrix[5];
+    int cell, width;
+    int row_index[5][64], col_index[5][64]; /* W's index at each shown row / column */
+} teach_geometry;
 
 /* Checks c (width range, ndyad divides width, kind). */
 nn_status teach_check(const teach_config *c, nn_error *err);
@@ -44,5 +52,11 @@ void teach_block_text(const teach_config *c, char *buf, size_t size);
  * config or a rect smaller than TEACH_MIN_W x TEACH_MIN_H. */
 nn_status teach_draw(gfx_image *img, gfx_rect r, const gfx_font *font, const teach_config *c,
                      nn_error *err);
+/* The same with a step-through of y = W x at output row step_row (-1: none:
+ * the other rows fade), reporting where the panels went (geo may be NULL). */
+nn_status teach_draw_ex(gfx_image *img, gfx_rect r, const gfx_font *font, const teach_config *c,
+                        int step_row, teach_geometry *geo, nn_error *err);
+/* The panel (0..4) and W's row and column under (x, y); 0 when none. */
+int teach_pick(const teach_geometry *geo, int x, int y, int *panel_index, int *row, int *col);
 
 #endif

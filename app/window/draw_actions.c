@@ -135,6 +135,8 @@ void action_run(draw_app *a, action act, int arg) {
     case ACT_TEACH_KIND: teach_tab_set_kind(a, arg); break;
     case ACT_SAMPLE_STEP: samples_step(a, arg); break;
     case ACT_SAMPLE_MISS: samples_toggle_miss_only(a); break;
+    case ACT_TEACH_PLAY: teach_tab_set_playing(a, !a->tc.playing); break;
+    case ACT_TEACH_STEP: teach_tab_step_row(a, arg); break;
     case ACT_SAMPLE_FILTER: samples_set_filter(a, a->sm.filter == arg ? SAMPLES_ALL : arg); break;
     case ACT_SAMPLE_PICK:
         a->sm.pos = arg;

@@ -428,6 +428,7 @@ int draw_app_sample(const draw_app *a, int *misclassified_only) {
 
 void draw_app_set_time(draw_app *a, uint64_t now_ms) {
     a->now_ms = now_ms;
+    teach_tab_tick(a);
     if (a->msg[0] && !a->msg_until) a->msg_until = now_ms + (uint64_t)a->msg_ms;
     if (a->msg[0] && now_ms >= a->msg_until) {
         a->msg[0] = 0;
@@ -435,12 +436,19 @@ void draw_app_set_time(draw_app *a, uint64_t now_ms) {
     }
 }
 
-int draw_app_timeout_ms(const draw_app *a) {
+static int message_timeout_ms(const draw_app *a) {
     if (!a->msg[0]) return -1;
     if (!a->msg_until) return a->msg_ms;
     if (a->msg_until <= a->now_ms) return 0;
     uint64_t left = a->msg_until - a->now_ms;
     return left > 1000000 ? 1000000 : (int)left;
+}
+
+int draw_app_timeout_ms(const draw_app *a) {
+    int m = message_timeout_ms(a), t = teach_tab_timeout_ms(a);
+    if (m < 0) return t;
+    if (t < 0) return m;
+    return m < t ? m : t;
 }
 
 /* ---- life cycle ---- */
@@ -507,6 +515,7 @@ nn_status draw_app_create(draw_app **out, const draw_app_options *opt, nn_error 
     a->hot = -1;
     a->sm.pos = -1;
     a->sm.shown = -1;
+    a->tc.step = -1;
     a->tc.cfg = (teach_config){.width = 16, .ndyad = 4, .kind = LAYER_DYAD_IT, .show = 0};
     a->dirty = D_FULL;
     snprintf(a->screenshot_dir, sizeof a->screenshot_dir, "%s",

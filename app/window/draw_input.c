@@ -12,6 +12,7 @@
 #include "draw_activations.h"
 #include "draw_keys.h"
 #include "draw_layout.h"
+#include "draw_teach.h"
 #include "draw_weights.h"
 
 /* ---- events ---- */
@@ -159,6 +160,7 @@ int draw_app_handle(draw_app *a, const app_event *ev) {
     layout_update(a);
     update_hover(a);
     activations_update_hover(a);
+    teach_tab_update_hover(a);
     update_hot(a);
     return a->dirty != 0;
 }

@@ -83,6 +83,19 @@ static void k_teach_kind(draw_app *a, int key, int mods) {
     (void)key, (void)mods;
     teach_tab_set_kind(a, a->tc.cfg.kind == LAYER_DYAD_DT ? LAYER_DYAD_IT : a->tc.cfg.kind + 1);
 }
+static void k_teach_play(draw_app *a, int key, int mods) {
+    (void)key, (void)mods;
+    teach_tab_set_playing(a, !a->tc.playing);
+}
+static void k_teach_step(draw_app *a, int key, int mods) {
+    (void)mods;
+    teach_tab_step_row(a, key == '.' ? 1 : -1);
+}
+static void k_teach_stop(draw_app *a, int key, int mods) {
+    (void)mods;
+    if (a->tc.step < 0) k_escape(a, key, mods);
+    else teach_tab_stop(a);
+}
 static void k_sample_step(draw_app *a, int key, int mods) {
     (void)mods;
     samples_step(a, dir_of(key));
@@ -154,6 +167,10 @@ const key_binding key_table[] = {
     {APP_KEY_LEFT, 0, T, 1, k_teach_ndyad, NULL, "Left  Right", "ndyad"},
     {APP_KEY_RIGHT, 0, T, 1, k_teach_ndyad, NULL, NULL, NULL},
     {'v', 0, T, 0, k_teach_kind, NULL, "V", "variant IT \xE2\x86\x92 OT \xE2\x86\x92 DT"},
+    {' ', 0, T, 0, k_teach_play, NULL, "Space", "play / pause y = W x, one output row at a time"},
+    {'.', 0, T, 1, k_teach_step, NULL, ".  ,", "next / previous output row"},
+    {',', 0, T, 1, k_teach_step, NULL, NULL, NULL},
+    {APP_KEY_ESCAPE, 0, T, 0, k_teach_stop, NULL, NULL, NULL},
     {'n', 0, ANY, 1, k_next_sample, "MNIST samples", "N  /  Right", "next test digit"},
     {APP_KEY_RIGHT, 0, M, 1, k_sample_step, NULL, NULL, NULL},
     {'n', SHIFT, ANY, 1, k_next_sample, NULL, "Shift+N  /  Left", "previous test digit"},

@@ -109,6 +109,8 @@ typedef enum {
     ACT_RF_PAGE,
     ACT_HELP,
     ACT_SAMPLE_FILTER,
+    ACT_TEACH_PLAY,
+    ACT_TEACH_STEP,
 } action;
 
 typedef enum { STYLE_BUTTON = 0, STYLE_TAB, STYLE_THUMB } widget_style;
@@ -133,7 +135,7 @@ typedef struct {
     gfx_rect body;             /* right area below its toolbars */
     gfx_rect heat[2], heat_cap[2], info, legend;
     gfx_rect rf[2], rf_cap[2], rf_note;
-    gfx_rect teach;
+    gfx_rect teach, teach_info;
     gfx_rect samples;
     gfx_rect why[2], why_cap[2], why_note;
     int sample_first, sample_count; /* the page of thumbnails (positions in the list) */
@@ -168,6 +170,11 @@ typedef struct {
 
 typedef struct {
     teach_config cfg;
+    teach_geometry geo;   /* where the last frame put the panels */
+    int step;             /* step-through: output row shown, -1 off */
+    int playing;          /* the step advances by itself */
+    uint64_t next_ms;     /* when it does */
+    int hover, hover_panel, hover_row, hover_col;
 } teach_tab;
 
 typedef struct {

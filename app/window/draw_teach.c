@@ -1,5 +1,6 @@
 /* The teaching view of the draw window: width, ndyad and variant controls around teach_draw. */
 #include <stdio.h>
+#include <string.h>
 
 #include "draw_teach.h"
 #include "draw_gfx.h"
@@ -30,6 +31,131 @@ void teach_tab_step_ndyad(draw_app *a, int dir) {
         }
 }
 
+#define TEACH_STEP_MS 700
+
+void teach_tab_step_row(draw_app *a, int dir) {
+    int w = a->tc.cfg.width;
+    a->tc.step = a->tc.step < 0 ? (dir > 0 ? 0 : w - 1) : ((a->tc.step + dir) % w + w) % w;
+    a->dirty |= D_RIGHT;
+}
+
+void teach_tab_set_playing(draw_app *a, int playing) {
+    a->tc.playing = playing;
+    if (playing) {
+        if (a->tc.step < 0) a->tc.step = 0;
+        a->tc.next_ms = a->now_ms + TEACH_STEP_MS;
+    }
+    a->dirty |= D_FULL;
+}
+
+void teach_tab_stop(draw_app *a) {
+    a->tc.playing = 0;
+    a->tc.step = -1;
+    a->dirty |= D_FULL;
+}
+
+void teach_tab_tick(draw_app *a) {
+    if (!a->tc.playing || a->view != DRAW_VIEW_TEACH || a->now_ms < a->tc.next_ms) return;
+    teach_tab_step_row(a, 1);
+    a->tc.next_ms = a->now_ms + TEACH_STEP_MS;
+}
+
+int teach_tab_timeout_ms(const draw_app *a) {
+    if (!a->tc.playing || a->view != DRAW_VIEW_TEACH) return -1;
+    return a->tc.next_ms > a->now_ms ? (int)(a->tc.next_ms - a->now_ms) : 0;
+}
+
+void teach_tab_update_hover(draw_app *a) {
+    int k, row, col;
+    int on = a->view == DRAW_VIEW_TEACH && a->mouse_in &&
+             teach_pick(&a->tc.geo, a->mouse_x, a->mouse_y, &k, &row, &col);
+    if (on == a->tc.hover && (!on || (k == a->tc.hover_panel && row == a->tc.hover_row &&
+                                      col == a->tc.hover_col)))
+        return;
+    a->tc.hover = on;
+    if (on) a->tc.hover_panel = k, a->tc.hover_row = row, a->tc.hover_col = col;
+    a->dirty |= D_RIGHT;
+}
+
+/* The square teaching layer (no parameters: only its shape). */
+static layer shape_of(const teach_config *c) {
+    layer l;
+    memset(&l, 0, sizeof l);
+    l.kind = c->kind;
+    l.in = l.out = c->width;
+    l.ndyad = c->ndyad;
+    return l;
+}
+
+void teach_tab_hover_text(const draw_app *a, char *text, size_t size) {
+    const teach_config *c = &a->tc.cfg;
+    int w = c->width, n = c->ndyad, A = w / n, B = w / n;
+    int row = a->tc.hover_row, col = a->tc.hover_col;
+    size_t used = (size_t)snprintf(text, size, "n = %d, a = in/n = %d, b = out/n = %d.  ", n, A, B);
+    if (used >= size) return;
+    if (a->tc.hover_panel == 4) {
+        snprintf(text + used, size - used,
+                 "dense W[%d][%d]: one of w\xC2\xB2 = %d weights, each stored and multiplied",
+                 row, col, w * w);
+        return;
+    }
+    layer l = shape_of(c);
+    int part = layer_weight_part(&l, row, col);
+    int show_diag = a->tc.hover_panel != 1, show_trans = a->tc.hover_panel != 0;
+    if (!(part & ((show_diag ? 1 : 0) | (show_trans ? 2 : 0)))) {
+        snprintf(text + used, size - used,
+                 "W[%d][%d]: structural zero in this panel; no weight reaches it, nothing is "
+                 "stored or computed", row, col);
+        return;
+    }
+    if ((part & 1) && show_diag) {
+        int k = row / B, j = row % B, i = col - k * A;
+        used += (size_t)snprintf(text + used, size - used,
+                                 "wl[k=%d][j=%d][i=%d] \xE2\x86\x92 W[k\xC2\xB7" "b+j = %d\xC2\xB7%d+%d = %d]"
+                                 "[k\xC2\xB7" "a+i = %d\xC2\xB7%d+%d = %d]   ",
+                                 k, j, i, k, B, j, row, k, A, i, col);
+    }
+    if ((part & 2) && show_trans && used < size) {
+        for (int k = 0; k < n; k++)
+            for (int j = 0; j < B; j++)
+                for (int i = 0; i < A; i++) {
+                    int r, cc;
+                    layer_trans_position(&l, k, j, i, &r, &cc);
+                    if (r != row || cc != col) continue;
+                    int so = c->kind != LAYER_DYAD_IT, si = c->kind != LAYER_DYAD_OT;
+                    char rf[64], cf[64];
+                    if (so) snprintf(rf, sizeof rf, "j\xC2\xB7n+k = %d\xC2\xB7%d+%d = %d", j, n, k, r);
+                    else snprintf(rf, sizeof rf, "k\xC2\xB7" "b+j = %d\xC2\xB7%d+%d = %d", k, B, j, r);
+                    if (si) snprintf(cf, sizeof cf, "i\xC2\xB7n+k = %d\xC2\xB7%d+%d = %d", i, n, k, cc);
+                    else snprintf(cf, sizeof cf, "k\xC2\xB7" "a+i = %d\xC2\xB7%d+%d = %d", k, A, i, cc);
+                    snprintf(text + used, size - used, "wu[k=%d][j=%d][i=%d] \xE2\x86\x92 W[%s][%s]", k,
+                             j, i, rf, cf);
+                }
+    }
+}
+
+/* "y[5] = W[5] x reads x[4..7] (BLOCK DIAG) and x[1, 5, 9, 13] (BLOCK TRANS)" */
+void teach_tab_step_text(const draw_app *a, char *text, size_t size) {
+    const teach_config *c = &a->tc.cfg;
+    layer l = shape_of(c);
+    int row = a->tc.step, w = c->width;
+    char diag[200] = "", trans[200] = "";
+    size_t nd = 0, nt = 0;
+    int count = 0;
+    for (int col = 0; col < w; col++) {
+        int part = layer_weight_part(&l, row, col);
+        count += part != 0;
+        if ((part & 1) && nd < sizeof diag - 8)
+            nd += (size_t)snprintf(diag + nd, sizeof diag - nd, nd ? ", %d" : "%d", col);
+        if ((part & 2) && nt < sizeof trans - 8)
+            nt += (size_t)snprintf(trans + nt, sizeof trans - nt, nt ? ", %d" : "%d", col);
+    }
+    snprintf(text, size,
+             "Step: y[%d] = W[%d] x reads %d of %d inputs: x[%s] through BLOCK DIAG, x[%s] through "
+             "BLOCK TRANS; a dense row reads all %d.",
+             row, row, count, w, diag, trans, w);
+}
+
 /* ---- layout ---- */
 
 /* "- NAME VALUE +": step buttons around a label as wide as the widest value. */
@@ -57,7 +183,14 @@ void layout_teach(draw_app *a, layout *L, gfx_rect in) {
                     "OT");
     layout_row_button(a, &x, row, ACT_TEACH_KIND, LAYER_DYAD_DT, a->tc.cfg.kind == LAYER_DYAD_DT,
                     "DT");
-    int top = in.y + rowh + S(a, 12);
+    x += S(a, 16);
+    layout_row_button(a, &x, row, ACT_TEACH_PLAY, 0, a->tc.playing,
+                      a->tc.playing ? "\xE2\x9D\x9A\xE2\x9D\x9A Pause  Space"
+                                    : "\xE2\x96\xB6 Play y = Wx  Space");
+    layout_row_button(a, &x, row, ACT_TEACH_STEP, 1, 0, "Step  .");
+    int top = in.y + rowh + S(a, 8);
+    L->teach_info = (gfx_rect){in.x, top, in.w, S(a, 36)};
+    top += S(a, 40);
     L->teach = (gfx_rect){in.x, top, in.w, in.y + in.h - top};
 }
 
@@ -66,7 +199,22 @@ void layout_teach(draw_app *a, layout *L, gfx_rect in) {
 void draw_teach(draw_app *a) {
     gfx_image *img = &a->frame;
     nn_error err;
-    if (teach_draw(img, a->lay.teach, a->font, &a->tc.cfg, &err) != NN_OK)
+    if (teach_draw_ex(img, a->lay.teach, a->font, &a->tc.cfg, a->tc.step, &a->tc.geo, &err) !=
+        NN_OK) {
+        memset(&a->tc.geo, 0, sizeof a->tc.geo);
         draw_text_wrap(img, a->font, inset(a->lay.teach, S(a, 8)), S(a, 14), S(a, 20), COL_DIM,
                        err.msg, 4);
+    }
+    /* what the pointer is on, or the step, in words with the numbers filled in */
+    char text[600];
+    uint32_t colour = COL_TEXT;
+    if (a->tc.hover) teach_tab_hover_text(a, text, sizeof text);
+    else if (a->tc.step >= 0) teach_tab_step_text(a, text, sizeof text);
+    else {
+        snprintf(text, sizeof text,
+                 "Point at any cell for its wl / wu element, block k and index formulas; Space "
+                 "plays y = W x one output row at a time.");
+        colour = COL_DIM;
+    }
+    draw_text_wrap(img, a->font, a->lay.teach_info, S(a, 13), S(a, 17), colour, text, 2);
 }

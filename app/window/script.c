@@ -389,9 +389,12 @@ nn_status script_run(const script *s, draw_app *app, const script_runner *r, nn_
             if (r->render_each_step) frame(&rs);
             break;
         case SCRIPT_MOUSE:
+            /* a window shows a frame between events: what is pointed at is on screen */
+            if (draw_app_dirty(app)) draw_app_render(app);
             send(&rs, (app_event){.type = APP_EV_MOUSE_MOVE, .x = c->x, .y = c->y});
             break;
         case SCRIPT_CLICK:
+            if (draw_app_dirty(app)) draw_app_render(app);
             send(&rs, (app_event){.type = APP_EV_MOUSE_MOVE, .x = c->x, .y = c->y});
             send(&rs, (app_event){.type = APP_EV_MOUSE_DOWN, .x = c->x, .y = c->y, .button = c->button});
             send(&rs, (app_event){.type = APP_EV_MOUSE_UP, .x = c->x, .y = c->y, .button = c->button});
