@@ -507,6 +507,9 @@ static void test_app_views_help_quit(void **state) {
     assert_int_equal(draw_app_view(app), DRAW_VIEW_WHY);
     assert_non_null(draw_app_render(app));
     key(app, APP_KEY_TAB, 0);
+    assert_int_equal(draw_app_view(app), DRAW_VIEW_TRAIN);
+    assert_non_null(draw_app_render(app));
+    key(app, APP_KEY_TAB, 0);
     assert_int_equal(draw_app_view(app), DRAW_VIEW_WEIGHTS);
 
     key(app, APP_KEY_F1, 0);

@@ -4,6 +4,7 @@
 #include "draw_actions.h"
 #include "draw_samples.h"
 #include "draw_teach.h"
+#include "draw_train.h"
 #include "draw_weights.h"
 
 /* ---- zoom and pan ---- */
@@ -137,6 +138,10 @@ void action_run(draw_app *a, action act, int arg) {
     case ACT_SAMPLE_MISS: samples_toggle_miss_only(a); break;
     case ACT_TEACH_PLAY: teach_tab_set_playing(a, !a->tc.playing); break;
     case ACT_TEACH_STEP: teach_tab_step_row(a, arg); break;
+    case ACT_TRAIN_RUN: train_tab_run(a); break;
+    case ACT_TRAIN_RESET: train_tab_reset(a); break;
+    case ACT_TRAIN_USE: train_tab_use(a); break;
+    case ACT_TRAIN_NDYAD: train_tab_step_ndyad(a, arg); break;
     case ACT_SAMPLE_FILTER: samples_set_filter(a, a->sm.filter == arg ? SAMPLES_ALL : arg); break;
     case ACT_SAMPLE_PICK:
         a->sm.pos = arg;

@@ -34,6 +34,7 @@
 #include "draw_samples.h"
 #include "draw_state.h"
 #include "draw_teach.h"
+#include "draw_train.h"
 #include "draw_weights.h"
 #include "draw_why.h"
 
@@ -69,41 +70,6 @@ static double log_median(const sample_log *log) {
 
 /* ---- models ---- */
 
-/* "DYAD-IT n=4" from the net's DYAD layers, "dense" when it has none. */
-static void model_title(const mlp *net, char *buf, size_t size) {
-    layer_kind kind = LAYER_DENSE;
-    int mixed_kind = 0, ndyads[8], nn = 0;
-    for (int i = 0; i < net->nlayers; i++) {
-        const layer *l = &net->layers[i];
-        if (l->kind == LAYER_DENSE) continue;
-        if (kind == LAYER_DENSE) kind = l->kind;
-        else if (kind != l->kind) mixed_kind = 1;
-        int seen = 0;
-        for (int k = 0; k < nn; k++) seen |= ndyads[k] == l->ndyad;
-        if (!seen && nn < 8) ndyads[nn++] = l->ndyad;
-    }
-    if (kind == LAYER_DENSE) {
-        snprintf(buf, size, "dense");
-        return;
-    }
-    char kinds[16];
-    const char *name = mixed_kind ? "dyad" : layer_kind_name(kind);
-    size_t k = 0;
-    for (; name[k] && k + 1 < sizeof kinds; k++) kinds[k] = (char)toupper((unsigned char)name[k]);
-    kinds[k] = 0;
-    size_t used = (size_t)snprintf(buf, size, "%s n=", kinds);
-    for (int i = 0; i < nn && used < size; i++)
-        used += (size_t)snprintf(buf + used, size - used, i ? "/%d" : "%d", ndyads[i]);
-}
-
-static void slot_free(model_slot *m) {
-    if (m->loaded) mlp_free(&m->net);
-    free(m->act);
-    heat_matrix_free(&m->heat);
-    free(m->forward_us.v);
-    memset(m, 0, sizeof *m);
-}
-
 static nn_status slot_load(model_slot *m, const char *path, nn_error *err) {
     nn_status st = checkpoint_load(path, &m->net, &m->rec, err);
     if (st != NN_OK) return st;
@@ -114,33 +80,7 @@ static nn_status slot_load(model_slot *m, const char *path, nn_error *err) {
                        "%s: a digit model needs %d inputs and 2..%d classes, this one has %d and %d",
                        path, DIGIT_PIXELS, MAX_CLASSES, m->net.in, classes);
     }
-    st = mlp_reserve(&m->net, 1, err);
-    if (st != NN_OK) {
-        mlp_free(&m->net);
-        return st;
-    }
-    /* room for the hidden layers' activations */
-    int hidden = m->net.nlayers - 1 < MAX_ACT_LAYERS ? m->net.nlayers - 1 : MAX_ACT_LAYERS;
-    size_t total = 0;
-    for (int i = 0; i < hidden; i++) {
-        m->act_off[i] = (int)total;
-        total += (size_t)m->net.layers[i].out;
-    }
-    m->act_off[hidden] = (int)total;
-    m->act = calloc(total ? total : 1, sizeof(float));
-    if (!m->act) {
-        mlp_free(&m->net);
-        return nn_fail(err, NN_ERR_NOMEM, "out of memory for activations");
-    }
-    m->act_layers = hidden;
-    m->loaded = 1;
-    snprintf(m->file, sizeof m->file, "%s", path_base_name(path));
-    snprintf(m->name, sizeof m->name, "%s", path_base_name(path));
-    char *dot = strrchr(m->name, '.');
-    if (dot && dot != m->name) *dot = 0;
-    model_title(&m->net, m->title, sizeof m->title);
-    mlp_describe(&m->net, m->arch, sizeof m->arch);
-    return NN_OK;
+    return model_slot_setup(m, path, err);
 }
 
 /* ---- predictions ---- */
@@ -192,6 +132,7 @@ static void draw_right(draw_app *a) {
     case DRAW_VIEW_TEACH: draw_teach(a); break;
     case DRAW_VIEW_SAMPLES: draw_samples(a); break;
     case DRAW_VIEW_WHY: draw_why(a); break;
+    case DRAW_VIEW_TRAIN: draw_train(a); break;
     default: break;
     }
     draw_widgets_in(a, L->right);
@@ -370,7 +311,7 @@ int draw_app_cell_point(draw_app *a, int slot, int w_row, int w_col, int *x, int
 
 void draw_app_status_json(draw_app *a, char *buf, size_t size) {
     static const char *views[DRAW_VIEW_COUNT] = {"weights", "receptive", "teaching", "samples",
-                                                 "why"};
+                                                 "why", "training"};
     static const char *parts[4] = {"none", "diag", "trans", "both"};
     weights_update_heat(a);
     layout_update(a);
@@ -429,6 +370,7 @@ int draw_app_sample(const draw_app *a, int *misclassified_only) {
 void draw_app_set_time(draw_app *a, uint64_t now_ms) {
     a->now_ms = now_ms;
     teach_tab_tick(a);
+    train_tab_tick(a);
     if (a->msg[0] && !a->msg_until) a->msg_until = now_ms + (uint64_t)a->msg_ms;
     if (a->msg[0] && now_ms >= a->msg_until) {
         a->msg[0] = 0;
@@ -444,11 +386,10 @@ static int message_timeout_ms(const draw_app *a) {
     return left > 1000000 ? 1000000 : (int)left;
 }
 
+static int sooner(int x, int y) { return x < 0 ? y : y < 0 ? x : x < y ? x : y; }
+
 int draw_app_timeout_ms(const draw_app *a) {
-    int m = message_timeout_ms(a), t = teach_tab_timeout_ms(a);
-    if (m < 0) return t;
-    if (t < 0) return m;
-    return m < t ? m : t;
+    return sooner(sooner(message_timeout_ms(a), teach_tab_timeout_ms(a)), train_tab_timeout_ms(a));
 }
 
 /* ---- life cycle ---- */
@@ -487,7 +428,8 @@ nn_status draw_app_resize(draw_app *a, int width, int height, float ratio, nn_er
 
 void draw_app_destroy(draw_app *a) {
     if (!a) return;
-    for (int i = 0; i < 2; i++) slot_free(&a->m[i]);
+    train_tab_free(a); /* joins the training threads */
+    for (int i = 0; i < 2; i++) model_slot_free(&a->m[i]);
     canvas_free(&a->cv);
     gfx_image_free(&a->frame);
     gfx_font_free(a->font);
@@ -516,6 +458,7 @@ nn_status draw_app_create(draw_app **out, const draw_app_options *opt, nn_error 
     a->sm.pos = -1;
     a->sm.shown = -1;
     a->tc.step = -1;
+    a->tr.cfg = (trainer_config){.width = 256, .ndyad = 4, .epochs = 20, .seed = 1};
     a->tc.cfg = (teach_config){.width = 16, .ndyad = 4, .kind = LAYER_DYAD_IT, .show = 0};
     a->dirty = D_FULL;
     snprintf(a->screenshot_dir, sizeof a->screenshot_dir, "%s",

@@ -82,6 +82,7 @@ typedef enum {
     DRAW_VIEW_TEACH,       /* the model-free teaching view */
     DRAW_VIEW_SAMPLES,     /* MNIST test-set browser */
     DRAW_VIEW_WHY,         /* saliency: which pixels made each model say its digit */
+    DRAW_VIEW_TRAIN,       /* live training of a small DYAD net and its dense twin */
     DRAW_VIEW_COUNT
 } draw_view;
 

@@ -190,6 +190,7 @@ widget *layout_add_widget(layout *L, gfx_rect r, action act, int arg, int on, wi
     w->act = act;
     w->arg = arg;
     w->on = on;
+    w->disabled = 0; /* the array is reused frame after frame */
     w->style = style;
     snprintf(w->label, sizeof w->label, "%s", label);
     return w;

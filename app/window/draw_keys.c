@@ -7,6 +7,7 @@
 #include "draw_keys.h"
 #include "draw_samples.h"
 #include "draw_teach.h"
+#include "draw_train.h"
 
 #define MINUS "\xE2\x88\x92"
 
@@ -96,6 +97,8 @@ static void k_teach_stop(draw_app *a, int key, int mods) {
     if (a->tc.step < 0) k_escape(a, key, mods);
     else teach_tab_stop(a);
 }
+static void k_train_run(draw_app *a, int key, int mods) { (void)key, (void)mods, train_tab_run(a); }
+static void k_train_use(draw_app *a, int key, int mods) { (void)key, (void)mods, train_tab_use(a); }
 static void k_sample_step(draw_app *a, int key, int mods) {
     (void)mods;
     samples_step(a, dir_of(key));
@@ -134,11 +137,12 @@ const key_binding key_table[] = {
     {'c', 0, ANY, 0, k_clear, NULL, "C  /  Clear", "clear the canvas"},
     {'z', CTRL, ANY, 0, k_undo, NULL, "Ctrl+Z  /  Undo", "undo the last stroke"},
     {0, 0, ANY, 0, NULL, NULL, "drop a file", "classify an image (PNG, JPG, ...)"},
-    {'1', 0, ANY, 0, k_view, "Views", "1  2  3  4  5", "weights, fields, teaching, samples, why"},
+    {'1', 0, ANY, 0, k_view, "Views", "1 .. 6", "weights, fields, teaching, samples, why, training"},
     {'2', 0, ANY, 0, k_view, NULL, NULL, NULL},
     {'3', 0, ANY, 0, k_view, NULL, NULL, NULL},
     {'4', 0, ANY, 0, k_view, NULL, NULL, NULL},
     {'5', 0, ANY, 0, k_view, NULL, NULL, NULL},
+    {'6', 0, ANY, 0, k_view, NULL, NULL, NULL},
     {'r', 0, ANY, 0, k_receptive, NULL, "R", "receptive fields on/off"},
     {APP_KEY_TAB, 0, ANY, 0, k_tab, NULL, "Tab  /  Shift+Tab", "next / previous view"},
     {'[', 0, ANY, 1, k_layer, "Weights", "[  ]", "previous / next layer"},
@@ -177,6 +181,8 @@ const key_binding key_table[] = {
     {APP_KEY_LEFT, 0, M, 1, k_sample_step, NULL, NULL, NULL},
     {'m', 0, ANY, 0, k_miss_only, NULL, "M", "misclassified only (by the DYAD model)"},
     {'f', 0, ANY, 0, k_filter, NULL, "F", "filter: all, DYAD wrong, DYAD wrong + dense right, ..."},
+    {' ', 0, DRAW_VIEW_TRAIN, 0, k_train_run, "Training", "Space", "start / pause / resume"},
+    {'u', 0, DRAW_VIEW_TRAIN, 0, k_train_use, NULL, "U", "use the trained nets as the models"},
     {'+', CTRL, ANY, 1, k_ui_scale, "Other", "Ctrl+  +  " MINUS "  0", "UI scale up / down / 100%"},
     {'-', CTRL, ANY, 1, k_ui_scale, NULL, NULL, NULL},
     {'0', CTRL, ANY, 0, k_ui_scale, NULL, NULL, NULL},

@@ -7,6 +7,7 @@
 #include "draw_panels.h"
 #include "draw_samples.h"
 #include "draw_teach.h"
+#include "draw_train.h"
 #include "draw_weights.h"
 #include "draw_why.h"
 
@@ -33,7 +34,7 @@ void layout_update(draw_app *a) {
         L->mid = (gfx_rect){2 * pad + lw, y0, W - 3 * pad - lw, top};
         L->right = (gfx_rect){pad, y0 + top + pad, W - 2 * pad, ch - top - pad};
     }
-    if (a->view == DRAW_VIEW_TEACH) {
+    if (a->view == DRAW_VIEW_TEACH || a->view == DRAW_VIEW_TRAIN) {
         /* the teaching view needs no model and no canvas: it gets the room */
         L->right = (gfx_rect){pad, y0, W - 2 * pad, ch};
         L->left = L->mid = (gfx_rect){0, 0, 0, 0};
@@ -55,6 +56,7 @@ void layout_update(draw_app *a) {
     case DRAW_VIEW_TEACH: layout_teach(a, L, in); break;
     case DRAW_VIEW_SAMPLES: layout_samples(a, L, in); break;
     case DRAW_VIEW_WHY: layout_why(a, L, in); break;
+    case DRAW_VIEW_TRAIN: layout_train(a, L, in); break;
     default: break;
     }
 }

@@ -12,9 +12,10 @@
 
 void layout_header(draw_app *a, layout *L) {
     static const char *names[DRAW_VIEW_COUNT] = {"1  Weights", "2  Receptive fields",
-                                                 "3  Teaching", "4  MNIST samples", "5  Why"};
+                                                 "3  Teaching", "4  MNIST samples", "5  Why",
+                                                 "6  Training"};
     static const char *short_names[DRAW_VIEW_COUNT] = {"1 Weights", "2 Fields", "3 Teach",
-                                                       "4 Samples", "5 Why"};
+                                                       "4 Samples", "5 Why", "6 Train"};
     int px = S(a, 14), pad = S(a, 24);
     int x0 = S(a, 14) + text_w(bold_font(a), S(a, 18), "dyad draw") + S(a, 28);
     int limit = L->header.w - S(a, 110);

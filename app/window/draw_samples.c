@@ -165,6 +165,18 @@ void samples_toggle_miss_only(draw_app *a) {
     samples_set_filter(a, a->sm.filter == SAMPLES_DYAD_WRONG ? SAMPLES_ALL : SAMPLES_DYAD_WRONG);
 }
 
+void samples_models_changed(draw_app *a) {
+    free(a->sm.pred);
+    free(a->sm.pred_other);
+    a->sm.pred = a->sm.pred_other = NULL;
+    if (a->sm.data_state <= 0) return;
+    nn_error err;
+    if (evaluate_samples(a, &err) != NN_OK) message_set(a, 1, "MNIST: %s", err.msg);
+    a->sm.filter = SAMPLES_ALL;
+    a->sm.miss_only = 0;
+    build_sample_list(a);
+}
+
 /* ---- layout ---- */
 
 void layout_samples(draw_app *a, layout *L, gfx_rect in) {

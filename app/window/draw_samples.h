@@ -15,6 +15,8 @@ void samples_set_filter(draw_app *a, int filter);
 void layout_samples(draw_app *a, layout *L, gfx_rect in);
 /* What the tab says about its data: the count, or why there is none. */
 void samples_note(const draw_app *a, char *text, size_t size);
+/* The models were replaced: their answers on the test set again. */
+void samples_models_changed(draw_app *a);
 void draw_samples(draw_app *a);
 
 #endif

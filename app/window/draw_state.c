@@ -1,9 +1,12 @@
 /* The bottom of window/: the message line, model queries and the input
  * (canvas strokes, dropped images). Calls no other draw_*.c file. */
+#include <ctype.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "../render/heatmap.h"
 #include "../render/image_load.h"
 #include "draw_state.h"
 
@@ -47,6 +50,73 @@ void input_mark_changed(draw_app *a, int src) {
     a->dirty |= D_BASIC;
     if (a->view == DRAW_VIEW_SAMPLES || a->view == DRAW_VIEW_WHY)
         a->dirty |= D_RIGHT; /* the highlight, the saliency maps follow */
+}
+
+/* ---- model slots ---- */
+
+/* "DYAD-IT n=4" from the net's DYAD layers, "dense" when it has none. */
+static void model_title(const mlp *net, char *buf, size_t size) {
+    layer_kind kind = LAYER_DENSE;
+    int mixed_kind = 0, ndyads[8], nn = 0;
+    for (int i = 0; i < net->nlayers; i++) {
+        const layer *l = &net->layers[i];
+        if (l->kind == LAYER_DENSE) continue;
+        if (kind == LAYER_DENSE) kind = l->kind;
+        else if (kind != l->kind) mixed_kind = 1;
+        int seen = 0;
+        for (int k = 0; k < nn; k++) seen |= ndyads[k] == l->ndyad;
+        if (!seen && nn < 8) ndyads[nn++] = l->ndyad;
+    }
+    if (kind == LAYER_DENSE) {
+        snprintf(buf, size, "dense");
+        return;
+    }
+    char kinds[16];
+    const char *name = mixed_kind ? "dyad" : layer_kind_name(kind);
+    size_t k = 0;
+    for (; name[k] && k + 1 < sizeof kinds; k++) kinds[k] = (char)toupper((unsigned char)name[k]);
+    kinds[k] = 0;
+    size_t used = (size_t)snprintf(buf, size, "%s n=", kinds);
+    for (int i = 0; i < nn && used < size; i++)
+        used += (size_t)snprintf(buf + used, size - used, i ? "/%d" : "%d", ndyads[i]);
+}
+
+void model_slot_free(model_slot *m) {
+    if (m->loaded) mlp_free(&m->net);
+    free(m->act);
+    heat_matrix_free(&m->heat);
+    free(m->forward_us.v);
+    memset(m, 0, sizeof *m);
+}
+
+nn_status model_slot_setup(model_slot *m, const char *path, nn_error *err) {
+    nn_status st = mlp_reserve(&m->net, 1, err);
+    if (st != NN_OK) {
+        mlp_free(&m->net);
+        return st;
+    }
+    /* room for the hidden layers' activations */
+    int hidden = m->net.nlayers - 1 < MAX_ACT_LAYERS ? m->net.nlayers - 1 : MAX_ACT_LAYERS;
+    size_t total = 0;
+    for (int i = 0; i < hidden; i++) {
+        m->act_off[i] = (int)total;
+        total += (size_t)m->net.layers[i].out;
+    }
+    m->act_off[hidden] = (int)total;
+    m->act = calloc(total ? total : 1, sizeof(float));
+    if (!m->act) {
+        mlp_free(&m->net);
+        return nn_fail(err, NN_ERR_NOMEM, "out of memory for activations");
+    }
+    m->act_layers = hidden;
+    m->loaded = 1;
+    snprintf(m->file, sizeof m->file, "%s", path_base_name(path));
+    snprintf(m->name, sizeof m->name, "%s", path_base_name(path));
+    char *dot = strrchr(m->name, '.');
+    if (dot && dot != m->name) *dot = 0;
+    model_title(&m->net, m->title, sizeof m->title);
+    mlp_describe(&m->net, m->arch, sizeof m->arch);
+    return NN_OK;
 }
 
 /* ---- input ---- */

@@ -22,6 +22,7 @@
 #include "../render/gfx.h"
 #include "../render/heatmap.h"
 #include "../render/teach.h"
+#include "trainer.h"
 
 /* ---- theme ---- */
 
@@ -111,6 +112,10 @@ typedef enum {
     ACT_SAMPLE_FILTER,
     ACT_TEACH_PLAY,
     ACT_TEACH_STEP,
+    ACT_TRAIN_RUN,
+    ACT_TRAIN_RESET,
+    ACT_TRAIN_USE,
+    ACT_TRAIN_NDYAD,
 } action;
 
 typedef enum { STYLE_BUTTON = 0, STYLE_TAB, STYLE_THUMB } widget_style;
@@ -138,6 +143,7 @@ typedef struct {
     gfx_rect teach, teach_info;
     gfx_rect samples;
     gfx_rect why[2], why_cap[2], why_note;
+    gfx_rect train_info, train_plot[2], train_rf[2], train_rf_cap[2];
     int sample_first, sample_count; /* the page of thumbnails (positions in the list) */
     float fit_zoom;
     widget w[MAX_WIDGETS];
@@ -229,6 +235,17 @@ struct draw_app {
     teach_tab tc;
     samples_tab sm;
     struct {
+        trainer *t;              /* running or paused; NULL before Start */
+        int paused;              /* asked to pause (the thread follows at its next chunk) */
+        trainer *retiring[8];    /* stopped, joined once finished */
+        trainer_config cfg;
+        trainer_status st;       /* the last snapshot */
+        mlp view[TRAINER_NETS];  /* the published parameters, for the fields */
+        int view_ok;
+        long view_version;
+        uint64_t next_poll_ms;
+    } tr;
+    struct {
         int stale;                 /* the input changed since the maps were made */
         float sal[2][DIGIT_PIXELS]; /* gradient x input of each model's top class */
         int top[2], has[2];
@@ -280,6 +297,11 @@ int models_max_layers(const draw_app *a);
 const layer *model_first_layer(const draw_app *a, int slot);
 /* The input (canvas or a shown digit) changed: predictions and panels are stale. */
 void input_mark_changed(draw_app *a, int src);
+/* A slot whose m->net is set: reserves it, names it after path (file name
+ * without extension), sizes its activation buffers, marks it loaded. On
+ * failure the net is freed. */
+nn_status model_slot_setup(model_slot *m, const char *path, nn_error *err);
+void model_slot_free(model_slot *m);
 /* Input ops shared by the events and the public API. */
 nn_status input_stroke_begin(draw_app *a, float u, float v, int erase, nn_error *err);
 void input_stroke_to(draw_app *a, float u, float v);

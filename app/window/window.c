@@ -134,6 +134,7 @@ static int app_key(SDL_Keycode sym) {
     case SDLK_TAB: return APP_KEY_TAB;
     case SDLK_BACKSPACE: return APP_KEY_BACKSPACE;
     case SDLK_DELETE: return APP_KEY_DELETE;
+    case SDLK_SPACE: return ' ';
     case SDLK_KP_PLUS: return '+';
     case SDLK_KP_MINUS: return '-';
     case SDLK_KP_0: return '0';
