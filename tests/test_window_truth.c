@@ -612,6 +612,14 @@ static void test_teaching_hover_and_steps(void **state) {
     key(app, APP_KEY_ESCAPE);
     assert_false(app->tc.playing);
     assert_int_equal(app->tc.step, -1);
+    /* "this model": one block of the loaded DYAD model; Left/Right pick the block */
+    key(app, 'l');
+    assert_true(app->tc.this_model);
+    key(app, APP_KEY_LEFT);
+    assert_int_equal(app->tc.block, 3); /* n = 4 blocks, wrapping */
+    assert_non_null(draw_app_render(app));
+    key(app, 'l');
+    assert_false(app->tc.this_model);
     draw_app_destroy(app);
 }
 

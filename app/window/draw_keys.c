@@ -79,7 +79,12 @@ static void k_teach_width(draw_app *a, int key, int mods) {
     (void)mods; /* Up and + widen */
     teach_tab_step_width(a, key == APP_KEY_UP || key == '+' ? 4 : -4);
 }
-static void k_teach_ndyad(draw_app *a, int key, int mods) { (void)mods, teach_tab_step_ndyad(a, dir_of(key)); }
+static void k_teach_ndyad(draw_app *a, int key, int mods) {
+    (void)mods;
+    if (a->tc.this_model) teach_tab_step_block(a, dir_of(key));
+    else teach_tab_step_ndyad(a, dir_of(key));
+}
+static void k_teach_model(draw_app *a, int key, int mods) { (void)key, (void)mods, teach_tab_toggle_model(a); }
 static void k_teach_kind(draw_app *a, int key, int mods) {
     (void)key, (void)mods;
     teach_tab_set_kind(a, a->tc.cfg.kind == LAYER_DYAD_DT ? LAYER_DYAD_IT : a->tc.cfg.kind + 1);
@@ -168,9 +173,10 @@ const key_binding key_table[] = {
     {APP_KEY_DOWN, 0, T, 1, k_teach_width, NULL, NULL, NULL},
     {'+', 0, T, 1, k_teach_width, NULL, NULL, NULL},
     {'-', 0, T, 1, k_teach_width, NULL, NULL, NULL},
-    {APP_KEY_LEFT, 0, T, 1, k_teach_ndyad, NULL, "Left  Right", "ndyad"},
+    {APP_KEY_LEFT, 0, T, 1, k_teach_ndyad, NULL, "Left  Right", "ndyad (this model: block)"},
     {APP_KEY_RIGHT, 0, T, 1, k_teach_ndyad, NULL, NULL, NULL},
     {'v', 0, T, 0, k_teach_kind, NULL, "V", "variant IT \xE2\x86\x92 OT \xE2\x86\x92 DT"},
+    {'l', 0, T, 0, k_teach_model, NULL, "L", "this model: one block of its real weights"},
     {' ', 0, T, 0, k_teach_play, NULL, "Space", "play / pause y = W x, one output row at a time"},
     {'.', 0, T, 1, k_teach_step, NULL, ".  ,", "next / previous output row"},
     {',', 0, T, 1, k_teach_step, NULL, NULL, NULL},

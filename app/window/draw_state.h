@@ -112,6 +112,7 @@ typedef enum {
     ACT_SAMPLE_FILTER,
     ACT_TEACH_PLAY,
     ACT_TEACH_STEP,
+    ACT_TEACH_MODEL,
     ACT_TRAIN_RUN,
     ACT_TRAIN_RESET,
     ACT_TRAIN_USE,
@@ -181,6 +182,8 @@ typedef struct {
     int playing;          /* the step advances by itself */
     uint64_t next_ms;     /* when it does */
     int hover, hover_panel, hover_row, hover_col;
+    int this_model; /* show one block of the loaded DYAD model's weights instead */
+    int block;      /* which block k */
 } teach_tab;
 
 typedef struct {

@@ -1,9 +1,11 @@
 /* The teaching view of the draw window: width, ndyad and variant controls around teach_draw. */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "draw_teach.h"
 #include "draw_gfx.h"
+#include "../render/heatmap.h"
 #include "../render/teach.h"
 
 /* ---- state ---- */
@@ -134,6 +136,92 @@ void teach_tab_hover_text(const draw_app *a, char *text, size_t size) {
     }
 }
 
+/* The first DYAD layer of the loaded models (slot 0 first); NULL when none. */
+static const layer *model_dyad_layer(const draw_app *a, int *slot, int *index) {
+    for (int s = 0; s < 2; s++)
+        for (int i = 0; a->m[s].loaded && i < a->m[s].net.nlayers; i++)
+            if (a->m[s].net.layers[i].kind != LAYER_DENSE) {
+                *slot = s, *index = i;
+                return &a->m[s].net.layers[i];
+            }
+    return NULL;
+}
+
+void teach_tab_toggle_model(draw_app *a) {
+    int s, i;
+    if (!a->tc.this_model && !model_dyad_layer(a, &s, &i)) {
+        message_set(a, 1, "no DYAD model loaded: give --model with a DYAD net");
+        return;
+    }
+    a->tc.this_model = !a->tc.this_model;
+    a->tc.block = 0;
+    a->tc.hover = 0;
+    memset(&a->tc.geo, 0, sizeof a->tc.geo);
+    a->dirty |= D_FULL;
+}
+
+void teach_tab_step_block(draw_app *a, int dir) {
+    int s, i;
+    const layer *l = model_dyad_layer(a, &s, &i);
+    if (!l) return;
+    a->tc.block = ((a->tc.block + dir) % l->ndyad + l->ndyad) % l->ndyad;
+    a->dirty |= D_RIGHT;
+}
+
+/* One part's block (b x a values) as cells in the weight colours. */
+static void draw_block(draw_app *a, gfx_rect r, const float *w, int rows, int cols, float range,
+                       const char *title, const char *sub) {
+    gfx_image *img = &a->frame;
+    gfx_text(img, bold_font(a), r.x, r.y, S(a, 15), COL_TEXT, title);
+    draw_text_fit(img, a->font, r.x, r.y + S(a, 20), S(a, 12), COL_DIM, sub, r.w);
+    int top = r.y + S(a, 42);
+    int cell = (r.h - S(a, 42)) / rows < r.w / cols ? (r.h - S(a, 42)) / rows : r.w / cols;
+    if (cell < 1) cell = 1;
+    for (int j = 0; j < rows; j++)
+        for (int i = 0; i < cols; i++)
+            gfx_fill_rect(img, (gfx_rect){r.x + i * cell, top + j * cell, cell, cell},
+                          heat_color(w[(size_t)j * cols + i], HEAT_SIGNED, range));
+    gfx_rect_outline(img, (gfx_rect){r.x - 1, top - 1, cols * cell + 2, rows * cell + 2}, COL_EDGE);
+}
+
+static void draw_this_model(draw_app *a) {
+    gfx_image *img = &a->frame;
+    gfx_rect R = a->lay.teach;
+    int slot, index;
+    const layer *l = model_dyad_layer(a, &slot, &index);
+    if (!l) return;
+    int n = l->ndyad, A = l->in / n, B = l->out / n, k = a->tc.block;
+    const float *wl = l->param.wl + (size_t)k * A * B, *wu = l->param.wu + (size_t)k * A * B;
+    float range = 0.0f;
+    for (size_t e = 0; e < (size_t)A * B; e++) {
+        if (fabsf(wl[e]) > range) range = fabsf(wl[e]);
+        if (fabsf(wu[e]) > range) range = fabsf(wu[e]);
+    }
+    gfx_fill_rect(img, R, COL_PANEL);
+    char head[200], s1[200], s2[240];
+    snprintf(head, sizeof head, "%s, layer %d (%d \xE2\x86\x92 %d), block k = %d of %d: its real weights",
+             a->m[slot].title, index + 1, l->in, l->out, k, n);
+    gfx_text(img, bold_font(a), R.x, R.y, S(a, 16), slot_accent[slot], head);
+    snprintf(s1, sizeof s1, "wl[%d]: %d outputs \xC3\x97 %d inputs, W rows %d..%d, columns %d..%d", k, B, A,
+             k * B, k * B + B - 1, k * A, k * A + A - 1);
+    int strided_in = l->kind != LAYER_DYAD_OT, strided_out = l->kind != LAYER_DYAD_IT;
+    char rows[80], cols[80];
+    if (strided_out) snprintf(rows, sizeof rows, "%d, %d, %d, ... (every %d-th)", k, k + n, k + 2 * n, n);
+    else snprintf(rows, sizeof rows, "%d..%d", k * B, k * B + B - 1);
+    if (strided_in) snprintf(cols, sizeof cols, "%d, %d, %d, ... (every %d-th)", k, k + n, k + 2 * n, n);
+    else snprintf(cols, sizeof cols, "%d..%d", k * A, k * A + A - 1);
+    snprintf(s2, sizeof s2, "wu[%d]: %d \xC3\x97 %d, W rows %s, columns %s", k, B, A, rows, cols);
+    int gap = S(a, 30), half = (R.w - gap) / 2;
+    gfx_rect p1 = {R.x, R.y + S(a, 34), half, R.h - S(a, 70)};
+    gfx_rect p2 = {R.x + half + gap, R.y + S(a, 34), half, R.h - S(a, 70)};
+    draw_block(a, p1, wl, B, A, range, "BLOCK DIAG", s1);
+    draw_block(a, p2, wu, B, A, range, "BLOCK TRANS", s2);
+    draw_text_fit(img, a->font, R.x, R.y + R.h - S(a, 22), S(a, 12), COL_DIM,
+                  "Red positive, blue negative, one colour range for both parts.  Left / Right: "
+                  "another block.  Same layout as the panels of the model-free view.",
+                  R.w);
+}
+
 /* "y[5] = W[5] x reads x[4..7] (BLOCK DIAG) and x[1, 5, 9, 13] (BLOCK TRANS)" */
 void teach_tab_step_text(const draw_app *a, char *text, size_t size) {
     const teach_config *c = &a->tc.cfg;
@@ -188,6 +276,8 @@ void layout_teach(draw_app *a, layout *L, gfx_rect in) {
                       a->tc.playing ? "\xE2\x9D\x9A\xE2\x9D\x9A Pause  Space"
                                     : "\xE2\x96\xB6 Play y = Wx  Space");
     layout_row_button(a, &x, row, ACT_TEACH_STEP, 1, 0, "Step  .");
+    x += S(a, 16);
+    layout_row_button(a, &x, row, ACT_TEACH_MODEL, 0, a->tc.this_model, "This model  L");
     int top = in.y + rowh + S(a, 8);
     L->teach_info = (gfx_rect){in.x, top, in.w, S(a, 36)};
     top += S(a, 40);
@@ -198,6 +288,10 @@ void layout_teach(draw_app *a, layout *L, gfx_rect in) {
 
 void draw_teach(draw_app *a) {
     gfx_image *img = &a->frame;
+    if (a->tc.this_model) {
+        draw_this_model(a);
+        return;
+    }
     nn_error err;
     if (teach_draw_ex(img, a->lay.teach, a->font, &a->tc.cfg, a->tc.step, &a->tc.geo, &err) !=
         NN_OK) {

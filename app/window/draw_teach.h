@@ -17,6 +17,9 @@ void teach_tab_update_hover(draw_app *a);
 /* The hovered cell's element and index formulas; the step's inputs. */
 void teach_tab_hover_text(const draw_app *a, char *text, size_t size);
 void teach_tab_step_text(const draw_app *a, char *text, size_t size);
+/* "This model": one block of the loaded DYAD model's weights instead. */
+void teach_tab_toggle_model(draw_app *a);
+void teach_tab_step_block(draw_app *a, int dir);
 void layout_teach(draw_app *a, layout *L, gfx_rect in);
 void draw_teach(draw_app *a);
 
