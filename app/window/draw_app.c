@@ -396,18 +396,6 @@ int draw_app_timeout_ms(const draw_app *a) {
 
 static float clampf(float v, float lo, float hi) { return v < lo ? lo : (v > hi ? hi : v); }
 
-void draw_app_set_user_scale(draw_app *a, float scale) {
-    scale = clampf(scale, DRAW_SCALE_MIN, DRAW_SCALE_MAX);
-    if (scale == a->user_scale) return;
-    a->user_scale = scale;
-    a->s = a->ratio * scale;
-    a->rendered = 0;
-    a->wt.need_fit = 1;
-    a->dirty |= D_FULL;
-}
-
-float draw_app_user_scale(const draw_app *a) { return a->user_scale; }
-
 nn_status draw_app_resize(draw_app *a, int width, int height, float ratio, nn_error *err) {
     if (ratio <= 0.0f) ratio = 1.0f;
     if (ratio > 4.0f) ratio = 4.0f;

@@ -52,6 +52,24 @@ void input_mark_changed(draw_app *a, int src) {
         a->dirty |= D_RIGHT; /* the highlight, the saliency maps follow */
 }
 
+/* ---- UI scale (public, in draw_app.h; here so the keys need not call up) ---- */
+
+static float clamp_scale(float v) {
+    return v < DRAW_SCALE_MIN ? DRAW_SCALE_MIN : (v > DRAW_SCALE_MAX ? DRAW_SCALE_MAX : v);
+}
+
+void draw_app_set_user_scale(draw_app *a, float scale) {
+    scale = clamp_scale(scale);
+    if (scale == a->user_scale) return;
+    a->user_scale = scale;
+    a->s = a->ratio * scale;
+    a->rendered = 0;
+    a->wt.need_fit = 1;
+    a->dirty |= D_FULL;
+}
+
+float draw_app_user_scale(const draw_app *a) { return a->user_scale; }
+
 /* ---- model slots ---- */
 
 /* "DYAD-IT n=4" from the net's DYAD layers, "dense" when it has none. */
