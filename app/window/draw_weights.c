@@ -342,6 +342,13 @@ void draw_weights(draw_app *a) {
         const char *dot = strstr(rest, "\xC2\xB7  ");
         if (dot && title_w + S(a, 8) + text_w(a->font, S(a, 13), rest) > L->heat_cap[i].w)
             memmove(rest, dot + 4, strlen(dot + 4) + 1);
+        if (m->heat.rows && a->wt.parts != HEAT_PART_BOTH && m->heat.kind != LAYER_DENSE &&
+            title_w + S(a, 8) + text_w(a->font, S(a, 13), rest) > L->heat_cap[i].w) {
+            double shown, whole; /* still too wide: the two numbers, briefly */
+            heat_matrix_nonzero(&m->heat, &shown, &whole);
+            snprintf(rest, sizeof rest, "%s %.1f%% of W \xC2\xB7 W %.1f%%",
+                     shown_parts_name(a->wt.parts) + 6, 100.0 * shown, 100.0 * whole);
+        }
         caption(a, L->heat_cap[i], i, rest);
         gfx_rect r = L->heat[i];
         gfx_fill_rect(img, r, COL_WELL);
