@@ -41,7 +41,7 @@ void layout_activations(draw_app *a, layout *L) {
         int strip = label_h + grid_h + S(a, 6);
         int need = m->act_layers * strip + S(a, 6);
         /* only when the prediction keeps room for its digit and ten bars */
-        if (P.h - need < S(a, 230)) continue;
+        if (P.h - need < S(a, 230)) continue; /* the ten bars come first */
         int y = P.y + P.h - need;
         L->pred_body[s] = (gfx_rect){P.x, P.y, P.w, y - P.y};
         for (int i = 0; i < m->act_layers; i++) {
