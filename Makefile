@@ -20,7 +20,14 @@ LIBS_APP = $(shell pkg-config --libs $(PKGS_APP)) $(LIBS_NN)
 LIBS_TEST = $(shell pkg-config --libs $(PKGS_TEST)) $(LIBS_APP)
 
 NN_SRC := $(wildcard nn/*.c)
-APP_SRC := $(filter-out app/main.c,$(wildcard app/*.c))
+# app/ has three folders (cmd/ -> window/ -> render/ -> nn/); every .c under
+# app/, at any depth, is built, so a file added at app/ top level builds too.
+APP_ALL_SRC := $(shell find app -name '*.c' | LC_ALL=C sort)
+APP_MAIN := app/cmd/main.c
+APP_SRC := $(filter-out $(APP_MAIN),$(APP_ALL_SRC))
+APP_HDR := $(shell find app -name '*.h')
+# Files at app/ top level (older layout) still find the headers by bare name.
+APP_TOP_INC := -iquote app/cmd -iquote app/window -iquote app/render
 TEST_SRC := $(wildcard tests/test_*.c)
 TEST_SUPPORT := $(filter-out $(TEST_SRC),$(wildcard tests/*.c)) tests/fuzz/targets.c
 
@@ -33,11 +40,9 @@ PROGRAM := $(if $(filter build,$(BUILD)),dyad,$(BUILD)/dyad)
 .PHONY: all test sanitize clean data deps run models bench bench-compare reproduce reproduce-quick fuzz fuzz-build valgrind
 all: $(PROGRAM)
 
-$(BUILD)/%.o: %.c $(wildcard nn/*.h app/*.h tests/*.h tests/fuzz/*.h) | $(BUILD)/nn $(BUILD)/app $(BUILD)/tests/fuzz
-	$(CC) $(CFLAGS) -c $< -o $@
-
-$(BUILD)/nn $(BUILD)/app $(BUILD)/tests/fuzz:
-	mkdir -p $@
+$(BUILD)/%.o: %.c $(wildcard nn/*.h tests/*.h tests/fuzz/*.h) $(APP_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(if $(filter app/,$(dir $<)),$(APP_TOP_INC)) -c $< -o $@
 
 $(BUILD)/libnn.a: $(NN_OBJ)
 	rm -f $@ && ar rcs $@ $^
@@ -45,7 +50,7 @@ $(BUILD)/libnn.a: $(NN_OBJ)
 $(BUILD)/libapp.a: $(APP_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
-$(PROGRAM): $(BUILD)/app/main.o $(BUILD)/libapp.a $(BUILD)/libnn.a
+$(PROGRAM): $(APP_MAIN:%.c=$(BUILD)/%.o) $(BUILD)/libapp.a $(BUILD)/libnn.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_APP)
 
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(SUPPORT_OBJ) $(BUILD)/libapp.a $(BUILD)/libnn.a

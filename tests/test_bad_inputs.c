@@ -23,7 +23,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "../app/image_load.h"
+#include "../app/render/image_load.h"
 #include "../nn/checkpoint.h"
 #include "../nn/dataset.h"
 #include "../nn/idx.h"

@@ -15,8 +15,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../app/sweep_csv.h"
-#include "../app/sweep_grid.h"
+#include "../app/cmd/sweep_csv.h"
+#include "../app/cmd/sweep_grid.h"
 #include "support.h"
 
 static char out[65536];

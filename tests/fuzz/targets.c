@@ -6,8 +6,8 @@
 
 #include <stb_image.h>
 
-#include "../../app/image_load.h"
-#include "../../app/script.h"
+#include "../../app/render/image_load.h"
+#include "../../app/window/script.h"
 #include "../../nn/checkpoint.h"
 #include "../../nn/idx.h"
 #include "../../nn/mlp.h"
