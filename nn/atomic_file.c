@@ -29,7 +29,7 @@ static int create_temp(const char *target, char *tmp, size_t size) {
     return -1;
 }
 
-static nn_status open_fail(atomic_file *af, nn_error *err, const char *fmt, int e) {
+static nn_status open_fail(nn_atomic_file *af, nn_error *err, const char *fmt, int e) {
     free(af->tmp);
     free(af->target);
     const char *path = af->path;
@@ -37,13 +37,13 @@ static nn_status open_fail(atomic_file *af, nn_error *err, const char *fmt, int 
     return nn_fail(err, NN_ERR_IO, fmt, path, strerror(e));
 }
 
-nn_status atomic_file_open(atomic_file *af, const char *path, nn_error *err) {
+nn_status nn_atomic_file_open(nn_atomic_file *af, const char *path, nn_error *err) {
     memset(af, 0, sizeof *af);
     af->path = path;
     char target[PATH_MAX];
-    nn_status st = file_resolve_target(path, target, sizeof target, err);
+    nn_status st = nn_file_resolve_target(path, target, sizeof target, err);
     if (st != NN_OK) return st;
-    if ((st = file_check_regular(path, target, err)) != NN_OK) return st;
+    if ((st = nn_file_check_regular(path, target, err)) != NN_OK) return st;
     struct stat old;
     int exists = stat(target, &old) == 0;
     size_t tmp_size = strlen(target) + sizeof ".tmp-XXXXXX";
@@ -92,7 +92,7 @@ static void sync_parent_dir(const char *path) {
     close(fd);
 }
 
-nn_status atomic_file_commit(atomic_file *af, nn_error *err) {
+nn_status nn_atomic_file_commit(nn_atomic_file *af, nn_error *err) {
     const char *stage = NULL;
     int e = 0;
     if (ferror(af->f) || fflush(af->f) != 0) stage = "write", e = errno;
@@ -112,7 +112,7 @@ nn_status atomic_file_commit(atomic_file *af, nn_error *err) {
     return NN_OK;
 }
 
-void atomic_file_abort(atomic_file *af) {
+void nn_atomic_file_abort(nn_atomic_file *af) {
     if (af->f) fclose(af->f);
     if (af->tmp) unlink(af->tmp);
     free(af->tmp);

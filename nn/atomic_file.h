@@ -21,16 +21,16 @@ typedef struct {
     char *tmp;        /* the temporary file's path */
     char *target;     /* the file that gets replaced (the path, or its link's target) */
     const char *path; /* the path as given, for messages */
-} atomic_file;
+} nn_atomic_file;
 
 /* Creates the temporary file beside the target. */
-nn_status atomic_file_open(atomic_file *af, const char *path, nn_error *err);
+nn_status nn_atomic_file_open(nn_atomic_file *af, const char *path, nn_error *err);
 
 /* Flushes, syncs, closes and renames onto the target; on any failure removes
  * the temporary file and reports it naming the path. Always releases af. */
-nn_status atomic_file_commit(atomic_file *af, nn_error *err);
+nn_status nn_atomic_file_commit(nn_atomic_file *af, nn_error *err);
 
 /* Gives up: closes and removes the temporary file. */
-void atomic_file_abort(atomic_file *af);
+void nn_atomic_file_abort(nn_atomic_file *af);
 
 #endif

@@ -10,7 +10,7 @@
 
 #define PI_F 3.14159265358979f
 
-void augment_config_default(augment_config *cfg) {
+void nn_augment_config_default(nn_augment_config *cfg) {
     memset(cfg, 0, sizeof *cfg);
     cfg->rotate_deg = 10.0f;
     cfg->shift_px = 2.0f;
@@ -21,7 +21,7 @@ void augment_config_default(augment_config *cfg) {
     cfg->seed = 1;
 }
 
-nn_status augment_parse_parts(const char *spec, augment_config *cfg, nn_error *err) {
+nn_status nn_augment_parse_parts(const char *spec, nn_augment_config *cfg, nn_error *err) {
     if (!spec || !*spec) return nn_fail(err, NN_ERR_ARG, "--augment needs a value (affine,elastic or none)");
     if (!strcmp(spec, "none")) {
         cfg->parts = 0;
@@ -31,8 +31,8 @@ nn_status augment_parse_parts(const char *spec, augment_config *cfg, nn_error *e
     const char *p = spec;
     while (*p) {
         size_t len = strcspn(p, ",");
-        if (len == 6 && !strncmp(p, "affine", 6)) parts |= AUGMENT_AFFINE;
-        else if (len == 7 && !strncmp(p, "elastic", 7)) parts |= AUGMENT_ELASTIC;
+        if (len == 6 && !strncmp(p, "affine", 6)) parts |= NN_AUGMENT_AFFINE;
+        else if (len == 7 && !strncmp(p, "elastic", 7)) parts |= NN_AUGMENT_ELASTIC;
         else
             return nn_fail(err, NN_ERR_ARG, "--augment '%s': '%.*s' is not affine or elastic "
                            "(e.g. affine,elastic or none)", spec, (int)len, p);
@@ -43,7 +43,7 @@ nn_status augment_parse_parts(const char *spec, augment_config *cfg, nn_error *e
     return NN_OK;
 }
 
-nn_status augment_parse_elastic(const char *spec, augment_config *cfg, nn_error *err) {
+nn_status nn_augment_parse_elastic(const char *spec, nn_augment_config *cfg, nn_error *err) {
     char *end = NULL;
     float alpha = strtof(spec, &end);
     if (end == spec || *end != ',')
@@ -60,12 +60,12 @@ nn_status augment_parse_elastic(const char *spec, augment_config *cfg, nn_error 
     return NN_OK;
 }
 
-void augment_describe(const augment_config *cfg, char *buf, size_t size) {
+void nn_augment_describe(const nn_augment_config *cfg, char *buf, size_t size) {
     if (!cfg || !cfg->parts) {
         snprintf(buf, size, "none");
         return;
     }
-    int affine = (cfg->parts & AUGMENT_AFFINE) != 0, elastic = (cfg->parts & AUGMENT_ELASTIC) != 0;
+    int affine = (cfg->parts & NN_AUGMENT_AFFINE) != 0, elastic = (cfg->parts & NN_AUGMENT_ELASTIC) != 0;
     int n = snprintf(buf, size, "%s%s%s", affine ? "affine" : "", affine && elastic ? "," : "",
                      elastic ? "elastic" : "");
     if (n < 0 || (size_t)n >= size) return;
@@ -81,7 +81,7 @@ void augment_describe(const augment_config *cfg, char *buf, size_t size) {
 
 /* ------------------------------------------------------------ transforms */
 
-void augment_affine_make(augment_affine *t, float rotate_deg, float scale, float shear_deg,
+void nn_augment_affine_make(nn_augment_affine *t, float rotate_deg, float scale, float shear_deg,
                          float shift_x, float shift_y, int width, int height) {
     /* forward: p -> scale * R * Sh * (p - c) + c + shift; stored inverted */
     float th = rotate_deg * (PI_F / 180.0f), k = tanf(shear_deg * (PI_F / 180.0f));
@@ -95,10 +95,10 @@ void augment_affine_make(augment_affine *t, float rotate_deg, float scale, float
     t->m[3] = a10, t->m[4] = a11, t->m[5] = cy - (a10 * ox + a11 * oy);
 }
 
-int augment_kernel_taps(float sigma) { return 2 * (int)ceilf(3.0f * sigma) + 1; }
+int nn_augment_kernel_taps(float sigma) { return 2 * (int)ceilf(3.0f * sigma) + 1; }
 
-void augment_kernel(float sigma, float *kernel) {
-    int taps = augment_kernel_taps(sigma), r = taps / 2;
+void nn_augment_kernel(float sigma, float *kernel) {
+    int taps = nn_augment_kernel_taps(sigma), r = taps / 2;
     double sum = 0;
     for (int i = 0; i < taps; i++) {
         double d = i - r;
@@ -108,7 +108,7 @@ void augment_kernel(float sigma, float *kernel) {
     for (int i = 0; i < taps; i++) kernel[i] = (float)(kernel[i] / sum);
 }
 
-void augment_blur_matrix(const float *kernel, int taps, int n, float scale, float *m) {
+void nn_augment_blur_matrix(const float *kernel, int taps, int n, float scale, float *m) {
     int r = taps / 2;
     for (int i = 0; i < n; i++)
         for (int j = 0; j < n; j++) {
@@ -119,10 +119,10 @@ void augment_blur_matrix(const float *kernel, int taps, int n, float scale, floa
 
 /* Two small GEMMs per image instead of a tap loop: the same sums, and BLAS
  * keeps them vectorised whatever the compiler does with short loops. */
-void augment_elastic_field(rng *r, const float *blur_w, const float *blur_h, int w, int h,
+void nn_augment_elastic_field(nn_rng *r, const float *blur_w, const float *blur_h, int w, int h,
                            float *d, float *tmp) {
     size_t n = (size_t)w * h;
-    for (size_t i = 0; i < 2 * n; i++) d[i] = 2.0f * rng_uniform(r) - 1.0f;
+    for (size_t i = 0; i < 2 * n; i++) d[i] = 2.0f * nn_rng_uniform(r) - 1.0f;
     /* rows of both fields at once: tmp (2h x w) = d (2h x w) blur_w */
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, 2 * h, w, w, 1.0f, d, w, blur_w, w,
                 0.0f, tmp, w);
@@ -131,9 +131,9 @@ void augment_elastic_field(rng *r, const float *blur_w, const float *blur_h, int
                     tmp + f * n, w, 0.0f, d + f * n, w);
 }
 
-void augment_warp(const float *src, float *dst, int w, int h, const augment_affine *t,
+void nn_augment_warp(const float *src, float *dst, int w, int h, const nn_augment_affine *t,
                   const float *dx, const float *dy, float *pad) {
-    static const augment_affine identity = {{1, 0, 0, 0, 1, 0}};
+    static const nn_augment_affine identity = {{1, 0, 0, 0, 1, 0}};
     const float *m = (t ? t : &identity)->m;
     /* src inside a zero border: with coordinates clamped to the padded frame,
      * every tap is memory and a sample outside the image reads zeros */
@@ -174,52 +174,52 @@ static uint64_t mix64(uint64_t z) {
     return z ^ (z >> 31);
 }
 
-void augment_image_rng(rng *r, uint64_t seed, uint64_t epoch, uint64_t index) {
+void nn_augment_image_rng(nn_rng *r, uint64_t seed, uint64_t epoch, uint64_t index) {
     uint64_t h = mix64(seed + 0x9e3779b97f4a7c15ULL);
     h = mix64(h ^ (epoch * 0xd1b54a32d192ed03ULL + 0x632be59bd9b4e019ULL));
     h = mix64(h ^ (index * 0x8cb92ba72f3d8dd7ULL + 0xa0761d6478bd642fULL));
-    rng_seed(r, h);
+    nn_rng_seed(r, h);
 }
 
 /* Uniform in [-range, range]. */
-static float symmetric(rng *r, float range) { return (2.0f * rng_uniform(r) - 1.0f) * range; }
+static float symmetric(nn_rng *r, float range) { return (2.0f * nn_rng_uniform(r) - 1.0f) * range; }
 
-size_t augment_image_scratch(int w, int h) {
+size_t nn_augment_image_scratch(int w, int h) {
     return 4 * (size_t)w * h + (size_t)(w + 2) * (h + 2);
 }
 
-void augment_image(const augment_plan *plan, uint64_t epoch, uint64_t index, const float *src,
+void nn_augment_image(const nn_augment_plan *plan, uint64_t epoch, uint64_t index, const float *src,
                    float *dst, float *scratch) {
-    const augment_config *cfg = &plan->cfg;
+    const nn_augment_config *cfg = &plan->cfg;
     int w = plan->width, h = plan->height;
     size_t n = (size_t)w * h;
-    rng r;
-    augment_image_rng(&r, cfg->seed, epoch, index);
-    augment_affine t;
-    const augment_affine *tp = NULL;
-    if (cfg->parts & AUGMENT_AFFINE) {
+    nn_rng r;
+    nn_augment_image_rng(&r, cfg->seed, epoch, index);
+    nn_augment_affine t;
+    const nn_augment_affine *tp = NULL;
+    if (cfg->parts & NN_AUGMENT_AFFINE) {
         float rot = symmetric(&r, cfg->rotate_deg);
         float scale = 1.0f + symmetric(&r, cfg->scale);
         float shear = symmetric(&r, cfg->shear_deg);
         float sx = symmetric(&r, cfg->shift_px), sy = symmetric(&r, cfg->shift_px);
-        augment_affine_make(&t, rot, scale, shear, sx, sy, w, h);
+        nn_augment_affine_make(&t, rot, scale, shear, sx, sy, w, h);
         tp = &t;
     }
     float *dx = NULL, *dy = NULL;
-    if (cfg->parts & AUGMENT_ELASTIC) {
+    if (cfg->parts & NN_AUGMENT_ELASTIC) {
         dx = scratch, dy = scratch + n;
-        augment_elastic_field(&r, plan->blur_w, plan->blur_h, w, h, scratch, scratch + 2 * n);
+        nn_augment_elastic_field(&r, plan->blur_w, plan->blur_h, w, h, scratch, scratch + 2 * n);
     }
-    augment_warp(src, dst, w, h, tp, dx, dy, scratch + 4 * n);
+    nn_augment_warp(src, dst, w, h, tp, dx, dy, scratch + 4 * n);
 }
 
-/* One task's scratch: augment_image's, then the source and result images;
+/* One task's scratch: nn_augment_image's, then the source and result images;
  * rounded to 64 bytes so every slot starts on a cache line of its own. */
 static size_t slot_floats(int w, int h) {
-    return (augment_image_scratch(w, h) + 2 * (size_t)w * h + 15) / 16 * 16;
+    return (nn_augment_image_scratch(w, h) + 2 * (size_t)w * h + 15) / 16 * 16;
 }
 
-nn_status augment_plan_create(augment_plan *plan, const augment_config *cfg, int width,
+nn_status nn_augment_plan_create(nn_augment_plan *plan, const nn_augment_config *cfg, int width,
                               int height, int slots, nn_error *err) {
     memset(plan, 0, sizeof *plan);
     if (width < 1 || height < 1 || slots < 1)
@@ -233,24 +233,24 @@ nn_status augment_plan_create(augment_plan *plan, const augment_config *cfg, int
     plan->width = width;
     plan->height = height;
     plan->slots = slots;
-    int taps = augment_kernel_taps(cfg->elastic_sigma);
+    int taps = nn_augment_kernel_taps(cfg->elastic_sigma);
     float *kernel = malloc(sizeof(float) * (size_t)taps);
     plan->blur_w = malloc(sizeof(float) * (size_t)width * width);
     plan->blur_h = malloc(sizeof(float) * (size_t)height * height);
     plan->scratch = aligned_alloc(64, sizeof(float) * slot_floats(width, height) * (size_t)slots);
     if (!kernel || !plan->blur_w || !plan->blur_h || !plan->scratch) {
         free(kernel);
-        augment_plan_free(plan);
+        nn_augment_plan_free(plan);
         return nn_fail(err, NN_ERR_NOMEM, "augment: out of memory");
     }
-    augment_kernel(cfg->elastic_sigma, kernel);
-    augment_blur_matrix(kernel, taps, width, 1.0f, plan->blur_w);
-    augment_blur_matrix(kernel, taps, height, cfg->elastic_alpha, plan->blur_h);
+    nn_augment_kernel(cfg->elastic_sigma, kernel);
+    nn_augment_blur_matrix(kernel, taps, width, 1.0f, plan->blur_w);
+    nn_augment_blur_matrix(kernel, taps, height, cfg->elastic_alpha, plan->blur_h);
     free(kernel);
     return NN_OK;
 }
 
-void augment_plan_free(augment_plan *plan) {
+void nn_augment_plan_free(nn_augment_plan *plan) {
     free(plan->blur_w);
     free(plan->blur_h);
     free(plan->scratch);
@@ -260,30 +260,30 @@ void augment_plan_free(augment_plan *plan) {
 /* ------------------------------------------------------------ batches */
 
 typedef struct {
-    augment_plan *plan;
+    nn_augment_plan *plan;
     float *x;
-    const idx_images *images;
+    const nn_idx_images *images;
     const int *indices;
     int count, ntasks, epoch;
 } gather_job;
 
 static void gather_task(void *ctx, int task) {
     const gather_job *job = ctx;
-    const augment_plan *plan = job->plan;
+    const nn_augment_plan *plan = job->plan;
     size_t pixels = (size_t)plan->width * plan->height;
     float *scratch = plan->scratch + (size_t)task * slot_floats(plan->width, plan->height);
-    float *src = scratch + augment_image_scratch(plan->width, plan->height), *dst = src + pixels;
+    float *src = scratch + nn_augment_image_scratch(plan->width, plan->height), *dst = src + pixels;
     int first = (int)((long)job->count * task / job->ntasks);
     int last = (int)((long)job->count * (task + 1) / job->ntasks);
     for (int s = first; s < last; s++) {
         const uint8_t *in = job->images->pixels + (size_t)job->indices[s] * pixels;
         for (size_t p = 0; p < pixels; p++) src[p] = in[p] * (1.0f / 255.0f);
-        augment_image(plan, (uint64_t)job->epoch, (uint64_t)job->indices[s], src, dst, scratch);
+        nn_augment_image(plan, (uint64_t)job->epoch, (uint64_t)job->indices[s], src, dst, scratch);
         for (size_t p = 0; p < pixels; p++) job->x[p * job->count + s] = dst[p];
     }
 }
 
-void augment_gather_batch(augment_plan *plan, nn_compute *compute, float *x, const idx_images *images,
+void nn_augment_gather_batch(nn_augment_plan *plan, nn_compute *compute, float *x, const nn_idx_images *images,
                           const int *indices, int count, int epoch) {
     int ntasks = nn_compute_threads(compute);
     if (ntasks > plan->slots) ntasks = plan->slots;

@@ -33,7 +33,7 @@
  * 4 escaped characters, and "...". */
 #define ESCAPED_MAX 256
 
-void train_record_clear(train_record *rec) {
+void nn_train_record_clear(nn_train_record *rec) {
     memset(rec, 0, sizeof *rec);
     rec->epochs = -1;
     rec->batch = -1;
@@ -44,7 +44,7 @@ void train_record_clear(train_record *rec) {
 
 /* True when any field is known; the seed alone (0 = unknown) does not count
  * unless it is nonzero. */
-static int record_known(const train_record *rec) {
+static int record_known(const nn_train_record *rec) {
     return rec->dataset[0] || rec->dataset_sha256[0] || rec->augment[0] || rec->optimizer[0] || rec->epochs >= 0 || rec->batch >= 0 ||
            rec->lr >= 0.0 || rec->seed != 0 || rec->test_accuracy >= 0.0;
 }
@@ -66,14 +66,14 @@ typedef struct {
 } tensor_slot;
 
 /* Lists the tensors of the given layers in parameter order, from each kind's
- * tensor table; returns how many (at most LAYER_MAX_TENSORS per layer). */
-static int list_tensors(int in, const layer_spec *specs, int nlayers, tensor_slot *slots) {
+ * tensor table; returns how many (at most NN_LAYER_MAX_TENSORS per layer). */
+static int list_tensors(int in, const nn_layer_spec *specs, int nlayers, tensor_slot *slots) {
     int count = 0, width = in;
     for (int i = 0; i < nlayers; i++) {
-        layer_tensor_table table;
-        layer_tensor_layout(specs[i].kind, width, specs[i].out, specs[i].ndyad, &table);
+        nn_layer_tensor_table table;
+        nn_layer_tensor_layout(specs[i].kind, width, specs[i].out, specs[i].ndyad, &table);
         for (int k = 0; k < table.count; k++) {
-            const layer_tensor *lt = &table.t[k];
+            const nn_layer_tensor *lt = &table.t[k];
             tensor_slot *t = &slots[count++];
             snprintf(t->name, sizeof t->name, "layers.%d.%s", i, lt->name);
             t->layer = i, t->offset = lt->offset, t->rank = lt->rank;
@@ -85,11 +85,11 @@ static int list_tensors(int in, const layer_spec *specs, int nlayers, tensor_slo
     return count;
 }
 
-static float *tensor_data(const mlp *net, const tensor_slot *t) {
+static float *tensor_data(const nn_mlp *net, const tensor_slot *t) {
     return net->layers[t->layer].params + t->offset;
 }
 
-static void specs_of(const mlp *net, layer_spec *specs) {
+static void specs_of(const nn_mlp *net, nn_layer_spec *specs) {
     for (int i = 0; i < net->nlayers; i++) {
         specs[i].kind = net->layers[i].kind;
         specs[i].ndyad = net->layers[i].ndyad;
@@ -125,16 +125,16 @@ static cJSON *number_array(const int64_t *values, int count) {
 }
 
 /* The "dyad.layers" value: a JSON array, itself stored as a string. */
-static char *layers_json(const mlp *net) {
+static char *layers_json(const nn_mlp *net) {
     cJSON *arr = cJSON_CreateArray();
     int ok = arr != NULL;
     for (int i = 0; ok && i < net->nlayers; i++) {
-        const layer *l = &net->layers[i];
+        const nn_layer *l = &net->layers[i];
         cJSON *obj = cJSON_CreateObject();
         ok = obj != NULL;
         if (!ok) break;
         cJSON_AddItemToArray(arr, obj);
-        ok = cJSON_AddStringToObject(obj, "kind", layer_kind_name(l->kind)) &&
+        ok = cJSON_AddStringToObject(obj, "kind", nn_layer_kind_name(l->kind)) &&
              cJSON_AddNumberToObject(obj, "ndyad", l->ndyad) &&
              cJSON_AddNumberToObject(obj, "in", l->in) &&
              cJSON_AddNumberToObject(obj, "out", l->out) &&
@@ -145,7 +145,7 @@ static char *layers_json(const mlp *net) {
     return text;
 }
 
-static int add_metadata(cJSON *root, const mlp *net, const train_record *rec) {
+static int add_metadata(cJSON *root, const nn_mlp *net, const nn_train_record *rec) {
     cJSON *meta = cJSON_AddObjectToObject(root, "__metadata__");
     if (!meta) return 0;
     char *layers = layers_json(net);
@@ -169,11 +169,11 @@ static int add_metadata(cJSON *root, const mlp *net, const train_record *rec) {
     return ok;
 }
 
-static int add_resume_metadata(cJSON *meta, const optimizer *opt, const train_resume *rs);
+static int add_resume_metadata(cJSON *meta, const nn_optimizer *opt, const nn_train_resume *rs);
 
 /* The whole header JSON (without padding), or NULL when out of memory. */
-static char *header_json(const mlp *net, const train_record *rec, const optimizer *opt,
-                         const train_resume *rs, tensor_slot *slots, int nslots) {
+static char *header_json(const nn_mlp *net, const nn_train_record *rec, const nn_optimizer *opt,
+                         const nn_train_resume *rs, tensor_slot *slots, int nslots) {
     cJSON *root = cJSON_CreateObject();
     int ok = root && add_metadata(root, net, rec);
     if (ok && rs)
@@ -223,12 +223,12 @@ static int write_floats(FILE *f, const float *values, size_t count) {
     return fwrite(buf, 1, used, f) == used ? 0 : -1;
 }
 
-static int list_optim_slots(const optimizer *opt, size_t nparams, tensor_slot *slots);
-static const float *slot_source(const mlp *net, const optimizer *opt, const tensor_slot *t);
+static int list_optim_slots(const nn_optimizer *opt, size_t nparams, tensor_slot *slots);
+static const float *slot_source(const nn_mlp *net, const nn_optimizer *opt, const tensor_slot *t);
 
 /* The model, and with opt and rs the training state too. */
-static nn_status save_checkpoint(const char *path, const mlp *net, const train_record *rec,
-                                 const optimizer *opt, const train_resume *rs, nn_error *err) {
+static nn_status save_checkpoint(const char *path, const nn_mlp *net, const nn_train_record *rec,
+                                 const nn_optimizer *opt, const nn_train_resume *rs, nn_error *err) {
     if (!net || net->nlayers < 1 || !net->layers || !net->params)
         return nn_fail(err, NN_ERR_ARG, "%s: nothing to save (empty net)", path);
     if (net->nlayers > LAYERS_MAX)
@@ -237,8 +237,8 @@ static nn_status save_checkpoint(const char *path, const mlp *net, const train_r
     if (rs && (!opt || opt->n != net->nparams))
         return nn_fail(err, NN_ERR_ARG, "%s: optimiser state does not match the net", path);
     /* every layer's tensors, then optim.m and optim.v */
-    tensor_slot *slots = calloc((size_t)net->nlayers * LAYER_MAX_TENSORS + 2, sizeof *slots);
-    layer_spec *specs = calloc((size_t)net->nlayers, sizeof *specs);
+    tensor_slot *slots = calloc((size_t)net->nlayers * NN_LAYER_MAX_TENSORS + 2, sizeof *slots);
+    nn_layer_spec *specs = calloc((size_t)net->nlayers, sizeof *specs);
     char *json = NULL;
     if (!slots || !specs) goto oom;
     specs_of(net, specs);
@@ -250,8 +250,8 @@ static nn_status save_checkpoint(const char *path, const mlp *net, const train_r
     size_t json_len = strlen(json);
     size_t header_len = (json_len + 7) & ~(size_t)7;
 
-    atomic_file af;
-    nn_status st = atomic_file_open(&af, path, err);
+    nn_atomic_file af;
+    nn_status st = nn_atomic_file_open(&af, path, err);
     if (st != NN_OK) {
         free(slots), free(specs), cJSON_free(json);
         return st;
@@ -267,16 +267,16 @@ static nn_status save_checkpoint(const char *path, const mlp *net, const train_r
     int write_errno = errno;
     free(slots), free(specs), cJSON_free(json);
     if (failed) {
-        atomic_file_abort(&af);
+        nn_atomic_file_abort(&af);
         return nn_fail(err, NN_ERR_IO, "%s: cannot write it: %s", path, strerror(write_errno));
     }
-    return atomic_file_commit(&af, err);
+    return nn_atomic_file_commit(&af, err);
 oom:
     free(slots), free(specs), cJSON_free(json);
     return nn_fail(err, NN_ERR_NOMEM, "%s: out of memory building the header", path);
 }
 
-nn_status checkpoint_save(const char *path, const mlp *net, const train_record *rec,
+nn_status nn_checkpoint_save(const char *path, const nn_mlp *net, const nn_train_record *rec,
                           nn_error *err) {
     return save_checkpoint(path, net, rec, NULL, NULL, err);
 }
@@ -312,11 +312,11 @@ static void shape_text(char *buf, size_t size, const int64_t *shape, int rank) {
 }
 
 /* Reads the dyad.layers metadata into specs; *in gets the input width. */
-static nn_status parse_layers(const char *path, const char *text, layer_spec **specs_out,
+static nn_status parse_layers(const char *path, const char *text, nn_layer_spec **specs_out,
                               int *nlayers_out, int *in_out, nn_error *err) {
     cJSON *arr = cJSON_Parse(text);
     nn_status st = NN_OK;
-    layer_spec *specs = NULL;
+    nn_layer_spec *specs = NULL;
     if (!arr || !cJSON_IsArray(arr)) {
         st = bad(err, path, "metadata 'dyad.layers' is not a JSON array of layers");
         goto done;
@@ -346,11 +346,11 @@ static nn_status parse_layers(const char *path, const char *text, layer_spec **s
             st = bad(err, path, "dyad.layers[%d]: missing or non-string 'kind'", i);
             goto done;
         }
-        if (layer_kind_parse(kind->valuestring, &specs[i].kind) != NN_OK) {
+        if (nn_layer_kind_parse(kind->valuestring, &specs[i].kind) != NN_OK) {
             char kinds[128], esc[ESCAPED_MAX];
-            layer_kind_list(kinds, sizeof kinds, ", ", 0);
+            nn_layer_kind_list(kinds, sizeof kinds, ", ", 0);
             st = bad(err, path, "dyad.layers[%d]: unknown kind '%s' (%s)", i,
-                     safe_escape(kind->valuestring, 40, esc, sizeof esc), kinds);
+                     nn_safe_escape(kind->valuestring, 40, esc, sizeof esc), kinds);
             goto done;
         }
         const char *names[3] = {"ndyad", "in", "out"};
@@ -376,7 +376,7 @@ static nn_status parse_layers(const char *path, const char *text, layer_spec **s
             st = bad(err, path, "dyad.layers[%d]: activation must be '%s' for %s layer (got %s%s%s)",
                      i, want, i + 1 < n ? "a hidden" : "the last",
                      cJSON_IsString(act) ? "'" : "",
-                     cJSON_IsString(act) ? safe_escape(act->valuestring, 20, esc, sizeof esc) : "none given",
+                     cJSON_IsString(act) ? nn_safe_escape(act->valuestring, 20, esc, sizeof esc) : "none given",
                      cJSON_IsString(act) ? "'" : "");
             goto done;
         }
@@ -386,7 +386,7 @@ static nn_status parse_layers(const char *path, const char *text, layer_spec **s
         i++;
     }
     nn_error inner;
-    if (mlp_check_specs(in, specs, n, &inner) != NN_OK) {
+    if (nn_mlp_check_specs(in, specs, n, &inner) != NN_OK) {
         st = bad(err, path, "dyad.layers: %s", inner.msg);
         goto done;
     }
@@ -401,9 +401,9 @@ done:
 }
 
 /* Parses the optional training-record strings. */
-static nn_status parse_record(const char *path, const cJSON *meta, train_record *rec,
+static nn_status parse_record(const char *path, const cJSON *meta, nn_train_record *rec,
                               nn_error *err) {
-    train_record_clear(rec);
+    nn_train_record_clear(rec);
     const cJSON *item;
     cJSON_ArrayForEach(item, meta) {
         const char *key = item->string, *val = item->valuestring;
@@ -421,19 +421,19 @@ static nn_status parse_record(const char *path, const cJSON *meta, train_record 
             long v = strtol(val, &end, 10);
             if (end == val || *end || errno || v < 0 || v > INT32_MAX)
                 return bad(err, path, "metadata '%s' is not a non-negative integer: '%s'", key,
-                           safe_escape(val, 40, esc, sizeof esc));
+                           nn_safe_escape(val, 40, esc, sizeof esc));
             *(key[5] == 'e' ? &rec->epochs : &rec->batch) = (int)v;
         } else if (!strcmp(key, "dyad.lr") || !strcmp(key, "dyad.test_accuracy")) {
             double v = strtod(val, &end);
             if (end == val || *end || !isfinite(v) || v < 0)
                 return bad(err, path, "metadata '%s' is not a non-negative number: '%s'", key,
-                           safe_escape(val, 40, esc, sizeof esc));
+                           nn_safe_escape(val, 40, esc, sizeof esc));
             *(key[5] == 'l' ? &rec->lr : &rec->test_accuracy) = v;
         } else if (!strcmp(key, "dyad.seed")) {
             unsigned long long v = strtoull(val, &end, 10);
             if (end == val || *end || errno || val[0] < '0' || val[0] > '9')
                 return bad(err, path, "metadata 'dyad.seed' is not an unsigned integer: '%s'",
-                           safe_escape(val, 40, esc, sizeof esc));
+                           nn_safe_escape(val, 40, esc, sizeof esc));
             rec->seed = (uint64_t)v;
         }
     }
@@ -449,16 +449,16 @@ static nn_status check_metadata(const char *path, const cJSON *meta, nn_error *e
     cJSON_ArrayForEach(item, meta) {
         if (!cJSON_IsString(item))
             return bad(err, path, "__metadata__ value of '%s' is not a string",
-                       safe_escape(item->string, 60, esc, sizeof esc));
+                       nn_safe_escape(item->string, 60, esc, sizeof esc));
         for (const cJSON *other = meta->child; other != item; other = other->next)
             if (!strcmp(other->string, item->string))
                 return bad(err, path, "__metadata__ key '%s' appears twice",
-                           safe_escape(item->string, 60, esc, sizeof esc));
+                           nn_safe_escape(item->string, 60, esc, sizeof esc));
     }
     const cJSON *format = cJSON_GetObjectItemCaseSensitive(meta, "dyad.format");
     if (format && strcmp(format->valuestring, FORMAT_VERSION) != 0)
         return bad(err, path, "dyad.format '%s' is not supported (this program reads '%s')",
-                   safe_escape(format->valuestring, 20, esc, sizeof esc), FORMAT_VERSION);
+                   nn_safe_escape(format->valuestring, 20, esc, sizeof esc), FORMAT_VERSION);
     if (!cJSON_GetObjectItemCaseSensitive(meta, "dyad.layers"))
         return bad(err, path, "__metadata__ has no 'dyad.layers' (not a dyad checkpoint)");
     return NN_OK;
@@ -476,7 +476,7 @@ static nn_status check_tensor(const char *path, const cJSON *root, tensor_slot *
     if (strcmp(dtype->valuestring, "F32") != 0) {
         char esc[ESCAPED_MAX];
         return bad(err, path, "tensor '%s': dtype '%s' is not supported (expected F32)", t->name,
-                   safe_escape(dtype->valuestring, 20, esc, sizeof esc));
+                   nn_safe_escape(dtype->valuestring, 20, esc, sizeof esc));
     }
 
     char want[96], got[96];
@@ -543,7 +543,7 @@ static nn_status check_tensors(const char *path, const cJSON *root, tensor_slot 
         if (!known) {
             char esc[ESCAPED_MAX];
             return bad(err, path, "unexpected tensor '%s' (not called for by dyad.layers)",
-                       safe_escape(item->string, 60, esc, sizeof esc));
+                       nn_safe_escape(item->string, 60, esc, sizeof esc));
         }
     }
     if (entries != nslots)
@@ -590,8 +590,8 @@ static size_t first_non_finite(const float *values, size_t count) {
 }
 
 /* Everything after the file is mapped: header, checks, net. */
-static nn_status load_mapped(const char *path, const unsigned char *file, uint64_t size, mlp *net,
-                             train_record *rec, nn_error *err) {
+static nn_status load_mapped(const char *path, const unsigned char *file, uint64_t size, nn_mlp *net,
+                             nn_train_record *rec, nn_error *err) {
     if (size < 8)
         return bad(err, path, "file too short (%" PRIu64 " bytes): a safetensors file starts with an 8-byte header length",
                    size);
@@ -613,7 +613,7 @@ static nn_status load_mapped(const char *path, const unsigned char *file, uint64
     cJSON *root = cJSON_ParseWithLengthOpts(text, header_len, &parse_end, 0);
     nn_status st = NN_OK;
     tensor_slot *slots = NULL;
-    layer_spec *specs = NULL;
+    nn_layer_spec *specs = NULL;
     int nlayers = 0, in = 0;
     if (!root) {
         st = bad(err, path, "header is not valid JSON (error near byte %td of the file)",
@@ -641,10 +641,10 @@ static nn_status load_mapped(const char *path, const unsigned char *file, uint64
     if ((st = check_metadata(path, meta, err)) != NN_OK) goto done;
     const char *layers_text = cJSON_GetObjectItemCaseSensitive(meta, "dyad.layers")->valuestring;
     if ((st = parse_layers(path, layers_text, &specs, &nlayers, &in, err)) != NN_OK) goto done;
-    train_record record;
+    nn_train_record record;
     if ((st = parse_record(path, meta, &record, err)) != NN_OK) goto done;
 
-    slots = calloc((size_t)nlayers * LAYER_MAX_TENSORS + 2, sizeof *slots);
+    slots = calloc((size_t)nlayers * NN_LAYER_MAX_TENSORS + 2, sizeof *slots);
     if (!slots) {
         st = nn_fail(err, NN_ERR_NOMEM, "%s: out of memory", path);
         goto done;
@@ -655,13 +655,13 @@ static nn_status load_mapped(const char *path, const unsigned char *file, uint64
     if ((st = check_tensors(path, root, slots, nslots, data_size, err)) != NN_OK) goto done;
 
     nn_error inner;
-    if ((st = mlp_create(net, in, specs, nlayers, 0, &inner)) != NN_OK) {
+    if ((st = nn_mlp_create(net, in, specs, nlayers, 0, &inner)) != NN_OK) {
         nn_fail(err, st, "%s: %s", path, inner.msg);
         goto done;
     }
     const unsigned char *data = file + 8 + header_len;
     for (int s = 0; s < nslots; s++) {
-        if (slots[s].which == T_OPTIM) continue; /* training state: see checkpoint_load_training */
+        if (slots[s].which == T_OPTIM) continue; /* training state: see nn_checkpoint_load_training */
         float *values = tensor_data(net, &slots[s]);
         read_floats(data + slots[s].begin, values, slots[s].count);
         size_t bad_at = first_non_finite(values, slots[s].count);
@@ -669,7 +669,7 @@ static nn_status load_mapped(const char *path, const unsigned char *file, uint64
             st = bad(err, path, "tensor '%s' holds %s at index %zu: the weights are not finite "
                      "(a diverged training run?)", slots[s].name,
                      isnan(values[bad_at]) ? "NaN" : "an infinity", bad_at);
-            mlp_free(net);
+            nn_mlp_free(net);
             goto done;
         }
     }
@@ -682,11 +682,11 @@ done:
     return st;
 }
 
-nn_status checkpoint_load(const char *path, mlp *net, train_record *rec, nn_error *err) {
+nn_status nn_checkpoint_load(const char *path, nn_mlp *net, nn_train_record *rec, nn_error *err) {
     memset(net, 0, sizeof *net);
     int fd;
     struct stat st;
-    nn_status opened = safe_open_regular(path, "expected a checkpoint", &fd, &st, err);
+    nn_status opened = nn_safe_open_regular(path, "expected a checkpoint", &fd, &st, err);
     if (opened != NN_OK) return opened;
     uint64_t size = (uint64_t)st.st_size;
     const unsigned char *file = NULL;
@@ -711,7 +711,7 @@ nn_status checkpoint_load(const char *path, mlp *net, train_record *rec, nn_erro
 static const char *const OPTIM_TENSORS[2] = {"optim.m", "optim.v"};
 
 /* optim.m always, optim.v for Adam: [nparams] each. */
-static int list_optim_slots(const optimizer *opt, size_t nparams, tensor_slot *slots) {
+static int list_optim_slots(const nn_optimizer *opt, size_t nparams, tensor_slot *slots) {
     int count = opt->v ? 2 : 1;
     for (int k = 0; k < count; k++) {
         tensor_slot *t = &slots[k];
@@ -723,7 +723,7 @@ static int list_optim_slots(const optimizer *opt, size_t nparams, tensor_slot *s
     return count;
 }
 
-static const float *slot_source(const mlp *net, const optimizer *opt, const tensor_slot *t) {
+static const float *slot_source(const nn_mlp *net, const nn_optimizer *opt, const tensor_slot *t) {
     if (t->which != T_OPTIM) return tensor_data(net, t);
     return strcmp(t->name, OPTIM_TENSORS[0]) == 0 ? opt->m : opt->v;
 }
@@ -746,17 +746,17 @@ static int list_present_optim_slots(const cJSON *root, tensor_slot *slots, int n
     return added;
 }
 
-static int add_resume_metadata(cJSON *meta, const optimizer *opt, const train_resume *rs) {
-    const optim_config *c = &opt->cfg;
+static int add_resume_metadata(cJSON *meta, const nn_optimizer *opt, const nn_train_resume *rs) {
+    const nn_optim_config *c = &opt->cfg;
     /* %a: floats and doubles round-trip exactly */
-    return meta && add_string(meta, "dyad.resume.optimizer", "%s", optim_kind_name(c->kind)) &&
+    return meta && add_string(meta, "dyad.resume.optimizer", "%s", nn_optim_kind_name(c->kind)) &&
            add_string(meta, "dyad.resume.lr", "%a", (double)c->lr) &&
            add_string(meta, "dyad.resume.momentum", "%a", (double)c->momentum) &&
            add_string(meta, "dyad.resume.beta1", "%a", (double)c->beta1) &&
            add_string(meta, "dyad.resume.beta2", "%a", (double)c->beta2) &&
            add_string(meta, "dyad.resume.eps", "%a", (double)c->eps) &&
            add_string(meta, "dyad.resume.weight_decay", "%a", (double)c->weight_decay) &&
-           add_string(meta, "dyad.resume.schedule", "%s", schedule_kind_name(c->schedule)) &&
+           add_string(meta, "dyad.resume.schedule", "%s", nn_schedule_kind_name(c->schedule)) &&
            add_string(meta, "dyad.resume.warmup", "%d", c->warmup_steps) &&
            add_string(meta, "dyad.resume.optim_step", "%ld", opt->step) &&
            add_string(meta, "dyad.resume.epochs", "%d", rs->epochs) &&
@@ -772,8 +772,8 @@ static int add_resume_metadata(cJSON *meta, const optimizer *opt, const train_re
            add_string(meta, "dyad.resume.first_loss", "%a", rs->first_loss);
 }
 
-nn_status checkpoint_save_training(const char *path, const mlp *net, const train_record *rec,
-                                   const optimizer *opt, const train_resume *rs, nn_error *err) {
+nn_status nn_checkpoint_save_training(const char *path, const nn_mlp *net, const nn_train_record *rec,
+                                   const nn_optimizer *opt, const nn_train_resume *rs, nn_error *err) {
     if (!opt || !rs) return nn_fail(err, NN_ERR_ARG, "%s: no training state to save", path);
     return save_checkpoint(path, net, rec, opt, rs, err);
 }
@@ -835,15 +835,15 @@ static int parse_double(const char *text, double *out) {
 }
 
 /* The optimiser config and loop state from the metadata. */
-static nn_status parse_resume(const char *path, const cJSON *meta, optim_config *cfg,
-                              long *optim_step, train_resume *rs, nn_error *err) {
+static nn_status parse_resume(const char *path, const cJSON *meta, nn_optim_config *cfg,
+                              long *nn_optim_step, nn_train_resume *rs, nn_error *err) {
     memset(cfg, 0, sizeof *cfg);
     memset(rs, 0, sizeof *rs);
     const char *failed = NULL;
     const char *kind = resume_value(meta, "dyad.resume.optimizer");
     const char *sched = resume_value(meta, "dyad.resume.schedule");
-    if (!kind || optim_kind_parse(kind, &cfg->kind) != NN_OK) failed = "optimizer";
-    else if (!sched || schedule_kind_parse(sched, &cfg->schedule) != NN_OK) failed = "schedule";
+    if (!kind || nn_optim_kind_parse(kind, &cfg->kind) != NN_OK) failed = "optimizer";
+    else if (!sched || nn_schedule_kind_parse(sched, &cfg->schedule) != NN_OK) failed = "schedule";
     const char *float_keys[6] = {"lr", "momentum", "beta1", "beta2", "eps", "weight_decay"};
     float *float_vals[6] = {&cfg->lr, &cfg->momentum, &cfg->beta1, &cfg->beta2, &cfg->eps,
                             &cfg->weight_decay};
@@ -863,7 +863,7 @@ static nn_status parse_resume(const char *path, const cJSON *meta, optim_config 
     }
     if (!failed) {
         cfg->warmup_steps = (int)ints[0];
-        *optim_step = ints[1];
+        *nn_optim_step = ints[1];
         rs->epochs = (int)ints[2], rs->epoch = (int)ints[3], rs->batches_done = (int)ints[4];
         rs->step = ints[5], rs->train_count = (int)ints[6], rs->hits = ints[7], rs->seen = ints[8];
         if (rs->epoch < 1 || rs->epoch > rs->epochs + 1 || rs->train_count < 1 ||
@@ -911,7 +911,7 @@ static nn_status read_state_tensor(const char *path, int fd, const cJSON *root,
     return st;
 }
 
-int checkpoint_has_training_state(const char *path) {
+int nn_checkpoint_has_training_state(const char *path) {
     int fd = open(path, O_RDONLY);
     if (fd < 0) return 0;
     uint64_t data_start;
@@ -924,15 +924,15 @@ int checkpoint_has_training_state(const char *path) {
     return has;
 }
 
-nn_status checkpoint_load_training(const char *path, mlp *net, train_record *rec,
-                                   optimizer *opt, train_resume *rs, nn_error *err) {
+nn_status nn_checkpoint_load_training(const char *path, nn_mlp *net, nn_train_record *rec,
+                                   nn_optimizer *opt, nn_train_resume *rs, nn_error *err) {
     memset(net, 0, sizeof *net);
     memset(opt, 0, sizeof *opt);
-    mlp model;
-    nn_status st = checkpoint_load(path, &model, rec, err); /* every check of the model */
+    nn_mlp model;
+    nn_status st = nn_checkpoint_load(path, &model, rec, err); /* every check of the model */
     if (st != NN_OK) return st;
-    if (!checkpoint_has_training_state(path)) {
-        mlp_free(&model);
+    if (!nn_checkpoint_has_training_state(path)) {
+        nn_mlp_free(&model);
         return bad(err, path, "holds no training state to resume (it was saved at the end of a "
                    "run, or by an older dyad); train it anew, or start from its settings");
     }
@@ -941,15 +941,15 @@ nn_status checkpoint_load_training(const char *path, mlp *net, train_record *rec
     cJSON *root = fd >= 0 ? read_header(path, fd, &data_start, err) : NULL;
     if (fd >= 0 && !root) st = NN_ERR_FORMAT;
     else if (fd < 0) st = nn_fail(err, NN_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-    optim_config cfg;
-    long optim_step = 0;
+    nn_optim_config cfg;
+    long nn_optim_step = 0;
     if (st == NN_OK)
         st = parse_resume(path, cJSON_GetObjectItemCaseSensitive(root, "__metadata__"), &cfg,
-                          &optim_step, rs, err);
-    if (st == NN_OK && (cfg.kind == OPTIM_ADAM) != (cJSON_GetObjectItemCaseSensitive(root, OPTIM_TENSORS[1]) != NULL))
+                          &nn_optim_step, rs, err);
+    if (st == NN_OK && (cfg.kind == NN_OPTIM_ADAM) != (cJSON_GetObjectItemCaseSensitive(root, OPTIM_TENSORS[1]) != NULL))
         st = bad(err, path, "training state: optim.v is %s for optimiser %s",
-                 cfg.kind == OPTIM_ADAM ? "missing" : "present", optim_kind_name(cfg.kind));
-    layer_spec *specs = NULL;
+                 cfg.kind == NN_OPTIM_ADAM ? "missing" : "present", nn_optim_kind_name(cfg.kind));
+    nn_layer_spec *specs = NULL;
     nn_error inner;
     if (st == NN_OK) {
         specs = calloc((size_t)model.nlayers, sizeof *specs);
@@ -957,24 +957,24 @@ nn_status checkpoint_load_training(const char *path, mlp *net, train_record *rec
     }
     if (st == NN_OK) {
         specs_of(&model, specs);
-        if ((st = mlp_create(net, model.in, specs, model.nlayers, 1, &inner)) != NN_OK ||
-            (st = optim_create(opt, &cfg, model.nparams, &inner)) != NN_OK)
+        if ((st = nn_mlp_create(net, model.in, specs, model.nlayers, 1, &inner)) != NN_OK ||
+            (st = nn_optim_create(opt, &cfg, model.nparams, &inner)) != NN_OK)
             nn_fail(err, st, "%s: %s", path, inner.msg);
     }
     if (st == NN_OK) {
         memcpy(net->params, model.params, sizeof(float) * model.nparams);
-        opt->step = optim_step;
+        opt->step = nn_optim_step;
         st = read_state_tensor(path, fd, root, data_start, OPTIM_TENSORS[0], opt->m, opt->n, err);
         if (st == NN_OK && opt->v)
             st = read_state_tensor(path, fd, root, data_start, OPTIM_TENSORS[1], opt->v, opt->n, err);
     }
     if (st != NN_OK) {
-        optim_free(opt);
-        mlp_free(net);
+        nn_optim_free(opt);
+        nn_mlp_free(net);
     }
     free(specs);
     cJSON_Delete(root);
     if (fd >= 0) close(fd);
-    mlp_free(&model);
+    nn_mlp_free(&model);
     return st;
 }

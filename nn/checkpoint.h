@@ -26,19 +26,19 @@ typedef struct {
     double lr;           /* dyad.lr */
     uint64_t seed;       /* dyad.seed */
     double test_accuracy; /* dyad.test_accuracy, fraction in [0,1] */
-} train_record;
+} nn_train_record;
 
 /* Sets every field to "unknown". */
-void train_record_clear(train_record *rec);
+void nn_train_record_clear(nn_train_record *rec);
 
 /* Writes net (and rec, which may be NULL) atomically: temporary file, rename. */
-nn_status checkpoint_save(const char *path, const mlp *net, const train_record *rec,
+nn_status nn_checkpoint_save(const char *path, const nn_mlp *net, const nn_train_record *rec,
                           nn_error *err);
 
 /* Reads a checkpoint into a new inference-only net (no gradients; the caller
- * calls mlp_free). rec may be NULL. Validates header length, JSON, offsets,
+ * calls nn_mlp_free). rec may be NULL. Validates header length, JSON, offsets,
  * dtypes and shapes against the dyad.layers metadata. */
-nn_status checkpoint_load(const char *path, mlp *net, train_record *rec, nn_error *err);
+nn_status nn_checkpoint_load(const char *path, nn_mlp *net, nn_train_record *rec, nn_error *err);
 
 /* ------------------------------------------------------- resumable runs
  * A checkpoint written during training also holds what `dyad train --resume`
@@ -46,7 +46,7 @@ nn_status checkpoint_load(const char *path, mlp *net, train_record *rec, nn_erro
  * (SGD velocity or Adam's first moment) and optim.v (Adam's second moment),
  * each [nparams] F32 in parameter order, and the loop's state as
  * __metadata__ "dyad.resume.*" strings (floats in C's %a notation, exact).
- * checkpoint_load ignores both, so eval/predict/draw read such files as any
+ * nn_checkpoint_load ignores both, so eval/predict/draw read such files as any
  * other, and files without them still load everywhere. */
 
 /* Where the run stood. */
@@ -60,22 +60,22 @@ typedef struct {
     double loss_sum;   /* the epoch's loss sum (per-sample) so far */
     long hits, seen;   /* the epoch's correct and seen samples so far */
     double first_loss; /* the first epoch's mean loss, < 0 if not known yet */
-} train_resume;
+} nn_train_resume;
 
-/* checkpoint_save plus opt's state and rs. */
-nn_status checkpoint_save_training(const char *path, const mlp *net, const train_record *rec,
-                                   const optimizer *opt, const train_resume *rs, nn_error *err);
+/* nn_checkpoint_save plus opt's state and rs. */
+nn_status nn_checkpoint_save_training(const char *path, const nn_mlp *net, const nn_train_record *rec,
+                                   const nn_optimizer *opt, const nn_train_resume *rs, nn_error *err);
 
-/* 1 when the file carries a resumable state (checkpoint_load must have
+/* 1 when the file carries a resumable state (nn_checkpoint_load must have
  * accepted it); 0 otherwise, or if it cannot be read. */
-int checkpoint_has_training_state(const char *path);
+int nn_checkpoint_has_training_state(const char *path);
 
-/* Reads a checkpoint written by checkpoint_save_training: a training net (with
- * gradients; the caller calls mlp_free), the optimiser with its state (the
- * caller calls optim_free) and the loop state. A checkpoint without them (saved
+/* Reads a checkpoint written by nn_checkpoint_save_training: a training net (with
+ * gradients; the caller calls nn_mlp_free), the optimiser with its state (the
+ * caller calls nn_optim_free) and the loop state. A checkpoint without them (saved
  * at the end of a run, or by an older dyad) is NN_ERR_FORMAT with a message
  * that says so. */
-nn_status checkpoint_load_training(const char *path, mlp *net, train_record *rec,
-                                   optimizer *opt, train_resume *rs, nn_error *err);
+nn_status nn_checkpoint_load_training(const char *path, nn_mlp *net, nn_train_record *rec,
+                                   nn_optimizer *opt, nn_train_resume *rs, nn_error *err);
 
 #endif

@@ -36,7 +36,7 @@ static int is_file(const char *path) {
     return stat(path, &st) == 0 && !S_ISDIR(st.st_mode);
 }
 
-nn_status dataset_find_file(const char *dir, const char *name, char *path, size_t size,
+nn_status nn_dataset_find_file(const char *dir, const char *name, char *path, size_t size,
                             nn_error *err) {
     if (!dir || !name || !path || size == 0)
         return nn_fail(err, NN_ERR_ARG, "dataset_find_file: NULL argument");
@@ -58,29 +58,29 @@ nn_status dataset_find_file(const char *dir, const char *name, char *path, size_
  * a failure reports the standard name's two tried paths. */
 static nn_status find_dataset_file(const char *dir, dataset_file file, char *path, size_t size,
                                    nn_error *err) {
-    nn_status st = dataset_find_file(dir, file.name, path, size, err);
+    nn_status st = nn_dataset_find_file(dir, file.name, path, size, err);
     if (st != NN_ERR_IO) return st;
     nn_error alt_err;
-    if (dataset_find_file(dir, file.alt_name, path, size, &alt_err) == NN_OK) return NN_OK;
+    if (nn_dataset_find_file(dir, file.alt_name, path, size, &alt_err) == NN_OK) return NN_OK;
     return st;
 }
 
 /* Loads one images+labels pair and checks that their counts agree. */
 static nn_status load_split(const char *dir, dataset_file images_file, dataset_file labels_file,
-                            idx_images *images, idx_labels *labels, char *images_path,
+                            nn_idx_images *images, nn_idx_labels *labels, char *images_path,
                             size_t path_size, nn_error *err) {
     char labels_path[4096];
     nn_status st = find_dataset_file(dir, images_file, images_path, path_size, err);
     if (st == NN_OK) st = find_dataset_file(dir, labels_file, labels_path, sizeof labels_path, err);
-    if (st == NN_OK) st = idx_load_images(images_path, images, err);
-    if (st == NN_OK) st = idx_load_labels(labels_path, DATASET_NCLASSES, labels, err);
+    if (st == NN_OK) st = nn_idx_load_images(images_path, images, err);
+    if (st == NN_OK) st = nn_idx_load_labels(labels_path, DATASET_NCLASSES, labels, err);
     if (st == NN_OK && images->count != labels->count)
         st = nn_fail(err, NN_ERR_FORMAT, "%s has %d images but %s has %d labels", images_path,
                      images->count, labels_path, labels->count);
     return st;
 }
 
-static nn_status load(const char *dir, int with_train, dataset *out, nn_error *err) {
+static nn_status load(const char *dir, int with_train, nn_dataset *out, nn_error *err) {
     if (!out) return nn_fail(err, NN_ERR_ARG, "dataset_load: NULL dataset");
     memset(out, 0, sizeof *out);
     if (!dir) return nn_fail(err, NN_ERR_ARG, "dataset_load: NULL directory");
@@ -98,43 +98,43 @@ static nn_status load(const char *dir, int with_train, dataset *out, nn_error *e
         st = nn_fail(err, NN_ERR_FORMAT, "%s has %dx%d images but %s has %dx%d", test_path,
                      out->test_images.rows, out->test_images.cols, train_path,
                      out->train_images.rows, out->train_images.cols);
-    if (st != NN_OK) dataset_free(out);
+    if (st != NN_OK) nn_dataset_free(out);
     return st;
 }
 
-nn_status dataset_load(const char *dir, dataset *out, nn_error *err) {
+nn_status nn_dataset_load(const char *dir, nn_dataset *out, nn_error *err) {
     return load(dir, 1, out, err);
 }
 
-nn_status dataset_load_test(const char *dir, dataset *out, nn_error *err) {
+nn_status nn_dataset_load_test(const char *dir, nn_dataset *out, nn_error *err) {
     return load(dir, 0, out, err);
 }
 
-void dataset_free(dataset *d) {
+void nn_dataset_free(nn_dataset *d) {
     if (!d) return;
-    idx_free_images(&d->train_images);
-    idx_free_labels(&d->train_labels);
-    idx_free_images(&d->test_images);
-    idx_free_labels(&d->test_labels);
+    nn_idx_free_images(&d->train_images);
+    nn_idx_free_labels(&d->train_labels);
+    nn_idx_free_images(&d->test_images);
+    nn_idx_free_labels(&d->test_labels);
 }
 
 /* ------------------------------------------------------------ identity */
 
 static const dataset_file *file_of(int i) {
-    static const dataset_file *const files[DATASET_NFILES] = {&TRAIN_IMAGES, &TRAIN_LABELS,
+    static const dataset_file *const files[NN_DATASET_NFILES] = {&TRAIN_IMAGES, &TRAIN_LABELS,
                                                              &TEST_IMAGES, &TEST_LABELS};
-    return i >= 0 && i < DATASET_NFILES ? files[i] : NULL;
+    return i >= 0 && i < NN_DATASET_NFILES ? files[i] : NULL;
 }
 
-const char *dataset_file_name(int i) {
+const char *nn_dataset_file_name(int i) {
     const dataset_file *f = file_of(i);
     return f ? f->name : NULL;
 }
 
-/* The sha256 of the idx contents (gunzipped), in dataset_file_name order. */
+/* The sha256 of the idx contents (gunzipped), in nn_dataset_file_name order. */
 typedef struct {
     const char *name;
-    const char *sha256[DATASET_NFILES];
+    const char *sha256[NN_DATASET_NFILES];
 } known_dataset;
 
 static const known_dataset KNOWN[] = {
@@ -150,7 +150,7 @@ static const known_dataset KNOWN[] = {
       "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34"}},
 };
 
-nn_status dataset_sha256_file(const char *path, char hex[65], nn_error *err) {
+nn_status nn_dataset_sha256_file(const char *path, char hex[65], nn_error *err) {
     gzFile f = gzopen(path, "rb");
     if (!f) return nn_fail(err, NN_ERR_IO, "%s: cannot open", path);
     enum { CHUNK = 1 << 16 };
@@ -173,36 +173,36 @@ nn_status dataset_sha256_file(const char *path, char hex[65], nn_error *err) {
     return NN_OK;
 }
 
-nn_status dataset_identify(const char *dir, dataset_identity *id, nn_error *err) {
+nn_status nn_dataset_identify(const char *dir, nn_dataset_identity *id, nn_error *err) {
     memset(id, 0, sizeof *id);
-    for (int i = 0; i < DATASET_NFILES; i++) {
+    for (int i = 0; i < NN_DATASET_NFILES; i++) {
         char path[4096];
         nn_status st = find_dataset_file(dir, *file_of(i), path, sizeof path, err);
-        if (st == NN_OK) st = dataset_sha256_file(path, id->sha256[i], err);
+        if (st == NN_OK) st = nn_dataset_sha256_file(path, id->sha256[i], err);
         if (st != NN_OK) return st;
     }
     snprintf(id->name, sizeof id->name, "custom");
     for (size_t k = 0; k < sizeof KNOWN / sizeof KNOWN[0]; k++) {
         int same = 1;
-        for (int i = 0; i < DATASET_NFILES; i++) same &= !strcmp(id->sha256[i], KNOWN[k].sha256[i]);
+        for (int i = 0; i < NN_DATASET_NFILES; i++) same &= !strcmp(id->sha256[i], KNOWN[k].sha256[i]);
         if (same) snprintf(id->name, sizeof id->name, "%s", KNOWN[k].name);
     }
     return NN_OK;
 }
 
-int dataset_sha256_json(const dataset_identity *id, char *buf, size_t size) {
+int nn_dataset_sha256_json(const nn_dataset_identity *id, char *buf, size_t size) {
     size_t used = 0;
-    for (int i = 0; i < DATASET_NFILES; i++) {
+    for (int i = 0; i < NN_DATASET_NFILES; i++) {
         int n = snprintf(buf + used, size - used, "%s\"%s\":\"%s\"%s", i ? "" : "{",
-                         dataset_file_name(i), id->sha256[i], i + 1 < DATASET_NFILES ? "," : "}");
+                         nn_dataset_file_name(i), id->sha256[i], i + 1 < NN_DATASET_NFILES ? "," : "}");
         if (n < 0 || (size_t)n >= size - used) return 0;
         used += (size_t)n;
     }
     return 1;
 }
 
-nn_status dataset_check_model(const idx_images *images, const idx_labels *labels,
-                              const mlp *net, const char *model, const char *data,
+nn_status nn_dataset_check_model(const nn_idx_images *images, const nn_idx_labels *labels,
+                              const nn_mlp *net, const char *model, const char *data,
                               nn_error *err) {
     if (!images || !labels || !net || net->nlayers < 1)
         return nn_fail(err, NN_ERR_ARG, "dataset_check_model: NULL argument");
@@ -212,7 +212,7 @@ nn_status dataset_check_model(const idx_images *images, const idx_labels *labels
     if (labels->count != images->count)
         return nn_fail(err, NN_ERR_ARG, "%s has %d images but %d labels", data, images->count,
                        labels->count);
-    int classes = mlp_classes(net), top = -1;
+    int classes = nn_mlp_classes(net), top = -1;
     for (int i = 0; i < labels->count; i++)
         if (labels->labels[i] > top) top = labels->labels[i];
     if (top >= classes)

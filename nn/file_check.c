@@ -34,7 +34,7 @@ static const char *kind_name(mode_t mode) {
     return "not a regular file";
 }
 
-nn_status file_resolve_target(const char *path, char *resolved, size_t size, nn_error *err) {
+nn_status nn_file_resolve_target(const char *path, char *resolved, size_t size, nn_error *err) {
     struct stat ls;
     if (lstat(path, &ls) != 0 || !S_ISLNK(ls.st_mode)) {
         /* absent, or not a link: the path itself is the target */
@@ -60,7 +60,7 @@ nn_status file_resolve_target(const char *path, char *resolved, size_t size, nn_
     return NN_OK;
 }
 
-nn_status file_check_regular(const char *path, const char *target, nn_error *err) {
+nn_status nn_file_check_regular(const char *path, const char *target, nn_error *err) {
     struct stat st;
     if (stat(target, &st) == 0) {
         if (!S_ISREG(st.st_mode))
@@ -73,13 +73,13 @@ nn_status file_check_regular(const char *path, const char *target, nn_error *err
     return NN_OK;
 }
 
-nn_status file_check_output(const char *what, const char *path, nn_error *err) {
+nn_status nn_file_check_output(const char *what, const char *path, nn_error *err) {
     if (!path || !*path) return nn_fail(err, NN_ERR_IO, "%s: empty path", what);
     char target[PATH_MAX], dir[PATH_MAX];
     nn_error inner;
-    if (file_resolve_target(path, target, sizeof target, &inner) != NN_OK)
+    if (nn_file_resolve_target(path, target, sizeof target, &inner) != NN_OK)
         return nn_fail(err, NN_ERR_IO, "%s %s", what, inner.msg);
-    if (file_check_regular(path, target, &inner) != NN_OK)
+    if (nn_file_check_regular(path, target, &inner) != NN_OK)
         return nn_fail(err, NN_ERR_IO, "%s %s", what, inner.msg);
     struct stat st;
     if (!split_dir(target, dir, sizeof dir))
@@ -103,7 +103,7 @@ nn_status file_check_output(const char *what, const char *path, nn_error *err) {
     return NN_OK;
 }
 
-int file_same(const char *a, const char *b) {
+int nn_file_same(const char *a, const char *b) {
     struct stat sa, sb;
     int has_a = stat(a, &sa) == 0, has_b = stat(b, &sb) == 0;
     if (has_a && has_b) return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
@@ -117,9 +117,9 @@ int file_same(const char *a, const char *b) {
            sa.st_ino == sb.st_ino;
 }
 
-nn_status file_check_not_input(const char *out_what, const char *out, const char *in_what,
+nn_status nn_file_check_not_input(const char *out_what, const char *out, const char *in_what,
                                const char *in, nn_error *err) {
-    if (!out || !in || !file_same(out, in)) return NN_OK;
+    if (!out || !in || !nn_file_same(out, in)) return NN_OK;
     return nn_fail(err, NN_ERR_ARG, "%s %s is the same file as %s %s (refusing to overwrite it)",
                    out_what, out, in_what, in);
 }

@@ -7,16 +7,16 @@
 #include "error.h"
 #include "mlp.h"
 
-/* After mlp_forward with batch 1 (e.g. mlp_predict): layer `index`'s output
+/* After nn_mlp_forward with batch 1 (e.g. nn_mlp_predict): layer `index`'s output
  * (post-ReLU for hidden layers, logits for the last), one value per unit. */
-const float *mlp_layer_output(const mlp *net, int index);
+const float *nn_mlp_layer_output(const nn_mlp *net, int index);
 
 /* dx (net->in values) = d out[index][unit] / d x at x: the gradient of one
  * unit's output (post-ReLU; for the last layer a logit) with respect to the
- * input. Runs a forward pass on x (batch 1; needs mlp_reserve(net, >= 1))
+ * input. Runs a forward pass on x (batch 1; needs nn_mlp_reserve(net, >= 1))
  * and a backward pass that leaves net->grads untouched, so it works on an
  * inference-only net. */
-nn_status mlp_input_gradient(mlp *net, const float *x, int index, int unit, float *dx,
+nn_status nn_mlp_input_gradient(nn_mlp *net, const float *x, int index, int unit, float *dx,
                              nn_error *err);
 
 #endif

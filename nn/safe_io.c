@@ -16,7 +16,7 @@ static const char *file_type_name(mode_t mode) {
     return "a special file";
 }
 
-nn_status safe_open_regular(const char *path, const char *what, int *fd, struct stat *st,
+nn_status nn_safe_open_regular(const char *path, const char *what, int *fd, struct stat *st,
                             nn_error *err) {
     *fd = -1;
     int f = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
@@ -64,7 +64,7 @@ static size_t utf8_sequence(const unsigned char *p, size_t avail) {
     return len;
 }
 
-const char *safe_escape_bytes(const void *bytes, size_t len, size_t max, char *buf,
+const char *nn_safe_escape_bytes(const void *bytes, size_t len, size_t max, char *buf,
                               size_t size) {
     if (!buf || size == 0) return "";
     const unsigned char *p = bytes;
@@ -111,6 +111,6 @@ const char *safe_escape_bytes(const void *bytes, size_t len, size_t max, char *b
     return buf;
 }
 
-const char *safe_escape(const char *text, size_t max, char *buf, size_t size) {
-    return safe_escape_bytes(text, text ? strlen(text) : 0, max, buf, size);
+const char *nn_safe_escape(const char *text, size_t max, char *buf, size_t size) {
+    return nn_safe_escape_bytes(text, text ? strlen(text) : 0, max, buf, size);
 }

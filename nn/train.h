@@ -13,7 +13,7 @@
 #include "optim.h"
 
 /* Copies images[indices[0..count)] into net->acts[0] as (pixels x count). */
-void train_gather_batch(mlp *net, const idx_images *images, const int *indices, int count);
+void nn_train_gather_batch(nn_mlp *net, const nn_idx_images *images, const int *indices, int count);
 
 typedef struct {
     int epoch;        /* 1-based */
@@ -24,9 +24,9 @@ typedef struct {
     double seconds;   /* since the epoch started (or was resumed) */
     double loss;      /* mean loss over the batches done */
     double accuracy;  /* train accuracy over the batches done */
-} train_progress;
+} nn_train_progress;
 
-typedef void (*train_progress_fn)(const train_progress *p, void *user);
+typedef void (*nn_train_progress_fn)(const nn_train_progress *p, void *user);
 
 typedef struct {
     int batch;
@@ -41,53 +41,53 @@ typedef struct {
     int batches_done;
     double loss_sum;
     long hits, seen;
-    /* When not NULL and nonzero (a signal handler sets it), train_epoch
+    /* When not NULL and nonzero (a signal handler sets it), nn_train_epoch
      * returns after the step in progress. */
     const volatile sig_atomic_t *stop;
-    augment_plan *augment; /* NULL: images as they are; else distorted per epoch */
-} train_loop;
+    nn_augment_plan *augment; /* NULL: images as they are; else distorted per epoch */
+} nn_train_loop;
 
 typedef enum {
-    TRAIN_EPOCH_DONE = 0, /* every batch done; the loop is ready for the next epoch */
-    TRAIN_STOPPED,        /* *stop was set: stopped between two steps, state consistent */
-    TRAIN_DIVERGED,       /* a batch's loss was not finite; that step was not taken */
-} train_outcome;
+    NN_TRAIN_EPOCH_DONE = 0, /* every batch done; the loop is ready for the next epoch */
+    NN_TRAIN_STOPPED,        /* *stop was set: stopped between two steps, state consistent */
+    NN_TRAIN_DIVERGED,       /* a batch's loss was not finite; that step was not taken */
+} nn_train_outcome;
 
-/* Needs mlp_reserve(net, batch) before train_epoch; order is shuffled from r
+/* Needs nn_mlp_reserve(net, batch) before nn_train_epoch; order is shuffled from r
  * at the start of every epoch. */
-nn_status train_loop_create(train_loop *loop, int count, int batch, int epochs, nn_error *err);
-void train_loop_free(train_loop *loop);
+nn_status nn_train_loop_create(nn_train_loop *loop, int count, int batch, int epochs, nn_error *err);
+void nn_train_loop_free(nn_train_loop *loop);
 
 /* Rebuilds the order a run had after `shuffles` epoch starts: the identity
  * shuffled that many times from r (freshly seeded as the run was). */
-void train_loop_replay_order(train_loop *loop, rng *r, int shuffles);
+void nn_train_loop_replay_order(nn_train_loop *loop, nn_rng *r, int shuffles);
 
 /* Runs one epoch, or the rest of one (loop->batches_done > 0: no shuffle, the
  * order and sums are those of the stopped run); fills *result (loss and
  * accuracy over the whole epoch so far, seconds of this call). progress is
  * called about every progress_every batches (and at the end); it may be NULL.
- * On TRAIN_DIVERGED, result->loss is the offending batch's loss. */
-train_outcome train_epoch(train_loop *loop, mlp *net, optimizer *opt, rng *r,
-                          const idx_images *images, const idx_labels *labels, int epoch,
-                          train_progress *result, train_progress_fn progress, int progress_every,
+ * On NN_TRAIN_DIVERGED, result->loss is the offending batch's loss. */
+nn_train_outcome nn_train_epoch(nn_train_loop *loop, nn_mlp *net, nn_optimizer *opt, nn_rng *r,
+                          const nn_idx_images *images, const nn_idx_labels *labels, int epoch,
+                          nn_train_progress *result, nn_train_progress_fn progress, int progress_every,
                           void *user);
 
-/* Divergence: an epoch's mean loss above TRAIN_DIVERGENCE_FACTOR times the
+/* Divergence: an epoch's mean loss above NN_TRAIN_DIVERGENCE_FACTOR times the
  * first epoch's mean loss, capped at that factor times ln(classes) (the loss
  * of a uniform guess, 2.30 for 10 classes), stops training. This returns the
  * bound; first_epoch_loss < 0 means "not known yet" (the cap alone). */
-#define TRAIN_DIVERGENCE_FACTOR 5.0
-double train_divergence_bound(double first_epoch_loss, int classes);
+#define NN_TRAIN_DIVERGENCE_FACTOR 5.0
+double nn_train_divergence_bound(double first_epoch_loss, int classes);
 
 /* The predicted class of every image, in batches of at most net->max_batch
  * (pred holds images->count bytes). Returns NN_ERR_NOMEM on allocation failure. */
-nn_status train_predict(mlp *net, const idx_images *images, int batch, uint8_t *pred);
+nn_status nn_train_predict(nn_mlp *net, const nn_idx_images *images, int batch, uint8_t *pred);
 
 /* Accuracy over the whole set, in batches of at most net->max_batch; confusion (classes x classes, row = true
  * label, column = prediction) is filled when not NULL. */
-double train_evaluate(mlp *net, const idx_images *images, const idx_labels *labels, int batch,
+double nn_train_evaluate(nn_mlp *net, const nn_idx_images *images, const nn_idx_labels *labels, int batch,
                       int *confusion);
 
-double train_now_seconds(void); /* monotonic clock */
+double nn_train_now_seconds(void); /* monotonic clock */
 
 #endif

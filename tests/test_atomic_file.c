@@ -55,11 +55,11 @@ static unsigned char *read_whole(const char *path, size_t *size) {
 }
 
 static nn_status write_text(const char *path, const char *text, nn_error *err) {
-    atomic_file af;
-    nn_status st = atomic_file_open(&af, path, err);
+    nn_atomic_file af;
+    nn_status st = nn_atomic_file_open(&af, path, err);
     if (st != NN_OK) return st;
     fputs(text, af.f);
-    return atomic_file_commit(&af, err);
+    return nn_atomic_file_commit(&af, err);
 }
 
 static void assert_file_text(const char *path, const char *text) {
@@ -119,7 +119,7 @@ static void expect_refused(const char *dir, const char *path, const char *what, 
     assert_int_equal(st.st_mode & S_IFMT, type);
     assert_int_equal(count_temp_files(dir), 0);
     /* the up-front check says the same */
-    assert_int_equal(file_check_output("--out", path, &err), NN_ERR_IO);
+    assert_int_equal(nn_file_check_output("--out", path, &err), NN_ERR_IO);
     assert_non_null(strstr(err.msg, "--out"));
     assert_non_null(strstr(err.msg, what));
 }
@@ -178,16 +178,16 @@ static void test_mode_kept_and_umask_followed(void **state) {
     test_tmpdir_remove(dir);
 }
 
-static void make_net(mlp *net, int hidden) {
-    layer_spec specs[] = {{LAYER_DYAD_IT, 4, hidden}, {LAYER_DENSE, 1, 10}};
+static void make_net(nn_mlp *net, int hidden) {
+    nn_layer_spec specs[] = {{NN_LAYER_DYAD_IT, 4, hidden}, {NN_LAYER_DENSE, 1, 10}};
     nn_error err;
-    assert_int_equal(mlp_create(net, 64, specs, 2, 0, &err), NN_OK);
-    mlp_init(net, 7);
+    assert_int_equal(nn_mlp_create(net, 64, specs, 2, 0, &err), NN_OK);
+    nn_mlp_init(net, 7);
 }
 
 /* In a child (so the limit dies with it): file size limit, SIGXFSZ ignored,
  * save the big net over path. Exit 0 when the save failed cleanly. */
-static int save_under_limit(const char *path, const mlp *big, rlim_t limit) {
+static int save_under_limit(const char *path, const nn_mlp *big, rlim_t limit) {
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
@@ -197,7 +197,7 @@ static int save_under_limit(const char *path, const mlp *big, rlim_t limit) {
         lim.rlim_cur = limit;
         if (setrlimit(RLIMIT_FSIZE, &lim) != 0) _exit(3);
         nn_error err;
-        nn_status st = checkpoint_save(path, big, NULL, &err);
+        nn_status st = nn_checkpoint_save(path, big, NULL, &err);
         if (st == NN_OK) _exit(1);
         _exit(st == NN_ERR_IO && strstr(err.msg, path) && !strchr(err.msg, '\n') ? 0 : 2);
     }
@@ -212,11 +212,11 @@ static void test_full_disk_keeps_previous_checkpoint(void **state) {
     char *dir = test_tmpdir();
     char path[4200];
     snprintf(path, sizeof path, "%s/good.safetensors", dir);
-    mlp small, big;
+    nn_mlp small, big;
     make_net(&small, 16);
     make_net(&big, 512);
     nn_error err;
-    assert_int_equal(checkpoint_save(path, &small, NULL, &err), NN_OK);
+    assert_int_equal(nn_checkpoint_save(path, &small, NULL, &err), NN_OK);
     size_t before_size;
     unsigned char *before = read_whole(path, &before_size);
     /* the limit lets the header through but not the data, then none at all */
@@ -231,20 +231,20 @@ static void test_full_disk_keeps_previous_checkpoint(void **state) {
         assert_int_equal(count_temp_files(dir), 0);
     }
     /* without the limit the same save goes through */
-    assert_int_equal(checkpoint_save(path, &big, NULL, &err), NN_OK);
-    mlp back;
-    assert_int_equal(checkpoint_load(path, &back, NULL, &err), NN_OK);
+    assert_int_equal(nn_checkpoint_save(path, &big, NULL, &err), NN_OK);
+    nn_mlp back;
+    assert_int_equal(nn_checkpoint_load(path, &back, NULL, &err), NN_OK);
     assert_int_equal(back.nparams, big.nparams);
-    mlp_free(&back);
+    nn_mlp_free(&back);
     free(before);
-    mlp_free(&small);
-    mlp_free(&big);
+    nn_mlp_free(&small);
+    nn_mlp_free(&big);
     test_tmpdir_remove(dir);
 }
 
 static void expect_output_error(const char *path, const char *what) {
     nn_error err;
-    assert_int_equal(file_check_output("--metrics", path, &err), NN_ERR_IO);
+    assert_int_equal(nn_file_check_output("--metrics", path, &err), NN_ERR_IO);
     if (!strstr(err.msg, "--metrics") || !strstr(err.msg, what) || strchr(err.msg, '\n'))
         fail_msg("'%s': got '%s', expected '%s'", path, err.msg, what);
 }
@@ -255,8 +255,8 @@ static void test_output_paths_checked(void **state) {
     char path[4200], file[4200], ro[4200], inside[4300];
     nn_error err;
     snprintf(path, sizeof path, "%s/new.csv", dir);
-    assert_int_equal(file_check_output("--out", path, &err), NN_OK);
-    assert_int_equal(file_check_output("--out", "relative-new-file.csv", &err), NN_OK);
+    assert_int_equal(nn_file_check_output("--out", path, &err), NN_OK);
+    assert_int_equal(nn_file_check_output("--out", "relative-new-file.csv", &err), NN_OK);
     snprintf(path, sizeof path, "%s/no/such/dir/m.safetensors", dir);
     expect_output_error(path, "does not exist");
     snprintf(file, sizeof file, "%s/plain", dir);
@@ -278,7 +278,7 @@ static void test_output_paths_checked(void **state) {
     if (pid == 0) {
         if (geteuid() == 0 && (setgid(65534) != 0 || setuid(65534) != 0)) _exit(4);
         nn_error child_err;
-        nn_status st = file_check_output("--out", inside, &child_err);
+        nn_status st = nn_file_check_output("--out", inside, &child_err);
         _exit(st == NN_ERR_IO && strstr(child_err.msg, "not writable") &&
               strstr(child_err.msg, inside) ? 0 : 1);
     }
@@ -308,19 +308,19 @@ static void test_same_file_by_inode(void **state) {
     assert_int_equal(test_write_file(other, "abc", 3), 0);
     assert_int_equal(link(a, hard), 0);
     assert_int_equal(symlink("data.idx", soft), 0);
-    assert_true(file_same(a, hard));
-    assert_true(file_same(soft, a));
-    assert_true(file_same(dotted, a));
-    assert_false(file_same(a, other));
-    assert_true(file_same(new1, new2)); /* neither exists yet: same directory entry */
-    assert_false(file_same(new1, a));
+    assert_true(nn_file_same(a, hard));
+    assert_true(nn_file_same(soft, a));
+    assert_true(nn_file_same(dotted, a));
+    assert_false(nn_file_same(a, other));
+    assert_true(nn_file_same(new1, new2)); /* neither exists yet: same directory entry */
+    assert_false(nn_file_same(new1, a));
     nn_error err;
-    assert_int_equal(file_check_not_input("--out", hard, "the training images", a, &err),
+    assert_int_equal(nn_file_check_not_input("--out", hard, "the training images", a, &err),
                      NN_ERR_ARG);
     assert_non_null(strstr(err.msg, "--out"));
     assert_non_null(strstr(err.msg, "the training images"));
     assert_non_null(strstr(err.msg, "same file"));
-    assert_int_equal(file_check_not_input("--out", other, "the training images", a, &err), NN_OK);
+    assert_int_equal(nn_file_check_not_input("--out", other, "the training images", a, &err), NN_OK);
     test_tmpdir_remove(dir);
 }
 

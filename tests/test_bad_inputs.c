@@ -48,19 +48,19 @@ static void fixture_path(char *buf, size_t size, const char *name) {
 
 static int have_dyad(void) { return access(test_dyad_bin(), X_OK) == 0; }
 
-static void save_net(const char *path, int in, const layer_spec *specs, int nlayers) {
-    mlp net;
+static void save_net(const char *path, int in, const nn_layer_spec *specs, int nlayers) {
+    nn_mlp net;
     nn_error err;
-    assert_int_equal(mlp_create(&net, in, specs, nlayers, 0, &err), NN_OK);
-    mlp_init(&net, 3);
-    assert_int_equal(checkpoint_save(path, &net, NULL, &err), NN_OK);
-    mlp_free(&net);
+    assert_int_equal(nn_mlp_create(&net, in, specs, nlayers, 0, &err), NN_OK);
+    nn_mlp_init(&net, 3);
+    assert_int_equal(nn_checkpoint_save(path, &net, NULL, &err), NN_OK);
+    nn_mlp_free(&net);
 }
 
 /* A test split of count 28x28 images, labels 0..9 in turn, in dir. */
 static void write_small_mnist(const char *dir, int count) {
-    idx_images images = {count, 28, 28, calloc((size_t)count * 784, 1)};
-    idx_labels labels = {count, malloc((size_t)count)};
+    nn_idx_images images = {count, 28, 28, calloc((size_t)count * 784, 1)};
+    nn_idx_labels labels = {count, malloc((size_t)count)};
     assert_non_null(images.pixels);
     assert_non_null(labels.labels);
     for (int i = 0; i < count; i++) {
@@ -70,9 +70,9 @@ static void write_small_mnist(const char *dir, int count) {
     char path[4200];
     nn_error err;
     snprintf(path, sizeof path, "%s/t10k-images-idx3-ubyte", dir);
-    assert_int_equal(idx_save_images(path, &images, &err), NN_OK);
+    assert_int_equal(nn_idx_save_images(path, &images, &err), NN_OK);
     snprintf(path, sizeof path, "%s/t10k-labels-idx1-ubyte", dir);
-    assert_int_equal(idx_save_labels(path, &labels, &err), NN_OK);
+    assert_int_equal(nn_idx_save_labels(path, &labels, &err), NN_OK);
     free(images.pixels);
     free(labels.labels);
 }
@@ -93,49 +93,49 @@ static int has_control_byte(const char *s) {
 
 static void test_class_mismatch_unit(void **state) {
     (void)state;
-    layer_spec specs[] = {{LAYER_DENSE, 1, 16}, {LAYER_DENSE, 1, 3}};
-    mlp net;
+    nn_layer_spec specs[] = {{NN_LAYER_DENSE, 1, 16}, {NN_LAYER_DENSE, 1, 3}};
+    nn_mlp net;
     nn_error err;
-    assert_int_equal(mlp_create(&net, 784, specs, 2, 0, &err), NN_OK);
+    assert_int_equal(nn_mlp_create(&net, 784, specs, 2, 0, &err), NN_OK);
     uint8_t pixels[2 * 784] = {0}, lab[2] = {1, 9};
-    idx_images images = {2, 28, 28, pixels};
-    idx_labels labels = {2, lab};
-    assert_int_equal(dataset_check_model(&images, &labels, &net, "m.safetensors", "dir", &err),
+    nn_idx_images images = {2, 28, 28, pixels};
+    nn_idx_labels labels = {2, lab};
+    assert_int_equal(nn_dataset_check_model(&images, &labels, &net, "m.safetensors", "dir", &err),
                      NN_ERR_ARG);
     ASSERT_HAS(err.msg, "m.safetensors");
     ASSERT_HAS(err.msg, "dir");
     ASSERT_HAS(err.msg, "up to 9");
     lab[1] = 2; /* labels within the model's 3 classes are fine */
-    assert_int_equal(dataset_check_model(&images, &labels, &net, "m", "d", &err), NN_OK);
+    assert_int_equal(nn_dataset_check_model(&images, &labels, &net, "m", "d", &err), NN_OK);
     images.cols = 27; /* and images must match the input width */
-    assert_int_equal(dataset_check_model(&images, &labels, &net, "m", "d", &err), NN_ERR_ARG);
+    assert_int_equal(nn_dataset_check_model(&images, &labels, &net, "m", "d", &err), NN_ERR_ARG);
     ASSERT_HAS(err.msg, "28x27");
-    mlp_free(&net);
+    nn_mlp_free(&net);
 }
 
-/* train_evaluate's own guard: labels past the model's classes are misses,
+/* nn_train_evaluate's own guard: labels past the model's classes are misses,
  * never writes past the classes x classes matrix. */
 static void test_train_evaluate_guard(void **state) {
     (void)state;
-    layer_spec specs[] = {{LAYER_DENSE, 1, 3}};
-    mlp net;
+    nn_layer_spec specs[] = {{NN_LAYER_DENSE, 1, 3}};
+    nn_mlp net;
     nn_error err;
-    assert_int_equal(mlp_create(&net, 4, specs, 1, 0, &err), NN_OK);
-    mlp_init(&net, 5);
-    assert_int_equal(mlp_reserve(&net, 8, &err), NN_OK);
+    assert_int_equal(nn_mlp_create(&net, 4, specs, 1, 0, &err), NN_OK);
+    nn_mlp_init(&net, 5);
+    assert_int_equal(nn_mlp_reserve(&net, 8, &err), NN_OK);
     uint8_t pixels[8 * 4], lab[8] = {0, 1, 2, 9, 9, 5, 7, 3};
     for (int i = 0; i < 32; i++) pixels[i] = (uint8_t)(i * 37);
-    idx_images images = {8, 2, 2, pixels};
-    idx_labels labels = {8, lab};
+    nn_idx_images images = {8, 2, 2, pixels};
+    nn_idx_labels labels = {8, lab};
     int confusion[9 + 16];
     for (int i = 0; i < 25; i++) confusion[i] = -7;
-    double acc = train_evaluate(&net, &images, &labels, 8, confusion);
+    double acc = nn_train_evaluate(&net, &images, &labels, 8, confusion);
     assert_true(acc >= 0.0 && acc <= 3.0 / 8.0); /* only labels 0..2 can be hits */
     int counted = 0;
     for (int i = 0; i < 9; i++) counted += confusion[i];
     assert_int_equal(counted, 3);
     for (int i = 9; i < 25; i++) assert_int_equal(confusion[i], -7);
-    mlp_free(&net);
+    nn_mlp_free(&net);
 }
 
 /* `dyad eval` on a 784 -> 16 -> 3 model over digits 0..9: the confusion
@@ -147,7 +147,7 @@ static void test_eval_class_mismatch(void **state) {
     write_small_mnist(dir, 20);
     char model[4200], cmd[9000], out[8192];
     snprintf(model, sizeof model, "%s/three.safetensors", dir);
-    layer_spec specs[] = {{LAYER_DENSE, 1, 16}, {LAYER_DENSE, 1, 3}};
+    nn_layer_spec specs[] = {{NN_LAYER_DENSE, 1, 16}, {NN_LAYER_DENSE, 1, 3}};
     save_net(model, 784, specs, 2);
     snprintf(cmd, sizeof cmd, "'%s' eval '%s' --data '%s'", test_dyad_bin(), model, dir);
     assert_int_equal(test_run(cmd, out, sizeof out), 1);
@@ -155,7 +155,7 @@ static void test_eval_class_mismatch(void **state) {
     ASSERT_HAS(out, dir);
     ASSERT_HAS(out, "3 output classes");
     /* a 10-class model on the same data still works */
-    layer_spec ten[] = {{LAYER_DENSE, 1, 16}, {LAYER_DENSE, 1, 10}};
+    nn_layer_spec ten[] = {{NN_LAYER_DENSE, 1, 16}, {NN_LAYER_DENSE, 1, 10}};
     save_net(model, 784, ten, 2);
     snprintf(cmd, sizeof cmd, "'%s' eval '%s' --data '%s' --json", test_dyad_bin(), model, dir);
     assert_int_equal(test_run(cmd, out, sizeof out), 0);
@@ -173,24 +173,24 @@ static void test_fifo_refused(void **state) {
     assert_int_equal(mkfifo(fifo, 0600), 0);
     alarm(HANG_GUARD_SECONDS); /* a blocking open() with no writer hangs forever */
     nn_error err;
-    idx_images images;
-    idx_labels labels;
-    mlp net;
+    nn_idx_images images;
+    nn_idx_labels labels;
+    nn_mlp net;
     uint8_t *gray;
     int w, h;
-    assert_int_equal(idx_load_images(fifo, &images, &err), NN_ERR_IO);
+    assert_int_equal(nn_idx_load_images(fifo, &images, &err), NN_ERR_IO);
     ASSERT_HAS(err.msg, "FIFO");
     ASSERT_HAS(err.msg, fifo);
-    assert_int_equal(idx_load_labels(fifo, 10, &labels, &err), NN_ERR_IO);
+    assert_int_equal(nn_idx_load_labels(fifo, 10, &labels, &err), NN_ERR_IO);
     ASSERT_HAS(err.msg, "FIFO");
-    assert_int_equal(checkpoint_load(fifo, &net, NULL, &err), NN_ERR_IO);
+    assert_int_equal(nn_checkpoint_load(fifo, &net, NULL, &err), NN_ERR_IO);
     ASSERT_HAS(err.msg, "FIFO");
     assert_int_equal(image_load_gray(fifo, &gray, &w, &h, &err), NN_ERR_IO);
     ASSERT_HAS(err.msg, "FIFO");
     /* a character device and a directory are refused the same way */
-    assert_int_equal(idx_load_images("/dev/null", &images, &err), NN_ERR_IO);
+    assert_int_equal(nn_idx_load_images("/dev/null", &images, &err), NN_ERR_IO);
     ASSERT_HAS(err.msg, "character device");
-    assert_int_equal(checkpoint_load(dir, &net, NULL, &err), NN_ERR_IO);
+    assert_int_equal(nn_checkpoint_load(dir, &net, NULL, &err), NN_ERR_IO);
     ASSERT_HAS(err.msg, "directory");
     if (have_dyad()) {
         snprintf(cmd, sizeof cmd, "'%s' info '%s'", test_dyad_bin(), fifo);
@@ -198,7 +198,7 @@ static void test_fifo_refused(void **state) {
         ASSERT_HAS(out, "FIFO");
         char model[4200];
         snprintf(model, sizeof model, "%s/m.safetensors", dir);
-        layer_spec specs[] = {{LAYER_DENSE, 1, 10}};
+        nn_layer_spec specs[] = {{NN_LAYER_DENSE, 1, 10}};
         save_net(model, 784, specs, 1);
         snprintf(cmd, sizeof cmd, "'%s' predict '%s' '%s'", test_dyad_bin(), model, fifo);
         assert_int_equal(test_run(cmd, out, sizeof out), 1);
@@ -234,22 +234,22 @@ static void test_gzip_trailer_cut(void **state) {
 
     char path[4200];
     snprintf(path, sizeof path, "%s/images.gz", dir);
-    idx_images images;
+    nn_idx_images images;
     nn_error err;
     assert_int_equal(test_write_file(path, gz, gz_size), 0);
-    assert_int_equal(idx_load_images(path, &images, &err), NN_OK);
-    idx_free_images(&images);
+    assert_int_equal(nn_idx_load_images(path, &images, &err), NN_OK);
+    nn_idx_free_images(&images);
     int cuts[] = {1, 4, 5, 8};
     for (size_t c = 0; c < sizeof cuts / sizeof cuts[0]; c++) {
         assert_int_equal(test_write_file(path, gz, gz_size - (size_t)cuts[c]), 0);
-        assert_int_equal(idx_load_images(path, &images, &err), NN_ERR_FORMAT);
+        assert_int_equal(nn_idx_load_images(path, &images, &err), NN_ERR_FORMAT);
         ASSERT_HAS(err.msg, "trailer");
         ASSERT_HAS(err.msg, path);
     }
     /* a wrong ISIZE (length mod 2^32) with a right CRC */
     gz[gz_size - 1] ^= 0x40;
     assert_int_equal(test_write_file(path, gz, gz_size), 0);
-    assert_int_equal(idx_load_images(path, &images, &err), NN_ERR_FORMAT);
+    assert_int_equal(nn_idx_load_images(path, &images, &err), NN_ERR_FORMAT);
     ASSERT_HAS(err.msg, "corrupt gzip");
     free(gz);
     free(raw);
@@ -263,22 +263,22 @@ static void test_nonfinite_weights(void **state) {
     char *dir = test_tmpdir();
     char path[4200];
     snprintf(path, sizeof path, "%s/nan.safetensors", dir);
-    layer_spec specs[] = {{LAYER_DYAD_IT, 2, 4}, {LAYER_DENSE, 1, 2}};
+    nn_layer_spec specs[] = {{NN_LAYER_DYAD_IT, 2, 4}, {NN_LAYER_DENSE, 1, 2}};
     float bad[] = {NAN, INFINITY, -INFINITY};
     const char *want[] = {"NaN", "infinity", "infinity"};
     for (int i = 0; i < 3; i++) {
-        mlp net, back;
+        nn_mlp net, back;
         nn_error err;
-        assert_int_equal(mlp_create(&net, 4, specs, 2, 0, &err), NN_OK);
-        mlp_init(&net, 1);
+        assert_int_equal(nn_mlp_create(&net, 4, specs, 2, 0, &err), NN_OK);
+        nn_mlp_init(&net, 1);
         net.layers[1].param.weight[5] = bad[i];
-        assert_int_equal(checkpoint_save(path, &net, NULL, &err), NN_OK);
-        assert_int_equal(checkpoint_load(path, &back, NULL, &err), NN_ERR_FORMAT);
+        assert_int_equal(nn_checkpoint_save(path, &net, NULL, &err), NN_OK);
+        assert_int_equal(nn_checkpoint_load(path, &back, NULL, &err), NN_ERR_FORMAT);
         ASSERT_HAS(err.msg, "layers.1.weight");
         ASSERT_HAS(err.msg, want[i]);
         ASSERT_HAS(err.msg, "index 5");
         assert_null(back.params); /* nothing half-loaded */
-        mlp_free(&net);
+        nn_mlp_free(&net);
     }
     test_tmpdir_remove(dir);
 }
@@ -286,18 +286,18 @@ static void test_nonfinite_weights(void **state) {
 /* The structural nonzeros of W are counted in O(out), not O(in * out). */
 static void test_structural_nonzeros(void **state) {
     (void)state;
-    layer_kind kinds[] = {LAYER_DENSE, LAYER_DYAD_IT, LAYER_DYAD_OT, LAYER_DYAD_DT};
+    nn_layer_kind kinds[] = {NN_LAYER_DENSE, NN_LAYER_DYAD_IT, NN_LAYER_DYAD_OT, NN_LAYER_DYAD_DT};
     int shapes[][3] = {{12, 8, 1}, {12, 8, 2}, {12, 8, 4}, {24, 36, 3}, {16, 16, 16}, {30, 10, 5}};
     for (int k = 0; k < 4; k++) {
         for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
-            int n = kinds[k] == LAYER_DENSE ? 1 : shapes[s][2];
-            layer l = {.kind = kinds[k], .in = shapes[s][0], .out = shapes[s][1], .ndyad = n};
+            int n = kinds[k] == NN_LAYER_DENSE ? 1 : shapes[s][2];
+            nn_layer l = {.kind = kinds[k], .in = shapes[s][0], .out = shapes[s][1], .ndyad = n};
             size_t brute = 0;
             for (int r = 0; r < l.out; r++)
-                for (int c = 0; c < l.in; c++) brute += layer_weight_part(&l, r, c) != 0;
-            if (layer_structural_nonzeros(&l) != brute)
-                fail_msg("%s %dx%d n=%d: %zu, counted %zu", layer_kind_name(l.kind), l.out, l.in,
-                         n, layer_structural_nonzeros(&l), brute);
+                for (int c = 0; c < l.in; c++) brute += nn_layer_weight_part(&l, r, c) != 0;
+            if (nn_layer_structural_nonzeros(&l) != brute)
+                fail_msg("%s %dx%d n=%d: %zu, counted %zu", nn_layer_kind_name(l.kind), l.out, l.in,
+                         n, nn_layer_structural_nonzeros(&l), brute);
         }
     }
 }
@@ -310,7 +310,7 @@ static void test_huge_layer_bounded(void **state) {
     char *dir = test_tmpdir();
     char path[4200], cmd[9000], out[16384];
     snprintf(path, sizeof path, "%s/wide.safetensors", dir);
-    layer_spec specs[] = {{LAYER_DYAD_IT, 1 << 20, 1 << 20}};
+    nn_layer_spec specs[] = {{NN_LAYER_DYAD_IT, 1 << 20, 1 << 20}};
     save_net(path, 1 << 20, specs, 1);
     if (have_dyad()) {
         snprintf(cmd, sizeof cmd, "timeout %d '%s' info '%s'", HANG_GUARD_SECONDS,
@@ -341,9 +341,9 @@ static void test_huge_layer_bounded(void **state) {
     fclose(f);
     assert_int_equal(test_write_file(path, tiny, size), 0);
     free(tiny);
-    mlp net;
+    nn_mlp net;
     nn_error err;
-    assert_int_equal(checkpoint_load(path, &net, NULL, &err), NN_ERR_FORMAT);
+    assert_int_equal(nn_checkpoint_load(path, &net, NULL, &err), NN_ERR_FORMAT);
     ASSERT_HAS(err.msg, "layers.0.");
     test_tmpdir_remove(dir);
 }
@@ -356,7 +356,7 @@ static void test_stdout_write_error(void **state) {
     char *dir = test_tmpdir();
     char model[1024], image[1024], args[4096], cmd[9000], out[8192];
     snprintf(model, sizeof model, "%s/m.safetensors", dir);
-    layer_spec specs[] = {{LAYER_DENSE, 1, 10}};
+    nn_layer_spec specs[] = {{NN_LAYER_DENSE, 1, 10}};
     save_net(model, 784, specs, 1);
     fixture_path(image, sizeof image, "seven_dark_on_white.png");
     const char *commands[] = {"info '%s'", "predict '%s' '%s'", "--help%s"};
@@ -373,7 +373,7 @@ static void test_stdout_write_error(void **state) {
 
 /* ------------------------------------------------------------- images */
 
-static void load_digit_fixture(const char *name, uint8_t digit[DIGIT_PIXELS]) {
+static void load_digit_fixture(const char *name, uint8_t digit[NN_DIGIT_PIXELS]) {
     char path[4200];
     nn_error err;
     fixture_path(path, sizeof path, name);
@@ -404,10 +404,10 @@ static void test_16bit_and_top_down(void **state) {
     assert_int_equal(image_load_gray(path, &a, &w, &h, &err), NN_ERR_FORMAT);
     ASSERT_HAS(err.msg, "16-bit");
     ASSERT_HAS(err.msg, path);
-    uint8_t d1[DIGIT_PIXELS], d2[DIGIT_PIXELS];
+    uint8_t d1[NN_DIGIT_PIXELS], d2[NN_DIGIT_PIXELS];
     load_digit_fixture("four_on_grey.bmp", d1);
     load_digit_fixture("four_top_down.bmp", d2);
-    assert_memory_equal(d1, d2, DIGIT_PIXELS);
+    assert_memory_equal(d1, d2, NN_DIGIT_PIXELS);
 }
 
 static void test_image_messages(void **state) {
@@ -415,7 +415,7 @@ static void test_image_messages(void **state) {
     char *dir = test_tmpdir();
     char path[4200], cut[4200];
     nn_error err;
-    uint8_t digit[DIGIT_PIXELS];
+    uint8_t digit[NN_DIGIT_PIXELS];
     /* truncated JPEGs: in the data, and inside the header */
     fixture_path(path, sizeof path, "seven_truncated.jpg");
     assert_int_equal(image_load_digit(path, digit, &err), NN_ERR_FORMAT);
@@ -473,17 +473,17 @@ static void test_image_messages(void **state) {
 static void test_escape(void **state) {
     (void)state;
     char buf[64];
-    assert_string_equal(safe_escape("plain text", 40, buf, sizeof buf), "plain text");
-    assert_string_equal(safe_escape("a\x1b[2Jb\n", 40, buf, sizeof buf), "a\\x1b[2Jb\\x0a");
-    assert_string_equal(safe_escape("back\\slash", 40, buf, sizeof buf), "back\\\\slash");
-    assert_string_equal(safe_escape("caf\xc3\xa9 \xe2\x9c\x93", 40, buf, sizeof buf),
+    assert_string_equal(nn_safe_escape("plain text", 40, buf, sizeof buf), "plain text");
+    assert_string_equal(nn_safe_escape("a\x1b[2Jb\n", 40, buf, sizeof buf), "a\\x1b[2Jb\\x0a");
+    assert_string_equal(nn_safe_escape("back\\slash", 40, buf, sizeof buf), "back\\\\slash");
+    assert_string_equal(nn_safe_escape("caf\xc3\xa9 \xe2\x9c\x93", 40, buf, sizeof buf),
                         "caf\xc3\xa9 \xe2\x9c\x93"); /* valid UTF-8 is kept */
-    assert_string_equal(safe_escape("\xc2\x9b" "1m", 40, buf, sizeof buf), "\\xc2\\x9b1m"); /* C1 CSI */
-    assert_string_equal(safe_escape("\xff\xc3", 40, buf, sizeof buf), "\\xff\\xc3");
-    assert_string_equal(safe_escape("abcdef", 3, buf, sizeof buf), "abc...");
+    assert_string_equal(nn_safe_escape("\xc2\x9b" "1m", 40, buf, sizeof buf), "\\xc2\\x9b1m"); /* C1 CSI */
+    assert_string_equal(nn_safe_escape("\xff\xc3", 40, buf, sizeof buf), "\\xff\\xc3");
+    assert_string_equal(nn_safe_escape("abcdef", 3, buf, sizeof buf), "abc...");
     char small[8];
-    assert_string_equal(safe_escape("\x01\x02\x03", 40, small, sizeof small), "\\x01...");
-    assert_string_equal(safe_escape(NULL, 40, buf, sizeof buf), "");
+    assert_string_equal(nn_safe_escape("\x01\x02\x03", 40, small, sizeof small), "\\x01...");
+    assert_string_equal(nn_safe_escape(NULL, 40, buf, sizeof buf), "");
 }
 
 /* Control bytes in a checkpoint's strings never reach the terminal raw. */
@@ -493,16 +493,16 @@ static void test_checkpoint_strings_escaped(void **state) {
     char *dir = test_tmpdir();
     char path[4200], cmd[9000], out[16384];
     snprintf(path, sizeof path, "%s/esc.safetensors", dir);
-    layer_spec specs[] = {{LAYER_DENSE, 1, 10}};
-    mlp net;
+    nn_layer_spec specs[] = {{NN_LAYER_DENSE, 1, 10}};
+    nn_mlp net;
     nn_error err;
-    assert_int_equal(mlp_create(&net, 784, specs, 1, 0, &err), NN_OK);
-    train_record rec;
-    train_record_clear(&rec);
+    assert_int_equal(nn_mlp_create(&net, 784, specs, 1, 0, &err), NN_OK);
+    nn_train_record rec;
+    nn_train_record_clear(&rec);
     snprintf(rec.dataset, sizeof rec.dataset, "mnist\x1b]0;pwned\x07\x1b[2J");
     snprintf(rec.optimizer, sizeof rec.optimizer, "sgd\r");
-    assert_int_equal(checkpoint_save(path, &net, &rec, &err), NN_OK);
-    mlp_free(&net);
+    assert_int_equal(nn_checkpoint_save(path, &net, &rec, &err), NN_OK);
+    nn_mlp_free(&net);
     snprintf(cmd, sizeof cmd, "'%s' info '%s'", test_dyad_bin(), path);
     assert_int_equal(test_run(cmd, out, sizeof out), 0);
     if (has_control_byte(out)) fail_msg("raw control byte in: %s", out);
@@ -519,7 +519,7 @@ static void test_draw_model_message(void **state) {
     char *dir = test_tmpdir();
     char model[4200], cmd[9000], out[8192];
     snprintf(model, sizeof model, "%s/wide.safetensors", dir);
-    layer_spec specs[] = {{LAYER_DENSE, 1, 40}};
+    nn_layer_spec specs[] = {{NN_LAYER_DENSE, 1, 40}};
     save_net(model, 100, specs, 1);
     snprintf(cmd, sizeof cmd,
              "SDL_VIDEODRIVER=dummy '%s' draw --model '%s' --script /dev/null --screenshot "
@@ -529,7 +529,7 @@ static void test_draw_model_message(void **state) {
     test_tmpdir_remove(dir);
 }
 
-/* A net too big for memory: the message printed the count after mlp_free had
+/* A net too big for memory: the message printed the count after nn_mlp_free had
  * zeroed it ("out of memory for 0 parameters"). The allocation fails for real
  * in a child under RLIMIT_AS; ASan builds skip it (ASan reserves far more
  * address space than the limit and aborts on failed allocations). */
@@ -543,10 +543,10 @@ static void test_oom_message(void **state) {
     if (pid == 0) {
         struct rlimit lim = {(rlim_t)1 << 30, (rlim_t)1 << 30};
         if (setrlimit(RLIMIT_AS, &lim) != 0) _exit(2);
-        layer_spec specs[] = {{LAYER_DENSE, 1, 1000000}};
-        mlp net;
+        nn_layer_spec specs[] = {{NN_LAYER_DENSE, 1, 1000000}};
+        nn_mlp net;
         nn_error err;
-        if (mlp_create(&net, 784, specs, 1, 0, &err) != NN_ERR_NOMEM) _exit(3);
+        if (nn_mlp_create(&net, 784, specs, 1, 0, &err) != NN_ERR_NOMEM) _exit(3);
         _exit(strstr(err.msg, "out of memory for 785000000 parameters") ? 0 : 4);
     }
     int status;

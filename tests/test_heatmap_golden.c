@@ -32,19 +32,19 @@
 #define MAX_CHANNEL_DIFF 2
 
 typedef struct {
-    mlp net;
+    nn_mlp net;
     gfx_font *font;
 } fixture;
 
 /* 16 inputs (a 4x4 "image"), one layer of every kind. */
-static const layer_spec tiny_specs[] = {
-    {LAYER_DYAD_IT, 2, 16}, {LAYER_DYAD_OT, 4, 8}, {LAYER_DYAD_DT, 2, 8}, {LAYER_DENSE, 1, 4}};
+static const nn_layer_spec tiny_specs[] = {
+    {NN_LAYER_DYAD_IT, 2, 16}, {NN_LAYER_DYAD_OT, 4, 8}, {NN_LAYER_DYAD_DT, 2, 8}, {NN_LAYER_DENSE, 1, 4}};
 
 static int setup(void **state) {
     fixture *f = calloc(1, sizeof *f);
     assert_non_null(f);
     nn_error err;
-    if (mlp_create(&f->net, 16, tiny_specs, 4, 0, &err) != NN_OK) fail_msg("%s", err.msg);
+    if (nn_mlp_create(&f->net, 16, tiny_specs, 4, 0, &err) != NN_OK) fail_msg("%s", err.msg);
     /* closed form, no RNG and no libm: the same bits everywhere, in [-1, 1] */
     for (size_t e = 0; e < f->net.nparams; e++)
         f->net.params[e] = (float)((int)((e * 37 + 11) % 29) - 14) / 14.0f;
@@ -55,7 +55,7 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
     fixture *f = *state;
-    mlp_free(&f->net);
+    nn_mlp_free(&f->net);
     gfx_font_free(f->font);
     free(f);
     return 0;
@@ -203,7 +203,7 @@ static void test_teach_golden(void **state) {
     fixture *f = *state;
     gfx_image img;
     new_image(&img, 900, 400);
-    teach_config c = {8, 2, LAYER_DYAD_IT, 0};
+    teach_config c = {8, 2, NN_LAYER_DYAD_IT, 0};
     nn_error err;
     if (teach_draw(&img, (gfx_rect){0, 0, 900, 400}, f->font, &c, &err) != NN_OK)
         fail_msg("%s", err.msg);
@@ -256,7 +256,7 @@ static void test_cli(void **state) {
     char model[1024], png[1024], args[4096], out[4096];
     nn_error err;
     snprintf(model, sizeof model, "%s/tiny.safetensors", dir);
-    if (checkpoint_save(model, &f->net, NULL, &err) != NN_OK) fail_msg("%s", err.msg);
+    if (nn_checkpoint_save(model, &f->net, NULL, &err) != NN_OK) fail_msg("%s", err.msg);
     snprintf(png, sizeof png, "%s/layer.png", dir);
     int w, h;
 
@@ -350,17 +350,17 @@ static void crop_golden(const gfx_image *frame, gfx_rect r, const char *name) {
 }
 
 static void save_window_net(const char *path, const char *spec, uint64_t seed) {
-    layer_spec specs[4];
+    nn_layer_spec specs[4];
     nn_error err;
-    int n = mlp_parse_layers(spec, specs, 4, &err);
+    int n = nn_mlp_parse_layers(spec, specs, 4, &err);
     assert_true(n > 0);
-    mlp net;
-    assert_int_equal(mlp_create(&net, 784, specs, n, 0, &err), NN_OK);
-    mlp_init(&net, seed);
-    train_record rec;
-    train_record_clear(&rec);
-    assert_int_equal(checkpoint_save(path, &net, &rec, &err), NN_OK);
-    mlp_free(&net);
+    nn_mlp net;
+    assert_int_equal(nn_mlp_create(&net, 784, specs, n, 0, &err), NN_OK);
+    nn_mlp_init(&net, seed);
+    nn_train_record rec;
+    nn_train_record_clear(&rec);
+    assert_int_equal(nn_checkpoint_save(path, &net, &rec, &err), NN_OK);
+    nn_mlp_free(&net);
 }
 
 static void window_key(draw_app *app, int key) {

@@ -75,10 +75,10 @@ static int run(const char *fmt, ...) {
 /* Both checkpoints hold the same parameters, byte for byte, and are the same
  * file; prints what it compared (the lead quotes it). */
 static void assert_identical(const char *label, const char *a, const char *b) {
-    mlp na, nb;
+    nn_mlp na, nb;
     nn_error err;
-    if (checkpoint_load(a, &na, NULL, &err) != NN_OK) fail_msg("%s", err.msg);
-    if (checkpoint_load(b, &nb, NULL, &err) != NN_OK) fail_msg("%s", err.msg);
+    if (nn_checkpoint_load(a, &na, NULL, &err) != NN_OK) fail_msg("%s", err.msg);
+    if (nn_checkpoint_load(b, &nb, NULL, &err) != NN_OK) fail_msg("%s", err.msg);
     assert_int_equal(na.nparams, nb.nparams);
     size_t differing = 0;
     for (size_t i = 0; i < na.nparams; i++)
@@ -92,7 +92,7 @@ static void assert_identical(const char *label, const char *a, const char *b) {
     assert_int_equal(differing, 0);
     assert_true(same_file);
     free(fa), free(fb);
-    mlp_free(&na), mlp_free(&nb);
+    nn_mlp_free(&na), nn_mlp_free(&nb);
 }
 
 /* The metrics CSV without its timing columns (seconds, images/s). */
@@ -128,14 +128,14 @@ static void resume_case(const char *label, const char *args, const char *hook, i
     assert_non_null(strstr(out, "resume with: dyad train --resume"));
     assert_int_equal(count_temp_files(dir), 0);
     /* the interrupted checkpoint is an ordinary model to every reader */
-    mlp net;
-    train_record rec;
+    nn_mlp net;
+    nn_train_record rec;
     nn_error err;
     char part[4200];
     snprintf(part, sizeof part, "%s/part.st", dir);
-    if (checkpoint_load(part, &net, &rec, &err) != NN_OK) fail_msg("%s", err.msg);
-    mlp_free(&net);
-    assert_true(checkpoint_has_training_state(part));
+    if (nn_checkpoint_load(part, &net, &rec, &err) != NN_OK) fail_msg("%s", err.msg);
+    nn_mlp_free(&net);
+    assert_true(nn_checkpoint_has_training_state(part));
     char stop_line[512] = "";
     const char *stop = strstr(out, "stopped by");
     if (stop) snprintf(stop_line, sizeof stop_line, "%.*s", (int)strcspn(stop, ";"), stop);
@@ -148,7 +148,7 @@ static void resume_case(const char *label, const char *args, const char *hook, i
     char full[4200];
     snprintf(full, sizeof full, "%s/full.st", dir);
     assert_identical(label, full, part);
-    assert_false(checkpoint_has_training_state(full)); /* the final one is the model alone */
+    assert_false(nn_checkpoint_has_training_state(full)); /* the final one is the model alone */
 
     /* the CSV reads as one run: same epochs, same losses and accuracies */
     char a[4096], b[4096], path[4200];
@@ -307,27 +307,27 @@ static void test_divergence_keeps_good_checkpoint(void **state) {
 
 /* A small random MNIST-shaped dataset of our own in dir (raw idx). */
 static void make_dataset(const char *dir) {
-    rng r;
-    rng_seed(&r, 42);
+    nn_rng r;
+    nn_rng_seed(&r, 42);
     const char *names[2][2] = {{"train-images-idx3-ubyte", "train-labels-idx1-ubyte"},
                                {"t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"}};
     int counts[2] = {300, 100};
     for (int split = 0; split < 2; split++) {
-        idx_images im = {counts[split], 28, 28, malloc((size_t)counts[split] * 784)};
-        idx_labels lb = {counts[split], malloc((size_t)counts[split])};
+        nn_idx_images im = {counts[split], 28, 28, malloc((size_t)counts[split] * 784)};
+        nn_idx_labels lb = {counts[split], malloc((size_t)counts[split])};
         assert_non_null(im.pixels);
         assert_non_null(lb.labels);
         for (int s = 0; s < im.count; s++) {
-            lb.labels[s] = (uint8_t)rng_below(&r, 10);
+            lb.labels[s] = (uint8_t)nn_rng_below(&r, 10);
             for (int p = 0; p < 784; p++)
-                im.pixels[(size_t)s * 784 + p] = (uint8_t)(p % 10 == lb.labels[s] ? 200 : rng_below(&r, 60));
+                im.pixels[(size_t)s * 784 + p] = (uint8_t)(p % 10 == lb.labels[s] ? 200 : nn_rng_below(&r, 60));
         }
         char path[4200];
         nn_error err;
         snprintf(path, sizeof path, "%s/%s", dir, names[split][0]);
-        assert_int_equal(idx_save_images(path, &im, &err), NN_OK);
+        assert_int_equal(nn_idx_save_images(path, &im, &err), NN_OK);
         snprintf(path, sizeof path, "%s/%s", dir, names[split][1]);
-        assert_int_equal(idx_save_labels(path, &lb, &err), NN_OK);
+        assert_int_equal(nn_idx_save_labels(path, &lb, &err), NN_OK);
         free(im.pixels);
         free(lb.labels);
     }
@@ -456,40 +456,40 @@ static void test_metrics_write_error_fails(void **state) {
 /* ------------------------------------------------- the loop, in process */
 
 typedef struct {
-    mlp net;
-    optimizer opt;
-    train_loop loop;
-    idx_images images;
-    idx_labels labels;
-    rng r;
+    nn_mlp net;
+    nn_optimizer opt;
+    nn_train_loop loop;
+    nn_idx_images images;
+    nn_idx_labels labels;
+    nn_rng r;
 } tiny_run;
 
 static void tiny_setup(tiny_run *t) {
     memset(t, 0, sizeof *t);
-    layer_spec specs[] = {{LAYER_DENSE, 1, 8}, {LAYER_DENSE, 1, 10}};
+    nn_layer_spec specs[] = {{NN_LAYER_DENSE, 1, 8}, {NN_LAYER_DENSE, 1, 10}};
     nn_error err;
-    assert_int_equal(mlp_create(&t->net, 16, specs, 2, 1, &err), NN_OK);
-    mlp_init(&t->net, 3);
-    assert_int_equal(mlp_reserve(&t->net, 4, &err), NN_OK);
-    optim_config cfg = {.kind = OPTIM_ADAM, .lr = 0.01f, .beta1 = 0.9f, .beta2 = 0.999f,
-                        .eps = 1e-8f, .schedule = SCHEDULE_CONSTANT};
-    assert_int_equal(optim_create(&t->opt, &cfg, t->net.nparams, &err), NN_OK);
-    assert_int_equal(train_loop_create(&t->loop, 32, 4, 2, &err), NN_OK);
-    t->images = (idx_images){32, 4, 4, malloc(32 * 16)};
-    t->labels = (idx_labels){32, malloc(32)};
+    assert_int_equal(nn_mlp_create(&t->net, 16, specs, 2, 1, &err), NN_OK);
+    nn_mlp_init(&t->net, 3);
+    assert_int_equal(nn_mlp_reserve(&t->net, 4, &err), NN_OK);
+    nn_optim_config cfg = {.kind = NN_OPTIM_ADAM, .lr = 0.01f, .beta1 = 0.9f, .beta2 = 0.999f,
+                        .eps = 1e-8f, .schedule = NN_SCHEDULE_CONSTANT};
+    assert_int_equal(nn_optim_create(&t->opt, &cfg, t->net.nparams, &err), NN_OK);
+    assert_int_equal(nn_train_loop_create(&t->loop, 32, 4, 2, &err), NN_OK);
+    t->images = (nn_idx_images){32, 4, 4, malloc(32 * 16)};
+    t->labels = (nn_idx_labels){32, malloc(32)};
     assert_non_null(t->images.pixels);
     assert_non_null(t->labels.labels);
-    rng_seed(&t->r, 1);
-    for (int i = 0; i < 32 * 16; i++) t->images.pixels[i] = (uint8_t)rng_below(&t->r, 256);
+    nn_rng_seed(&t->r, 1);
+    for (int i = 0; i < 32 * 16; i++) t->images.pixels[i] = (uint8_t)nn_rng_below(&t->r, 256);
     for (int i = 0; i < 32; i++) t->labels.labels[i] = (uint8_t)(i % 10);
 }
 
 static void tiny_free(tiny_run *t) {
     free(t->images.pixels);
     free(t->labels.labels);
-    train_loop_free(&t->loop);
-    optim_free(&t->opt);
-    mlp_free(&t->net);
+    nn_train_loop_free(&t->loop);
+    nn_optim_free(&t->opt);
+    nn_mlp_free(&t->net);
 }
 
 static void test_loop_stops_between_steps(void **state) {
@@ -498,10 +498,10 @@ static void test_loop_stops_between_steps(void **state) {
     tiny_setup(&t);
     volatile sig_atomic_t stop = 1;
     t.loop.stop = &stop;
-    train_progress p;
+    nn_train_progress p;
     /* set before the epoch: exactly one step, then a consistent stop */
-    assert_int_equal(train_epoch(&t.loop, &t.net, &t.opt, &t.r, &t.images, &t.labels, 1, &p,
-                                 NULL, 1, NULL), TRAIN_STOPPED);
+    assert_int_equal(nn_train_epoch(&t.loop, &t.net, &t.opt, &t.r, &t.images, &t.labels, 1, &p,
+                                 NULL, 1, NULL), NN_TRAIN_STOPPED);
     assert_int_equal(t.loop.batches_done, 1);
     assert_int_equal(t.loop.step, 1);
     assert_int_equal(t.opt.step, 1);
@@ -510,8 +510,8 @@ static void test_loop_stops_between_steps(void **state) {
     stop = 0;
     int order[32];
     memcpy(order, t.loop.order, sizeof order);
-    assert_int_equal(train_epoch(&t.loop, &t.net, &t.opt, &t.r, &t.images, &t.labels, 1, &p,
-                                 NULL, 1, NULL), TRAIN_EPOCH_DONE);
+    assert_int_equal(nn_train_epoch(&t.loop, &t.net, &t.opt, &t.r, &t.images, &t.labels, 1, &p,
+                                 NULL, 1, NULL), NN_TRAIN_EPOCH_DONE);
     assert_memory_equal(order, t.loop.order, sizeof order);
     assert_int_equal(t.loop.step, 8);
     assert_int_equal(p.batch_index, 8);
@@ -527,9 +527,9 @@ static void test_loop_non_finite_loss_takes_no_step(void **state) {
     float *before = malloc(sizeof(float) * t.net.nparams);
     assert_non_null(before);
     memcpy(before, t.net.params, sizeof(float) * t.net.nparams);
-    train_progress p;
-    assert_int_equal(train_epoch(&t.loop, &t.net, &t.opt, &t.r, &t.images, &t.labels, 1, &p,
-                                 NULL, 1, NULL), TRAIN_DIVERGED);
+    nn_train_progress p;
+    assert_int_equal(nn_train_epoch(&t.loop, &t.net, &t.opt, &t.r, &t.images, &t.labels, 1, &p,
+                                 NULL, 1, NULL), NN_TRAIN_DIVERGED);
     assert_false(isfinite(p.loss));
     assert_int_equal(p.batch_index, 1);
     assert_int_equal(t.loop.step, 0);
@@ -541,47 +541,47 @@ static void test_loop_non_finite_loss_takes_no_step(void **state) {
 
 static void test_divergence_bound(void **state) {
     (void)state;
-    assert_float_equal(train_divergence_bound(0.3, 10), 1.5, 1e-12);
-    assert_float_equal(train_divergence_bound(-1, 10), 5 * log(10.0), 1e-12);
-    assert_float_equal(train_divergence_bound(4.0, 10), 5 * log(10.0), 1e-12); /* the cap */
-    assert_float_equal(train_divergence_bound(0.5, 2), 2.5, 1e-12);
-    assert_float_equal(train_divergence_bound(0.8, 2), 5 * log(2.0), 1e-12);
+    assert_float_equal(nn_train_divergence_bound(0.3, 10), 1.5, 1e-12);
+    assert_float_equal(nn_train_divergence_bound(-1, 10), 5 * log(10.0), 1e-12);
+    assert_float_equal(nn_train_divergence_bound(4.0, 10), 5 * log(10.0), 1e-12); /* the cap */
+    assert_float_equal(nn_train_divergence_bound(0.5, 2), 2.5, 1e-12);
+    assert_float_equal(nn_train_divergence_bound(0.8, 2), 5 * log(2.0), 1e-12);
 }
 
 static void test_training_state_roundtrip(void **state) {
     (void)state;
     tiny_run t;
     tiny_setup(&t);
-    train_progress p;
+    nn_train_progress p;
     volatile sig_atomic_t stop = 1;
     t.loop.stop = &stop;
     for (int k = 0; k < 3; k++)
-        train_epoch(&t.loop, &t.net, &t.opt, &t.r, &t.images, &t.labels, 1, &p, NULL, 1, NULL);
-    train_resume rs = {.epochs = 2, .epoch = 1, .batches_done = t.loop.batches_done,
+        nn_train_epoch(&t.loop, &t.net, &t.opt, &t.r, &t.images, &t.labels, 1, &p, NULL, 1, NULL);
+    nn_train_resume rs = {.epochs = 2, .epoch = 1, .batches_done = t.loop.batches_done,
                        .step = t.loop.step, .train_count = 32, .loss_sum = t.loop.loss_sum,
                        .hits = t.loop.hits, .seen = t.loop.seen, .first_loss = -1};
     memcpy(rs.rng, t.r.s, sizeof rs.rng);
-    train_record rec;
-    train_record_clear(&rec);
+    nn_train_record rec;
+    nn_train_record_clear(&rec);
     rec.batch = 4;
     rec.seed = 77;
     char *dir = test_tmpdir();
     char path[4200];
     snprintf(path, sizeof path, "%s/state.st", dir);
     nn_error err;
-    assert_int_equal(checkpoint_save_training(path, &t.net, &rec, &t.opt, &rs, &err), NN_OK);
+    assert_int_equal(nn_checkpoint_save_training(path, &t.net, &rec, &t.opt, &rs, &err), NN_OK);
 
     /* an inference reader sees the model and nothing else */
-    mlp model;
-    if (checkpoint_load(path, &model, NULL, &err) != NN_OK) fail_msg("%s", err.msg);
+    nn_mlp model;
+    if (nn_checkpoint_load(path, &model, NULL, &err) != NN_OK) fail_msg("%s", err.msg);
     assert_memory_equal(model.params, t.net.params, sizeof(float) * t.net.nparams);
-    mlp_free(&model);
+    nn_mlp_free(&model);
 
-    mlp net;
-    optimizer opt;
-    train_resume back;
-    train_record rec_back;
-    if (checkpoint_load_training(path, &net, &rec_back, &opt, &back, &err) != NN_OK)
+    nn_mlp net;
+    nn_optimizer opt;
+    nn_train_resume back;
+    nn_train_record rec_back;
+    if (nn_checkpoint_load_training(path, &net, &rec_back, &opt, &back, &err) != NN_OK)
         fail_msg("%s", err.msg);
     assert_non_null(net.grads);
     assert_memory_equal(net.params, t.net.params, sizeof(float) * t.net.nparams);
@@ -599,13 +599,13 @@ static void test_training_state_roundtrip(void **state) {
     assert_true(back.first_loss == -1);
     assert_int_equal(rec_back.batch, 4);
     assert_int_equal((int)rec_back.seed, 77);
-    optim_free(&opt);
-    mlp_free(&net);
+    nn_optim_free(&opt);
+    nn_mlp_free(&net);
 
     /* a plain checkpoint has no state to resume, and says so */
-    assert_int_equal(checkpoint_save(path, &t.net, &rec, &err), NN_OK);
-    assert_false(checkpoint_has_training_state(path));
-    assert_int_equal(checkpoint_load_training(path, &net, NULL, &opt, &back, &err), NN_ERR_FORMAT);
+    assert_int_equal(nn_checkpoint_save(path, &t.net, &rec, &err), NN_OK);
+    assert_false(nn_checkpoint_has_training_state(path));
+    assert_int_equal(nn_checkpoint_load_training(path, &net, NULL, &opt, &back, &err), NN_ERR_FORMAT);
     assert_non_null(strstr(err.msg, "no training state"));
     test_tmpdir_remove(dir);
     tiny_free(&t);
@@ -619,13 +619,13 @@ static void test_heatmap_and_draw_refuse_inputs(void **state) {
     snprintf(model, sizeof model, "%s/m.st", dir);
     snprintf(fifo, sizeof fifo, "%s/fifo", dir);
     assert_int_equal(mkfifo(fifo, 0644), 0);
-    layer_spec specs[] = {{LAYER_DYAD_IT, 4, 16}, {LAYER_DENSE, 1, 10}};
-    mlp net;
+    nn_layer_spec specs[] = {{NN_LAYER_DYAD_IT, 4, 16}, {NN_LAYER_DENSE, 1, 10}};
+    nn_mlp net;
     nn_error err;
-    assert_int_equal(mlp_create(&net, 784, specs, 2, 0, &err), NN_OK);
-    mlp_init(&net, 1);
-    assert_int_equal(checkpoint_save(model, &net, NULL, &err), NN_OK);
-    mlp_free(&net);
+    assert_int_equal(nn_mlp_create(&net, 784, specs, 2, 0, &err), NN_OK);
+    nn_mlp_init(&net, 1);
+    assert_int_equal(nn_checkpoint_save(model, &net, NULL, &err), NN_OK);
+    nn_mlp_free(&net);
     size_t before_size;
     unsigned char *before = read_whole(model, &before_size);
     const char *bin = test_dyad_bin();

@@ -33,12 +33,12 @@ static void write_set(const char *dir, const char *images, const char *labels, i
     }
     char path[4300];
     nn_error err;
-    idx_images im = {n, 28, 28, px};
-    idx_labels lb = {n, lab};
+    nn_idx_images im = {n, 28, 28, px};
+    nn_idx_labels lb = {n, lab};
     snprintf(path, sizeof path, "%s/%s", dir, images);
-    assert_int_equal(idx_save_images(path, &im, &err), NN_OK);
+    assert_int_equal(nn_idx_save_images(path, &im, &err), NN_OK);
     snprintf(path, sizeof path, "%s/%s", dir, labels);
-    assert_int_equal(idx_save_labels(path, &lb, &err), NN_OK);
+    assert_int_equal(nn_idx_save_labels(path, &lb, &err), NN_OK);
     free(px);
     free(lab);
 }
@@ -62,15 +62,15 @@ static void test_trains_and_publishes(void **state) {
     for (int i = 0; i < TRAINER_NETS; i++) {
         assert_true(st.points[i][2].loss < st.points[i][0].loss); /* it learns */
         assert_true(st.images_per_s[i] > 0);
-        layer_spec specs[3];
+        nn_layer_spec specs[3];
         trainer_specs(&cfg, i, specs);
-        mlp net;
-        assert_int_equal(mlp_create(&net, 784, specs, 3, 0, &err), NN_OK);
+        nn_mlp net;
+        assert_int_equal(nn_mlp_create(&net, 784, specs, 3, 0, &err), NN_OK);
         assert_true(trainer_copy_params(t, i, &net) == st.version);
         int nonzero = 0;
         for (size_t k = 0; k < net.nparams; k++) nonzero += net.params[k] != 0.0f;
         assert_true(nonzero > 0);
-        mlp_free(&net);
+        nn_mlp_free(&net);
     }
     trainer_free(t);
     test_tmpdir_remove(dir);

@@ -37,23 +37,23 @@
 typedef struct {
     char *dir;
     char dyad[4200], dense[4200];
-    mlp net; /* the DYAD model as saved */
+    nn_mlp net; /* the DYAD model as saved */
 } fixture;
 
-static void make_net(mlp *net, const char *spec, uint64_t seed) {
-    layer_spec specs[8];
+static void make_net(nn_mlp *net, const char *spec, uint64_t seed) {
+    nn_layer_spec specs[8];
     nn_error err;
-    int n = mlp_parse_layers(spec, specs, 8, &err);
+    int n = nn_mlp_parse_layers(spec, specs, 8, &err);
     assert_true(n > 0);
-    assert_int_equal(mlp_create(net, 784, specs, n, 0, &err), NN_OK);
-    mlp_init(net, seed);
+    assert_int_equal(nn_mlp_create(net, 784, specs, n, 0, &err), NN_OK);
+    nn_mlp_init(net, seed);
 }
 
-static void save_net(const char *path, const mlp *net) {
-    train_record rec;
-    train_record_clear(&rec);
+static void save_net(const char *path, const nn_mlp *net) {
+    nn_train_record rec;
+    nn_train_record_clear(&rec);
     nn_error err;
-    assert_int_equal(checkpoint_save(path, net, &rec, &err), NN_OK);
+    assert_int_equal(nn_checkpoint_save(path, net, &rec, &err), NN_OK);
 }
 
 static int setup(void **state) {
@@ -64,17 +64,17 @@ static int setup(void **state) {
     snprintf(f->dense, sizeof f->dense, "%s/dense-t.safetensors", f->dir);
     make_net(&f->net, DYAD_SPEC, 21);
     save_net(f->dyad, &f->net);
-    mlp dense;
+    nn_mlp dense;
     make_net(&dense, DENSE_SPEC, 22);
     save_net(f->dense, &dense);
-    mlp_free(&dense);
+    nn_mlp_free(&dense);
     *state = f;
     return 0;
 }
 
 static int teardown(void **state) {
     fixture *f = *state;
-    mlp_free(&f->net);
+    nn_mlp_free(&f->net);
     test_tmpdir_remove(f->dir);
     free(f);
     return 0;
@@ -110,11 +110,11 @@ static double json_number(const char *json, const char *from, const char *key_na
 }
 
 /* W's nonzero share and the BLOCK DIAG share of a layer, from the library. */
-static void layer_shares(const layer *l, double *w, double *diag) {
+static void layer_shares(const nn_layer *l, double *w, double *diag) {
     size_t nz = 0, d = 0, n = (size_t)l->in * l->out;
     for (int r = 0; r < l->out; r++)
         for (int c = 0; c < l->in; c++) {
-            int part = layer_weight_part(l, r, c);
+            int part = nn_layer_weight_part(l, r, c);
             nz += part != 0;
             d += (part & HEAT_PART_DIAG) != 0;
         }
@@ -148,12 +148,12 @@ static void test_abs_recolours_the_maps(void **state) {
 
 static void test_hidden_part_is_not_a_structural_zero(void **state) {
     fixture *f = *state;
-    const layer *l = &f->net.layers[1]; /* 64 x 64, whole pixels per cell */
+    const nn_layer *l = &f->net.layers[1]; /* 64 x 64, whole pixels per cell */
     double w_share, diag_share;
     layer_shares(l, &w_share, &diag_share);
     float *w = malloc(sizeof(float) * 64 * 64);
     assert_non_null(w);
-    layer_dense_weight(l, w);
+    nn_layer_dense_weight(l, w);
 
     draw_app *app = make_app(f, NULL, 1100, 720);
     key(app, ']');
@@ -172,7 +172,7 @@ static void test_hidden_part_is_not_a_structural_zero(void **state) {
     int found = 0;
     for (int r = 0; r < 64 && !found; r++)
         for (int c = 0; c < 64 && !found; c++) {
-            if (layer_weight_part(l, r, c) != HEAT_PART_TRANS) continue;
+            if (nn_layer_weight_part(l, r, c) != HEAT_PART_TRANS) continue;
             int x, y;
             assert_true(draw_app_cell_point(app, 0, r, c, &x, &y));
             send(app, (app_event){.type = APP_EV_MOUSE_MOVE, .x = x, .y = y});
@@ -195,10 +195,10 @@ static void test_hidden_part_is_not_a_structural_zero(void **state) {
 
 static void test_permuted_is_w_reordered(void **state) {
     fixture *f = *state;
-    const layer *l = &f->net.layers[1];
+    const nn_layer *l = &f->net.layers[1];
     float *w = malloc(sizeof(float) * 64 * 64);
     assert_non_null(w);
-    layer_dense_weight(l, w);
+    nn_layer_dense_weight(l, w);
     draw_app *app = make_app(f, NULL, 1100, 720);
     key(app, ']');
     char before[2048], after[2048];
@@ -218,7 +218,7 @@ static void test_permuted_is_w_reordered(void **state) {
             assert_true(draw_app_hover_info(app, &h));
             assert_int_equal(h.w_row, r); /* hover names W's own row and column */
             assert_int_equal(h.w_col, c);
-            int part = layer_weight_part(l, r, c);
+            int part = nn_layer_weight_part(l, r, c);
             assert_int_equal(h.part, part);
             if (part) assert_true(h.value == w[r * 64 + c]);
             int srow, scol;
@@ -238,14 +238,14 @@ static void test_permuted_is_w_reordered(void **state) {
  * fall inside pixels: every block boundary still gets its line. */
 static void test_every_block_boundary_drawn(void **state) {
     (void)state;
-    layer l;
+    nn_layer l;
     memset(&l, 0, sizeof l);
-    l.kind = LAYER_DYAD_IT;
+    l.kind = NN_LAYER_DYAD_IT;
     l.in = 400, l.out = 40, l.ndyad = 4;
-    size_t np = layer_param_count(l.kind, l.in, l.out, l.ndyad);
+    size_t np = nn_layer_param_count(l.kind, l.in, l.out, l.ndyad);
     float *params = calloc(np, sizeof(float));
     assert_non_null(params);
-    layer_bind(&l, params, NULL);
+    nn_layer_bind(&l, params, NULL);
     heat_matrix m;
     assert_int_equal(heat_matrix_build(&m, &l, HEAT_PART_DIAG, 0, NULL), NN_OK);
     gfx_image img;
@@ -306,14 +306,14 @@ static void test_sample_highlight_follows_the_canvas(void **state) {
     enum { N = 3 };
     uint8_t pixels[N * 784], labels[N] = {1, 2, 3};
     for (int i = 0; i < N * 784; i++) pixels[i] = (uint8_t)(i * 7 % 256);
-    idx_images images = {N, 28, 28, pixels};
-    idx_labels lab = {N, labels};
+    nn_idx_images images = {N, 28, 28, pixels};
+    nn_idx_labels lab = {N, labels};
     char path[4300];
     nn_error err;
     snprintf(path, sizeof path, "%s/t10k-images-idx3-ubyte", f->dir);
-    assert_int_equal(idx_save_images(path, &images, &err), NN_OK);
+    assert_int_equal(nn_idx_save_images(path, &images, &err), NN_OK);
     snprintf(path, sizeof path, "%s/t10k-labels-idx1-ubyte", f->dir);
-    assert_int_equal(idx_save_labels(path, &lab, &err), NN_OK);
+    assert_int_equal(nn_idx_save_labels(path, &lab, &err), NN_OK);
     draw_app *app = make_app(f, f->dir, 1100, 720);
     key(app, '4');
     char status[4096];
@@ -340,14 +340,14 @@ static void test_teaching_text(void **state) {
     for (int w = 8; w <= 64; w += 4)
         for (int n = 2; n <= w / 2; n++) {
             if (w % n) continue;
-            layer l;
+            nn_layer l;
             memset(&l, 0, sizeof l);
-            l.kind = LAYER_DYAD_IT;
+            l.kind = NN_LAYER_DYAD_IT;
             l.in = l.out = w;
             l.ndyad = n;
             size_t nonzero = 0;
             for (int r = 0; r < w; r++)
-                for (int c = 0; c < w; c++) nonzero += layer_weight_part(&l, r, c) != 0;
+                for (int c = 0; c < w; c++) nonzero += nn_layer_weight_part(&l, r, c) != 0;
             char text[400];
             teach_nonzero_text(w, n, nonzero, text, sizeof text);
             int matches = (long)nonzero * n * n == (long)(2 * n - 1) * w * w;
@@ -355,7 +355,7 @@ static void test_teaching_text(void **state) {
             assert_int_equal(strstr(text, "W: (2n") != NULL, matches);
             if (!matches) assert_non_null(strstr(text, "not (2n"));
         }
-    teach_config c = {.width = 16, .ndyad = 4, .kind = LAYER_DYAD_IT};
+    teach_config c = {.width = 16, .ndyad = 4, .kind = NN_LAYER_DYAD_IT};
     char text[400];
     teach_block_text(&c, text, sizeof text);
     assert_non_null(strstr(text, "a = in/n = 4"));
@@ -458,20 +458,20 @@ static void test_activations_follow_the_drawing(void **state) {
     uint8_t digit[784];
     assert_true(draw_app_input(app, digit));
     float x[784], probs[10];
-    digit_to_input(digit, x);
-    mlp *net = &f->net;
-    assert_int_equal(mlp_reserve(net, 1, &err), NN_OK);
-    mlp_predict(net, x, probs);
+    nn_digit_to_input(digit, x);
+    nn_mlp *net = &f->net;
+    assert_int_equal(nn_mlp_reserve(net, 1, &err), NN_OK);
+    nn_mlp_predict(net, x, probs);
     const model_slot *m = &app->m[0];
     assert_int_equal(m->act_layers, 2);
     int unit = -1;
     for (int l = 0; l < 2; l++) {
-        const float *want = mlp_layer_output(net, l);
+        const float *want = nn_mlp_layer_output(net, l);
         assert_memory_equal(m->act + m->act_off[l], want, sizeof(float) * 64);
         assert_true(app->lay.act[0][l].cell >= 2); /* shown */
         assert_int_equal(app->lay.act[0][l].blocks, 4); /* grouped by block */
     }
-    const float *second = mlp_layer_output(net, 1);
+    const float *second = nn_mlp_layer_output(net, 1);
     for (int u = 0; u < 64 && unit < 0; u++)
         if (second[u] > 0.0f) unit = u;
     assert_true(unit >= 0);
@@ -488,7 +488,7 @@ static void test_activations_follow_the_drawing(void **state) {
     send(app, (app_event){.type = APP_EV_MOUSE_MOVE, .x = px, .y = py});
     assert_true(app->acth.on);
     float dx[784];
-    assert_int_equal(mlp_input_gradient(net, x, 1, unit, dx, &err), NN_OK);
+    assert_int_equal(nn_mlp_input_gradient(net, x, 1, unit, dx, &err), NN_OK);
     assert_memory_equal(app->acth.rf, dx, sizeof dx); /* its input gradient for this drawing */
     assert_non_null(draw_app_render(app));
     send(app, (app_event){.type = APP_EV_MOUSE_LEAVE});
@@ -499,9 +499,9 @@ static void test_activations_follow_the_drawing(void **state) {
 /* Section 3: the Why tab's maps are gradient x input of each model's top
  * class; the window says when the models disagree; the browser filters by
  * which model is wrong. */
-static int top_class(mlp *net, const float *x) {
+static int top_class(nn_mlp *net, const float *x) {
     float probs[10];
-    mlp_predict(net, x, probs);
+    nn_mlp_predict(net, x, probs);
     int best = 0;
     for (int c = 1; c < 10; c++)
         if (probs[c] > probs[best]) best = c;
@@ -510,11 +510,11 @@ static int top_class(mlp *net, const float *x) {
 
 static void test_saliency_and_filters(void **state) {
     fixture *f = *state;
-    mlp dense;
+    nn_mlp dense;
     make_net(&dense, DENSE_SPEC, 22);
     nn_error err;
-    assert_int_equal(mlp_reserve(&dense, 1, &err), NN_OK);
-    assert_int_equal(mlp_reserve(&f->net, 1, &err), NN_OK);
+    assert_int_equal(nn_mlp_reserve(&dense, 1, &err), NN_OK);
+    assert_int_equal(nn_mlp_reserve(&f->net, 1, &err), NN_OK);
     enum { N = 40 };
     uint8_t pixels[N * 784], labels[N];
     int dyad_top[N], dense_top[N];
@@ -528,13 +528,13 @@ static void test_saliency_and_filters(void **state) {
         dense_top[i] = top_class(&dense, x);
         labels[i] = (uint8_t)(i % 2 ? dyad_top[i] : dense_top[i]);
     }
-    idx_images images = {N, 28, 28, pixels};
-    idx_labels lab = {N, labels};
+    nn_idx_images images = {N, 28, 28, pixels};
+    nn_idx_labels lab = {N, labels};
     char path[4300];
     snprintf(path, sizeof path, "%s/t10k-images-idx3-ubyte", f->dir);
-    assert_int_equal(idx_save_images(path, &images, &err), NN_OK);
+    assert_int_equal(nn_idx_save_images(path, &images, &err), NN_OK);
     snprintf(path, sizeof path, "%s/t10k-labels-idx1-ubyte", f->dir);
-    assert_int_equal(idx_save_labels(path, &lab, &err), NN_OK);
+    assert_int_equal(nn_idx_save_labels(path, &lab, &err), NN_OK);
 
     draw_app *app = make_app(f, f->dir, 1280, 800);
     key(app, '4');
@@ -561,7 +561,7 @@ static void test_saliency_and_filters(void **state) {
     assert_true(app->why.has[0] && app->why.has[1]);
     assert_int_equal(app->why.top[0], dyad_top[shown]);
     assert_int_equal(app->why.top[1], dense_top[shown]);
-    assert_int_equal(mlp_input_gradient(&dense, x, 2, dense_top[shown], dx, &err), NN_OK);
+    assert_int_equal(nn_mlp_input_gradient(&dense, x, 2, dense_top[shown], dx, &err), NN_OK);
     for (int p = 0; p < 784; p++) assert_true(fabsf(app->why.sal[1][p] - dx[p] * x[p]) < 1e-6f);
     /* the reverse filter */
     key(app, '4');
@@ -569,7 +569,7 @@ static void test_saliency_and_filters(void **state) {
     int reverse = 0;
     for (int i = 0; i < N; i++) reverse += dyad_top[i] == labels[i] && dense_top[i] != labels[i];
     if (reverse) assert_int_equal(app->sm.list_n, reverse);
-    mlp_free(&dense);
+    nn_mlp_free(&dense);
     draw_app_destroy(app);
 }
 
@@ -657,10 +657,10 @@ static void test_ui_scale_keys(void **state) {
 /* Script mode's `status` and `hover ROW,COL` print what the window states. */
 static void test_script_status_and_hover(void **state) {
     fixture *f = *state;
-    const layer *l = &f->net.layers[1];
+    const nn_layer *l = &f->net.layers[1];
     float *w = malloc(sizeof(float) * 64 * 64);
     assert_non_null(w);
-    layer_dense_weight(l, w);
+    nn_layer_dense_weight(l, w);
     draw_app *app = make_app(f, NULL, 1100, 720);
     script s;
     nn_error err;
@@ -688,7 +688,7 @@ static void test_script_status_and_hover(void **state) {
         assert_string_equal(name, "dyad-t");
         assert_int_equal(rr, row);
         assert_int_equal(cc, col);
-        int p = layer_weight_part(l, row, col);
+        int p = nn_layer_weight_part(l, row, col);
         const char *want = p == 0 ? "zero" : p == HEAT_PART_DIAG ? "hidden-diag"
                            : p == HEAT_PART_TRANS                ? "trans"
                                                                  : "both";

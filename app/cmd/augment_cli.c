@@ -7,26 +7,26 @@
 #include "cli.h"
 
 void augment_cli_init(augment_cli *a) {
-    augment_config_default(&a->cfg);
+    nn_augment_config_default(&a->cfg);
     a->strengths = 0;
 }
 
 int augment_cli_option(augment_cli *a, const char *cmd, const char *flag, const char *value,
                        int *ok) {
-    augment_config *c = &a->cfg;
+    nn_augment_config *c = &a->cfg;
     float *target = NULL;
     double lo = 0, hi = 0;
     if (!strcmp(flag, "--augment")) {
         nn_error err;
-        *ok = augment_parse_parts(value, c, &err) == NN_OK;
+        *ok = nn_augment_parse_parts(value, c, &err) == NN_OK;
         if (!*ok) fprintf(stderr, "dyad %s: %s\n", cmd, err.msg);
         return 1;
     }
     if (!strcmp(flag, "--augment-elastic")) {
         nn_error err;
-        *ok = augment_parse_elastic(value, c, &err) == NN_OK;
+        *ok = nn_augment_parse_elastic(value, c, &err) == NN_OK;
         if (!*ok) fprintf(stderr, "dyad %s: %s\n", cmd, err.msg);
-        a->strengths |= AUGMENT_ELASTIC;
+        a->strengths |= NN_AUGMENT_ELASTIC;
         return 1;
     }
     if (!strcmp(flag, "--augment-rotate")) target = &c->rotate_deg, lo = 0, hi = 180;
@@ -35,15 +35,15 @@ int augment_cli_option(augment_cli *a, const char *cmd, const char *flag, const 
     else if (!strcmp(flag, "--augment-shear")) target = &c->shear_deg, lo = 0, hi = 60;
     else return 0;
     *ok = cli_float(cmd, flag, value, lo, hi, target);
-    a->strengths |= AUGMENT_AFFINE;
+    a->strengths |= NN_AUGMENT_AFFINE;
     return 1;
 }
 
 int augment_cli_check(const augment_cli *a, const char *cmd) {
     unsigned off = a->strengths & ~a->cfg.parts;
-    if (off & AUGMENT_AFFINE)
+    if (off & NN_AUGMENT_AFFINE)
         fprintf(stderr, "dyad %s: --augment-rotate/shift/scale/shear need --augment affine\n", cmd);
-    else if (off & AUGMENT_ELASTIC)
+    else if (off & NN_AUGMENT_ELASTIC)
         fprintf(stderr, "dyad %s: --augment-elastic needs --augment elastic\n", cmd);
     return off == 0;
 }

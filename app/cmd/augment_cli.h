@@ -5,7 +5,7 @@
 #include "../../nn/augment.h"
 
 typedef struct {
-    augment_config cfg;
+    nn_augment_config cfg;
     unsigned strengths; /* AUGMENT_* parts whose strength flags were given */
 } augment_cli;
 

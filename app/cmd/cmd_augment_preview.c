@@ -47,13 +47,13 @@ static void draw_digit(gfx_image *img, const float *v, int w, int h, int x0, int
 }
 
 /* Two short header lines describing the settings. */
-static void describe_lines(const augment_config *c, uint64_t seed, char *l1, char *l2, size_t n) {
-    if (c->parts & AUGMENT_AFFINE)
+static void describe_lines(const nn_augment_config *c, uint64_t seed, char *l1, char *l2, size_t n) {
+    if (c->parts & NN_AUGMENT_AFFINE)
         snprintf(l1, n, "affine: rotate +-%g deg, shift +-%g px, scale %g-%g, shear +-%g deg",
                  c->rotate_deg, c->shift_px, 1.0 - c->scale, 1.0 + c->scale, c->shear_deg);
     else
         snprintf(l1, n, "affine: off");
-    if (c->parts & AUGMENT_ELASTIC)
+    if (c->parts & NN_AUGMENT_ELASTIC)
         snprintf(l2, n, "elastic: alpha %g, sigma %g;  seed %llu", c->elastic_alpha,
                  c->elastic_sigma, (unsigned long long)seed);
     else
@@ -94,14 +94,14 @@ int cmd_augment_preview(int argc, char **argv) {
         fprintf(stderr, "dyad augment-preview: --out GRID.png is required (see --help)\n");
         return 2;
     }
-    if (!parts_given) aug.cfg.parts = AUGMENT_AFFINE | AUGMENT_ELASTIC;
+    if (!parts_given) aug.cfg.parts = NN_AUGMENT_AFFINE | NN_AUGMENT_ELASTIC;
     if (!augment_cli_check(&aug, "augment-preview")) return 2;
     aug.cfg.seed = seed;
 
     nn_error err;
-    dataset ds;
+    nn_dataset ds;
     const char *dir = cli_data_dir(data);
-    if (dataset_load(dir, &ds, &err) != NN_OK) {
+    if (nn_dataset_load(dir, &ds, &err) != NN_OK) {
         fprintf(stderr, "dyad augment-preview: %s\n", err.msg);
         return 1;
     }
@@ -116,16 +116,16 @@ int cmd_augment_preview(int argc, char **argv) {
             }
 
     int status = 1;
-    augment_plan plan = {0};
+    nn_augment_plan plan = {0};
     gfx_image img = {0};
     gfx_font *font = NULL;
-    float *buf = malloc(sizeof(float) * (2 * (size_t)pixels + augment_image_scratch(w, h)));
+    float *buf = malloc(sizeof(float) * (2 * (size_t)pixels + nn_augment_image_scratch(w, h)));
     if (!buf) {
         fprintf(stderr, "dyad augment-preview: out of memory\n");
         goto done;
     }
     int width = LABEL_W + (epochs + 1) * cell + GAP, height = HEADER_H + rows * cell + GAP;
-    if (augment_plan_create(&plan, &aug.cfg, w, h, 1, &err) != NN_OK ||
+    if (nn_augment_plan_create(&plan, &aug.cfg, w, h, 1, &err) != NN_OK ||
         gfx_image_create(&img, width < 460 ? 460 : width, height, &err) != NN_OK ||
         gfx_font_load(&font, NULL, &err) != NN_OK) {
         fprintf(stderr, "dyad augment-preview: %s\n", err.msg);
@@ -154,7 +154,7 @@ int cmd_augment_preview(int argc, char **argv) {
         for (int p = 0; p < pixels; p++) src[p] = in[p] * (1.0f / 255.0f);
         draw_digit(&img, src, w, h, x0, y);
         for (int e = 1; e <= epochs; e++) {
-            augment_image(&plan, (uint64_t)e, (uint64_t)index, src, dst, scratch);
+            nn_augment_image(&plan, (uint64_t)e, (uint64_t)index, src, dst, scratch);
             draw_digit(&img, dst, w, h, x0 + e * cell, y);
         }
     }
@@ -168,7 +168,7 @@ done:
     free(buf);
     gfx_font_free(font);
     gfx_image_free(&img);
-    augment_plan_free(&plan);
-    dataset_free(&ds);
+    nn_augment_plan_free(&plan);
+    nn_dataset_free(&ds);
     return status;
 }

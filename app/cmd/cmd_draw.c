@@ -214,9 +214,9 @@ int cmd_draw(int argc, char **argv) {
         const char *inputs[3][2] = {{"--model", opt.model_path[0]},
                                     {"--baseline", opt.model_path[1]},
                                     {"--script", script_path}};
-        int shot_ok = file_check_output("--screenshot", shot, &err) == NN_OK;
+        int shot_ok = nn_file_check_output("--screenshot", shot, &err) == NN_OK;
         for (int i = 0; shot_ok && i < 3; i++)
-            shot_ok = file_check_not_input("--screenshot", shot, inputs[i][0], inputs[i][1],
+            shot_ok = nn_file_check_not_input("--screenshot", shot, inputs[i][0], inputs[i][1],
                                            &err) == NN_OK;
         if (!shot_ok) {
             fprintf(stderr, "dyad draw: %s\n", err.msg);

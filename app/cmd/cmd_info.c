@@ -22,7 +22,7 @@ static void usage(FILE *out) {
             "Then totals, the file size and the training record when the file has one.\n");
 }
 
-static int record_present(const train_record *rec) {
+static int record_present(const nn_train_record *rec) {
     return rec->dataset[0] || rec->dataset_sha256[0] || rec->augment[0] || rec->optimizer[0] ||
            rec->epochs >= 0 || rec->batch >= 0 ||
            rec->lr >= 0.0 || rec->seed != 0 || rec->test_accuracy >= 0.0;
@@ -37,18 +37,18 @@ static void print_sha256(const char *json) {
     cJSON_ArrayForEach(item, obj) ok = ok && cJSON_IsString(item);
     if (!ok) {
         char esc[1024];
-        printf("  dataset sha256: %s\n", safe_escape(json, 400, esc, sizeof esc));
+        printf("  dataset sha256: %s\n", nn_safe_escape(json, 400, esc, sizeof esc));
     } else {
         printf("  dataset sha256 (of each file's idx content, gunzipped):\n");
         char name[128], sum[256];
         cJSON_ArrayForEach(item, obj)
-            printf("    %-24s %s\n", safe_escape(item->string, 40, name, sizeof name),
-                   safe_escape(item->valuestring, 80, sum, sizeof sum));
+            printf("    %-24s %s\n", nn_safe_escape(item->string, 40, name, sizeof name),
+                   nn_safe_escape(item->valuestring, 80, sum, sizeof sum));
     }
     cJSON_Delete(obj);
 }
 
-static void print_record(const train_record *rec) {
+static void print_record(const nn_train_record *rec) {
     if (!record_present(rec)) {
         printf("training record: none\n");
         return;
@@ -57,12 +57,12 @@ static void print_record(const train_record *rec) {
     /* Every string comes from the file: no raw control bytes to the terminal. */
     char esc[1024];
     if (rec->dataset[0])
-        printf("  dataset:       %s\n", safe_escape(rec->dataset, 200, esc, sizeof esc));
+        printf("  dataset:       %s\n", nn_safe_escape(rec->dataset, 200, esc, sizeof esc));
     if (rec->dataset_sha256[0]) print_sha256(rec->dataset_sha256);
     if (rec->augment[0])
-        printf("  augment:       %s\n", safe_escape(rec->augment, 200, esc, sizeof esc));
+        printf("  augment:       %s\n", nn_safe_escape(rec->augment, 200, esc, sizeof esc));
     if (rec->optimizer[0])
-        printf("  optimizer:     %s\n", safe_escape(rec->optimizer, 32, esc, sizeof esc));
+        printf("  optimizer:     %s\n", nn_safe_escape(rec->optimizer, 32, esc, sizeof esc));
     if (rec->epochs >= 0) printf("  epochs:        %d\n", rec->epochs);
     if (rec->batch >= 0) printf("  batch:         %d\n", rec->batch);
     if (rec->lr >= 0.0) printf("  lr:            %g\n", rec->lr);
@@ -71,24 +71,24 @@ static void print_record(const train_record *rec) {
         printf("  test accuracy: %.2f%%\n", 100.0 * rec->test_accuracy);
 }
 
-static void print_layers(const mlp *net) {
+static void print_layers(const nn_mlp *net) {
     size_t params = 0, dense_params = 0, nonzeros = 0, entries = 0;
     printf("%5s  %-8s %5s %6s %6s %10s %12s %10s %16s  %s\n", "layer", "kind", "ndyad", "in",
            "out", "params", "dense-equiv", "nonzero-W", "(2n-1)/n^2", "activation");
     for (int i = 0; i < net->nlayers; i++) {
-        const layer *l = &net->layers[i];
-        size_t count = layer_param_count(l->kind, l->in, l->out, l->ndyad);
-        size_t dense = layer_param_count(LAYER_DENSE, l->in, l->out, 1);
+        const nn_layer *l = &net->layers[i];
+        size_t count = nn_layer_param_count(l->kind, l->in, l->out, l->ndyad);
+        size_t dense = nn_layer_param_count(NN_LAYER_DENSE, l->in, l->out, 1);
         size_t cells = (size_t)l->in * l->out;
-        size_t nz = layer_structural_nonzeros(l);
+        size_t nz = nn_layer_structural_nonzeros(l);
         char formula[400] = "-";
-        if (l->kind != LAYER_DENSE) {
+        if (l->kind != NN_LAYER_DENSE) {
             long long n = l->ndyad; /* n*n overflows int for a file's ndyad of 2^20 */
             snprintf(formula, sizeof formula, "%lld/%lld=%.2f%%", 2 * n - 1, n * n,
                      100.0 * (double)(2 * n - 1) / ((double)n * (double)n));
         }
         printf("%5d  %-8s %5d %6d %6d %10zu %12zu %9.2f%% %16s  %s\n", i,
-               layer_kind_name(l->kind), l->ndyad, l->in, l->out, count, dense,
+               nn_layer_kind_name(l->kind), l->ndyad, l->in, l->out, count, dense,
                100.0 * (double)nz / (double)cells, formula, l->relu ? "relu" : "none");
         params += count;
         dense_params += dense;
@@ -124,10 +124,10 @@ int cmd_info(int argc, char **argv) {
         return 2;
     }
 
-    mlp net;
-    train_record rec;
+    nn_mlp net;
+    nn_train_record rec;
     nn_error err;
-    if (checkpoint_load(path, &net, &rec, &err) != NN_OK) {
+    if (nn_checkpoint_load(path, &net, &rec, &err) != NN_OK) {
         fprintf(stderr, "dyad info: %s\n", err.msg);
         return 1;
     }
@@ -135,12 +135,12 @@ int cmd_info(int argc, char **argv) {
     long long file_size = stat(path, &st) == 0 ? (long long)st.st_size : -1;
 
     char arch[1024];
-    mlp_describe(&net, arch, sizeof arch);
+    nn_mlp_describe(&net, arch, sizeof arch);
     printf("model: %s\n", path);
     printf("architecture: %s\n", arch);
     printf("file size: %lld bytes (%.2f MiB)\n", file_size, (double)file_size / (1024.0 * 1024.0));
     print_layers(&net);
     print_record(&rec);
-    mlp_free(&net);
+    nn_mlp_free(&net);
     return 0;
 }

@@ -408,12 +408,12 @@ static void run_path(const sweep *s, const sweep_run *r, const char *name, char 
 }
 
 /* Structurally nonzero entries of every layer's W over all entries. */
-static double nonzero_fraction(const mlp *net) {
+static double nonzero_fraction(const nn_mlp *net) {
     double nz = 0, all = 0;
     for (int i = 0; i < net->nlayers; i++) {
-        const layer *l = &net->layers[i];
+        const nn_layer *l = &net->layers[i];
         for (int row = 0; row < l->out; row++)
-            for (int col = 0; col < l->in; col++) nz += layer_weight_part(l, row, col) != 0;
+            for (int col = 0; col < l->in; col++) nz += nn_layer_weight_part(l, row, col) != 0;
         all += (double)l->in * l->out;
     }
     return all > 0 ? nz / all : 0;
@@ -435,16 +435,16 @@ static int record_run(sweep *s, const slot *sl, metrics_summary *m) {
         fprintf(stderr, "dyad sweep: %s has %d epochs, the run %d\n", csv, epochs, r->epochs);
         return 0;
     }
-    mlp net;
-    train_record rec;
+    nn_mlp net;
+    nn_train_record rec;
     nn_error err;
-    if (checkpoint_load(model, &net, &rec, &err) != NN_OK) {
+    if (nn_checkpoint_load(model, &net, &rec, &err) != NN_OK) {
         fprintf(stderr, "dyad sweep: %s\n", err.msg);
         return 0;
     }
     double nonzero = nonzero_fraction(&net);
     size_t params = net.nparams;
-    mlp_free(&net);
+    nn_mlp_free(&net);
     struct stat st;
     long long bytes = stat(model, &st) == 0 ? (long long)st.st_size : -1;
 

@@ -92,7 +92,7 @@ static void parse_raise_hook(progress_state *ps) {
         ps->raise_sig = !strcmp(name, "TERM") ? SIGTERM : !strcmp(name, "INT") ? SIGINT : 0;
 }
 
-static void show_progress(const train_progress *p, void *user) {
+static void show_progress(const nn_train_progress *p, void *user) {
     const progress_state *ps = user;
     if (ps->raise_sig && p->epoch == ps->raise_epoch && p->batch_index == ps->raise_batch)
         raise(ps->raise_sig);
@@ -114,22 +114,22 @@ typedef struct {
     const char *fixed_flag; /* first flag given that --resume takes from the checkpoint */
     int ndyad, batch, epochs, threads, train_limit;
     uint64_t seed;
-    optim_config opt;
+    nn_optim_config opt;
     augment_cli aug;
 } train_args;
 
 /* 1 when parsed, 0 after --help, -1 on a bad argument (message printed). */
 static int parse_args(int argc, char **argv, train_args *a) {
     *a = (train_args){.batch = 64, .epochs = 10, .seed = 1,
-                      .opt = {.kind = OPTIM_SGD, .lr = -1, .momentum = 0.9f, .beta1 = 0.9f,
+                      .opt = {.kind = NN_OPTIM_SGD, .lr = -1, .momentum = 0.9f, .beta1 = 0.9f,
                               .beta2 = 0.999f, .eps = 1e-8f, .weight_decay = 0.0f,
-                              .schedule = SCHEDULE_COSINE, .warmup_steps = 0}};
+                              .schedule = NN_SCHEDULE_COSINE, .warmup_steps = 0}};
     augment_cli_init(&a->aug);
     for (int i = 1; i < argc; i++) {
         const char *f = argv[i], *v = NULL;
         if (!strcmp(f, "--help") || !strcmp(f, "-h")) {
             char kinds[128];
-            layer_kind_list(kinds, sizeof kinds, " | ", 0);
+            nn_layer_kind_list(kinds, sizeof kinds, " | ", 0);
             printf(usage, kinds);
             printf("\naugmentation (training images only; test images are never distorted):\n%s",
                    augment_cli_usage());
@@ -159,12 +159,12 @@ static int parse_args(int argc, char **argv, train_args *a) {
         else if (!strcmp(f, "--weight-decay")) ok = cli_float("train", f, v, 0, 1, &a->opt.weight_decay);
         else if (!strcmp(f, "--warmup")) ok = cli_int("train", f, v, 0, 1 << 30, &a->opt.warmup_steps);
         else if (!strcmp(f, "--optimizer")) {
-            if (optim_kind_parse(v, &a->opt.kind) != NN_OK) {
+            if (nn_optim_kind_parse(v, &a->opt.kind) != NN_OK) {
                 fprintf(stderr, "dyad train: --optimizer '%s' is not sgd or adam\n", v);
                 ok = 0;
             }
         } else if (!strcmp(f, "--schedule")) {
-            if (schedule_kind_parse(v, &a->opt.schedule) != NN_OK) {
+            if (nn_schedule_kind_parse(v, &a->opt.schedule) != NN_OK) {
                 fprintf(stderr, "dyad train: --schedule '%s' is not cosine, step or constant\n", v);
                 ok = 0;
             }
@@ -188,18 +188,18 @@ static int parse_args(int argc, char **argv, train_args *a) {
     }
     if (!augment_cli_check(&a->aug, "train")) return -1;
     a->aug.cfg.seed = a->seed;
-    if (a->opt.lr < 0) a->opt.lr = a->opt.kind == OPTIM_SGD ? 0.05f : 0.001f;
+    if (a->opt.lr < 0) a->opt.lr = a->opt.kind == NN_OPTIM_SGD ? 0.05f : 0.001f;
     return 1;
 }
 
 /* Every output can be written and none is an input; 0 (message printed) if not. */
 static int check_outputs(const train_args *a) {
     nn_error err;
-    if (file_check_output("--out", a->out, &err) != NN_OK ||
-        (a->metrics && file_check_output("--metrics", a->metrics, &err) != NN_OK) ||
-        (a->metrics && file_check_not_input("--metrics", a->metrics, "--out", a->out, &err) != NN_OK) ||
+    if (nn_file_check_output("--out", a->out, &err) != NN_OK ||
+        (a->metrics && nn_file_check_output("--metrics", a->metrics, &err) != NN_OK) ||
+        (a->metrics && nn_file_check_not_input("--metrics", a->metrics, "--out", a->out, &err) != NN_OK) ||
         (a->metrics && a->resume &&
-         file_check_not_input("--metrics", a->metrics, "--resume", a->resume, &err) != NN_OK)) {
+         nn_file_check_not_input("--metrics", a->metrics, "--resume", a->resume, &err) != NN_OK)) {
         fprintf(stderr, "dyad train: %s\n", err.msg);
         return 0;
     }
@@ -222,7 +222,7 @@ static int check_not_dataset(const train_args *a, const char *dir) {
             if (access(path, F_OK) != 0) continue;
             for (int o = 0; o < 2; o++)
                 if (outs[o][1] &&
-                    file_check_not_input(outs[o][0], outs[o][1], "the dataset file", path, &err) != NN_OK) {
+                    nn_file_check_not_input(outs[o][0], outs[o][1], "the dataset file", path, &err) != NN_OK) {
                     fprintf(stderr, "dyad train: %s\n", err.msg);
                     return 0;
                 }
@@ -283,24 +283,24 @@ static FILE *metrics_open(const char *path, int resume, int done) {
 typedef struct {
     const train_args *a;
     const char *dir;
-    dataset ds;
-    mlp net;
-    optimizer opt;
-    train_loop loop;
-    train_record rec;
-    rng shuffle;
-    train_resume rs; /* with --resume: where the run stood */
+    nn_dataset ds;
+    nn_mlp net;
+    nn_optimizer opt;
+    nn_train_loop loop;
+    nn_train_record rec;
+    nn_rng shuffle;
+    nn_train_resume rs; /* with --resume: where the run stood */
     augment_cli aug;     /* the run's augmentation: the flags', or on resume the record's */
-    augment_plan plan;
-    dataset_identity ident; /* the data by name and content */
+    nn_augment_plan plan;
+    nn_dataset_identity ident; /* the data by name and content */
     nn_compute *compute;
     int first_epoch, epochs;
     int saved_epoch; /* the last epoch this run wrote to --out, 0 if none */
     double first_loss;
 } run;
 
-static void fill_resume(const run *r, int epoch, train_resume *rs) {
-    *rs = (train_resume){.epochs = r->epochs, .epoch = epoch,
+static void fill_resume(const run *r, int epoch, nn_train_resume *rs) {
+    *rs = (nn_train_resume){.epochs = r->epochs, .epoch = epoch,
                          .batches_done = r->loop.batches_done, .step = r->loop.step,
                          .train_count = r->loop.count, .loss_sum = r->loop.loss_sum,
                          .hits = r->loop.hits, .seen = r->loop.seen, .first_loss = r->first_loss};
@@ -327,11 +327,11 @@ static void print_kept(const run *r) {
         fprintf(stderr, "dyad train: nothing written; %s is as it was\n", r->a->out);
 }
 
-/* The augmentation a record describes ("none", or augment_describe's
+/* The augmentation a record describes ("none", or nn_augment_describe's
  * "affine,elastic --augment-rotate 10 ..."), read back through the flags. */
 static int augment_from_record(augment_cli *aug, const char *desc, const char *path) {
     augment_cli_init(aug);
-    char buf[sizeof ((train_record *)0)->augment];
+    char buf[sizeof ((nn_train_record *)0)->augment];
     snprintf(buf, sizeof buf, "%s", desc[0] ? desc : "none");
     char *save = NULL, *parts = strtok_r(buf, " ", &save);
     int ok = 1;
@@ -352,7 +352,7 @@ static int setup_augment(run *r) {
     if (r->a->resume && !augment_from_record(&r->aug, r->rec.augment, r->a->resume)) return 0;
     r->aug.cfg.seed = r->rec.seed;
     if (!r->aug.cfg.parts) return 1;
-    if (augment_plan_create(&r->plan, &r->aug.cfg, r->ds.train_images.cols,
+    if (nn_augment_plan_create(&r->plan, &r->aug.cfg, r->ds.train_images.cols,
                             r->ds.train_images.rows, nn_compute_threads(r->compute),
                             &err) != NN_OK) {
         fprintf(stderr, "dyad train: %s\n", err.msg);
@@ -364,14 +364,14 @@ static int setup_augment(run *r) {
 
 /* Builds a fresh net and optimiser (specs already checked), or continues the
  * one read from --resume (already in r). 0 on failure, message printed. */
-static int setup_net(run *r, const layer_spec *specs, int nlayers, int in) {
+static int setup_net(run *r, const nn_layer_spec *specs, int nlayers, int in) {
     const train_args *a = r->a;
     nn_error err;
     if (a->resume) {
-        const train_resume rs = r->rs;
-        if (r->net.in != in || mlp_classes(&r->net) != NCLASSES) {
+        const nn_train_resume rs = r->rs;
+        if (r->net.in != in || nn_mlp_classes(&r->net) != NCLASSES) {
             fprintf(stderr, "dyad train: %s: the net takes %d inputs and has %d classes, the data "
-                            "%d and %d\n", a->resume, r->net.in, mlp_classes(&r->net), in, NCLASSES);
+                            "%d and %d\n", a->resume, r->net.in, nn_mlp_classes(&r->net), in, NCLASSES);
             return 0;
         }
         if (rs.train_count > r->ds.train_images.count) {
@@ -384,15 +384,15 @@ static int setup_net(run *r, const layer_spec *specs, int nlayers, int in) {
         r->first_epoch = rs.epoch;
         r->first_loss = rs.first_loss;
         if (r->rec.batch < 1 ||
-            train_loop_create(&r->loop, rs.train_count, r->rec.batch, rs.epochs, &err) != NN_OK ||
-            mlp_reserve(&r->net, r->rec.batch > EVAL_BATCH ? r->rec.batch : EVAL_BATCH, &err) != NN_OK) {
+            nn_train_loop_create(&r->loop, rs.train_count, r->rec.batch, rs.epochs, &err) != NN_OK ||
+            nn_mlp_reserve(&r->net, r->rec.batch > EVAL_BATCH ? r->rec.batch : EVAL_BATCH, &err) != NN_OK) {
             fprintf(stderr, "dyad train: %s: %s\n", a->resume,
                     r->rec.batch < 1 ? "no batch size recorded" : err.msg);
             return 0;
         }
         /* the shuffled order and generator, replayed from the seed and checked */
-        rng_seed(&r->shuffle, r->rec.seed ^ 0x5eed5eedULL);
-        train_loop_replay_order(&r->loop, &r->shuffle, rs.batches_done ? rs.epoch : rs.epoch - 1);
+        nn_rng_seed(&r->shuffle, r->rec.seed ^ 0x5eed5eedULL);
+        nn_train_loop_replay_order(&r->loop, &r->shuffle, rs.batches_done ? rs.epoch : rs.epoch - 1);
         if (memcmp(r->shuffle.s, rs.rng, sizeof rs.rng) != 0) {
             fprintf(stderr, "dyad train: %s: its shuffling state does not follow from its seed "
                             "and %d training images (a damaged or foreign file?)\n",
@@ -408,22 +408,22 @@ static int setup_net(run *r, const layer_spec *specs, int nlayers, int in) {
     }
     if (a->train_limit && a->train_limit < r->ds.train_images.count)
         r->ds.train_images.count = r->ds.train_labels.count = a->train_limit;
-    if (mlp_create(&r->net, in, specs, nlayers, 1, &err) != NN_OK ||
-        mlp_reserve(&r->net, a->batch > EVAL_BATCH ? a->batch : EVAL_BATCH, &err) != NN_OK ||
-        optim_create(&r->opt, &a->opt, r->net.nparams, &err) != NN_OK ||
-        train_loop_create(&r->loop, r->ds.train_images.count, a->batch, a->epochs, &err) != NN_OK) {
+    if (nn_mlp_create(&r->net, in, specs, nlayers, 1, &err) != NN_OK ||
+        nn_mlp_reserve(&r->net, a->batch > EVAL_BATCH ? a->batch : EVAL_BATCH, &err) != NN_OK ||
+        nn_optim_create(&r->opt, &a->opt, r->net.nparams, &err) != NN_OK ||
+        nn_train_loop_create(&r->loop, r->ds.train_images.count, a->batch, a->epochs, &err) != NN_OK) {
         fprintf(stderr, "dyad train: %s\n", err.msg);
         return 0;
     }
-    mlp_init(&r->net, a->seed);
-    train_record_clear(&r->rec);
-    rng_seed(&r->shuffle, a->seed ^ 0x5eed5eedULL);
+    nn_mlp_init(&r->net, a->seed);
+    nn_train_record_clear(&r->rec);
+    nn_rng_seed(&r->shuffle, a->seed ^ 0x5eed5eedULL);
     /* the dataset by name and content, never by the folder it was read from */
     snprintf(r->rec.dataset, sizeof r->rec.dataset, "%s", r->ident.name);
-    dataset_sha256_json(&r->ident, r->rec.dataset_sha256, sizeof r->rec.dataset_sha256);
+    nn_dataset_sha256_json(&r->ident, r->rec.dataset_sha256, sizeof r->rec.dataset_sha256);
     r->aug = a->aug;
-    augment_describe(&r->aug.cfg, r->rec.augment, sizeof r->rec.augment);
-    snprintf(r->rec.optimizer, sizeof r->rec.optimizer, "%s", optim_kind_name(a->opt.kind));
+    nn_augment_describe(&r->aug.cfg, r->rec.augment, sizeof r->rec.augment);
+    snprintf(r->rec.optimizer, sizeof r->rec.optimizer, "%s", nn_optim_kind_name(a->opt.kind));
     r->rec.batch = a->batch;
     r->rec.lr = a->opt.lr;
     r->rec.seed = a->seed;
@@ -447,23 +447,23 @@ static int train_epochs(run *r, FILE *metrics) {
                     stop_signal == SIGTERM ? "SIGTERM" : "SIGINT");
             return 128 + stop_signal;
         }
-        train_progress result;
-        train_outcome outcome = train_epoch(&r->loop, &r->net, &r->opt, &r->shuffle,
+        nn_train_progress result;
+        nn_train_outcome outcome = nn_train_epoch(&r->loop, &r->net, &r->opt, &r->shuffle,
                                             &r->ds.train_images, &r->ds.train_labels, epoch,
                                             &result, show_progress, 1, &ps);
         if (ps.tty) fprintf(stderr, "\n");
-        if (outcome == TRAIN_DIVERGED) {
+        if (outcome == NN_TRAIN_DIVERGED) {
             fprintf(stderr, "dyad train: the loss diverged: %g at epoch %d, batch %d/%d; try a "
                             "lower --lr (now %g)\n", result.loss, epoch, result.batch_index,
                     result.nbatches, r->opt.cfg.lr);
             print_kept(r);
             return 1;
         }
-        if (outcome == TRAIN_STOPPED) {
+        if (outcome == NN_TRAIN_STOPPED) {
             int sig = stop_signal;
-            train_resume rs;
+            nn_train_resume rs;
             fill_resume(r, epoch, &rs);
-            if (checkpoint_save_training(a->out, &r->net, &r->rec, &r->opt, &rs, &err) != NN_OK) {
+            if (nn_checkpoint_save_training(a->out, &r->net, &r->rec, &r->opt, &rs, &err) != NN_OK) {
                 fprintf(stderr, "dyad train: %s\n", err.msg);
                 return 1;
             }
@@ -473,7 +473,7 @@ static int train_epochs(run *r, FILE *metrics) {
             print_resume_hint(r, sig, where);
             return 128 + sig;
         }
-        double bound = train_divergence_bound(epoch == 1 ? -1 : r->first_loss, NCLASSES);
+        double bound = nn_train_divergence_bound(epoch == 1 ? -1 : r->first_loss, NCLASSES);
         if (!(result.loss <= bound)) {
             fprintf(stderr, "dyad train: the loss diverged: epoch %d's mean loss %g is above %g "
                             "(5x the first epoch's, at most 5 x ln(%d)); try a lower --lr (now %g)\n",
@@ -482,7 +482,7 @@ static int train_epochs(run *r, FILE *metrics) {
             return 1;
         }
         if (epoch == 1) r->first_loss = result.loss;
-        double test_acc = train_evaluate(&r->net, &r->ds.test_images, &r->ds.test_labels,
+        double test_acc = nn_train_evaluate(&r->net, &r->ds.test_images, &r->ds.test_labels,
                                          EVAL_BATCH, NULL);
         double ips = result.seconds > 0 ? result.samples / result.seconds : 0;
         printf("epoch %2d/%d  train loss %.4f  train acc %.2f%%  test acc %.2f%%  %.1f s  (%.0f images/s)\n",
@@ -499,11 +499,11 @@ static int train_epochs(run *r, FILE *metrics) {
         r->rec.test_accuracy = test_acc;
         nn_status st;
         if (epoch < r->epochs) {
-            train_resume rs;
+            nn_train_resume rs;
             fill_resume(r, epoch + 1, &rs);
-            st = checkpoint_save_training(a->out, &r->net, &r->rec, &r->opt, &rs, &err);
+            st = nn_checkpoint_save_training(a->out, &r->net, &r->rec, &r->opt, &rs, &err);
         } else {
-            st = checkpoint_save(a->out, &r->net, &r->rec, &err);
+            st = nn_checkpoint_save(a->out, &r->net, &r->rec, &err);
         }
         if (st != NN_OK) {
             fprintf(stderr, "dyad train: %s\n", err.msg);
@@ -525,7 +525,7 @@ int cmd_train(int argc, char **argv) {
     train_args a;
     int parsed = parse_args(argc, argv, &a);
     if (parsed <= 0) return parsed == 0 ? 0 : 2;
-    layer_spec specs[MAX_LAYERS];
+    nn_layer_spec specs[MAX_LAYERS];
     int nlayers = 0;
     if (!a.resume) {
         nlayers = cli_net_spec("train", a.layers, a.hidden, a.kind, a.ndyad, NCLASSES, specs,
@@ -538,7 +538,7 @@ int cmd_train(int argc, char **argv) {
     nn_error err;
     /* the whole checkpoint is read before anything is written, so --out may be it */
     if (a.resume &&
-        checkpoint_load_training(a.resume, &r.net, &r.rec, &r.opt, &r.rs, &err) != NN_OK) {
+        nn_checkpoint_load_training(a.resume, &r.net, &r.rec, &r.opt, &r.rs, &err) != NN_OK) {
         fprintf(stderr, "dyad train: %s\n", err.msg);
         return 1;
     }
@@ -548,8 +548,8 @@ int cmd_train(int argc, char **argv) {
 
     nn_compute *compute = cli_set_threads("train", a.threads);
     if (!compute) {
-        optim_free(&r.opt);
-        mlp_free(&r.net);
+        nn_optim_free(&r.opt);
+        nn_mlp_free(&r.net);
         return 1;
     }
     /* a stop from here on is handled between steps */
@@ -564,19 +564,19 @@ int cmd_train(int argc, char **argv) {
 
     int status = 1;
     FILE *metrics = NULL;
-    if (dataset_load(r.dir, &r.ds, &err) != NN_OK) {
+    if (nn_dataset_load(r.dir, &r.ds, &err) != NN_OK) {
         fprintf(stderr, "dyad train: %s\n", err.msg);
         if (!a.data && !getenv("MNIST_DIR"))
             fprintf(stderr, "dyad train: run `make data`, or point --data/MNIST_DIR at the MNIST files\n");
         goto done;
     }
-    if (dataset_identify(r.dir, &r.ident, &err) != NN_OK) {
+    if (nn_dataset_identify(r.dir, &r.ident, &err) != NN_OK) {
         fprintf(stderr, "dyad train: %s\n", err.msg);
         goto done;
     }
     if (a.resume && r.rec.dataset_sha256[0]) {
         char sums[sizeof r.rec.dataset_sha256];
-        dataset_sha256_json(&r.ident, sums, sizeof sums);
+        nn_dataset_sha256_json(&r.ident, sums, sizeof sums);
         if (strcmp(sums, r.rec.dataset_sha256) != 0) {
             fprintf(stderr, "dyad train: %s was trained on other data (%s) than %s holds; give "
                             "the run's data with --data\n", a.resume, r.rec.dataset, r.dir);
@@ -584,7 +584,7 @@ int cmd_train(int argc, char **argv) {
         }
     }
     int in = r.ds.train_images.rows * r.ds.train_images.cols;
-    if (!a.resume && mlp_check_specs(in, specs, nlayers, &err) != NN_OK) {
+    if (!a.resume && nn_mlp_check_specs(in, specs, nlayers, &err) != NN_OK) {
         fprintf(stderr, "dyad train: %s\n", err.msg);
         status = 2;
         goto done;
@@ -600,11 +600,11 @@ int cmd_train(int argc, char **argv) {
     if (a.metrics && !(metrics = metrics_open(a.metrics, a.resume != NULL, r.rec.epochs)))
         goto done;
     char desc[512];
-    mlp_describe(&r.net, desc, sizeof desc);
+    nn_mlp_describe(&r.net, desc, sizeof desc);
     printf("net %s  (%zu parameters), %d threads\n", desc, r.net.nparams, nn_compute_threads(compute));
     printf("data %s: %d train, %d test; %s lr %g, %s schedule, batch %d, %d epochs, seed %llu\n",
            r.dir, r.ds.train_images.count, r.ds.test_images.count,
-           optim_kind_name(r.opt.cfg.kind), r.opt.cfg.lr, schedule_kind_name(r.opt.cfg.schedule),
+           nn_optim_kind_name(r.opt.cfg.kind), r.opt.cfg.lr, nn_schedule_kind_name(r.opt.cfg.schedule),
            r.loop.batch, r.epochs, (unsigned long long)r.rec.seed);
     printf("dataset %s; augment %s\n", r.rec.dataset, r.rec.augment);
     if (a.resume)
@@ -622,11 +622,11 @@ done:
     }
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
-    train_loop_free(&r.loop);
-    augment_plan_free(&r.plan);
-    optim_free(&r.opt);
-    mlp_free(&r.net);
-    dataset_free(&r.ds);
+    nn_train_loop_free(&r.loop);
+    nn_augment_plan_free(&r.plan);
+    nn_optim_free(&r.opt);
+    nn_mlp_free(&r.net);
+    nn_dataset_free(&r.ds);
     nn_compute_free(compute);
     return status;
 }

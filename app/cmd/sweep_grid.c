@@ -218,9 +218,9 @@ static int expand_net(grid_state *st, const ctx *c, const char *group, const net
  * widths ndyad does not divide use its largest divisor that does. */
 static int check_net(grid_state *st, const ctx *c, const char *group, const char *text, int cap,
                      net_entry *ne) {
-    layer_spec specs[MAX_LAYERS];
+    nn_layer_spec specs[MAX_LAYERS];
     nn_error err;
-    int n = mlp_parse_layers(text, specs, MAX_LAYERS, &err);
+    int n = nn_mlp_parse_layers(text, specs, MAX_LAYERS, &err);
     if (n < 0) return fail(c, group, "net '%s': %s", text, err.msg);
     if (specs[n - 1].out != NCLASSES)
         return fail(c, group, "net '%s': the last layer must have %d units (one per class)", text,
@@ -229,8 +229,8 @@ static int check_net(grid_state *st, const ctx *c, const char *group, const char
     int in = st->input;
     for (int i = 0; cap && i < n; i++) {
         int want = specs[i].ndyad;
-        while (specs[i].kind != LAYER_DENSE &&
-               layer_check(specs[i].kind, in, specs[i].out, specs[i].ndyad, &err) != NN_OK) {
+        while (specs[i].kind != NN_LAYER_DENSE &&
+               nn_layer_check(specs[i].kind, in, specs[i].out, specs[i].ndyad, &err) != NN_OK) {
             int d = specs[i].ndyad - 1;
             while (d >= 2 && want % d) d--;
             if (d < 2) {
@@ -247,30 +247,30 @@ static int check_net(grid_state *st, const ctx *c, const char *group, const char
         }
         in = specs[i].out;
     }
-    if (mlp_check_specs(st->input, specs, n, &err) != NN_OK)
+    if (nn_mlp_check_specs(st->input, specs, n, &err) != NN_OK)
         return fail(c, group, "net '%s': %s", text, err.msg);
-    mlp net;
-    if (mlp_create(&net, st->input, specs, n, 0, &err) != NN_OK)
+    nn_mlp net;
+    if (nn_mlp_create(&net, st->input, specs, n, 0, &err) != NN_OK)
         return fail(c, group, "net '%s': %s", text, err.msg);
     ne->params = net.nparams;
-    mlp_free(&net);
+    nn_mlp_free(&net);
     /* canonical spec, the dense net of the same widths, the hidden kind */
     size_t a = 0, b = 0;
     int uniform = 1;
     for (int i = 0; i < n; i++) {
-        if (specs[i].kind == LAYER_DENSE)
+        if (specs[i].kind == NN_LAYER_DENSE)
             a += (size_t)snprintf(ne->net + a, sizeof ne->net - a, "%sdense:%d", i ? "," : "",
                                   specs[i].out);
         else
             a += (size_t)snprintf(ne->net + a, sizeof ne->net - a, "%s%s/%d:%d", i ? "," : "",
-                                  layer_kind_name(specs[i].kind), specs[i].ndyad, specs[i].out);
+                                  nn_layer_kind_name(specs[i].kind), specs[i].ndyad, specs[i].out);
         b += (size_t)snprintf(ne->dense_net + b, sizeof ne->dense_net - b, "%sdense:%d",
                               i ? "," : "", specs[i].out);
         if (a >= sizeof ne->net || b >= sizeof ne->dense_net)
             return fail(c, group, "net '%s' is too long", text);
         if (i < n - 1 && specs[i].kind != specs[0].kind) uniform = 0;
     }
-    snprintf(ne->kind, sizeof ne->kind, "%s", uniform || n == 1 ? layer_kind_name(specs[0].kind)
+    snprintf(ne->kind, sizeof ne->kind, "%s", uniform || n == 1 ? nn_layer_kind_name(specs[0].kind)
                                                                  : "mixed");
     ne->param[0] = 0;
     if (!cap) {
@@ -281,12 +281,12 @@ static int check_net(grid_state *st, const ctx *c, const char *group, const char
             if (*p != ' ') ne->net[w++] = *p;
         ne->net[w] = 0;
         const char *slash = strchr(ne->net, '/'), *colon = strchr(ne->net, ':');
-        if (uniform && specs[0].kind != LAYER_DENSE && slash && colon > slash) {
+        if (uniform && specs[0].kind != NN_LAYER_DENSE && slash && colon > slash) {
             int same = 1;
             for (int i = 1; i < n - 1; i++) same &= specs[i].ndyad == specs[0].ndyad;
             if (same) snprintf(ne->param, sizeof ne->param, "%.*s", (int)(colon - slash - 1), slash + 1);
         }
-    } else if (uniform && specs[0].kind != LAYER_DENSE) {
+    } else if (uniform && specs[0].kind != NN_LAYER_DENSE) {
         snprintf(ne->param, sizeof ne->param, "%d", specs[n > 1 ? n - 2 : 0].ndyad);
     }
     return 1;

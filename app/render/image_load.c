@@ -52,7 +52,7 @@ static int png_chunks_fit(int fd, off_t size, char *why, size_t why_size) {
         if ((uint64_t)len > (uint64_t)(size - at - 12)) {
             char name[64];
             snprintf(why, why_size, "chunk '%s' declares %u bytes, more than the file holds",
-                     safe_escape_bytes(head + 4, 4, 4, name, sizeof name), (unsigned)len);
+                     nn_safe_escape_bytes(head + 4, 4, 4, name, sizeof name), (unsigned)len);
             return 0;
         }
         if (!memcmp(head + 4, "IEND", 4)) return 1;
@@ -89,7 +89,7 @@ static void to_gray(const void *pixels, int is16, int channels, size_t npix, uin
  * name). */
 static const char *stb_reason(char *buf, size_t size) {
     const char *why = stbi_failure_reason();
-    return safe_escape(why ? why : "unknown reason", 80, buf, size);
+    return nn_safe_escape(why ? why : "unknown reason", 80, buf, size);
 }
 
 nn_status image_load_gray(const char *path, uint8_t **gray, int *w, int *h, nn_error *err) {
@@ -97,7 +97,7 @@ nn_status image_load_gray(const char *path, uint8_t **gray, int *w, int *h, nn_e
     *w = *h = 0;
     int fd;
     struct stat info;
-    nn_status st = safe_open_regular(path, "expected an image", &fd, &info, err);
+    nn_status st = nn_safe_open_regular(path, "expected an image", &fd, &info, err);
     if (st != NN_OK) return st;
     unsigned char head[16];
     ssize_t nhead = pread(fd, head, sizeof head, 0);
@@ -177,13 +177,13 @@ nn_status image_load_gray(const char *path, uint8_t **gray, int *w, int *h, nn_e
     return NN_OK;
 }
 
-nn_status image_load_digit(const char *path, uint8_t out[DIGIT_PIXELS], nn_error *err) {
+nn_status image_load_digit(const char *path, uint8_t out[NN_DIGIT_PIXELS], nn_error *err) {
     uint8_t *gray;
     int w, h;
     nn_status st = image_load_gray(path, &gray, &w, &h, err);
     if (st != NN_OK) return st;
     nn_error inner;
-    st = preprocess_digit(gray, w, h, POLARITY_AUTO, out, &inner);
+    st = nn_preprocess_digit(gray, w, h, NN_POLARITY_AUTO, out, &inner);
     free(gray);
     if (st != NN_OK) return nn_fail(err, st, "%s: %s", path, inner.msg);
     return NN_OK;

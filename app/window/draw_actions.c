@@ -98,7 +98,7 @@ void weights_toggle_scale(draw_app *a) {
 void receptive_page(draw_app *a, int dir) {
     int units = 0;
     for (int i = 0; i < 2; i++) {
-        const layer *l = model_first_layer(a, i);
+        const nn_layer *l = model_first_layer(a, i);
         if (l && l->out > units) units = l->out;
     }
     if (!units) return;
@@ -109,7 +109,7 @@ void receptive_page(draw_app *a, int dir) {
 }
 
 void teach_tab_set_kind(draw_app *a, int kind) {
-    a->tc.cfg.kind = (layer_kind)kind;
+    a->tc.cfg.kind = (nn_layer_kind)kind;
     a->dirty |= D_FULL;
 }
 

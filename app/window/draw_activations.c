@@ -45,8 +45,8 @@ void layout_activations(draw_app *a, layout *L) {
         int y = P.y + P.h - need;
         L->pred_body[s] = (gfx_rect){P.x, P.y, P.w, y - P.y};
         for (int i = 0; i < m->act_layers; i++) {
-            const layer *l = &m->net.layers[i];
-            int blocks = l->kind == LAYER_DENSE ? 1 : l->ndyad;
+            const nn_layer *l = &m->net.layers[i];
+            int blocks = l->kind == NN_LAYER_DENSE ? 1 : l->ndyad;
             act_geo g;
             if (!fit_geo(l->out, blocks, P.w - 2 * pad, grid_h, gap, &g)) continue;
             L->act_label[s][i] = (gfx_rect){P.x + pad, y, P.w - 2 * pad, label_h};
@@ -105,12 +105,12 @@ void activations_update_hover(draw_app *a) {
         a->acth.rf_is_gradient = 0;
         return;
     }
-    float x[DIGIT_PIXELS];
-    digit_to_input(a->digit, x);
+    float x[NN_DIGIT_PIXELS];
+    nn_digit_to_input(a->digit, x);
     nn_error err;
     a->acth.rf_is_gradient = 1;
     memset(a->acth.rf_part, 1, sizeof a->acth.rf_part);
-    if (mlp_input_gradient(&m->net, x, layer_index, unit, a->acth.rf, &err) != NN_OK) {
+    if (nn_mlp_input_gradient(&m->net, x, layer_index, unit, a->acth.rf, &err) != NN_OK) {
         a->acth.on = 0;
         message_set(a, 1, "%s", err.msg);
     }
@@ -137,7 +137,7 @@ void draw_activations(draw_app *a, int slot) {
     for (int i = 0; i < m->act_layers && i < MAX_ACT_LAYERS; i++) {
         const act_geo *g = &a->lay.act[slot][i];
         if (g->cell <= 0) continue;
-        const layer *l = &m->net.layers[i];
+        const nn_layer *l = &m->net.layers[i];
         const float *v = m->act + m->act_off[i];
         float maxv = 0.0f;
         int active = 0;
@@ -148,10 +148,10 @@ void draw_activations(draw_app *a, int slot) {
         char label[128];
         if (m->has_pred)
             snprintf(label, sizeof label, "layer %d  \xC2\xB7  %s%d units  \xC2\xB7  %.0f%% active",
-                     i + 1, l->kind == LAYER_DENSE ? "" : "", l->out, 100.0 * active / l->out);
+                     i + 1, l->kind == NN_LAYER_DENSE ? "" : "", l->out, 100.0 * active / l->out);
         else
             snprintf(label, sizeof label, "layer %d  \xC2\xB7  %d units", i + 1, l->out);
-        if (l->kind != LAYER_DENSE) {
+        if (l->kind != NN_LAYER_DENSE) {
             size_t n = strlen(label);
             snprintf(label + n, sizeof label - n, "  \xC2\xB7  %d blocks", l->ndyad);
         }
@@ -187,8 +187,8 @@ void draw_activation_tooltip(draw_app *a) {
     if (!a->acth.on) return;
     gfx_image *img = &a->frame;
     const model_slot *m = &a->m[a->acth.slot];
-    const layer *l = &m->net.layers[a->acth.layer];
-    int cell = S(a, 5), side = cell * DIGIT_SIDE, pad = S(a, 10);
+    const nn_layer *l = &m->net.layers[a->acth.layer];
+    int cell = S(a, 5), side = cell * NN_DIGIT_SIDE, pad = S(a, 10);
     int bw = side + 2 * pad + S(a, 150), bh = side + 2 * pad + S(a, 4);
     int x = a->mouse_x + S(a, 18), y = a->mouse_y - bh / 2;
     if (x + bw > img->w) x = a->mouse_x - S(a, 18) - bw;
@@ -198,23 +198,23 @@ void draw_activation_tooltip(draw_app *a) {
     draw_fill_round(img, box, S(a, 8), COL_HEADER);
     gfx_rect_outline(img, box, COL_EDGE);
     float maxv = 0.0f;
-    for (int p = 0; p < DIGIT_PIXELS; p++)
+    for (int p = 0; p < NN_DIGIT_PIXELS; p++)
         if (fabsf(a->acth.rf[p]) > maxv) maxv = fabsf(a->acth.rf[p]);
-    for (int r = 0; r < DIGIT_SIDE; r++)
-        for (int c = 0; c < DIGIT_SIDE; c++) {
-            float v = a->acth.rf[r * DIGIT_SIDE + c];
+    for (int r = 0; r < NN_DIGIT_SIDE; r++)
+        for (int c = 0; c < NN_DIGIT_SIDE; c++) {
+            float v = a->acth.rf[r * NN_DIGIT_SIDE + c];
             gfx_fill_rect(img, (gfx_rect){x + pad + c * cell, y + pad + r * cell, cell, cell},
-                          !a->acth.rf_part[r * DIGIT_SIDE + c] ? HEAT_STRUCTURAL_ZERO
+                          !a->acth.rf_part[r * NN_DIGIT_SIDE + c] ? HEAT_STRUCTURAL_ZERO
                           : maxv > 0.0f                         ? heat_color(v, HEAT_SIGNED, maxv)
                                                                 : COL_WELL);
         }
     int tx = x + pad + side + S(a, 12), tw = bw - (tx - x) - pad, ty = y + pad;
-    int per_block = l->kind == LAYER_DENSE ? l->out : l->out / l->ndyad;
+    int per_block = l->kind == NN_LAYER_DENSE ? l->out : l->out / l->ndyad;
     char t1[96], t2[96], t3[160];
     snprintf(t1, sizeof t1, "%s", m->title);
     snprintf(t2, sizeof t2, "layer %d unit %d", a->acth.layer + 1, a->acth.unit);
     float act = m->act[m->act_off[a->acth.layer] + a->acth.unit];
-    if (l->kind != LAYER_DENSE)
+    if (l->kind != NN_LAYER_DENSE)
         snprintf(t3, sizeof t3, "block %d   activation %.3f", a->acth.unit / per_block,
                  (double)act);
     else

@@ -71,14 +71,14 @@ static double log_median(const sample_log *log) {
 /* ---- models ---- */
 
 static nn_status slot_load(model_slot *m, const char *path, nn_error *err) {
-    nn_status st = checkpoint_load(path, &m->net, &m->rec, err);
+    nn_status st = nn_checkpoint_load(path, &m->net, &m->rec, err);
     if (st != NN_OK) return st;
-    int classes = mlp_classes(&m->net), in = m->net.in;
-    if (in != DIGIT_PIXELS || classes < 2 || classes > MAX_CLASSES) {
-        mlp_free(&m->net); /* zeroes the net: the message uses the copies */
+    int classes = nn_mlp_classes(&m->net), in = m->net.in;
+    if (in != NN_DIGIT_PIXELS || classes < 2 || classes > MAX_CLASSES) {
+        nn_mlp_free(&m->net); /* zeroes the net: the message uses the copies */
         return nn_fail(err, NN_ERR_FORMAT,
                        "%s: a digit model needs %d inputs and 2..%d classes, this one has %d and %d",
-                       path, DIGIT_PIXELS, MAX_CLASSES, in, classes);
+                       path, NN_DIGIT_PIXELS, MAX_CLASSES, in, classes);
     }
     return model_slot_setup(m, path, err);
 }
@@ -91,26 +91,26 @@ static void update_predictions(draw_app *a) {
     if (a->input_src == SRC_CANVAS) {
         a->have_digit = 0;
         if (!canvas_is_empty(&a->cv)) {
-            double t0 = train_now_seconds();
+            double t0 = nn_train_now_seconds();
             nn_error err;
             a->have_digit = canvas_to_digit(&a->cv, a->digit, &err) == NN_OK;
-            log_add(&a->preprocess_us, (train_now_seconds() - t0) * 1e6);
+            log_add(&a->preprocess_us, (nn_train_now_seconds() - t0) * 1e6);
         }
     }
-    float x[DIGIT_PIXELS];
-    if (a->have_digit) digit_to_input(a->digit, x);
+    float x[NN_DIGIT_PIXELS];
+    if (a->have_digit) nn_digit_to_input(a->digit, x);
     for (int i = 0; i < 2; i++) {
         model_slot *m = &a->m[i];
         m->has_pred = 0;
         if (!m->loaded || !a->have_digit) continue;
-        double t0 = train_now_seconds();
-        mlp_predict(&m->net, x, m->probs);
-        m->last_us = (train_now_seconds() - t0) * 1e6;
+        double t0 = nn_train_now_seconds();
+        nn_mlp_predict(&m->net, x, m->probs);
+        m->last_us = (nn_train_now_seconds() - t0) * 1e6;
         for (int l = 0; l < m->act_layers; l++) /* kept: later passes reuse the net's buffers */
-            memcpy(m->act + m->act_off[l], mlp_layer_output(&m->net, l),
+            memcpy(m->act + m->act_off[l], nn_mlp_layer_output(&m->net, l),
                    sizeof(float) * (size_t)m->net.layers[l].out);
         log_add(&m->forward_us, m->last_us);
-        int classes = mlp_classes(&m->net);
+        int classes = nn_mlp_classes(&m->net);
         m->top = 0;
         for (int c = 1; c < classes; c++)
             if (m->probs[c] > m->probs[m->top]) m->top = c;
@@ -154,7 +154,7 @@ static void save_screenshot(draw_app *a) {
 }
 
 const gfx_image *draw_app_render(draw_app *a) {
-    double t0 = train_now_seconds();
+    double t0 = nn_train_now_seconds();
     update_predictions(a);
     weights_update_heat(a);
     layout_update(a);
@@ -174,7 +174,7 @@ const gfx_image *draw_app_render(draw_app *a) {
     if (!a->help) draw_activation_tooltip(a);
     a->rendered = 1;
     a->dirty = 0;
-    log_add(&a->frame_ms, (train_now_seconds() - t0) * 1e3);
+    log_add(&a->frame_ms, (nn_train_now_seconds() - t0) * 1e3);
     return &a->frame;
 }
 
@@ -213,14 +213,14 @@ int draw_app_prediction(draw_app *a, int slot, int *digit, float *prob, float *p
     const model_slot *m = &a->m[slot];
     if (digit) *digit = m->top;
     if (prob) *prob = m->probs[m->top];
-    if (probs) memcpy(probs, m->probs, sizeof(float) * (size_t)mlp_classes(&m->net));
+    if (probs) memcpy(probs, m->probs, sizeof(float) * (size_t)nn_mlp_classes(&m->net));
     return 1;
 }
 
 int draw_app_input(draw_app *a, uint8_t out[784]) {
     update_predictions(a);
     if (!a->have_digit) return 0;
-    memcpy(out, a->digit, DIGIT_PIXELS);
+    memcpy(out, a->digit, NN_DIGIT_PIXELS);
     return 1;
 }
 
@@ -279,7 +279,7 @@ int draw_app_hover_info(const draw_app *a, draw_hover_info *info) {
     const heat_matrix *h = &a->m[a->wt.hover_slot].heat;
     *info = (draw_hover_info){a->wt.hover_slot, a->wt.hover_w_row, a->wt.hover_w_col,
                               a->wt.hover_value, a->wt.hover_part, a->wt.hover_hidden,
-                              h->kind == LAYER_DENSE};
+                              h->kind == NN_LAYER_DENSE};
     return 1;
 }
 
@@ -331,7 +331,7 @@ void draw_app_status_json(draw_app *a, char *buf, size_t size) {
                                  "%s{\"name\":\"%s\",\"kind\":\"%s\",\"shown_nonzero\":%.4f,"
                                  "\"w_nonzero\":%.4f}",
                                  first ? "" : ",", m->name,
-                                 m->heat.rows ? layer_kind_name(m->heat.kind) : "none", shown, whole);
+                                 m->heat.rows ? nn_layer_kind_name(m->heat.kind) : "none", shown, whole);
         first = 0;
     }
     if (used < size && a->view == DRAW_VIEW_SAMPLES) {
@@ -422,7 +422,7 @@ void draw_app_destroy(draw_app *a) {
     gfx_image_free(&a->frame);
     gfx_font_free(a->font);
     gfx_font_free(a->bold);
-    if (a->sm.data_state > 0) dataset_free(&a->sm.data);
+    if (a->sm.data_state > 0) nn_dataset_free(&a->sm.data);
     free(a->sm.pred);
     free(a->sm.pred_other);
     free(a->sm.list);
@@ -447,7 +447,7 @@ nn_status draw_app_create(draw_app **out, const draw_app_options *opt, nn_error 
     a->sm.shown = -1;
     a->tc.step = -1;
     a->tr.cfg = (trainer_config){.width = 256, .ndyad = 4, .epochs = 20, .seed = 1};
-    a->tc.cfg = (teach_config){.width = 16, .ndyad = 4, .kind = LAYER_DYAD_IT, .show = 0};
+    a->tc.cfg = (teach_config){.width = 16, .ndyad = 4, .kind = NN_LAYER_DYAD_IT, .show = 0};
     a->dirty = D_FULL;
     snprintf(a->screenshot_dir, sizeof a->screenshot_dir, "%s",
              opt->screenshot_dir ? opt->screenshot_dir : "");

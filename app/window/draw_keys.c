@@ -87,7 +87,7 @@ static void k_teach_ndyad(draw_app *a, int key, int mods) {
 static void k_teach_model(draw_app *a, int key, int mods) { (void)key, (void)mods, teach_tab_toggle_model(a); }
 static void k_teach_kind(draw_app *a, int key, int mods) {
     (void)key, (void)mods;
-    teach_tab_set_kind(a, a->tc.cfg.kind == LAYER_DYAD_DT ? LAYER_DYAD_IT : a->tc.cfg.kind + 1);
+    teach_tab_set_kind(a, a->tc.cfg.kind == NN_LAYER_DYAD_DT ? NN_LAYER_DYAD_IT : a->tc.cfg.kind + 1);
 }
 static void k_teach_play(draw_app *a, int key, int mods) {
     (void)key, (void)mods;

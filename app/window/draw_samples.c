@@ -12,13 +12,13 @@
 /* ---- samples ---- */
 
 static nn_status predict_all(draw_app *a, int slot, uint8_t **out, nn_error *err) {
-    mlp *net = &a->m[slot].net;
+    nn_mlp *net = &a->m[slot].net;
     int count = a->sm.data.test_images.count, batch = 256;
     *out = malloc((size_t)count);
     if (!*out) return nn_fail(err, NN_ERR_NOMEM, "out of memory for predictions");
-    nn_status st = mlp_reserve(net, batch, err);
+    nn_status st = nn_mlp_reserve(net, batch, err);
     if (st != NN_OK) return st;
-    if (train_predict(net, &a->sm.data.test_images, batch, *out) != NN_OK)
+    if (nn_train_predict(net, &a->sm.data.test_images, batch, *out) != NN_OK)
         return nn_fail(err, NN_ERR_NOMEM, "out of memory for predictions");
     return NN_OK;
 }
@@ -30,7 +30,7 @@ static nn_status evaluate_samples(draw_app *a, nn_error *err) {
     /* a model whose classes do not cover the labels would index past its outputs */
     for (size_t i = 0; i < sizeof a->m / sizeof a->m[0]; i++) {
         if (!a->m[i].loaded) continue;
-        nn_status fits = dataset_check_model(&a->sm.data.test_images, &a->sm.data.test_labels,
+        nn_status fits = nn_dataset_check_model(&a->sm.data.test_images, &a->sm.data.test_labels,
                                              &a->m[i].net, a->m[i].file, a->sm.data_dir, err);
         if (fits != NN_OK) return fits;
     }
@@ -70,13 +70,13 @@ static void build_sample_list(draw_app *a) {
 void samples_show_current(draw_app *a) {
     if (a->sm.pos < 0 || a->sm.pos >= a->sm.list_n) return;
     int index = a->sm.list[a->sm.pos];
-    const uint8_t *px = a->sm.data.test_images.pixels + (size_t)index * DIGIT_PIXELS;
+    const uint8_t *px = a->sm.data.test_images.pixels + (size_t)index * NN_DIGIT_PIXELS;
     nn_error err;
     if (canvas_set_digit(&a->cv, px, &err) != NN_OK) {
         message_set(a, 1, "%s", err.msg);
         return;
     }
-    memcpy(a->digit, px, DIGIT_PIXELS);
+    memcpy(a->digit, px, NN_DIGIT_PIXELS);
     a->have_digit = 1;
     int label = a->sm.data.test_labels.labels[index];
     snprintf(a->canvas_caption, sizeof a->canvas_caption, "MNIST test #%d  \xC2\xB7  true label %d",
@@ -94,13 +94,13 @@ int samples_load(draw_app *a) {
         a->sm.data_state = -1;
         return 0;
     }
-    if (dataset_load_test(a->sm.data_dir, &a->sm.data, &err) != NN_OK) {
+    if (nn_dataset_load_test(a->sm.data_dir, &a->sm.data, &err) != NN_OK) {
         a->sm.data_state = -1;
         snprintf(a->sm.data_error, sizeof a->sm.data_error, "MNIST: %s", err.msg);
         message_set(a, 1, "%s", a->sm.data_error);
         return 0;
     }
-    if (a->sm.data.test_images.rows * a->sm.data.test_images.cols != DIGIT_PIXELS ||
+    if (a->sm.data.test_images.rows * a->sm.data.test_images.cols != NN_DIGIT_PIXELS ||
         a->sm.data.test_images.count < 1) {
         a->sm.data_state = -1;
         snprintf(a->sm.data_error, sizeof a->sm.data_error, "%s: test images are %dx%d, not 28x28",
@@ -259,8 +259,8 @@ void draw_samples(draw_app *a) {
         int idx = a->sm.list[w->arg];
         int thumb = w->r.w;
         gfx_rect t = {w->r.x, w->r.y, thumb, thumb};
-        draw_blit_gray(img, t, a->sm.data.test_images.pixels + (size_t)idx * DIGIT_PIXELS, DIGIT_SIDE,
-                       DIGIT_SIDE, 0, COL_PAPER, COL_INK);
+        draw_blit_gray(img, t, a->sm.data.test_images.pixels + (size_t)idx * NN_DIGIT_PIXELS, NN_DIGIT_SIDE,
+                       NN_DIGIT_SIDE, 0, COL_PAPER, COL_INK);
         int label = a->sm.data.test_labels.labels[idx];
         int wrong = a->sm.pred && a->sm.pred[idx] != label;
         uint32_t edge = w->on ? slot_accent[0] : (wrong ? COL_ERROR : COL_EDGE);

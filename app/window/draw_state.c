@@ -36,9 +36,9 @@ int models_max_layers(const draw_app *a) {
 }
 
 /* The first layer, when it reads a 28x28 image. */
-const layer *model_first_layer(const draw_app *a, int slot) {
+const nn_layer *model_first_layer(const draw_app *a, int slot) {
     const model_slot *m = &a->m[slot];
-    if (!m->loaded || m->net.in != DIGIT_PIXELS) return NULL;
+    if (!m->loaded || m->net.in != NN_DIGIT_PIXELS) return NULL;
     return &m->net.layers[0];
 }
 
@@ -73,24 +73,24 @@ float draw_app_user_scale(const draw_app *a) { return a->user_scale; }
 /* ---- model slots ---- */
 
 /* "DYAD-IT n=4" from the net's DYAD layers, "dense" when it has none. */
-static void model_title(const mlp *net, char *buf, size_t size) {
-    layer_kind kind = LAYER_DENSE;
+static void model_title(const nn_mlp *net, char *buf, size_t size) {
+    nn_layer_kind kind = NN_LAYER_DENSE;
     int mixed_kind = 0, ndyads[8], nn = 0;
     for (int i = 0; i < net->nlayers; i++) {
-        const layer *l = &net->layers[i];
-        if (l->kind == LAYER_DENSE) continue;
-        if (kind == LAYER_DENSE) kind = l->kind;
+        const nn_layer *l = &net->layers[i];
+        if (l->kind == NN_LAYER_DENSE) continue;
+        if (kind == NN_LAYER_DENSE) kind = l->kind;
         else if (kind != l->kind) mixed_kind = 1;
         int seen = 0;
         for (int k = 0; k < nn; k++) seen |= ndyads[k] == l->ndyad;
         if (!seen && nn < 8) ndyads[nn++] = l->ndyad;
     }
-    if (kind == LAYER_DENSE) {
+    if (kind == NN_LAYER_DENSE) {
         snprintf(buf, size, "dense");
         return;
     }
     char kinds[16];
-    const char *name = mixed_kind ? "dyad" : layer_kind_name(kind);
+    const char *name = mixed_kind ? "dyad" : nn_layer_kind_name(kind);
     size_t k = 0;
     for (; name[k] && k + 1 < sizeof kinds; k++) kinds[k] = (char)toupper((unsigned char)name[k]);
     kinds[k] = 0;
@@ -100,7 +100,7 @@ static void model_title(const mlp *net, char *buf, size_t size) {
 }
 
 void model_slot_free(model_slot *m) {
-    if (m->loaded) mlp_free(&m->net);
+    if (m->loaded) nn_mlp_free(&m->net);
     free(m->act);
     heat_matrix_free(&m->heat);
     free(m->forward_us.v);
@@ -108,9 +108,9 @@ void model_slot_free(model_slot *m) {
 }
 
 nn_status model_slot_setup(model_slot *m, const char *path, nn_error *err) {
-    nn_status st = mlp_reserve(&m->net, 1, err);
+    nn_status st = nn_mlp_reserve(&m->net, 1, err);
     if (st != NN_OK) {
-        mlp_free(&m->net);
+        nn_mlp_free(&m->net);
         return st;
     }
     /* room for the hidden layers' activations */
@@ -123,7 +123,7 @@ nn_status model_slot_setup(model_slot *m, const char *path, nn_error *err) {
     m->act_off[hidden] = (int)total;
     m->act = calloc(total ? total : 1, sizeof(float));
     if (!m->act) {
-        mlp_free(&m->net);
+        nn_mlp_free(&m->net);
         return nn_fail(err, NN_ERR_NOMEM, "out of memory for activations");
     }
     m->act_layers = hidden;
@@ -133,7 +133,7 @@ nn_status model_slot_setup(model_slot *m, const char *path, nn_error *err) {
     char *dot = strrchr(m->name, '.');
     if (dot && dot != m->name) *dot = 0;
     model_title(&m->net, m->title, sizeof m->title);
-    mlp_describe(&m->net, m->arch, sizeof m->arch);
+    nn_mlp_describe(&m->net, m->arch, sizeof m->arch);
     return NN_OK;
 }
 
@@ -161,7 +161,7 @@ void input_clear(draw_app *a) {
 }
 
 int input_load_image(draw_app *a, const char *path) {
-    uint8_t digit[DIGIT_PIXELS];
+    uint8_t digit[NN_DIGIT_PIXELS];
     nn_error err;
     if (image_load_digit(path, digit, &err) != NN_OK) {
         message_set(a, 1, "cannot classify the dropped file: %s", err.msg);
@@ -171,7 +171,7 @@ int input_load_image(draw_app *a, const char *path) {
         message_set(a, 1, "%s", err.msg);
         return 0;
     }
-    memcpy(a->digit, digit, DIGIT_PIXELS);
+    memcpy(a->digit, digit, NN_DIGIT_PIXELS);
     a->have_digit = 1;
     snprintf(a->canvas_caption, sizeof a->canvas_caption, "%s", path_base_name(path));
     input_mark_changed(a, SRC_DIGIT);

@@ -66,12 +66,12 @@ typedef struct {
 
 typedef struct {
     int loaded;
-    mlp net;
-    train_record rec;
+    nn_mlp net;
+    nn_train_record rec;
     char file[256];   /* file name */
     char name[256];   /* file name without extension: the script's model name */
     char title[64];   /* "DYAD-IT n=4", "dense" */
-    char arch[512];   /* mlp_describe */
+    char arch[512];   /* nn_mlp_describe */
     char note[512];   /* why the slot is empty */
     float probs[MAX_CLASSES];
     int has_pred, top;
@@ -190,7 +190,7 @@ typedef struct {
     char data_dir[1024];
     int data_state; /* 0 not tried, 1 loaded, -1 failed */
     char data_error[1200]; /* why loading failed (shown in the tab) */
-    dataset data;
+    nn_dataset data;
     uint8_t *pred; /* the DYAD model's class per test image, or NULL */
     uint8_t *pred_other; /* the dense model's, or NULL */
     int errors;
@@ -213,7 +213,7 @@ struct draw_app {
 
     canvas cv;
     int input_src, input_dirty, have_digit;
-    uint8_t digit[DIGIT_PIXELS];
+    uint8_t digit[NN_DIGIT_PIXELS];
     char canvas_caption[160];
     sample_log preprocess_us, frame_ms;
 
@@ -227,8 +227,8 @@ struct draw_app {
     /* the activation unit under the pointer, and its receptive field */
     struct {
         int on, slot, layer, unit;
-        float rf[DIGIT_PIXELS];
-        unsigned char rf_part[DIGIT_PIXELS]; /* 0: no connection (structural zero) */
+        float rf[NN_DIGIT_PIXELS];
+        unsigned char rf_part[NN_DIGIT_PIXELS]; /* 0: no connection (structural zero) */
         int rf_is_gradient; /* 0: the unit's input weights (first layer) */
         int drawn;
     } acth;
@@ -243,14 +243,14 @@ struct draw_app {
         trainer *retiring[8];    /* stopped, joined once finished */
         trainer_config cfg;
         trainer_status st;       /* the last snapshot */
-        mlp view[TRAINER_NETS];  /* the published parameters, for the fields */
+        nn_mlp view[TRAINER_NETS];  /* the published parameters, for the fields */
         int view_ok;
         long view_version;
         uint64_t next_poll_ms;
     } tr;
     struct {
         int stale;                 /* the input changed since the maps were made */
-        float sal[2][DIGIT_PIXELS]; /* gradient x input of each model's top class */
+        float sal[2][NN_DIGIT_PIXELS]; /* gradient x input of each model's top class */
         int top[2], has[2];
     } why;
 
@@ -297,7 +297,7 @@ void message_set(draw_app *a, int is_error, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 int models_max_layers(const draw_app *a);
 /* The first layer of a slot, when it reads a 28x28 image; NULL otherwise. */
-const layer *model_first_layer(const draw_app *a, int slot);
+const nn_layer *model_first_layer(const draw_app *a, int slot);
 /* The input (canvas or a shown digit) changed: predictions and panels are stale. */
 void input_mark_changed(draw_app *a, int src);
 /* A slot whose m->net is set: reserves it, names it after path (file name

@@ -80,8 +80,8 @@ void teach_tab_update_hover(draw_app *a) {
 }
 
 /* The square teaching layer (no parameters: only its shape). */
-static layer shape_of(const teach_config *c) {
-    layer l;
+static nn_layer shape_of(const teach_config *c) {
+    nn_layer l;
     memset(&l, 0, sizeof l);
     l.kind = c->kind;
     l.in = l.out = c->width;
@@ -101,8 +101,8 @@ void teach_tab_hover_text(const draw_app *a, char *text, size_t size) {
                  row, col, w * w);
         return;
     }
-    layer l = shape_of(c);
-    int part = layer_weight_part(&l, row, col);
+    nn_layer l = shape_of(c);
+    int part = nn_layer_weight_part(&l, row, col);
     int show_diag = a->tc.hover_panel != 1, show_trans = a->tc.hover_panel != 0;
     if (!(part & ((show_diag ? 1 : 0) | (show_trans ? 2 : 0)))) {
         snprintf(text + used, size - used,
@@ -122,9 +122,9 @@ void teach_tab_hover_text(const draw_app *a, char *text, size_t size) {
             for (int j = 0; j < B; j++)
                 for (int i = 0; i < A; i++) {
                     int r, cc;
-                    layer_trans_position(&l, k, j, i, &r, &cc);
+                    nn_layer_trans_position(&l, k, j, i, &r, &cc);
                     if (r != row || cc != col) continue;
-                    int so = c->kind != LAYER_DYAD_IT, si = c->kind != LAYER_DYAD_OT;
+                    int so = c->kind != NN_LAYER_DYAD_IT, si = c->kind != NN_LAYER_DYAD_OT;
                     char rf[64], cf[64];
                     if (so) snprintf(rf, sizeof rf, "j\xC2\xB7n+k = %d\xC2\xB7%d+%d = %d", j, n, k, r);
                     else snprintf(rf, sizeof rf, "k\xC2\xB7" "b+j = %d\xC2\xB7%d+%d = %d", k, B, j, r);
@@ -137,10 +137,10 @@ void teach_tab_hover_text(const draw_app *a, char *text, size_t size) {
 }
 
 /* The first DYAD layer of the loaded models (slot 0 first); NULL when none. */
-static const layer *model_dyad_layer(const draw_app *a, int *slot, int *index) {
+static const nn_layer *model_dyad_layer(const draw_app *a, int *slot, int *index) {
     for (int s = 0; s < 2; s++)
         for (int i = 0; a->m[s].loaded && i < a->m[s].net.nlayers; i++)
-            if (a->m[s].net.layers[i].kind != LAYER_DENSE) {
+            if (a->m[s].net.layers[i].kind != NN_LAYER_DENSE) {
                 *slot = s, *index = i;
                 return &a->m[s].net.layers[i];
             }
@@ -162,7 +162,7 @@ void teach_tab_toggle_model(draw_app *a) {
 
 void teach_tab_step_block(draw_app *a, int dir) {
     int s, i;
-    const layer *l = model_dyad_layer(a, &s, &i);
+    const nn_layer *l = model_dyad_layer(a, &s, &i);
     if (!l) return;
     a->tc.block = ((a->tc.block + dir) % l->ndyad + l->ndyad) % l->ndyad;
     a->dirty |= D_RIGHT;
@@ -188,7 +188,7 @@ static void draw_this_model(draw_app *a) {
     gfx_image *img = &a->frame;
     gfx_rect R = a->lay.teach;
     int slot, index;
-    const layer *l = model_dyad_layer(a, &slot, &index);
+    const nn_layer *l = model_dyad_layer(a, &slot, &index);
     if (!l) return;
     int n = l->ndyad, A = l->in / n, B = l->out / n, k = a->tc.block;
     const float *wl = l->param.wl + (size_t)k * A * B, *wu = l->param.wu + (size_t)k * A * B;
@@ -204,7 +204,7 @@ static void draw_this_model(draw_app *a) {
     gfx_text(img, bold_font(a), R.x, R.y, S(a, 16), slot_accent[slot], head);
     snprintf(s1, sizeof s1, "wl[%d]: %d outputs \xC3\x97 %d inputs, W rows %d..%d, columns %d..%d", k, B, A,
              k * B, k * B + B - 1, k * A, k * A + A - 1);
-    int strided_in = l->kind != LAYER_DYAD_OT, strided_out = l->kind != LAYER_DYAD_IT;
+    int strided_in = l->kind != NN_LAYER_DYAD_OT, strided_out = l->kind != NN_LAYER_DYAD_IT;
     char rows[80], cols[80];
     if (strided_out) snprintf(rows, sizeof rows, "%d, %d, %d, ... (every %d-th)", k, k + n, k + 2 * n, n);
     else snprintf(rows, sizeof rows, "%d..%d", k * B, k * B + B - 1);
@@ -225,13 +225,13 @@ static void draw_this_model(draw_app *a) {
 /* "y[5] = W[5] x reads x[4..7] (BLOCK DIAG) and x[1, 5, 9, 13] (BLOCK TRANS)" */
 void teach_tab_step_text(const draw_app *a, char *text, size_t size) {
     const teach_config *c = &a->tc.cfg;
-    layer l = shape_of(c);
+    nn_layer l = shape_of(c);
     int row = a->tc.step, w = c->width;
     char diag[200] = "", trans[200] = "";
     size_t nd = 0, nt = 0;
     int count = 0;
     for (int col = 0; col < w; col++) {
-        int part = layer_weight_part(&l, row, col);
+        int part = nn_layer_weight_part(&l, row, col);
         count += part != 0;
         if ((part & 1) && nd < sizeof diag - 8)
             nd += (size_t)snprintf(diag + nd, sizeof diag - nd, nd ? ", %d" : "%d", col);
@@ -265,11 +265,11 @@ void layout_teach(draw_app *a, layout *L, gfx_rect in) {
     int x = row.x;
     teach_counter(a, L, &x, row, ACT_TEACH_WIDTH, 4, "width", a->tc.cfg.width, "width 64");
     teach_counter(a, L, &x, row, ACT_TEACH_NDYAD, 1, "ndyad", a->tc.cfg.ndyad, "ndyad 32");
-    layout_row_button(a, &x, row, ACT_TEACH_KIND, LAYER_DYAD_IT, a->tc.cfg.kind == LAYER_DYAD_IT,
+    layout_row_button(a, &x, row, ACT_TEACH_KIND, NN_LAYER_DYAD_IT, a->tc.cfg.kind == NN_LAYER_DYAD_IT,
                     "IT");
-    layout_row_button(a, &x, row, ACT_TEACH_KIND, LAYER_DYAD_OT, a->tc.cfg.kind == LAYER_DYAD_OT,
+    layout_row_button(a, &x, row, ACT_TEACH_KIND, NN_LAYER_DYAD_OT, a->tc.cfg.kind == NN_LAYER_DYAD_OT,
                     "OT");
-    layout_row_button(a, &x, row, ACT_TEACH_KIND, LAYER_DYAD_DT, a->tc.cfg.kind == LAYER_DYAD_DT,
+    layout_row_button(a, &x, row, ACT_TEACH_KIND, NN_LAYER_DYAD_DT, a->tc.cfg.kind == NN_LAYER_DYAD_DT,
                     "DT");
     x += S(a, 16);
     layout_row_button(a, &x, row, ACT_TEACH_PLAY, 0, a->tc.playing,

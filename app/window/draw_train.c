@@ -19,7 +19,7 @@ static int active(const draw_app *a) {
 
 static void free_view(draw_app *a) {
     if (a->tr.view_ok)
-        for (int i = 0; i < TRAINER_NETS; i++) mlp_free(&a->tr.view[i]);
+        for (int i = 0; i < TRAINER_NETS; i++) nn_mlp_free(&a->tr.view[i]);
     a->tr.view_ok = 0;
     a->tr.view_version = 0;
 }
@@ -90,10 +90,10 @@ static void refresh_view(draw_app *a) {
     nn_error err;
     if (!a->tr.view_ok) {
         for (int i = 0; i < TRAINER_NETS; i++) {
-            layer_spec specs[3];
+            nn_layer_spec specs[3];
             trainer_specs(&a->tr.cfg, i, specs);
-            if (mlp_create(&a->tr.view[i], 784, specs, 3, 0, &err) != NN_OK) {
-                for (int k = 0; k < i; k++) mlp_free(&a->tr.view[k]);
+            if (nn_mlp_create(&a->tr.view[i], 784, specs, 3, 0, &err) != NN_OK) {
+                for (int k = 0; k < i; k++) nn_mlp_free(&a->tr.view[k]);
                 message_set(a, 1, "%s", err.msg);
                 return;
             }
@@ -139,14 +139,14 @@ void train_tab_use(draw_app *a) {
         model_slot *m = &a->m[i];
         model_slot_free(m);
         nn_error err;
-        layer_spec specs[3];
+        nn_layer_spec specs[3];
         trainer_specs(&a->tr.cfg, i, specs);
-        if (mlp_create(&m->net, 784, specs, 3, 0, &err) != NN_OK) {
+        if (nn_mlp_create(&m->net, 784, specs, 3, 0, &err) != NN_OK) {
             message_set(a, 1, "%s", err.msg);
             continue;
         }
         memcpy(m->net.params, a->tr.view[i].params, sizeof(float) * m->net.nparams);
-        train_record_clear(&m->rec);
+        nn_train_record_clear(&m->rec);
         int n = a->tr.st.npoints;
         m->rec.test_accuracy = n ? a->tr.st.points[i][n - 1].test_acc : -1.0;
         if (model_slot_setup(m, names[i], &err) != NN_OK) message_set(a, 1, "%s", err.msg);
@@ -280,7 +280,7 @@ void draw_train(draw_app *a) {
         gfx_text(img, bold_font(a), L->train_rf_cap[i].x, L->train_rf_cap[i].y, S(a, 12),
                  slot_accent[i], cap);
         if (a->tr.view_ok)
-            receptive_draw(img, L->train_rf[i], &a->tr.view[i].layers[0], DIGIT_SIDE, 0, 32,
+            receptive_draw(img, L->train_rf[i], &a->tr.view[i].layers[0], NN_DIGIT_SIDE, 0, 32,
                            HEAT_SIGNED, HEAT_PART_BOTH);
         else
             draw_text_center(img, a->font, L->train_rf[i], S(a, 12), COL_DIM,

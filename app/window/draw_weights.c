@@ -54,11 +54,11 @@ void weights_heat_dims(const draw_app *a, int *rows, int *cols) {
  * toggles have nothing to act on). */
 static int shown_layer_is_dyad(const draw_app *a, int receptive) {
     for (int i = 0; i < 2; i++) {
-        const layer *l = receptive ? model_first_layer(a, i)
+        const nn_layer *l = receptive ? model_first_layer(a, i)
                          : a->m[i].loaded && a->wt.layer < a->m[i].net.nlayers
                              ? &a->m[i].net.layers[a->wt.layer]
                              : NULL;
-        if (l && l->kind != LAYER_DENSE) return 1;
+        if (l && l->kind != NN_LAYER_DENSE) return 1;
     }
     return 0;
 }
@@ -113,7 +113,7 @@ void layout_weights(draw_app *a, layout *L, gfx_rect in) {
     int x = tabs.x;
     int n = models_max_layers(a);
     for (int i = 0; i < n; i++) {
-        const layer *l = NULL;
+        const nn_layer *l = NULL;
         for (int s = 0; s < 2 && !l; s++)
             if (a->m[s].loaded && i < a->m[s].net.nlayers) l = &a->m[s].net.layers[i];
         char label[64];
@@ -249,26 +249,26 @@ void weights_caption_text(const draw_app *a, int slot, char *text, size_t size) 
         snprintf(text, size, "has no layer %d", a->wt.layer + 1);
         return;
     }
-    const layer *l = &m->net.layers[a->wt.layer];
+    const nn_layer *l = &m->net.layers[a->wt.layer];
     double shown, whole;
     heat_matrix_nonzero(&m->heat, &shown, &whole);
     size_t used = (size_t)snprintf(text, size, "%d\xC3\x97%d  \xC2\xB7  ", l->out, l->in);
     if (used >= size) return;
-    if (l->kind != LAYER_DENSE && a->wt.parts != HEAT_PART_BOTH)
+    if (l->kind != NN_LAYER_DENSE && a->wt.parts != HEAT_PART_BOTH)
         used += (size_t)snprintf(text + used, size - used, "%s: %.1f%% of W; W itself: %.1f%% nonzero",
                                  shown_parts_name(a->wt.parts), 100.0 * shown, 100.0 * whole);
     else
         used += (size_t)snprintf(text + used, size - used, "%.1f%% nonzero", 100.0 * whole);
-    if (used < size && a->wt.permuted && l->kind != LAYER_DENSE)
+    if (used < size && a->wt.permuted && l->kind != NN_LAYER_DENSE)
         snprintf(text + used, size - used, "  \xC2\xB7  permuted (%s reordered)",
-                 l->kind == LAYER_DYAD_IT   ? "inputs"
-                 : l->kind == LAYER_DYAD_OT ? "outputs"
+                 l->kind == NN_LAYER_DYAD_IT   ? "inputs"
+                 : l->kind == NN_LAYER_DYAD_OT ? "outputs"
                                             : "inputs and outputs");
 }
 
 /* The part name of an entry (dense layers: "dense"). */
 static const char *entry_part_name(const heat_matrix *h, int part) {
-    return heat_part_name(h->kind == LAYER_DENSE && part ? HEAT_PART_DENSE : part);
+    return heat_part_name(h->kind == NN_LAYER_DENSE && part ? HEAT_PART_DENSE : part);
 }
 
 /* "row 3, col 40   w = +0.01234   BLOCK TRANS" for the weight under the
@@ -342,7 +342,7 @@ void draw_weights(draw_app *a) {
         const char *dot = strstr(rest, "\xC2\xB7  ");
         if (dot && title_w + S(a, 8) + text_w(a->font, S(a, 13), rest) > L->heat_cap[i].w)
             memmove(rest, dot + 4, strlen(dot + 4) + 1);
-        if (m->heat.rows && a->wt.parts != HEAT_PART_BOTH && m->heat.kind != LAYER_DENSE &&
+        if (m->heat.rows && a->wt.parts != HEAT_PART_BOTH && m->heat.kind != NN_LAYER_DENSE &&
             title_w + S(a, 8) + text_w(a->font, S(a, 13), rest) > L->heat_cap[i].w) {
             double shown, whole; /* still too wide: the two numbers, briefly */
             heat_matrix_nonzero(&m->heat, &shown, &whole);
@@ -388,7 +388,7 @@ void draw_receptive(draw_app *a) {
     gfx_image *img = &a->frame;
     layout *L = &a->lay;
     for (int i = 0; i < 2; i++) {
-        const layer *l = model_first_layer(a, i);
+        const nn_layer *l = model_first_layer(a, i);
         char rest[160] = "";
         if (l) {
             int last = a->rf.first + RF_PAGE < l->out ? a->rf.first + RF_PAGE : l->out;
@@ -407,7 +407,7 @@ void draw_receptive(draw_app *a) {
             continue;
         }
         if (a->rf.first < l->out)
-            receptive_draw(img, r, l, DIGIT_SIDE, a->rf.first, RF_PAGE, a->wt.scale, a->wt.parts);
+            receptive_draw(img, r, l, NN_DIGIT_SIDE, a->rf.first, RF_PAGE, a->wt.scale, a->wt.parts);
     }
     draw_text_wrap(img, a->font, L->rf_note, S(a, 12), S(a, 16), COL_FAINT,
                    a->wt.scale == HEAT_SIGNED

@@ -1,5 +1,5 @@
 /* Saliency of each model's answer: gradient x input of the top class's
- * logit (the gradient from nn's mlp_input_gradient), drawn over the input. */
+ * logit (the gradient from nn's nn_mlp_input_gradient), drawn over the input. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,18 +12,18 @@
 void why_update(draw_app *a) {
     if (!a->why.stale) return;
     a->why.stale = 0;
-    float x[DIGIT_PIXELS], g[DIGIT_PIXELS];
-    if (a->have_digit) digit_to_input(a->digit, x);
+    float x[NN_DIGIT_PIXELS], g[NN_DIGIT_PIXELS];
+    if (a->have_digit) nn_digit_to_input(a->digit, x);
     for (int s = 0; s < 2; s++) {
         model_slot *m = &a->m[s];
         a->why.has[s] = 0;
         if (!m->loaded || !m->has_pred || !a->have_digit) continue;
         nn_error err;
-        if (mlp_input_gradient(&m->net, x, m->net.nlayers - 1, m->top, g, &err) != NN_OK) {
+        if (nn_mlp_input_gradient(&m->net, x, m->net.nlayers - 1, m->top, g, &err) != NN_OK) {
             message_set(a, 1, "%s", err.msg);
             continue;
         }
-        for (int p = 0; p < DIGIT_PIXELS; p++) a->why.sal[s][p] = g[p] * x[p];
+        for (int p = 0; p < NN_DIGIT_PIXELS; p++) a->why.sal[s][p] = g[p] * x[p];
         a->why.top[s] = m->top;
         a->why.has[s] = 1;
     }
@@ -47,11 +47,11 @@ void layout_why(draw_app *a, layout *L, gfx_rect in) {
  * the answer up, blue where it pushed it down. */
 static void draw_map(draw_app *a, gfx_rect r, const float *sal, float range) {
     gfx_image *img = &a->frame;
-    int cell = r.w / DIGIT_SIDE;
+    int cell = r.w / NN_DIGIT_SIDE;
     if (cell < 1) return;
-    for (int y = 0; y < DIGIT_SIDE; y++)
-        for (int x = 0; x < DIGIT_SIDE; x++) {
-            int p = y * DIGIT_SIDE + x;
+    for (int y = 0; y < NN_DIGIT_SIDE; y++)
+        for (int x = 0; x < NN_DIGIT_SIDE; x++) {
+            int p = y * NN_DIGIT_SIDE + x;
             unsigned ink = a->digit[p] / 4; /* the drawing, faint */
             uint32_t base = GFX_RGB(ink, ink, ink);
             float t = range > 0.0f ? sal[p] / range : 0.0f;
@@ -84,7 +84,7 @@ void draw_why(draw_app *a) {
     /* one colour range for both, so equal colours mean equal contributions */
     float range = 0.0f;
     for (int s = 0; s < 2; s++)
-        for (int p = 0; a->why.has[s] && p < DIGIT_PIXELS; p++)
+        for (int p = 0; a->why.has[s] && p < NN_DIGIT_PIXELS; p++)
             if (fabsf(a->why.sal[s][p]) > range) range = fabsf(a->why.sal[s][p]);
     for (int s = 0; s < 2; s++) {
         const model_slot *m = &a->m[s];

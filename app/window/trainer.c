@@ -27,12 +27,12 @@ struct trainer {
     size_t nparams[TRAINER_NETS];
 };
 
-void trainer_specs(const trainer_config *cfg, int i, layer_spec specs[3]) {
-    layer_kind hidden = i == 0 ? LAYER_DYAD_IT : LAYER_DENSE;
+void trainer_specs(const trainer_config *cfg, int i, nn_layer_spec specs[3]) {
+    nn_layer_kind hidden = i == 0 ? NN_LAYER_DYAD_IT : NN_LAYER_DENSE;
     int n = i == 0 ? cfg->ndyad : 1;
-    specs[0] = (layer_spec){hidden, n, cfg->width};
-    specs[1] = (layer_spec){hidden, n, cfg->width};
-    specs[2] = (layer_spec){LAYER_DENSE, 1, 10};
+    specs[0] = (nn_layer_spec){hidden, n, cfg->width};
+    specs[1] = (nn_layer_spec){hidden, n, cfg->width};
+    specs[2] = (nn_layer_spec){NN_LAYER_DENSE, 1, 10};
 }
 
 static void fail(trainer *t, const char *msg) {
@@ -55,15 +55,15 @@ static int wait_running(trainer *t) {
     return stop;
 }
 
-static idx_images slice_images(const idx_images *all, int first, int count) {
-    idx_images s = *all;
+static nn_idx_images slice_images(const nn_idx_images *all, int first, int count) {
+    nn_idx_images s = *all;
     s.count = count;
     s.pixels = all->pixels + (size_t)first * all->rows * all->cols;
     return s;
 }
 
-static idx_labels slice_labels(const idx_labels *all, int first, int count) {
-    idx_labels s = *all;
+static nn_idx_labels slice_labels(const nn_idx_labels *all, int first, int count) {
+    nn_idx_labels s = *all;
     s.count = count;
     s.labels = all->labels + first;
     return s;
@@ -72,59 +72,59 @@ static idx_labels slice_labels(const idx_labels *all, int first, int count) {
 static void *run(void *arg) {
     trainer *t = arg;
     nn_error err;
-    dataset ds;
+    nn_dataset ds;
     memset(&ds, 0, sizeof ds);
-    if (dataset_load(t->data_dir, &ds, &err) != NN_OK) {
+    if (nn_dataset_load(t->data_dir, &ds, &err) != NN_OK) {
         fail(t, err.msg);
         goto out;
     }
-    mlp nets[TRAINER_NETS];
-    optimizer opts[TRAINER_NETS];
-    train_loop loops[TRAINER_NETS];
+    nn_mlp nets[TRAINER_NETS];
+    nn_optimizer opts[TRAINER_NETS];
+    nn_train_loop loops[TRAINER_NETS];
     memset(nets, 0, sizeof nets);
     memset(opts, 0, sizeof opts);
     memset(loops, 0, sizeof loops);
-    rng shuffle;
-    rng_seed(&shuffle, t->cfg.seed ^ 0x5eedULL);
+    nn_rng shuffle;
+    nn_rng_seed(&shuffle, t->cfg.seed ^ 0x5eedULL);
     int ok = 1;
     for (int i = 0; i < TRAINER_NETS && ok; i++) {
-        layer_spec specs[3];
+        nn_layer_spec specs[3];
         trainer_specs(&t->cfg, i, specs);
-        optim_config oc = {.kind = OPTIM_ADAM, .lr = 1e-3f, .momentum = 0.9f, .beta1 = 0.9f,
+        nn_optim_config oc = {.kind = NN_OPTIM_ADAM, .lr = 1e-3f, .momentum = 0.9f, .beta1 = 0.9f,
                            .beta2 = 0.999f, .eps = 1e-8f, .weight_decay = 0.0f,
-                           .schedule = SCHEDULE_CONSTANT, .warmup_steps = 0};
-        ok = mlp_create(&nets[i], 784, specs, 3, 1, &err) == NN_OK &&
-             mlp_reserve(&nets[i], 256, &err) == NN_OK &&
-             optim_create(&opts[i], &oc, nets[i].nparams, &err) == NN_OK &&
-             train_loop_create(&loops[i], CHUNK, BATCH, 1, &err) == NN_OK;
-        if (ok) mlp_init(&nets[i], t->cfg.seed + (unsigned long)i);
+                           .schedule = NN_SCHEDULE_CONSTANT, .warmup_steps = 0};
+        ok = nn_mlp_create(&nets[i], 784, specs, 3, 1, &err) == NN_OK &&
+             nn_mlp_reserve(&nets[i], 256, &err) == NN_OK &&
+             nn_optim_create(&opts[i], &oc, nets[i].nparams, &err) == NN_OK &&
+             nn_train_loop_create(&loops[i], CHUNK, BATCH, 1, &err) == NN_OK;
+        if (ok) nn_mlp_init(&nets[i], t->cfg.seed + (unsigned long)i);
     }
     if (!ok) {
         fail(t, err.msg);
         goto free_nets;
     }
     int count = ds.train_images.count, chunks = (count + CHUNK - 1) / CHUNK;
-    idx_images test = slice_images(&ds.test_images, 0,
+    nn_idx_images test = slice_images(&ds.test_images, 0,
                                    ds.test_images.count < TEST_SAMPLE ? ds.test_images.count
                                                                       : TEST_SAMPLE);
-    idx_labels test_l = slice_labels(&ds.test_labels, 0, test.count);
+    nn_idx_labels test_l = slice_labels(&ds.test_labels, 0, test.count);
     double seen = 0;
     for (int epoch = 1; epoch <= t->cfg.epochs; epoch++) {
         for (int c = 0; c < chunks; c++) {
             if (wait_running(t)) goto free_nets;
             int first = c * CHUNK, n = count - first < CHUNK ? count - first : CHUNK;
-            idx_images part = slice_images(&ds.train_images, first, n);
-            idx_labels part_l = slice_labels(&ds.train_labels, first, n);
+            nn_idx_images part = slice_images(&ds.train_images, first, n);
+            nn_idx_labels part_l = slice_labels(&ds.train_labels, first, n);
             trainer_point pt[TRAINER_NETS];
             double speed[TRAINER_NETS];
             for (int i = 0; i < TRAINER_NETS; i++) {
                 loops[i].count = n; /* the last chunk may be shorter */
                 for (int k = 0; k < n; k++) loops[i].order[k] = k;
-                train_progress res;
-                train_epoch(&loops[i], &nets[i], &opts[i], &shuffle, &part, &part_l, epoch, &res,
+                nn_train_progress res;
+                nn_train_epoch(&loops[i], &nets[i], &opts[i], &shuffle, &part, &part_l, epoch, &res,
                             NULL, 1, NULL);
                 speed[i] = res.seconds > 0 ? n / res.seconds : 0;
-                double acc = train_evaluate(&nets[i], &test, &test_l, 256, NULL);
+                double acc = nn_train_evaluate(&nets[i], &test, &test_l, 256, NULL);
                 pt[i] = (trainer_point){seen + n, (float)res.loss, (float)acc};
             }
             seen += n;
@@ -154,11 +154,11 @@ static void *run(void *arg) {
     pthread_mutex_unlock(&t->lock);
 free_nets:
     for (int i = 0; i < TRAINER_NETS; i++) {
-        train_loop_free(&loops[i]);
-        optim_free(&opts[i]);
-        mlp_free(&nets[i]);
+        nn_train_loop_free(&loops[i]);
+        nn_optim_free(&opts[i]);
+        nn_mlp_free(&nets[i]);
     }
-    dataset_free(&ds);
+    nn_dataset_free(&ds);
 out:
     pthread_mutex_lock(&t->lock);
     t->finished = 1;
@@ -177,12 +177,12 @@ nn_status trainer_start(trainer **out, const trainer_config *cfg, nn_error *err)
     snprintf(t->data_dir, sizeof t->data_dir, "%s", cfg->data_dir ? cfg->data_dir : "");
     t->cfg.data_dir = t->data_dir;
     for (int i = 0; i < TRAINER_NETS; i++) {
-        layer_spec specs[3];
+        nn_layer_spec specs[3];
         trainer_specs(cfg, i, specs);
         size_t np = 0;
         int in = 784;
         for (int k = 0; k < 3; k++) {
-            np += layer_param_count(specs[k].kind, in, specs[k].out, specs[k].ndyad);
+            np += nn_layer_param_count(specs[k].kind, in, specs[k].out, specs[k].ndyad);
             in = specs[k].out;
         }
         t->nparams[i] = np;
@@ -243,7 +243,7 @@ void trainer_snapshot(trainer *t, trainer_status *out) {
     pthread_mutex_unlock(&t->lock);
 }
 
-long trainer_copy_params(trainer *t, int i, mlp *dst) {
+long trainer_copy_params(trainer *t, int i, nn_mlp *dst) {
     if (i < 0 || i >= TRAINER_NETS || dst->nparams != t->nparams[i]) return -1;
     pthread_mutex_lock(&t->lock);
     long v = t->status.version;

@@ -58,8 +58,8 @@ void trainer_free(trainer *t);
 void trainer_snapshot(trainer *t, trainer_status *out);
 /* Copies net i's published parameters into dst (same architecture as
  * trainer_specs); returns the version copied, -1 when none yet. */
-long trainer_copy_params(trainer *t, int i, mlp *dst);
+long trainer_copy_params(trainer *t, int i, nn_mlp *dst);
 /* The layer specs of net i (3 layers). */
-void trainer_specs(const trainer_config *cfg, int i, layer_spec specs[3]);
+void trainer_specs(const trainer_config *cfg, int i, nn_layer_spec specs[3]);
 
 #endif

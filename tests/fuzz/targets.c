@@ -14,35 +14,35 @@
 
 nn_status fuzz_target_idx(const char *path) {
     nn_error err;
-    idx_images images;
-    idx_labels labels;
-    nn_status st = idx_load_images(path, &images, &err);
-    if (st == NN_OK) idx_free_images(&images);
-    nn_status st2 = idx_load_labels(path, 10, &labels, &err);
-    if (st2 == NN_OK) idx_free_labels(&labels);
+    nn_idx_images images;
+    nn_idx_labels labels;
+    nn_status st = nn_idx_load_images(path, &images, &err);
+    if (st == NN_OK) nn_idx_free_images(&images);
+    nn_status st2 = nn_idx_load_labels(path, 10, &labels, &err);
+    if (st2 == NN_OK) nn_idx_free_labels(&labels);
     return st == NN_OK ? st : st2;
 }
 
 nn_status fuzz_target_checkpoint(const char *path) {
     nn_error err;
-    mlp net;
-    nn_status st = checkpoint_load(path, &net, NULL, &err);
+    nn_mlp net;
+    nn_status st = nn_checkpoint_load(path, &net, NULL, &err);
     if (st != NN_OK) return st;
-    st = mlp_reserve(&net, 1, &err);
+    st = nn_mlp_reserve(&net, 1, &err);
     if (st == NN_OK) {
         for (int i = 0; i < net.in; i++) net.acts[0][i] = (float)(i % 7) / 7.0f;
-        mlp_forward(&net, 1);
+        nn_mlp_forward(&net, 1);
     }
-    mlp_free(&net);
+    nn_mlp_free(&net);
     return st;
 }
 
 nn_status fuzz_target_layers(const char *text) {
     nn_error err;
-    layer_spec specs[64];
-    int n = mlp_parse_layers(text, specs, 64, &err);
+    nn_layer_spec specs[64];
+    int n = nn_mlp_parse_layers(text, specs, 64, &err);
     if (n < 0) return NN_ERR_ARG;
-    return mlp_check_specs(784, specs, n, &err);
+    return nn_mlp_check_specs(784, specs, n, &err);
 }
 
 nn_status fuzz_target_script(const char *text) {
@@ -67,7 +67,7 @@ nn_status fuzz_target_image(const char *path) {
     int known = stbi_info_from_file(f, &w, &h, &channels);
     fclose(f);
     if (known && (long long)abs(w) * abs(h) > FUZZ_IMAGE_MAX_PIXELS) return NN_ERR_ARG;
-    uint8_t digit[DIGIT_PIXELS];
+    uint8_t digit[NN_DIGIT_PIXELS];
     return image_load_digit(path, digit, &err);
 }
 

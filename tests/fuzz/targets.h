@@ -11,11 +11,11 @@
 
 #include "../../nn/error.h"
 
-/* idx_load_images, then idx_load_labels, on the same file (raw or gzip). */
+/* nn_idx_load_images, then nn_idx_load_labels, on the same file (raw or gzip). */
 nn_status fuzz_target_idx(const char *path);
-/* checkpoint_load, then one forward pass of the net on a fixed input. */
+/* nn_checkpoint_load, then one forward pass of the net on a fixed input. */
 nn_status fuzz_target_checkpoint(const char *path);
-/* mlp_parse_layers + mlp_check_specs (784 inputs) on text. */
+/* nn_mlp_parse_layers + nn_mlp_check_specs (784 inputs) on text. */
 nn_status fuzz_target_layers(const char *text);
 /* script_parse on text. */
 nn_status fuzz_target_script(const char *text);
