@@ -62,22 +62,22 @@ static double time_median(void (*fn)(void *ctx), void *ctx, int repeats) {
     if (repeats > 64) repeats = 64;
     int calls = 1;
     for (;;) {
-        double t0 = train_now_seconds();
+        double t0 = nn_train_now_seconds();
         for (int c = 0; c < calls; c++) fn(ctx);
-        if (train_now_seconds() - t0 > 0.02 || calls > 1 << 20) break;
+        if (nn_train_now_seconds() - t0 > 0.02 || calls > 1 << 20) break;
         calls *= 2;
     }
     for (int r = 0; r < repeats; r++) {
-        double t0 = train_now_seconds();
+        double t0 = nn_train_now_seconds();
         for (int c = 0; c < calls; c++) fn(ctx);
-        samples[r] = (train_now_seconds() - t0) / calls;
+        samples[r] = (nn_train_now_seconds() - t0) / calls;
     }
     qsort(samples, (size_t)repeats, sizeof(double), cmp_double);
     return samples[repeats / 2];
 }
 
 typedef struct {
-    layer *l;
+    nn_layer *l;
     const float *x, *dy;
     float *y, *dx;
     int batch, backward;
@@ -86,8 +86,8 @@ typedef struct {
 
 static void run_layer(void *ctx) {
     layer_call *c = ctx;
-    layer_forward(c->l, c->x, c->y, c->batch, c->compute);
-    if (c->backward) layer_backward(c->l, c->x, c->dy, c->dx, c->batch, c->compute);
+    nn_layer_forward(c->l, c->x, c->y, c->batch, c->compute);
+    if (c->backward) nn_layer_backward(c->l, c->x, c->dy, c->dx, c->batch, c->compute);
 }
 
 typedef struct {
@@ -177,7 +177,7 @@ typedef struct {
     int widths[MAX_LIST], nwidths;
     int batches[MAX_LIST], nbatches;
     int ndyads[MAX_LIST], nndyads;
-    layer_kind kinds[LAYER_KIND_COUNT];
+    nn_layer_kind kinds[NN_LAYER_KIND_COUNT];
     int nkinds, repeats, json;
     int first_strategy, last_strategy;
     FILE *csv;
@@ -185,7 +185,7 @@ typedef struct {
 
 static int bench_width(const layer_bench *b, nn_compute *compute, int w, int batch) {
     size_t act = (size_t)w * batch;
-    size_t maxp = layer_param_count(LAYER_DENSE, w, w, 1);
+    size_t maxp = nn_layer_param_count(NN_LAYER_DENSE, w, w, 1);
     float *x = nn_alloc_floats(act), *y = nn_alloc_floats(act);
     float *dy = nn_alloc_floats(act), *dx = nn_alloc_floats(act);
     float *params = nn_alloc_floats(maxp), *grads = nn_alloc_floats(maxp);
@@ -194,25 +194,25 @@ static int bench_width(const layer_bench *b, nn_compute *compute, int w, int bat
         fprintf(stderr, "dyad bench: out of memory at width %d\n", w);
         status = 1;
     }
-    rng r;
-    rng_seed(&r, 1);
+    nn_rng r;
+    nn_rng_seed(&r, 1);
     for (size_t e = 0; !status && e < act; e++) {
-        x[e] = rng_uniform(&r);
-        dy[e] = rng_uniform(&r) - 0.5f;
+        x[e] = nn_rng_uniform(&r);
+        dy[e] = nn_rng_uniform(&r) - 0.5f;
     }
     timing dense_t[2] = {{0, 0}, {0, 0}}; /* per strategy */
     for (int ki = -1; !status && ki < b->nkinds; ki++) {
         for (int ni = 0; ni < (ki < 0 ? 1 : b->nndyads); ni++) {
-            layer l = {.kind = ki < 0 ? LAYER_DENSE : b->kinds[ki], .in = w, .out = w,
+            nn_layer l = {.kind = ki < 0 ? NN_LAYER_DENSE : b->kinds[ki], .in = w, .out = w,
                        .ndyad = ki < 0 ? 1 : b->ndyads[ni]};
-            if (layer_check(l.kind, w, w, l.ndyad, NULL) != NN_OK) {
+            if (nn_layer_check(l.kind, w, w, l.ndyad, NULL) != NN_OK) {
                 if (!b->json)
                     printf("%6d %5d  %-8s %5d  skipped: ndyad does not divide the width\n", w,
-                           batch, layer_kind_name(l.kind), l.ndyad);
+                           batch, nn_layer_kind_name(l.kind), l.ndyad);
                 continue;
             }
-            layer_bind(&l, params, grads);
-            layer_init(&l, &r);
+            nn_layer_bind(&l, params, grads);
+            nn_layer_init(&l, &r);
             for (int st = b->first_strategy; st <= b->last_strategy; st++) {
                 nn_compute_set_threading(compute, st ? NN_THREADING_POOL : NN_THREADING_BLAS);
                 layer_call call = {.l = &l, .x = x, .dy = dy, .y = y, .dx = dx, .batch = batch,
@@ -222,7 +222,7 @@ static int bench_width(const layer_bench *b, nn_compute *compute, int w, int bat
                 if (ki < 0) dense_t[st] = t;
                 const char *how = st ? "pool" : "blas";
                 double ideal = ki < 0 ? 1.0 : l.ndyad / 2.0;
-                double gflops = layer_forward_flops(&l, batch) * 3 / t.train / 1e9;
+                double gflops = nn_layer_forward_flops(&l, batch) * 3 / t.train / 1e9;
                 double speed_f = dense_t[st].forward / t.forward;
                 double speed_t = dense_t[st].train / t.train;
                 if (b->json)
@@ -230,15 +230,15 @@ static int bench_width(const layer_bench *b, nn_compute *compute, int w, int bat
                            "\"width\":%d,\"batch\":%d,\"ndyad\":%d,\"ms\":%.4f,"
                            "\"forward_ms\":%.4f,\"gflops\":%.2f,\"speedup\":%.4f,"
                            "\"ideal\":%.2f}\n",
-                           layer_kind_name(l.kind), how, w, batch, l.ndyad, t.train * 1e3,
+                           nn_layer_kind_name(l.kind), how, w, batch, l.ndyad, t.train * 1e3,
                            t.forward * 1e3, gflops, speed_t, ideal);
                 else
                     printf("%6d %5d  %-8s %5d %-7s %11.1f %11.1f  %8.2fx %8.2fx  %5.2fx  %8.1f\n",
-                           w, batch, layer_kind_name(l.kind), l.ndyad, how, t.forward * 1e6,
+                           w, batch, nn_layer_kind_name(l.kind), l.ndyad, how, t.forward * 1e6,
                            t.train * 1e6, speed_f, speed_t, ideal, gflops);
                 if (b->csv)
                     fprintf(b->csv, "%d,%d,%s,%d,%s,%.3f,%.3f,%.4f,%.4f,%.2f\n", w, batch,
-                            layer_kind_name(l.kind), l.ndyad, how, t.forward * 1e6,
+                            nn_layer_kind_name(l.kind), l.ndyad, how, t.forward * 1e6,
                             t.train * 1e6, speed_f, speed_t, ideal);
                 fflush(stdout);
             }
@@ -252,7 +252,7 @@ static int bench_width(const layer_bench *b, nn_compute *compute, int w, int bat
 int cmd_bench(int argc, char **argv) {
     layer_bench b = {.widths = {512, 1024, 2048}, .nwidths = 3, .batches = {64}, .nbatches = 1,
                      .ndyads = {4, 8, 16}, .nndyads = 3,
-                     .kinds = {LAYER_DYAD_IT, LAYER_DYAD_OT, LAYER_DYAD_DT}, .nkinds = 3,
+                     .kinds = {NN_LAYER_DYAD_IT, NN_LAYER_DYAD_OT, NN_LAYER_DYAD_DT}, .nkinds = 3,
                      .repeats = 15};
     int threads = 0, peak = 0;
     const char *csv_path = NULL, *strategy = "both";
@@ -290,11 +290,11 @@ int cmd_bench(int argc, char **argv) {
             char buf[256];
             snprintf(buf, sizeof buf, "%s", v);
             for (char *tok = strtok(buf, ","); tok && ok; tok = strtok(NULL, ",")) {
-                layer_kind k;
-                if (b.nkinds >= LAYER_KIND_COUNT || layer_kind_parse(tok, &k) != NN_OK ||
-                    !layer_kind_get(k)->blocked) {
+                nn_layer_kind k;
+                if (b.nkinds >= NN_LAYER_KIND_COUNT || nn_layer_kind_parse(tok, &k) != NN_OK ||
+                    !nn_layer_kind_get(k)->blocked) {
                     char kinds[128];
-                    layer_kind_list(kinds, sizeof kinds, ", ", 1);
+                    nn_layer_kind_list(kinds, sizeof kinds, ", ", 1);
                     fprintf(stderr, "dyad bench: --kinds: '%s' is not one of %s\n", tok, kinds);
                     ok = 0;
                 } else {

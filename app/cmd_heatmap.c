@@ -71,7 +71,7 @@ typedef struct {
     heat_scale scale;
     int parts, permuted, receptive, units, first_unit;
     int teach, width, ndyad;
-    layer_kind kind;
+    nn_layer_kind kind;
     int size_w, size_h; /* 0: default */
     float range;        /* > 0: --range R; < 0: --range max; 0: 99th percentile */
 } options;
@@ -84,7 +84,7 @@ static int parse_args(int argc, char **argv, options *o) {
     o->units = 64;
     o->width = 8;
     o->ndyad = 2;
-    o->kind = LAYER_DYAD_IT;
+    o->kind = NN_LAYER_DYAD_IT;
     int teach_args = 0, model_args = 0;
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i], *v;
@@ -126,7 +126,7 @@ static int parse_args(int argc, char **argv, options *o) {
                 if (!cli_int(CMD, arg, v, 1, 64, &o->ndyad)) return 0;
                 teach_args++;
             } else if (!strcmp(arg, "--kind")) {
-                if (layer_kind_parse(v, &o->kind) != NN_OK || o->kind == LAYER_DENSE) {
+                if (nn_layer_kind_parse(v, &o->kind) != NN_OK || o->kind == NN_LAYER_DENSE) {
                     fprintf(stderr,
                             "dyad " CMD ": --kind must be dyad-it, dyad-ot or dyad-dt, got '%s'\n",
                             v);
@@ -259,16 +259,16 @@ typedef struct {
     int axis_left, axis_top; /* room for the index labels */
 } layer_picture;
 
-static int plan_layer(const layer *l, const options *o, const gfx_font *font, layer_picture *p,
+static int plan_layer(const nn_layer *l, const options *o, const gfx_font *font, layer_picture *p,
                       int *img_w, int *img_h);
 
 /* Builds the matrix and picks cell sizes; with no --size, also the picture
  * size that fits them. Returns 0 after printing the problem. */
-static int plan_layer(const layer *l, const options *o, const gfx_font *font, layer_picture *p,
+static int plan_layer(const nn_layer *l, const options *o, const gfx_font *font, layer_picture *p,
                       int *img_w, int *img_h) {
     nn_error err;
-    p->parts = l->kind == LAYER_DENSE ? HEAT_PART_BOTH : o->parts;
-    p->permuted = l->kind == LAYER_DENSE ? 0 : o->permuted;
+    p->parts = l->kind == NN_LAYER_DENSE ? HEAT_PART_BOTH : o->parts;
+    p->permuted = l->kind == NN_LAYER_DENSE ? 0 : o->permuted;
     if (heat_matrix_build(&p->m, l, p->parts, p->permuted, &err) != NN_OK) {
         fprintf(stderr, "dyad " CMD ": %s\n", err.msg);
         return 0;
@@ -296,18 +296,18 @@ static int plan_layer(const layer *l, const options *o, const gfx_font *font, la
     return 1;
 }
 
-static void draw_layer_picture(gfx_image *img, const gfx_font *font, const layer *l,
+static void draw_layer_picture(gfx_image *img, const gfx_font *font, const nn_layer *l,
                                const options *o, layer_picture *p) {
     char kind[64], title[256], sub1[256], sub2[256], zoom_text[96];
-    if (l->kind == LAYER_DENSE) snprintf(kind, sizeof kind, "dense");
-    else snprintf(kind, sizeof kind, "%s, ndyad %d", layer_kind_name(l->kind), l->ndyad);
+    if (l->kind == NN_LAYER_DENSE) snprintf(kind, sizeof kind, "dense");
+    else snprintf(kind, sizeof kind, "%s, ndyad %d", nn_layer_kind_name(l->kind), l->ndyad);
     snprintf(title, sizeof title, "layer %d: %s, %d \xE2\x86\x92 %d  (W is %d \xC3\x97 %d)",
              o->layer_index, kind, l->in, l->out, l->out, l->in);
     snprintf(sub1, sizeof sub1, "%s, %s%s; rows = outputs, columns = inputs%s",
              o->scale == HEAT_SIGNED ? "signed weights" : "|weights|",
-             l->kind == LAYER_DENSE ? "dense" : parts_label(p->parts),
+             l->kind == NN_LAYER_DENSE ? "dense" : parts_label(p->parts),
              p->permuted ? ", BLOCK TRANS unshuffled (wu[k] drawn at block k,k)" : "",
-             l->kind == LAYER_DENSE ? "" : "; grey = structural zero");
+             l->kind == NN_LAYER_DENSE ? "" : "; grey = structural zero");
     if (p->zoom < 1.0f)
         snprintf(zoom_text, sizeof zoom_text, "each pixel shows the largest |w| of the cells under it");
     else if (p->row_zoom != p->zoom)
@@ -341,9 +341,9 @@ static void draw_layer_picture(gfx_image *img, const gfx_font *font, const layer
     draw_legend_below(img, font, r.y + r.h + LEGEND_GAP, o->scale, p->range);
 }
 
-static int draw_receptive(gfx_image *img, const gfx_font *font, const mlp *net,
+static int draw_receptive(gfx_image *img, const gfx_font *font, const nn_mlp *net,
                           const options *o) {
-    const layer *l = &net->layers[0];
+    const nn_layer *l = &net->layers[0];
     int side = (int)lround(sqrt((double)l->in));
     if (side * side != l->in) {
         fprintf(stderr, "dyad " CMD ": --receptive needs a square input image; layer 0 has %d "
@@ -357,17 +357,17 @@ static int draw_receptive(gfx_image *img, const gfx_font *font, const mlp *net,
     }
     int count = o->units;
     if (count > l->out - o->first_unit) count = l->out - o->first_unit;
-    int parts = l->kind == LAYER_DENSE ? HEAT_PART_BOTH : o->parts;
+    int parts = l->kind == NN_LAYER_DENSE ? HEAT_PART_BOTH : o->parts;
     char kind[64], title[256], sub1[256], sub2[256];
-    if (l->kind == LAYER_DENSE) snprintf(kind, sizeof kind, "dense");
-    else snprintf(kind, sizeof kind, "%s, ndyad %d", layer_kind_name(l->kind), l->ndyad);
+    if (l->kind == NN_LAYER_DENSE) snprintf(kind, sizeof kind, "dense");
+    else snprintf(kind, sizeof kind, "%s, ndyad %d", nn_layer_kind_name(l->kind), l->ndyad);
     snprintf(title, sizeof title,
              "layer 0 (%s, %d \xE2\x86\x92 %d): receptive fields of units %d..%d", kind, l->in,
              l->out, o->first_unit, o->first_unit + count - 1);
     snprintf(sub1, sizeof sub1, "each tile: one unit's row of W as a %d \xC3\x97 %d image, %s",
-             side, side, l->kind == LAYER_DENSE ? "dense" : parts_label(parts));
+             side, side, l->kind == NN_LAYER_DENSE ? "dense" : parts_label(parts));
     snprintf(sub2, sizeof sub2, "each tile scaled to its own max |w|%s",
-             l->kind == LAYER_DENSE ? "" : "; grey: inputs the unit cannot see (structural zeros)");
+             l->kind == NN_LAYER_DENSE ? "" : "; grey: inputs the unit cannot see (structural zeros)");
     draw_heading(img, font, title, sub1, sub2);
     gfx_rect area = {MARGIN, HEADING_H, img->w - 2 * MARGIN,
                      img->h - HEADING_H - LEGEND_GAP - LEGEND_H - MARGIN};
@@ -388,7 +388,7 @@ int cmd_heatmap(int argc, char **argv) {
     nn_error err;
     gfx_font *font = NULL;
     gfx_image img = {0, 0, NULL};
-    mlp net;
+    nn_mlp net;
     memset(&net, 0, sizeof net);
     layer_picture pic;
     memset(&pic, 0, sizeof pic);
@@ -400,7 +400,7 @@ int cmd_heatmap(int argc, char **argv) {
     if (o.teach) {
         if (!w) w = 1500, h = 620;
     } else {
-        if (checkpoint_load(o.model, &net, NULL, &err) != NN_OK) {
+        if (nn_checkpoint_load(o.model, &net, NULL, &err) != NN_OK) {
             fprintf(stderr, "dyad " CMD ": %s\n", err.msg);
             goto done;
         }
@@ -440,7 +440,7 @@ int cmd_heatmap(int argc, char **argv) {
     if (ok) printf("wrote %s (%dx%d)\n", o.out, w, h);
 done:
     heat_matrix_free(&pic.m);
-    if (have_net) mlp_free(&net);
+    if (have_net) nn_mlp_free(&net);
     gfx_image_free(&img);
     gfx_font_free(font);
     return ok ? 0 : 1;

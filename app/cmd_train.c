@@ -52,7 +52,7 @@ typedef struct {
     int tty;
 } progress_state;
 
-static void show_progress(const train_progress *p, void *user) {
+static void show_progress(const nn_train_progress *p, void *user) {
     const progress_state *ps = user;
     double rate = p->seconds > 0 ? p->samples / p->seconds : 0;
     if (ps->tty) {
@@ -71,14 +71,14 @@ int cmd_train(int argc, char **argv) {
     const char *layers = NULL, *hidden = NULL, *kind = NULL;
     int ndyad = 0, batch = 64, epochs = 10, threads = 0, train_limit = 0;
     uint64_t seed = 1;
-    optim_config opt_cfg = {.kind = OPTIM_SGD, .lr = -1, .momentum = 0.9f, .beta1 = 0.9f,
+    nn_optim_config opt_cfg = {.kind = NN_OPTIM_SGD, .lr = -1, .momentum = 0.9f, .beta1 = 0.9f,
                             .beta2 = 0.999f, .eps = 1e-8f, .weight_decay = 0.0f,
-                            .schedule = SCHEDULE_COSINE, .warmup_steps = 0};
+                            .schedule = NN_SCHEDULE_COSINE, .warmup_steps = 0};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = NULL;
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             char kinds[128];
-            layer_kind_list(kinds, sizeof kinds, " | ", 0);
+            nn_layer_kind_list(kinds, sizeof kinds, " | ", 0);
             printf(usage, kinds);
             return 0;
         }
@@ -105,12 +105,12 @@ int cmd_train(int argc, char **argv) {
         else if (!strcmp(a, "--weight-decay")) ok = cli_float("train", a, v, 0, 1, &opt_cfg.weight_decay);
         else if (!strcmp(a, "--warmup")) ok = cli_int("train", a, v, 0, 1 << 30, &opt_cfg.warmup_steps);
         else if (!strcmp(a, "--optimizer")) {
-            if (optim_kind_parse(v, &opt_cfg.kind) != NN_OK) {
+            if (nn_optim_kind_parse(v, &opt_cfg.kind) != NN_OK) {
                 fprintf(stderr, "dyad train: --optimizer '%s' is not sgd or adam\n", v);
                 ok = 0;
             }
         } else if (!strcmp(a, "--schedule")) {
-            if (schedule_kind_parse(v, &opt_cfg.schedule) != NN_OK) {
+            if (nn_schedule_kind_parse(v, &opt_cfg.schedule) != NN_OK) {
                 fprintf(stderr, "dyad train: --schedule '%s' is not cosine, step or constant\n", v);
                 ok = 0;
             }
@@ -124,17 +124,17 @@ int cmd_train(int argc, char **argv) {
         fprintf(stderr, "dyad train: --out MODEL.safetensors is required (see --help)\n");
         return 2;
     }
-    if (opt_cfg.lr < 0) opt_cfg.lr = opt_cfg.kind == OPTIM_SGD ? 0.05f : 0.001f;
-    layer_spec specs[MAX_LAYERS];
+    if (opt_cfg.lr < 0) opt_cfg.lr = opt_cfg.kind == NN_OPTIM_SGD ? 0.05f : 0.001f;
+    nn_layer_spec specs[MAX_LAYERS];
     int nlayers = cli_net_spec("train", layers, hidden, kind, ndyad, 10, specs, MAX_LAYERS);
     if (!nlayers) return 2;
     nn_compute *compute = cli_set_threads("train", threads);
     if (!compute) return 1;
 
     nn_error err;
-    dataset ds;
+    nn_dataset ds;
     const char *dir = cli_data_dir(data);
-    if (dataset_load(dir, &ds, &err) != NN_OK) {
+    if (nn_dataset_load(dir, &ds, &err) != NN_OK) {
         fprintf(stderr, "dyad train: %s\n", err.msg);
         if (!data && !getenv("MNIST_DIR"))
             fprintf(stderr, "dyad train: run `make data`, or point --data/MNIST_DIR at the MNIST files\n");
@@ -144,26 +144,26 @@ int cmd_train(int argc, char **argv) {
     if (train_limit && train_limit < ds.train_images.count)
         ds.train_images.count = ds.train_labels.count = train_limit;
     int in = ds.train_images.rows * ds.train_images.cols;
-    if (mlp_check_specs(in, specs, nlayers, &err) != NN_OK) {
+    if (nn_mlp_check_specs(in, specs, nlayers, &err) != NN_OK) {
         fprintf(stderr, "dyad train: %s\n", err.msg);
-        dataset_free(&ds);
+        nn_dataset_free(&ds);
         nn_compute_free(compute);
         return 2;
     }
 
-    mlp net;
-    optimizer opt = {0};
-    train_loop loop = {0};
+    nn_mlp net;
+    nn_optimizer opt = {0};
+    nn_train_loop loop = {0};
     FILE *metrics = NULL;
     int status = 1;
-    if (mlp_create(&net, in, specs, nlayers, 1, &err) != NN_OK ||
-        mlp_reserve(&net, batch > EVAL_BATCH ? batch : EVAL_BATCH, &err) != NN_OK ||
-        optim_create(&opt, &opt_cfg, net.nparams, &err) != NN_OK ||
-        train_loop_create(&loop, ds.train_images.count, batch, epochs, &err) != NN_OK) {
+    if (nn_mlp_create(&net, in, specs, nlayers, 1, &err) != NN_OK ||
+        nn_mlp_reserve(&net, batch > EVAL_BATCH ? batch : EVAL_BATCH, &err) != NN_OK ||
+        nn_optim_create(&opt, &opt_cfg, net.nparams, &err) != NN_OK ||
+        nn_train_loop_create(&loop, ds.train_images.count, batch, epochs, &err) != NN_OK) {
         fprintf(stderr, "dyad train: %s\n", err.msg);
         goto done;
     }
-    mlp_init(&net, seed);
+    nn_mlp_init(&net, seed);
     net.compute = compute;
     if (metrics_path) {
         metrics = fopen(metrics_path, "w");
@@ -174,28 +174,28 @@ int cmd_train(int argc, char **argv) {
         fprintf(metrics, "epoch,train_loss,train_acc,test_acc,seconds,images_per_s\n");
     }
     char desc[512];
-    mlp_describe(&net, desc, sizeof desc);
+    nn_mlp_describe(&net, desc, sizeof desc);
     printf("net %s  (%zu parameters), %d threads\n", desc, net.nparams, nn_compute_threads(compute));
     printf("data %s: %d train, %d test; %s lr %g, %s schedule, batch %d, %d epochs, seed %llu\n",
-           dir, ds.train_images.count, ds.test_images.count, optim_kind_name(opt_cfg.kind),
-           opt_cfg.lr, schedule_kind_name(opt_cfg.schedule), batch, epochs,
+           dir, ds.train_images.count, ds.test_images.count, nn_optim_kind_name(opt_cfg.kind),
+           opt_cfg.lr, nn_schedule_kind_name(opt_cfg.schedule), batch, epochs,
            (unsigned long long)seed);
     fflush(stdout);
 
-    train_record rec;
-    train_record_clear(&rec);
+    nn_train_record rec;
+    nn_train_record_clear(&rec);
     snprintf(rec.dataset, sizeof rec.dataset, "%s", dir);
-    snprintf(rec.optimizer, sizeof rec.optimizer, "%s", optim_kind_name(opt_cfg.kind));
+    snprintf(rec.optimizer, sizeof rec.optimizer, "%s", nn_optim_kind_name(opt_cfg.kind));
     rec.batch = batch;
     rec.lr = opt_cfg.lr;
     rec.seed = seed;
 
-    rng shuffle;
-    rng_seed(&shuffle, seed ^ 0x5eed5eedULL);
+    nn_rng shuffle;
+    nn_rng_seed(&shuffle, seed ^ 0x5eed5eedULL);
     progress_state ps = {isatty(fileno(stderr))};
     for (int epoch = 1; epoch <= epochs; epoch++) {
-        train_progress result;
-        train_epoch(&loop, &net, &opt, &shuffle, &ds.train_images, &ds.train_labels, epoch,
+        nn_train_progress result;
+        nn_train_epoch(&loop, &net, &opt, &shuffle, &ds.train_images, &ds.train_labels, epoch,
                     &result, show_progress, 1, &ps);
         if (ps.tty) fprintf(stderr, "\n");
         if (!isfinite(result.loss)) {
@@ -203,7 +203,7 @@ int cmd_train(int argc, char **argv) {
                             "(now %g)\n", result.loss, epoch, opt_cfg.lr);
             goto done;
         }
-        double test_acc = train_evaluate(&net, &ds.test_images, &ds.test_labels, EVAL_BATCH, NULL);
+        double test_acc = nn_train_evaluate(&net, &ds.test_images, &ds.test_labels, EVAL_BATCH, NULL);
         double ips = ds.train_images.count / result.seconds;
         printf("epoch %2d/%d  train loss %.4f  train acc %.2f%%  test acc %.2f%%  %.1f s  (%.0f images/s)\n",
                epoch, epochs, result.loss, 100 * result.accuracy, 100 * test_acc, result.seconds, ips);
@@ -215,7 +215,7 @@ int cmd_train(int argc, char **argv) {
         }
         rec.epochs = epoch;
         rec.test_accuracy = test_acc;
-        if (checkpoint_save(out, &net, &rec, &err) != NN_OK) {
+        if (nn_checkpoint_save(out, &net, &rec, &err) != NN_OK) {
             fprintf(stderr, "dyad train: %s\n", err.msg);
             goto done;
         }
@@ -227,10 +227,10 @@ done:
         perror(metrics_path);
         status = 1;
     }
-    train_loop_free(&loop);
-    optim_free(&opt);
-    mlp_free(&net);
-    dataset_free(&ds);
+    nn_train_loop_free(&loop);
+    nn_optim_free(&opt);
+    nn_mlp_free(&net);
+    nn_dataset_free(&ds);
     nn_compute_free(compute);
     return status;
 }
