@@ -1,7 +1,17 @@
 # dyad: `make` builds ./dyad, `make test` runs every test, `make sanitize` runs
 # them again under ASan + UBSan. Objects go to $(BUILD).
 
+# make CUDA=1: the CUDA backend (nn/kernels_cuda.cu, cuBLAS) replaces the
+# stub, objects go to build-cuda/, the program is build-cuda/dyad.
+ifeq ($(CUDA),1)
+  BUILD ?= build-cuda
+endif
 BUILD ?= build
+CUDA_HOME ?= /usr/local/cuda
+NVCC ?= $(CUDA_HOME)/bin/nvcc
+# Hopper machine code plus PTX that newer GPUs compile on load.
+NVCC_ARCH ?= -gencode arch=compute_90,code=sm_90 -gencode arch=compute_90,code=compute_90
+NVCCFLAGS ?= -O2 -g -std=c++17 $(NVCC_ARCH) -Xcompiler -Wall,-Wextra,-Werror
 CC ?= cc
 PKGS_NN := openblas zlib libcjson
 PKGS_APP := sdl2 stb
@@ -20,24 +30,41 @@ LIBS_APP = $(shell pkg-config --libs $(PKGS_APP)) $(LIBS_NN)
 LIBS_TEST = $(shell pkg-config --libs $(PKGS_TEST)) $(LIBS_APP)
 
 NN_SRC := $(wildcard nn/*.c)
+ifeq ($(CUDA),1)
+  NN_SRC := $(filter-out nn/kernels_cuda_stub.c,$(NN_SRC))
+  LIBS_NN += -L$(CUDA_HOME)/lib64 -lcublas -lcudart_static -ldl -lrt -lstdc++
+endif
 APP_SRC := $(filter-out app/main.c,$(wildcard app/*.c))
 TEST_SRC := $(wildcard tests/test_*.c)
 TEST_SUPPORT := $(filter-out $(TEST_SRC),$(wildcard tests/*.c))
 
 NN_OBJ := $(NN_SRC:%.c=$(BUILD)/%.o)
+ifeq ($(CUDA),1)
+  NN_OBJ += $(BUILD)/nn/kernels_cuda.o
+endif
+CUDA_TEST := $(BUILD)/tests/cuda/test_cuda_conformance
 APP_OBJ := $(APP_SRC:%.c=$(BUILD)/%.o)
 SUPPORT_OBJ := $(TEST_SUPPORT:%.c=$(BUILD)/%.o)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 PROGRAM := $(if $(filter build,$(BUILD)),dyad,$(BUILD)/dyad)
 
-.PHONY: all test sanitize clean data deps run models bench bench-compare
+.PHONY: all test sanitize clean data deps run models bench bench-compare test-cuda cuda-objects
 all: $(PROGRAM)
 
 $(BUILD)/%.o: %.c $(wildcard nn/*.h app/*.h tests/*.h) | $(BUILD)/nn $(BUILD)/app $(BUILD)/tests
 	$(CC) $(CFLAGS) -c $< -o $@
 
-$(BUILD)/nn $(BUILD)/app $(BUILD)/tests:
+$(BUILD)/nn/kernels_cuda.o: nn/kernels_cuda.cu nn/kernels_cuda.h nn/kernels.h nn/error.h | $(BUILD)/nn
+	$(NVCC) $(NVCCFLAGS) -c $< -o $@
+
+$(BUILD)/nn $(BUILD)/app $(BUILD)/tests $(BUILD)/tests/cuda:
 	mkdir -p $@
+
+$(BUILD)/tests/cuda/%.o: tests/cuda/%.c $(wildcard nn/*.h) | $(BUILD)/tests/cuda
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(CUDA_TEST): $(BUILD)/tests/cuda/test_cuda_conformance.o $(BUILD)/libnn.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs $(PKGS_TEST)) $(LIBS_NN)
 
 $(BUILD)/libnn.a: $(NN_OBJ)
 	rm -f $@ && ar rcs $@ $^
@@ -61,6 +88,19 @@ sanitize:
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  $(MAKE) --no-print-directory BUILD=build-san SAN=1 OPT=-O1 test
 
+# CUDA vs CPU conformance (needs a GPU; MNIST for the training-curve case).
+test-cuda:
+ifeq ($(CUDA),1)
+	@$(MAKE) --no-print-directory CUDA=1 $(PROGRAM) $(CUDA_TEST)
+	$(CUDA_TEST)
+else
+	@$(MAKE) --no-print-directory CUDA=1 test-cuda
+endif
+
+# CI's compile check of the CUDA objects (no GPU needed).
+cuda-objects:
+	@$(MAKE) --no-print-directory CUDA=1 $(BUILD_CUDA_OBJS)
+
 data:
 	bash data/fetch-mnist.sh
 
@@ -83,5 +123,7 @@ bench: dyad
 bench-compare: dyad
 	python3 tests/bench/compare.py --dyad ./dyad $(BENCH_ARGS)
 
+BUILD_CUDA_OBJS = $(BUILD)/nn/kernels_cuda.o $(BUILD)/tests/cuda/test_cuda_conformance.o
+
 clean:
-	rm -rf build build-san dyad
+	rm -rf build build-san build-cuda dyad
