@@ -11,6 +11,7 @@
 
 static const char usage[] =
     "usage: dyad eval MODEL.safetensors [--data DIR] [--json] [--threads N]\n"
+    "                 [--device cpu|cuda] [--precision fp32|tf32|bf16]\n"
     "\n"
     "Evaluates a checkpoint on the test split of an MNIST-format folder\n"
     "(default $MNIST_DIR, else data/). Prints accuracy, per-class accuracy and the\n"
@@ -61,7 +62,7 @@ static void print_table(int classes, const int *confusion, int n, int correct) {
 }
 
 int cmd_eval(int argc, char **argv) {
-    const char *model = NULL, *data = NULL;
+    const char *model = NULL, *data = NULL, *device = NULL, *precision = NULL;
     int json = 0, threads = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v;
@@ -72,6 +73,10 @@ int cmd_eval(int argc, char **argv) {
             json = 1;
         } else if (!strcmp(a, "--data")) {
             if (!(data = cli_value("eval", argc, argv, &i))) return 2;
+        } else if (!strcmp(a, "--device")) {
+            if (!(device = cli_value("eval", argc, argv, &i))) return 2;
+        } else if (!strcmp(a, "--precision")) {
+            if (!(precision = cli_value("eval", argc, argv, &i))) return 2;
         } else if (!strcmp(a, "--threads")) {
             if (!(v = cli_value("eval", argc, argv, &i)) || !cli_int("eval", a, v, 1, 1024, &threads))
                 return 2;
@@ -86,10 +91,10 @@ int cmd_eval(int argc, char **argv) {
         fprintf(stderr, "dyad eval: give a MODEL.safetensors (see --help)\n");
         return 2;
     }
-    nn_compute *compute = cli_set_threads("eval", threads);
+    nn_compute *compute = cli_compute("eval", device, precision, threads);
     if (!compute) return 1;
     nn_error err;
-    nn_mlp net;
+    nn_mlp net, dev = {0}, *run = &net;
     if (nn_checkpoint_load(model, &net, NULL, &err) != NN_OK) {
         fprintf(stderr, "dyad eval: %s\n", err.msg);
         nn_compute_free(compute);
@@ -112,12 +117,23 @@ int cmd_eval(int argc, char **argv) {
                 ds.test_images.rows, ds.test_images.cols, model, net.in);
         goto done;
     }
+    if (nn_compute_on_device(compute)) {
+        if (nn_mlp_to_device(&dev, &net, compute, &err) != NN_OK) {
+            fprintf(stderr, "dyad eval: %s\n", err.msg);
+            goto done;
+        }
+        run = &dev;
+    }
     confusion = calloc((size_t)classes * classes, sizeof(int));
-    if (!confusion || nn_mlp_reserve(&net, 1000, &err) != NN_OK) {
+    if (!confusion || nn_mlp_reserve(run, 1000, &err) != NN_OK) {
         fprintf(stderr, "dyad eval: out of memory\n");
         goto done;
     }
-    nn_train_evaluate(&net, &ds.test_images, &ds.test_labels, 1000, confusion);
+    nn_train_evaluate(run, &ds.test_images, &ds.test_labels, 1000, confusion);
+    if (nn_compute_sync(compute, &err) != NN_OK) {
+        fprintf(stderr, "dyad eval: %s\n", err.msg);
+        goto done;
+    }
     int correct = 0;
     for (int c = 0; c < classes; c++) correct += confusion[c * classes + c];
     if (json) print_json(model, classes, confusion, ds.test_images.count, correct);
@@ -126,6 +142,7 @@ int cmd_eval(int argc, char **argv) {
 done:
     free(confusion);
     nn_dataset_free(&ds);
+    if (run == &dev) nn_mlp_free(&dev);
     nn_mlp_free(&net);
     nn_compute_free(compute);
     return status;

@@ -44,6 +44,8 @@ static const char usage[] =
     "  --threads N         threads that run the GEMMs side by side (DYAD blocks, slices of\n"
     "                      dense layers) and the optimiser\n"
     "                      (default: OpenBLAS's choice, usually the core count)\n"
+    "  --device D          cpu | cuda (default cpu; cuda needs a build with make CUDA=1)\n"
+    "  --precision P       cuda GEMMs: fp32 | tf32 | bf16 tensor cores (default fp32)\n"
     "  --metrics FILE.csv  per-epoch metrics (epoch,train_loss,train_acc,test_acc,seconds,images_per_s)\n"
     "\n"
     "example: dyad train --hidden 1024,1024 --kind dyad-it --ndyad 4 --epochs 10 --out m.safetensors\n";
@@ -68,7 +70,7 @@ static void show_progress(const nn_train_progress *p, void *user) {
 
 int cmd_train(int argc, char **argv) {
     const char *data = NULL, *out = NULL, *metrics_path = NULL;
-    const char *layers = NULL, *hidden = NULL, *kind = NULL;
+    const char *layers = NULL, *hidden = NULL, *kind = NULL, *device = NULL, *precision = NULL;
     int ndyad = 0, batch = 64, epochs = 10, threads = 0, train_limit = 0;
     uint64_t seed = 1;
     nn_optim_config opt_cfg = {.kind = NN_OPTIM_SGD, .lr = -1, .momentum = 0.9f, .beta1 = 0.9f,
@@ -92,6 +94,8 @@ int cmd_train(int argc, char **argv) {
         else if (!strcmp(a, "--out")) out = v;
         else if (!strcmp(a, "--metrics")) metrics_path = v;
         else if (!strcmp(a, "--layers")) layers = v;
+        else if (!strcmp(a, "--device")) device = v;
+        else if (!strcmp(a, "--precision")) precision = v;
         else if (!strcmp(a, "--hidden")) hidden = v;
         else if (!strcmp(a, "--kind")) kind = v;
         else if (!strcmp(a, "--ndyad")) ok = cli_int("train", a, v, 1, 1 << 20, &ndyad);
@@ -128,7 +132,7 @@ int cmd_train(int argc, char **argv) {
     nn_layer_spec specs[MAX_LAYERS];
     int nlayers = cli_net_spec("train", layers, hidden, kind, ndyad, 10, specs, MAX_LAYERS);
     if (!nlayers) return 2;
-    nn_compute *compute = cli_set_threads("train", threads);
+    nn_compute *compute = cli_compute("train", device, precision, threads);
     if (!compute) return 1;
 
     nn_error err;
@@ -151,20 +155,34 @@ int cmd_train(int argc, char **argv) {
         return 2;
     }
 
-    nn_mlp net;
+    /* net: the host copy (init, checkpoints); run: what trains (net itself,
+     * or its device copy on a GPU) */
+    nn_mlp net, dev = {0}, *run = &net;
+    int on_device = nn_compute_on_device(compute);
     nn_optimizer opt = {0};
     nn_train_loop loop = {0};
     FILE *metrics = NULL;
     int status = 1;
-    if (nn_mlp_create(&net, in, specs, nlayers, 1, &err) != NN_OK ||
-        nn_mlp_reserve(&net, batch > EVAL_BATCH ? batch : EVAL_BATCH, &err) != NN_OK ||
-        nn_optim_create(&opt, &opt_cfg, net.nparams, &err) != NN_OK ||
-        nn_train_loop_create(&loop, ds.train_images.count, batch, epochs, &err) != NN_OK) {
+    memset(&net, 0, sizeof net);
+    if (nn_mlp_create(&net, in, specs, nlayers, 1, &err) != NN_OK) {
         fprintf(stderr, "dyad train: %s\n", err.msg);
         goto done;
     }
     nn_mlp_init(&net, seed);
     net.compute = compute;
+    if (on_device) {
+        if (nn_mlp_to_device(&dev, &net, compute, &err) != NN_OK) {
+            fprintf(stderr, "dyad train: %s\n", err.msg);
+            goto done;
+        }
+        run = &dev;
+    }
+    if (nn_mlp_reserve(run, batch > EVAL_BATCH ? batch : EVAL_BATCH, &err) != NN_OK ||
+        nn_optim_create_on(&opt, &opt_cfg, net.nparams, compute, &err) != NN_OK ||
+        nn_train_loop_create(&loop, ds.train_images.count, batch, epochs, &err) != NN_OK) {
+        fprintf(stderr, "dyad train: %s\n", err.msg);
+        goto done;
+    }
     if (metrics_path) {
         metrics = fopen(metrics_path, "w");
         if (!metrics) {
@@ -175,7 +193,11 @@ int cmd_train(int argc, char **argv) {
     }
     char desc[512];
     nn_mlp_describe(&net, desc, sizeof desc);
-    printf("net %s  (%zu parameters), %d threads\n", desc, net.nparams, nn_compute_threads(compute));
+    if (on_device)
+        printf("net %s  (%zu parameters), %s\n", desc, net.nparams, nn_compute_describe(compute));
+    else
+        printf("net %s  (%zu parameters), %d threads\n", desc, net.nparams,
+               nn_compute_threads(compute));
     printf("data %s: %d train, %d test; %s lr %g, %s schedule, batch %d, %d epochs, seed %llu\n",
            dir, ds.train_images.count, ds.test_images.count, nn_optim_kind_name(opt_cfg.kind),
            opt_cfg.lr, nn_schedule_kind_name(opt_cfg.schedule), batch, epochs,
@@ -195,7 +217,7 @@ int cmd_train(int argc, char **argv) {
     progress_state ps = {isatty(fileno(stderr))};
     for (int epoch = 1; epoch <= epochs; epoch++) {
         nn_train_progress result;
-        nn_train_epoch(&loop, &net, &opt, &shuffle, &ds.train_images, &ds.train_labels, epoch,
+        nn_train_epoch(&loop, run, &opt, &shuffle, &ds.train_images, &ds.train_labels, epoch,
                     &result, show_progress, 1, &ps);
         if (ps.tty) fprintf(stderr, "\n");
         if (!isfinite(result.loss)) {
@@ -203,7 +225,12 @@ int cmd_train(int argc, char **argv) {
                             "(now %g)\n", result.loss, epoch, opt_cfg.lr);
             goto done;
         }
-        double test_acc = nn_train_evaluate(&net, &ds.test_images, &ds.test_labels, EVAL_BATCH, NULL);
+        double test_acc = nn_train_evaluate(run, &ds.test_images, &ds.test_labels, EVAL_BATCH, NULL);
+        if (nn_compute_sync(compute, &err) != NN_OK) {
+            fprintf(stderr, "dyad train: %s\n", err.msg);
+            goto done;
+        }
+        if (on_device) nn_mlp_copy_params(&net, &dev); /* the checkpoint reads the host copy */
         double ips = ds.train_images.count / result.seconds;
         printf("epoch %2d/%d  train loss %.4f  train acc %.2f%%  test acc %.2f%%  %.1f s  (%.0f images/s)\n",
                epoch, epochs, result.loss, 100 * result.accuracy, 100 * test_acc, result.seconds, ips);
@@ -229,6 +256,7 @@ done:
     }
     nn_train_loop_free(&loop);
     nn_optim_free(&opt);
+    if (on_device) nn_mlp_free(&dev);
     nn_mlp_free(&net);
     nn_dataset_free(&ds);
     nn_compute_free(compute);
