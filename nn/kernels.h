@@ -118,11 +118,12 @@ void nn_softmax(const float *logits, int classes, float *probs);
 void nn_argmax_columns(nn_compute *c, const float *m, int classes, int batch, uint8_t *out);
 
 /* x (features x count) = pixels[indices[s]] * scale, transposed to feature-major.
- * pixels and indices: host. A CUDA context uploads the indices (the batch's
- * only copy per step) and keeps a device copy of the pixel arrays it has
- * gathered from (the last two, keyed by address and size): an array must not
- * change while the context lives. */
-void nn_gather_u8(nn_compute *c, float *x, const uint8_t *pixels, const int *indices, int count, int features,
+ * pixels (nimages x features) and indices: host. A CUDA context uploads the
+ * indices (the batch's only copy per step) and keeps a device copy of the
+ * whole pixel arrays it has gathered from (the last two, keyed by address
+ * and size): an array must not change while the context lives. */
+void nn_gather_u8(nn_compute *c, float *x, const uint8_t *pixels, int nimages, const int *indices,
+                  int count, int features,
                   float scale);
 
 /* SGD with momentum and decoupled decay over n floats:

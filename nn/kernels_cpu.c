@@ -294,12 +294,13 @@ void nn_argmax_columns(nn_compute *c, const float *m, int classes, int batch, ui
  * writes of the transpose in L1. */
 #define TILE 16
 
-void nn_gather_u8(nn_compute *c, float *x, const uint8_t *pixels, const int *indices, int count,
-                  int features, float scale) {
+void nn_gather_u8(nn_compute *c, float *x, const uint8_t *pixels, int nimages, const int *indices,
+                  int count, int features, float scale) {
     if (nn_compute_on_device(c)) {
-        nn_cuda_gather_u8(c->cuda, x, pixels, indices, count, features, scale);
+        nn_cuda_gather_u8(c->cuda, x, pixels, nimages, indices, count, features, scale);
         return;
     }
+    (void)nimages; /* only a device copy needs the whole array */
     for (int s0 = 0; s0 < count; s0 += TILE) {
         int s1 = s0 + TILE < count ? s0 + TILE : count;
         for (int p0 = 0; p0 < features; p0 += TILE) {

@@ -317,11 +317,10 @@ __global__ static void gather_u8(float *x, const uint8_t *pix, const int *idx, i
     x[e] = pix[(long long)idx[s] * features + p] * scale;
 }
 
-extern "C" void nn_cuda_gather_u8(nn_cuda *cu, float *x, const uint8_t *pixels, const int *indices,
+extern "C" void nn_cuda_gather_u8(nn_cuda *cu, float *x, const uint8_t *pixels, int nimages, const int *indices,
                                   int count, int features, float scale) {
-    int top = 0;
-    for (int s = 0; s < count; s++) top = indices[s] > top ? indices[s] : top;
-    const uint8_t *pix = device_pixels(cu, pixels, (size_t)(top + 1) * features);
+    /* the whole array at once: a batch's indices may reach any image */
+    const uint8_t *pix = device_pixels(cu, pixels, (size_t)nimages * features);
     if (!pix || !grow(cu, (void **)&cu->idx, &cu->idx_cap, sizeof(int) * (size_t)count) ||
         !check(cu, cudaMemcpy(cu->idx, indices, sizeof(int) * (size_t)count, cudaMemcpyHostToDevice),
                "batch indices"))

@@ -29,7 +29,7 @@ void nn_cuda_relu_backward_rowsum(nn_cuda *cu, float *dy, const float *y, int ro
 float nn_cuda_softmax_xent(nn_cuda *cu, const float *logits, const uint8_t *labels, int classes,
                            int batch, float *dlogits, int *hits);
 void nn_cuda_argmax_columns(nn_cuda *cu, const float *m, int classes, int batch, uint8_t *out);
-void nn_cuda_gather_u8(nn_cuda *cu, float *x, const uint8_t *pixels, const int *indices,
+void nn_cuda_gather_u8(nn_cuda *cu, float *x, const uint8_t *pixels, int nimages, const int *indices,
                        int count, int features, float scale);
 void nn_cuda_sgd_update(nn_cuda *cu, float *p, const float *g, float *m, size_t n, float lr,
                         float momentum, float weight_decay);

@@ -37,9 +37,9 @@ void nn_cuda_argmax_columns(nn_cuda *cu, const float *m, int classes, int batch,
     (void)cu, (void)m, (void)classes, (void)batch, (void)out;
     abort();
 }
-void nn_cuda_gather_u8(nn_cuda *cu, float *x, const uint8_t *pixels, const int *indices, int count,
+void nn_cuda_gather_u8(nn_cuda *cu, float *x, const uint8_t *pixels, int nimages, const int *indices, int count,
                        int features, float scale) {
-    (void)cu, (void)x, (void)pixels, (void)indices, (void)count, (void)features, (void)scale;
+    (void)cu, (void)x, (void)pixels, (void)nimages, (void)indices, (void)count, (void)features, (void)scale;
     abort();
 }
 void nn_cuda_sgd_update(nn_cuda *cu, float *p, const float *g, float *m, size_t n, float lr,

@@ -11,7 +11,7 @@ double nn_train_now_seconds(void) {
 }
 
 void nn_train_gather_batch(nn_mlp *net, const nn_idx_images *images, const int *indices, int count) {
-    nn_gather_u8(net->compute, net->acts[0], images->pixels, indices, count, images->rows * images->cols,
+    nn_gather_u8(net->compute, net->acts[0], images->pixels, images->count, indices, count, images->rows * images->cols,
                  1.0f / 255.0f);
 }
 
