@@ -99,7 +99,8 @@ endif
 
 # CI's compile check of the CUDA objects (no GPU needed).
 cuda-objects:
-	@$(MAKE) --no-print-directory CUDA=1 $(BUILD_CUDA_OBJS)
+	@$(MAKE) --no-print-directory CUDA=1 build-cuda/nn/kernels_cuda.o \
+	  build-cuda/tests/cuda/test_cuda_conformance.o
 
 data:
 	bash data/fetch-mnist.sh
@@ -122,8 +123,6 @@ bench: dyad
 # table; a benchmark, not a test. Options: BENCH_ARGS="--rounds 1 --epochs 2 ...".
 bench-compare: dyad
 	python3 tests/bench/compare.py --dyad ./dyad $(BENCH_ARGS)
-
-BUILD_CUDA_OBJS = $(BUILD)/nn/kernels_cuda.o $(BUILD)/tests/cuda/test_cuda_conformance.o
 
 clean:
 	rm -rf build build-san build-cuda dyad
