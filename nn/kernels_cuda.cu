@@ -8,6 +8,7 @@
  * gather are small kernels. Everything runs on the legacy default stream, in
  * order; the host waits only where a result comes back (loss, predictions). */
 #include <cublas_v2.h>
+#include <cuda_bf16.h>
 #include <cuda_runtime.h>
 
 #include <stdio.h>
@@ -37,6 +38,8 @@ struct nn_cuda {
     double *acc;       /* loss sum, hits */
     pixel_cache pix[2];
     int pix_next;
+    __nv_bfloat16 *half[2]; /* BF16 copies of a GEMM's two operands */
+    size_t half_cap[2];
 };
 
 static void note(nn_cuda *cu, const char *what, const char *why) {
@@ -81,7 +84,7 @@ extern "C" nn_status nn_cuda_create(nn_cuda **out, nn_precision precision, nn_er
 
 extern "C" void nn_cuda_free(nn_cuda *cu) {
     if (!cu) return;
-    for (int i = 0; i < 2; i++) cudaFree(cu->pix[i].dev);
+    for (int i = 0; i < 2; i++) cudaFree(cu->pix[i].dev), cudaFree(cu->half[i]);
     cudaFree(cu->idx);
     cudaFree(cu->bytes);
     cudaFree(cu->acc);
@@ -161,18 +164,46 @@ __global__ static void bias_relu(float *c, item_view v, long long total, const f
 
 static unsigned blocks_for(long long n) { return (unsigned)((n + THREADS - 1) / THREADS); }
 
+__global__ static void to_bf16(__nv_bfloat16 *out, const float *in, long long n) {
+    long long e = blockIdx.x * (long long)blockDim.x + threadIdx.x;
+    if (e < n) out[e] = __float2bfloat16(in[e]);
+}
+
+static int grow(nn_cuda *cu, void **buf, size_t *cap, size_t need);
+
+/* A BF16 copy of every float an operand's items reach (rows x cols at ld,
+ * count items stride apart): same offsets, so the GEMM's strides still hold. */
+static const __nv_bfloat16 *bf16_operand(nn_cuda *cu, int slot, const float *x, int rows, int cols,
+                                         int ld, ptrdiff_t stride, int count) {
+    long long span = (long long)(count - 1) * stride + (long long)(rows - 1) * ld + cols;
+    if (!grow(cu, (void **)&cu->half[slot], &cu->half_cap[slot], (size_t)span * 2)) return NULL;
+    to_bf16<<<blocks_for(span), THREADS>>>(cu->half[slot], x, span);
+    return cu->half[slot];
+}
+
 static void gemm_batch(nn_cuda *cu, const nn_gemm *g, int count) {
     const float one = 1.0f;
     cublasOperation_t op_a = g->trans_a ? CUBLAS_OP_T : CUBLAS_OP_N;
     cublasOperation_t op_b = g->trans_b ? CUBLAS_OP_T : CUBLAS_OP_N;
-    cublasComputeType_t compute = cu->precision == NN_PRECISION_BF16   ? CUBLAS_COMPUTE_32F_FAST_16BF
-                                  : cu->precision == NN_PRECISION_TF32 ? CUBLAS_COMPUTE_32F_FAST_TF32
-                                                                        : CUBLAS_COMPUTE_32F;
+    const void *a = g->a, *b = g->b;
+    cudaDataType_t in_type = CUDA_R_32F;
+    cublasComputeType_t compute =
+        cu->precision == NN_PRECISION_TF32 ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F;
+    if (cu->precision == NN_PRECISION_BF16) {
+        /* cuBLAS's FAST_16BF compute type on FP32 operands ran as TF32 on the
+         * H200 (same error): real BF16 needs BF16 operands, so convert them */
+        a = bf16_operand(cu, 0, g->a, g->trans_a ? g->k : g->m, g->trans_a ? g->m : g->k, g->lda,
+                         g->stride_a, count);
+        b = bf16_operand(cu, 1, g->b, g->trans_b ? g->n : g->k, g->trans_b ? g->k : g->n, g->ldb,
+                         g->stride_b, count);
+        if (!a || !b) return;
+        in_type = CUDA_R_16BF;
+    }
     /* column-major C^T (n x m) = op(B)^T (n x k) op(A)^T (k x m) */
     cublasStatus_t s = cublasGemmStridedBatchedEx(
-        cu->blas, op_b, op_a, g->n, g->m, g->k, &one, g->b, CUDA_R_32F, g->ldb, g->stride_b, g->a,
-        CUDA_R_32F, g->lda, g->stride_a, &g->beta, g->c, CUDA_R_32F, g->ldc, g->stride_c, count,
-        compute, CUBLAS_GEMM_DEFAULT);
+        cu->blas, op_b, op_a, g->n, g->m, g->k, &one, b, in_type, g->ldb, g->stride_b, a, in_type,
+        g->lda, g->stride_a, &g->beta, g->c, CUDA_R_32F, g->ldc, g->stride_c, count, compute,
+        CUBLAS_GEMM_DEFAULT);
     check_blas(cu, s, "strided-batched GEMM");
 }
 

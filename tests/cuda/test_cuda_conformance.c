@@ -224,6 +224,57 @@ static void test_elementwise(void **state) {
     nn_compute_release(gpu, dv), nn_compute_release(gpu, dlog), nn_compute_release(gpu, ddl);
 }
 
+/* TF32 and BF16 change the maths on purpose: their forward error against the
+ * CPU's FP32, printed as the accuracy effect of --precision, and bounded by
+ * what 10-bit (TF32) and 8-bit (BF16) mantissas allow. */
+static void test_precision_modes(void **state) {
+    (void)state;
+    static const struct {
+        nn_precision p;
+        double bound;
+    } modes[] = {{NN_PRECISION_FP32, TOLERANCE}, {NN_PRECISION_TF32, 5e-3}, {NN_PRECISION_BF16, 2e-2}};
+    nn_layer_kind kinds[] = {NN_LAYER_DENSE, NN_LAYER_DYAD_IT};
+    printf("forward normalised error against the CPU, 1024 -> 1024, batch 256\n");
+    for (int ki = 0; ki < 2; ki++) {
+        nn_rng r;
+        nn_rng_seed(&r, 13);
+        int ndyad = kinds[ki] == NN_LAYER_DENSE ? 1 : 4, w = 1024, batch = 256;
+        nn_layer cpu = {.kind = kinds[ki], .in = w, .out = w, .ndyad = ndyad};
+        size_t np = nn_layer_param_count(cpu.kind, w, w, ndyad), nx = (size_t)w * batch;
+        float *params = host_random(np, &r, 0.05f), *x = host_random(nx, &r, 1.0f);
+        float *y = nn_alloc_floats(nx);
+        nn_layer_bind(&cpu, params, NULL);
+        nn_layer_forward(&cpu, x, y, batch, NULL);
+        printf("  %-8s", nn_layer_kind_name(cpu.kind));
+        double errs[3];
+        for (int m = 0; m < 3; m++) {
+            nn_compute *c;
+            assert_int_equal(nn_compute_create_cuda(&c, modes[m].p, NULL), NN_OK);
+            float *dp = nn_compute_alloc(c, np), *dx = nn_compute_alloc(c, nx);
+            float *dy = nn_compute_alloc(c, nx), *back = nn_alloc_floats(nx);
+            nn_compute_upload(c, dp, params, np);
+            nn_compute_upload(c, dx, x, nx);
+            nn_layer dev = cpu;
+            nn_layer_bind(&dev, dp, NULL);
+            nn_layer_forward(&dev, dx, dy, batch, c);
+            nn_compute_download(c, back, dy, nx);
+            assert_int_equal(nn_compute_sync(c, NULL), NN_OK);
+            double e = norm_error(back, y, nx);
+            printf("  %s %.1e", nn_precision_name(modes[m].p), e);
+            assert_true(e <= modes[m].bound);
+            errs[m] = e;
+            nn_compute_release(c, dp), nn_compute_release(c, dx), nn_compute_release(c, dy);
+            nn_free_floats(back);
+            nn_compute_free(c);
+        }
+        printf("\n");
+        /* 8 mantissa bits against 10: a BF16 mode that quietly ran TF32 (as
+         * cuBLAS's FAST_16BF on FP32 operands did) fails here */
+        assert_true(errs[2] > 2 * errs[1] && errs[1] > 10 * errs[0]);
+        nn_free_floats(params), nn_free_floats(x), nn_free_floats(y);
+    }
+}
+
 /* ------------------------------------------------------------ training */
 
 #define SUBSET 4096
@@ -333,6 +384,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_layers),
         cmocka_unit_test(test_elementwise),
+        cmocka_unit_test(test_precision_modes),
         cmocka_unit_test(test_training_curve),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
