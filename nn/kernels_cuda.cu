@@ -19,6 +19,17 @@
 
 #define THREADS 256
 
+/* A BF16 copy of span floats from src; valid only within one nn_gemm_items
+ * call, and only until an op of that call writes over src. */
+#define HALF_SLOTS 4
+typedef struct {
+    const float *src;
+    long long span;
+    int valid;
+    __nv_bfloat16 *buf;
+    size_t cap;
+} bf16_copy;
+
 typedef struct {
     const uint8_t *host; /* the host array this copy mirrors */
     size_t bytes;
@@ -38,8 +49,8 @@ struct nn_cuda {
     double *acc;       /* loss sum, hits */
     pixel_cache pix[2];
     int pix_next;
-    __nv_bfloat16 *half[2]; /* BF16 copies of a GEMM's two operands */
-    size_t half_cap[2];
+    bf16_copy half[HALF_SLOTS]; /* BF16 operands of the current nn_gemm_items call */
+    int half_next;
 };
 
 static void note(nn_cuda *cu, const char *what, const char *why) {
@@ -84,7 +95,8 @@ extern "C" nn_status nn_cuda_create(nn_cuda **out, nn_precision precision, nn_er
 
 extern "C" void nn_cuda_free(nn_cuda *cu) {
     if (!cu) return;
-    for (int i = 0; i < 2; i++) cudaFree(cu->pix[i].dev), cudaFree(cu->half[i]);
+    for (int i = 0; i < 2; i++) cudaFree(cu->pix[i].dev);
+    for (int i = 0; i < HALF_SLOTS; i++) cudaFree(cu->half[i].buf);
     cudaFree(cu->idx);
     cudaFree(cu->bytes);
     cudaFree(cu->acc);
@@ -171,14 +183,40 @@ __global__ static void to_bf16(__nv_bfloat16 *out, const float *in, long long n)
 
 static int grow(nn_cuda *cu, void **buf, size_t *cap, size_t need);
 
+static long long operand_span(int rows, int cols, int ld, ptrdiff_t stride, int count) {
+    return (long long)(count - 1) * stride + (long long)(rows - 1) * ld + cols;
+}
+
 /* A BF16 copy of every float an operand's items reach (rows x cols at ld,
- * count items stride apart): same offsets, so the GEMM's strides still hold. */
-static const __nv_bfloat16 *bf16_operand(nn_cuda *cu, int slot, const float *x, int rows, int cols,
-                                         int ld, ptrdiff_t stride, int count) {
-    long long span = (long long)(count - 1) * stride + (long long)(rows - 1) * ld + cols;
-    if (!grow(cu, (void **)&cu->half[slot], &cu->half_cap[slot], (size_t)span * 2)) return NULL;
-    to_bf16<<<blocks_for(span), THREADS>>>(cu->half[slot], x, span);
-    return cu->half[slot];
+ * count items stride apart): same offsets, so the GEMM's strides still hold.
+ * The ops of one call often share an operand (x for BLOCK DIAG and BLOCK
+ * TRANS, dy for dx and dW): converted once. avoid: the other operand's copy. */
+static const __nv_bfloat16 *bf16_operand(nn_cuda *cu, const float *x, long long span,
+                                         const __nv_bfloat16 *avoid) {
+    for (int i = 0; i < HALF_SLOTS; i++)
+        if (cu->half[i].valid && cu->half[i].src == x && cu->half[i].span == span)
+            return cu->half[i].buf;
+    bf16_copy *h = &cu->half[cu->half_next];
+    cu->half_next = (cu->half_next + 1) % HALF_SLOTS;
+    if (h->buf && h->buf == avoid) {
+        h = &cu->half[cu->half_next];
+        cu->half_next = (cu->half_next + 1) % HALF_SLOTS;
+    }
+    h->valid = 0;
+    if (!grow(cu, (void **)&h->buf, &h->cap, (size_t)span * 2)) return NULL;
+    to_bf16<<<blocks_for(span), THREADS>>>(h->buf, x, span);
+    h->src = x;
+    h->span = span;
+    h->valid = 1;
+    return h->buf;
+}
+
+/* An op wrote floats [p, p + span): BF16 copies of any of them are stale. */
+static void bf16_written(nn_cuda *cu, const float *p, long long span) {
+    for (int i = 0; i < HALF_SLOTS; i++) {
+        bf16_copy *h = &cu->half[i];
+        if (h->valid && h->src < p + span && p < h->src + h->span) h->valid = 0;
+    }
 }
 
 static void gemm_batch(nn_cuda *cu, const nn_gemm *g, int count) {
@@ -192,11 +230,17 @@ static void gemm_batch(nn_cuda *cu, const nn_gemm *g, int count) {
     if (cu->precision == NN_PRECISION_BF16) {
         /* cuBLAS's FAST_16BF compute type on FP32 operands ran as TF32 on the
          * H200 (same error): real BF16 needs BF16 operands, so convert them */
-        a = bf16_operand(cu, 0, g->a, g->trans_a ? g->k : g->m, g->trans_a ? g->m : g->k, g->lda,
-                         g->stride_a, count);
-        b = bf16_operand(cu, 1, g->b, g->trans_b ? g->n : g->k, g->trans_b ? g->k : g->n, g->ldb,
-                         g->stride_b, count);
-        if (!a || !b) return;
+        const __nv_bfloat16 *ha = bf16_operand(
+            cu, g->a,
+            operand_span(g->trans_a ? g->k : g->m, g->trans_a ? g->m : g->k, g->lda, g->stride_a, count),
+            NULL);
+        const __nv_bfloat16 *hb = bf16_operand(
+            cu, g->b,
+            operand_span(g->trans_b ? g->n : g->k, g->trans_b ? g->k : g->n, g->ldb, g->stride_b, count),
+            ha);
+        if (!ha || !hb) return;
+        a = ha;
+        b = hb;
         in_type = CUDA_R_16BF;
     }
     /* column-major C^T (n x m) = op(B)^T (n x k) op(A)^T (k x m) */
@@ -212,14 +256,18 @@ extern "C" void nn_cuda_gemm_items(nn_cuda *cu, const nn_gemm *ops, int nops, in
     /* Op-major order: op o of every item, then op o+1. The layers hand over
      * items that are independent of one another and ops that an item runs in
      * order, so running each op over all items at once keeps the meaning. */
+    for (int i = 0; i < HALF_SLOTS; i++) cu->half[i].valid = 0;
     for (int o = 0; o < nops; o++) {
         const nn_gemm *g = &ops[o];
         gemm_batch(cu, g, count);
+        long long c_span = operand_span(g->m, g->n, g->ldc, g->stride_c, count);
+        bf16_written(cu, g->c, c_span);
         if (g->sgd_param && ep) {
             item_view v = {g->m, g->n, g->ldc, (long long)g->stride_c};
             long long total = (long long)count * g->m * g->n;
             sgd_epilogue<<<blocks_for(total), THREADS>>>(g->sgd_param, g->c, v, total, ep->lr,
                                                          ep->weight_decay);
+            bf16_written(cu, g->sgd_param, c_span);
         }
     }
     if (ep && ep->bias) {

@@ -233,37 +233,49 @@ static void test_precision_modes(void **state) {
         nn_precision p;
         double bound;
     } modes[] = {{NN_PRECISION_FP32, TOLERANCE}, {NN_PRECISION_TF32, 5e-3}, {NN_PRECISION_BF16, 2e-2}};
-    nn_layer_kind kinds[] = {NN_LAYER_DENSE, NN_LAYER_DYAD_IT};
-    printf("forward normalised error against the CPU, 1024 -> 1024, batch 256\n");
-    for (int ki = 0; ki < 2; ki++) {
+    nn_layer_kind kinds[] = {NN_LAYER_DENSE, NN_LAYER_DYAD_IT, NN_LAYER_DYAD_OT};
+    printf("normalised error against the CPU, 1024 -> 1024, batch 256: forward y / backward dx, dW\n");
+    for (int ki = 0; ki < 3; ki++) {
         nn_rng r;
         nn_rng_seed(&r, 13);
         int ndyad = kinds[ki] == NN_LAYER_DENSE ? 1 : 4, w = 1024, batch = 256;
         nn_layer cpu = {.kind = kinds[ki], .in = w, .out = w, .ndyad = ndyad};
         size_t np = nn_layer_param_count(cpu.kind, w, w, ndyad), nx = (size_t)w * batch;
         float *params = host_random(np, &r, 0.05f), *x = host_random(nx, &r, 1.0f);
-        float *y = nn_alloc_floats(nx);
-        nn_layer_bind(&cpu, params, NULL);
+        float *dy = host_random(nx, &r, 1.0f), *dy_work = nn_alloc_floats(nx);
+        float *y = nn_alloc_floats(nx), *dx = nn_alloc_floats(nx), *grads = nn_alloc_floats(np);
+        nn_layer_bind(&cpu, params, grads);
         nn_layer_forward(&cpu, x, y, batch, NULL);
+        memcpy(dy_work, dy, nx * sizeof(float));
+        nn_layer_backward_step(&cpu, x, NULL, dy_work, dx, batch, NULL, NULL);
         printf("  %-8s", nn_layer_kind_name(cpu.kind));
         double errs[3];
         for (int m = 0; m < 3; m++) {
             nn_compute *c;
             assert_int_equal(nn_compute_create_cuda(&c, modes[m].p, NULL), NN_OK);
-            float *dp = nn_compute_alloc(c, np), *dx = nn_compute_alloc(c, nx);
-            float *dy = nn_compute_alloc(c, nx), *back = nn_alloc_floats(nx);
-            nn_compute_upload(c, dp, params, np);
-            nn_compute_upload(c, dx, x, nx);
+            float *d_p = nn_compute_alloc(c, np), *d_g = nn_compute_alloc(c, np);
+            float *d_x = nn_compute_alloc(c, nx), *d_y = nn_compute_alloc(c, nx);
+            float *d_dy = nn_compute_alloc(c, nx), *d_dx = nn_compute_alloc(c, nx);
+            float *back = nn_alloc_floats(nx > np ? nx : np);
+            nn_compute_upload(c, d_p, params, np);
+            nn_compute_upload(c, d_x, x, nx);
+            nn_compute_upload(c, d_dy, dy, nx);
             nn_layer dev = cpu;
-            nn_layer_bind(&dev, dp, NULL);
-            nn_layer_forward(&dev, dx, dy, batch, c);
-            nn_compute_download(c, back, dy, nx);
-            assert_int_equal(nn_compute_sync(c, NULL), NN_OK);
+            nn_layer_bind(&dev, d_p, d_g);
+            nn_layer_forward(&dev, d_x, d_y, batch, c);
+            nn_layer_backward_step(&dev, d_x, NULL, d_dy, d_dx, batch, c, NULL);
+            nn_compute_download(c, back, d_y, nx);
             double e = norm_error(back, y, nx);
-            printf("  %s %.1e", nn_precision_name(modes[m].p), e);
-            assert_true(e <= modes[m].bound);
+            nn_compute_download(c, back, d_dx, nx);
+            double e_dx = norm_error(back, dx, nx);
+            nn_compute_download(c, back, d_g, np);
+            double e_dw = norm_error(back, grads, np);
+            assert_int_equal(nn_compute_sync(c, NULL), NN_OK);
+            printf("  %s %.1e / %.1e, %.1e", nn_precision_name(modes[m].p), e, e_dx, e_dw);
+            assert_true(e <= modes[m].bound && e_dx <= modes[m].bound && e_dw <= modes[m].bound);
             errs[m] = e;
-            nn_compute_release(c, dp), nn_compute_release(c, dx), nn_compute_release(c, dy);
+            nn_compute_release(c, d_p), nn_compute_release(c, d_g), nn_compute_release(c, d_x);
+            nn_compute_release(c, d_y), nn_compute_release(c, d_dy), nn_compute_release(c, d_dx);
             nn_free_floats(back);
             nn_compute_free(c);
         }
@@ -271,7 +283,8 @@ static void test_precision_modes(void **state) {
         /* 8 mantissa bits against 10: a BF16 mode that quietly ran TF32 (as
          * cuBLAS's FAST_16BF on FP32 operands did) fails here */
         assert_true(errs[2] > 2 * errs[1] && errs[1] > 10 * errs[0]);
-        nn_free_floats(params), nn_free_floats(x), nn_free_floats(y);
+        nn_free_floats(params), nn_free_floats(x), nn_free_floats(dy), nn_free_floats(dy_work);
+        nn_free_floats(y), nn_free_floats(dx), nn_free_floats(grads);
     }
 }
 
