@@ -140,38 +140,63 @@ extern "C" nn_status nn_cuda_sync(nn_cuda *cu, nn_error *err) {
 
 /* ------------------------------------------------------------------ GEMM */
 
-/* Element (t, r, j) of an item's m x n C: c + t * stride + r * ld + j. */
+/* Element (t, r, j) of an item's m x n C is c + t * stride + r * ld + j; the
+ * epilogue kernels run one thread per element on a grid of (column blocks,
+ * rows, items), so no thread divides to find its place. */
 struct item_view {
     int m, n, ld;
     long long stride;
 };
 
-__device__ static inline long long view_at(item_view v, long long e) {
-    long long per = (long long)v.m * v.n;
-    long long t = e / per, rem = e - t * per;
-    int r = (int)(rem / v.n), j = (int)(rem - (long long)r * v.n);
-    return t * v.stride + (long long)r * v.ld + j;
+__device__ static inline long long view_at(item_view v, long long t, long long r, int j) {
+    return t * v.stride + r * v.ld + j;
 }
 
-__global__ static void sgd_epilogue(float *p, const float *m, item_view v, long long total,
+/* Rows r0 + blockIdx.y of items t0 + blockIdx.z. */
+__global__ static void sgd_epilogue(float *p, const float *m, item_view v, int r0, int t0,
                                     float lr, float wd) {
-    long long e = blockIdx.x * (long long)blockDim.x + threadIdx.x;
-    if (e >= total) return;
-    long long at = view_at(v, e);
+    int j = blockIdx.x * blockDim.x + threadIdx.x;
+    if (j >= v.n) return;
+    long long at = view_at(v, t0 + (long long)blockIdx.z, r0 + (long long)blockIdx.y, j);
     p[at] -= lr * (m[at] + wd * p[at]);
 }
 
 /* bias of row r of item t: bias[t * bias_stride + r * bias_step] */
-__global__ static void bias_relu(float *c, item_view v, long long total, const float *bias,
+__global__ static void bias_relu(float *c, item_view v, int r0, int t0, const float *bias,
                                  long long bias_stride, int bias_step, int relu) {
-    long long e = blockIdx.x * (long long)blockDim.x + threadIdx.x;
-    if (e >= total) return;
-    long long per = (long long)v.m * v.n;
-    long long t = e / per;
-    int r = (int)((e - t * per) / v.n);
-    long long at = view_at(v, e);
-    float x = c[at] + bias[t * bias_stride + (long long)r * bias_step];
+    int j = blockIdx.x * blockDim.x + threadIdx.x;
+    if (j >= v.n) return;
+    long long t = t0 + (long long)blockIdx.z, r = r0 + (long long)blockIdx.y;
+    long long at = view_at(v, t, r, j);
+    float x = c[at] + bias[t * bias_stride + r * bias_step];
     c[at] = relu ? fmaxf(x, 0.0f) : x;
+}
+
+/* Grid dimensions y and z stop at 65535: rows and items go in chunks. */
+#define GRID_YZ 65535
+
+static void run_sgd_epilogue(const nn_gemm *g, int count, const nn_epilogue *ep) {
+    item_view v = {g->m, g->n, g->ldc, (long long)g->stride_c};
+    for (int t0 = 0; t0 < count; t0 += GRID_YZ)
+        for (int r0 = 0; r0 < g->m; r0 += GRID_YZ) {
+            dim3 grid((unsigned)((g->n + THREADS - 1) / THREADS),
+                      (unsigned)(g->m - r0 < GRID_YZ ? g->m - r0 : GRID_YZ),
+                      (unsigned)(count - t0 < GRID_YZ ? count - t0 : GRID_YZ));
+            sgd_epilogue<<<grid, THREADS>>>(g->sgd_param, g->c, v, r0, t0, ep->lr,
+                                            ep->weight_decay);
+        }
+}
+
+static void run_bias_relu(const nn_gemm *g, int count, const nn_epilogue *ep) {
+    item_view v = {g->m, g->n, g->ldc, (long long)g->stride_c};
+    for (int t0 = 0; t0 < count; t0 += GRID_YZ)
+        for (int r0 = 0; r0 < g->m; r0 += GRID_YZ) {
+            dim3 grid((unsigned)((g->n + THREADS - 1) / THREADS),
+                      (unsigned)(g->m - r0 < GRID_YZ ? g->m - r0 : GRID_YZ),
+                      (unsigned)(count - t0 < GRID_YZ ? count - t0 : GRID_YZ));
+            bias_relu<<<grid, THREADS>>>(g->c, v, r0, t0, ep->bias, (long long)ep->bias_stride,
+                                         ep->bias_step, ep->relu);
+        }
 }
 
 static unsigned blocks_for(long long n) { return (unsigned)((n + THREADS - 1) / THREADS); }
@@ -263,21 +288,11 @@ extern "C" void nn_cuda_gemm_items(nn_cuda *cu, const nn_gemm *ops, int nops, in
         long long c_span = operand_span(g->m, g->n, g->ldc, g->stride_c, count);
         bf16_written(cu, g->c, c_span);
         if (g->sgd_param && ep) {
-            item_view v = {g->m, g->n, g->ldc, (long long)g->stride_c};
-            long long total = (long long)count * g->m * g->n;
-            sgd_epilogue<<<blocks_for(total), THREADS>>>(g->sgd_param, g->c, v, total, ep->lr,
-                                                         ep->weight_decay);
+            run_sgd_epilogue(g, count, ep);
             bf16_written(cu, g->sgd_param, c_span);
         }
     }
-    if (ep && ep->bias) {
-        const nn_gemm *g = &ops[nops - 1];
-        item_view v = {g->m, g->n, g->ldc, (long long)g->stride_c};
-        long long total = (long long)count * g->m * g->n;
-        bias_relu<<<blocks_for(total), THREADS>>>(g->c, v, total, ep->bias,
-                                                  (long long)ep->bias_stride, ep->bias_step,
-                                                  ep->relu);
-    }
+    if (ep && ep->bias) run_bias_relu(&ops[nops - 1], count, ep);
 }
 
 /* ------------------------------------------------ element-wise and the rest */
