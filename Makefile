@@ -1,7 +1,17 @@
 # dyad: `make` builds ./dyad, `make test` runs every test, `make sanitize` runs
 # them again under ASan + UBSan. Objects go to $(BUILD).
 
+# make CUDA=1: the CUDA backend (nn/kernels_cuda.cu, cuBLAS) replaces the
+# stub, objects go to build-cuda/, the program is build-cuda/dyad.
+ifeq ($(CUDA),1)
+  BUILD ?= build-cuda
+endif
 BUILD ?= build
+CUDA_HOME ?= /usr/local/cuda
+NVCC ?= $(CUDA_HOME)/bin/nvcc
+# Hopper machine code plus PTX that newer GPUs compile on load.
+NVCC_ARCH ?= -gencode arch=compute_90,code=sm_90 -gencode arch=compute_90,code=compute_90
+NVCCFLAGS ?= -O2 -g -std=c++17 $(NVCC_ARCH) -Xcompiler -Wall,-Wextra,-Werror
 CC ?= cc
 PKGS_NN := openblas zlib libcjson nettle
 PKGS_APP := sdl2 stb
@@ -20,6 +30,10 @@ LIBS_APP = $(shell pkg-config --libs $(PKGS_APP)) $(LIBS_NN)
 LIBS_TEST = $(shell pkg-config --libs $(PKGS_TEST)) $(LIBS_APP)
 
 NN_SRC := $(wildcard nn/*.c)
+ifeq ($(CUDA),1)
+  NN_SRC := $(filter-out nn/kernels_cuda_stub.c,$(NN_SRC))
+  LIBS_NN += -L$(CUDA_HOME)/lib64 -lcublas -lcudart_static -ldl -lrt -lstdc++
+endif
 # app/ has three folders (cmd/ -> window/ -> render/ -> nn/); every .c under
 # app/, at any depth, is built, so a file added at app/ top level builds too.
 APP_ALL_SRC := $(shell find app -name '*.c' | LC_ALL=C sort)
@@ -32,17 +46,32 @@ TEST_SRC := $(wildcard tests/test_*.c)
 TEST_SUPPORT := $(filter-out $(TEST_SRC),$(wildcard tests/*.c)) tests/fuzz/targets.c
 
 NN_OBJ := $(NN_SRC:%.c=$(BUILD)/%.o)
+ifeq ($(CUDA),1)
+  NN_OBJ += $(BUILD)/nn/kernels_cuda.o
+endif
+CUDA_TEST := $(BUILD)/tests/cuda/test_cuda_conformance
 APP_OBJ := $(APP_SRC:%.c=$(BUILD)/%.o)
 SUPPORT_OBJ := $(TEST_SUPPORT:%.c=$(BUILD)/%.o)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 PROGRAM := $(if $(filter build,$(BUILD)),dyad,$(BUILD)/dyad)
 
-.PHONY: all test sanitize clean data deps run models bench bench-compare reproduce reproduce-quick fuzz fuzz-build valgrind
+.PHONY: all test sanitize clean data deps run models bench bench-compare reproduce reproduce-quick fuzz fuzz-build valgrind test-cuda cuda-objects
 all: $(PROGRAM)
 
 $(BUILD)/%.o: %.c $(wildcard nn/*.h tests/*.h tests/fuzz/*.h) $(APP_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(if $(filter app/,$(dir $<)),$(APP_TOP_INC)) -c $< -o $@
+
+$(BUILD)/nn/kernels_cuda.o: nn/kernels_cuda.cu nn/kernels_cuda.h nn/kernels.h nn/error.h
+	@mkdir -p $(dir $@)
+	$(NVCC) $(NVCCFLAGS) -c $< -o $@
+
+$(BUILD)/tests/cuda/%.o: tests/cuda/%.c $(wildcard nn/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(CUDA_TEST): $(BUILD)/tests/cuda/test_cuda_conformance.o $(BUILD)/libnn.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs $(PKGS_TEST)) $(LIBS_NN)
 
 $(BUILD)/libnn.a: $(NN_OBJ)
 	rm -f $@ && ar rcs $@ $^
@@ -106,6 +135,20 @@ valgrind: $(PROGRAM)
 	@DYAD_ROBUSTNESS_DEPS=1 bash .ci/install-deps
 	bash tests/valgrind.sh $(abspath $(PROGRAM))
 
+# CUDA vs CPU conformance (needs a GPU; MNIST for the training-curve case).
+test-cuda:
+ifeq ($(CUDA),1)
+	@$(MAKE) --no-print-directory CUDA=1 $(PROGRAM) $(CUDA_TEST)
+	$(CUDA_TEST)
+else
+	@$(MAKE) --no-print-directory CUDA=1 test-cuda
+endif
+
+# CI's compile check of the CUDA objects (no GPU needed).
+cuda-objects:
+	@$(MAKE) --no-print-directory CUDA=1 build-cuda/nn/kernels_cuda.o \
+	  build-cuda/tests/cuda/test_cuda_conformance.o
+
 data:
 	bash data/fetch-mnist.sh
 
@@ -149,4 +192,4 @@ reproduce-quick: $(PROGRAM)
 	python3 tests/study/check_report.py $(STUDY_QUICK) $(STUDY_QUICK)/report
 
 clean:
-	rm -rf build build-san $(FUZZ_DIR) dyad
+	rm -rf build build-san build-cuda $(FUZZ_DIR) dyad

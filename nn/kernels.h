@@ -2,10 +2,14 @@
  * trainer need, and the context that runs them. Layer code says *what* to
  * compute (which GEMMs over which strided slices, which epilogue); a backend
  * file says *how*. nn/kernels_cpu.c is the CPU backend: it alone owns the
- * thread pool and OpenBLAS's thread count. A GPU backend would implement the
- * same header on device buffers.
+ * thread pool and OpenBLAS's thread count. nn/kernels_cuda.cu is the CUDA
+ * backend (make CUDA=1): a context made by nn_compute_create_cuda runs every
+ * function below on device buffers (cuBLAS strided-batched GEMMs and small
+ * kernels); the caller allocates those with nn_compute_alloc.
  *
- * Matrices are row-major; activations are feature-major (features x batch). */
+ * Matrices are row-major; activations are feature-major (features x batch).
+ * Pointers are host memory for a CPU context, device memory for a CUDA one,
+ * except where a parameter says "host". */
 #ifndef NN_KERNELS_H
 #define NN_KERNELS_H
 
@@ -27,6 +31,32 @@ void nn_compute_free(nn_compute *c);
 /* A NULL context is valid everywhere: one thread, everything in order. */
 int nn_compute_threads(const nn_compute *c);
 void nn_compute_set_threading(nn_compute *c, nn_threading threading);
+
+/* GEMM arithmetic on a CUDA context: FP32 (the default, same maths as the
+ * CPU), TF32 tensor cores (10-bit mantissa inputs), BF16 tensor cores
+ * (8-bit mantissa inputs); accumulation is FP32 in every mode. */
+typedef enum { NN_PRECISION_FP32 = 0, NN_PRECISION_TF32, NN_PRECISION_BF16 } nn_precision;
+const char *nn_precision_name(nn_precision p);
+nn_status nn_precision_parse(const char *name, nn_precision *p);
+
+/* A context on the first CUDA device. Fails with a clear message when the
+ * program was built without CUDA (make CUDA=1) or no device answers. */
+nn_status nn_compute_create_cuda(nn_compute **c, nn_precision precision, nn_error *err);
+/* 1 when the context's buffers live on a GPU. */
+int nn_compute_on_device(const nn_compute *c);
+/* "cpu" or e.g. "cuda (NVIDIA H200, fp32)". */
+const char *nn_compute_describe(const nn_compute *c);
+
+/* Buffers of n floats in the context's memory, zeroed; NULL when out of
+ * memory. nn_compute_release(c, p) frees what nn_compute_alloc(c, n) gave. */
+float *nn_compute_alloc(nn_compute *c, size_t n);
+void nn_compute_release(nn_compute *c, float *p);
+/* Copies between host memory and the context's memory (memcpy on a CPU). */
+void nn_compute_upload(nn_compute *c, float *dst, const float *host_src, size_t n);
+void nn_compute_download(nn_compute *c, float *host_dst, const float *src, size_t n);
+/* Waits until queued work is done (for timers), then reports the first
+ * device error since the last call (NN_OK on a CPU). */
+nn_status nn_compute_sync(nn_compute *c, nn_error *err);
 
 /* Runs task(ctx, i) for i in [0, ntasks) across the context's threads. */
 void nn_compute_run(nn_compute *c, int ntasks, void (*task)(void *ctx, int index), void *ctx);
@@ -74,21 +104,26 @@ void nn_gemm_items(nn_compute *c, const nn_gemm *ops, int nops, int count, const
 
 /* dy (rows x batch): zeroed where y <= 0 when y is not NULL (ReLU), and
  * rowsum[r] = sum of row r afterwards: one pass. */
-void nn_relu_backward_rowsum(float *dy, const float *y, int rows, int batch, float *rowsum);
+void nn_relu_backward_rowsum(nn_compute *c, float *dy, const float *y, int rows, int batch, float *rowsum);
 
 /* Softmax cross-entropy on logits (classes x batch); writes d(mean loss)/dlogits
- * and returns the mean loss; *hits counts argmax == label. */
-float nn_softmax_xent(const float *logits, const uint8_t *labels, int classes, int batch,
+ * and returns the mean loss; *hits counts argmax == label. labels: host. */
+float nn_softmax_xent(nn_compute *c, const float *logits, const uint8_t *labels, int classes, int batch,
                       float *dlogits, int *hits);
 
-/* Softmax of one sample's logits (classes floats). */
+/* Softmax of one sample's logits (classes floats, host). */
 void nn_softmax(const float *logits, int classes, float *probs);
 
-/* Argmax per column of a (classes x batch) matrix. */
-void nn_argmax_columns(const float *m, int classes, int batch, uint8_t *out);
+/* Argmax per column of a (classes x batch) matrix; out: host. */
+void nn_argmax_columns(nn_compute *c, const float *m, int classes, int batch, uint8_t *out);
 
-/* x (features x count) = pixels[indices[s]] * scale, transposed to feature-major. */
-void nn_gather_u8(float *x, const uint8_t *pixels, const int *indices, int count, int features,
+/* x (features x count) = pixels[indices[s]] * scale, transposed to feature-major.
+ * pixels (nimages x features) and indices: host. A CUDA context uploads the
+ * indices (the batch's only copy per step) and keeps a device copy of the
+ * whole pixel arrays it has gathered from (the last two, keyed by address
+ * and size): an array must not change while the context lives. */
+void nn_gather_u8(nn_compute *c, float *x, const uint8_t *pixels, int nimages, const int *indices,
+                  int count, int features,
                   float scale);
 
 /* SGD with momentum and decoupled decay over n floats:
@@ -100,7 +135,7 @@ void nn_adam_update(nn_compute *c, float *p, const float *g, float *m, float *v,
                     float lr, float beta1, float beta2, float eps, float weight_decay, float bc1,
                     float bc2);
 
-/* Buffers: zeroed, 64-byte aligned floats; NULL when out of memory. */
+/* Host buffers: zeroed, 64-byte aligned floats; NULL when out of memory. */
 float *nn_alloc_floats(size_t n);
 void nn_free_floats(float *p);
 

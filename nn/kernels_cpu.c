@@ -1,7 +1,9 @@
 /* The CPU backend of nn/kernels.h: OpenBLAS for GEMMs, nn/pool.c for running
  * them side by side. This file is the only one that sets OpenBLAS's thread
  * count: in POOL threading OpenBLAS stays on one thread and the pool owns the
- * cores; in BLAS threading OpenBLAS gets them and items run in order. */
+ * cores; in BLAS threading OpenBLAS gets them and items run in order.
+ * A context made by nn_compute_create_cuda hands every call to the CUDA
+ * backend (nn/kernels_cuda.h); this file stays the one place that decides. */
 #include "kernels.h"
 
 #include <cblas.h>
@@ -10,13 +12,27 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "kernels_cuda.h"
 #include "pool.h"
 
 struct nn_compute {
     nn_pool *pool;
     int threads;
     nn_threading threading;
+    nn_cuda *cuda; /* non-NULL: a GPU context */
 };
+
+static const char *const precision_names[] = {"fp32", "tf32", "bf16"};
+
+const char *nn_precision_name(nn_precision p) {
+    return (int)p >= 0 && p <= NN_PRECISION_BF16 ? precision_names[p] : "unknown";
+}
+
+nn_status nn_precision_parse(const char *name, nn_precision *p) {
+    for (int k = 0; k <= NN_PRECISION_BF16; k++)
+        if (!strcmp(name, precision_names[k])) return *p = (nn_precision)k, NN_OK;
+    return NN_ERR_ARG;
+}
 
 static int default_threads(void) {
     const char *env = getenv("OPENBLAS_NUM_THREADS");
@@ -41,16 +57,60 @@ nn_status nn_compute_create(nn_compute **c, int threads, nn_error *err) {
     return NN_OK;
 }
 
+nn_status nn_compute_create_cuda(nn_compute **c, nn_precision precision, nn_error *err) {
+    *c = NULL;
+    nn_compute *ctx = calloc(1, sizeof *ctx);
+    if (!ctx) return nn_fail(err, NN_ERR_NOMEM, "out of memory for a compute context");
+    nn_status st = nn_cuda_create(&ctx->cuda, precision, err);
+    if (st != NN_OK) {
+        free(ctx);
+        return st;
+    }
+    ctx->threads = 1; /* the host thread only queues work */
+    *c = ctx;
+    return NN_OK;
+}
+
 void nn_compute_free(nn_compute *c) {
     if (!c) return;
     nn_pool_free(c->pool);
+    nn_cuda_free(c->cuda);
     free(c);
+}
+
+int nn_compute_on_device(const nn_compute *c) { return c && c->cuda; }
+
+const char *nn_compute_describe(const nn_compute *c) {
+    return nn_compute_on_device(c) ? nn_cuda_describe(c->cuda) : "cpu";
+}
+
+float *nn_compute_alloc(nn_compute *c, size_t n) {
+    return nn_compute_on_device(c) ? nn_cuda_alloc(c->cuda, n) : nn_alloc_floats(n);
+}
+
+void nn_compute_release(nn_compute *c, float *p) {
+    if (nn_compute_on_device(c)) nn_cuda_release(c->cuda, p);
+    else nn_free_floats(p);
+}
+
+void nn_compute_upload(nn_compute *c, float *dst, const float *host_src, size_t n) {
+    if (nn_compute_on_device(c)) nn_cuda_upload(c->cuda, dst, host_src, n);
+    else if (n) memmove(dst, host_src, n * sizeof(float));
+}
+
+void nn_compute_download(nn_compute *c, float *host_dst, const float *src, size_t n) {
+    if (nn_compute_on_device(c)) nn_cuda_download(c->cuda, host_dst, src, n);
+    else if (n) memmove(host_dst, src, n * sizeof(float));
+}
+
+nn_status nn_compute_sync(nn_compute *c, nn_error *err) {
+    return nn_compute_on_device(c) ? nn_cuda_sync(c->cuda, err) : NN_OK;
 }
 
 int nn_compute_threads(const nn_compute *c) { return c ? c->threads : 1; }
 
 void nn_compute_set_threading(nn_compute *c, nn_threading threading) {
-    if (!c) return;
+    if (!c || c->cuda) return;
     c->threading = threading;
     openblas_set_num_threads(threading == NN_THREADING_BLAS ? c->threads : 1);
 }
@@ -138,6 +198,10 @@ static void item_task(void *ctx, int t) {
 }
 
 void nn_gemm_items(nn_compute *c, const nn_gemm *ops, int nops, int count, const nn_epilogue *ep) {
+    if (nn_compute_on_device(c)) {
+        nn_cuda_gemm_items(c->cuda, ops, nops, count, ep);
+        return;
+    }
     items_job job = {.ops = ops, .nops = nops, .ep = ep, .slices = 0};
     int threads = nn_compute_threads(c);
     if (!c || c->threading == NN_THREADING_BLAS || threads == 1) {
@@ -155,7 +219,12 @@ void nn_gemm_items(nn_compute *c, const nn_gemm *ops, int nops, int count, const
 
 /* ------------------------------------------------ element-wise and the rest */
 
-void nn_relu_backward_rowsum(float *dy, const float *y, int rows, int batch, float *rowsum) {
+void nn_relu_backward_rowsum(nn_compute *c, float *dy, const float *y, int rows, int batch,
+                             float *rowsum) {
+    if (nn_compute_on_device(c)) {
+        nn_cuda_relu_backward_rowsum(c->cuda, dy, y, rows, batch, rowsum);
+        return;
+    }
     for (int r = 0; r < rows; r++) {
         float *restrict d = dy + (size_t)r * batch;
         float sum = 0.0f;
@@ -172,8 +241,10 @@ void nn_relu_backward_rowsum(float *dy, const float *y, int rows, int batch, flo
     }
 }
 
-float nn_softmax_xent(const float *logits, const uint8_t *labels, int classes, int batch,
-                      float *dlogits, int *hits) {
+float nn_softmax_xent(nn_compute *ctx, const float *logits, const uint8_t *labels, int classes,
+                      int batch, float *dlogits, int *hits) {
+    if (nn_compute_on_device(ctx))
+        return nn_cuda_softmax_xent(ctx->cuda, logits, labels, classes, batch, dlogits, hits);
     double loss = 0.0;
     int correct = 0;
     /* softmax per sample (a column); d(mean loss)/dlogit = (p - onehot) / B */
@@ -206,7 +277,11 @@ void nn_softmax(const float *logits, int classes, float *probs) {
     for (int c = 0; c < classes; c++) probs[c] = (float)(exp(logits[c] - maxv) / sum);
 }
 
-void nn_argmax_columns(const float *m, int classes, int batch, uint8_t *out) {
+void nn_argmax_columns(nn_compute *c, const float *m, int classes, int batch, uint8_t *out) {
+    if (nn_compute_on_device(c)) {
+        nn_cuda_argmax_columns(c->cuda, m, classes, batch, out);
+        return;
+    }
     for (int s = 0; s < batch; s++) {
         int arg = 0;
         for (int c = 1; c < classes; c++)
@@ -219,8 +294,13 @@ void nn_argmax_columns(const float *m, int classes, int batch, uint8_t *out) {
  * writes of the transpose in L1. */
 #define TILE 16
 
-void nn_gather_u8(float *x, const uint8_t *pixels, const int *indices, int count, int features,
-                  float scale) {
+void nn_gather_u8(nn_compute *c, float *x, const uint8_t *pixels, int nimages, const int *indices,
+                  int count, int features, float scale) {
+    if (nn_compute_on_device(c)) {
+        nn_cuda_gather_u8(c->cuda, x, pixels, nimages, indices, count, features, scale);
+        return;
+    }
+    (void)nimages; /* only a device copy needs the whole array */
     for (int s0 = 0; s0 < count; s0 += TILE) {
         int s1 = s0 + TILE < count ? s0 + TILE : count;
         for (int p0 = 0; p0 < features; p0 += TILE) {
@@ -277,6 +357,10 @@ static void run_update(nn_compute *c, const update_job *j) {
 
 void nn_sgd_update(nn_compute *c, float *p, const float *g, float *m, size_t n, float lr,
                    float momentum, float weight_decay) {
+    if (nn_compute_on_device(c)) {
+        nn_cuda_sgd_update(c->cuda, p, g, m, n, lr, momentum, weight_decay);
+        return;
+    }
     update_job j = {.p = p, .g = g, .m = m, .n = n, .lr = lr, .momentum = momentum,
                     .wd = weight_decay};
     run_update(c, &j);
@@ -285,6 +369,10 @@ void nn_sgd_update(nn_compute *c, float *p, const float *g, float *m, size_t n, 
 void nn_adam_update(nn_compute *c, float *p, const float *g, float *m, float *v, size_t n,
                     float lr, float beta1, float beta2, float eps, float weight_decay, float bc1,
                     float bc2) {
+    if (nn_compute_on_device(c)) {
+        nn_cuda_adam_update(c->cuda, p, g, m, v, n, lr, beta1, beta2, eps, weight_decay, bc1, bc2);
+        return;
+    }
     update_job j = {.p = p, .g = g, .m = m, .v = v, .n = n, .lr = lr, .beta1 = beta1,
                     .beta2 = beta2, .eps = eps, .wd = weight_decay, .bc1 = bc1, .bc2 = bc2};
     run_update(c, &j);

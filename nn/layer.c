@@ -89,13 +89,13 @@ void nn_layer_forward(const nn_layer *l, const float *x, float *y, int batch, nn
 void nn_layer_backward_step(const nn_layer *l, const float *x, const float *y, float *dy, float *dx,
                          int batch, nn_compute *c, const nn_layer_sgd *sgd) {
     /* ReLU mask and bias gradient in one pass over dy */
-    nn_relu_backward_rowsum(dy, y, l->out, batch, l->grad.bias);
+    nn_relu_backward_rowsum(c, dy, y, l->out, batch, l->grad.bias);
     if (sgd) {
         size_t b = 0;
         while (b < (size_t)l->tensors.count && strcmp(l->tensors.t[b].name, "bias")) b++;
         const nn_layer_tensor *bt = &l->tensors.t[b];
-        /* a few hundred floats: not worth the threads */
-        nn_sgd_update(NULL, l->param.bias, l->grad.bias, sgd->velocity + bt->offset, bt->count,
+        /* a few hundred floats: one chunk, so no threads on a CPU */
+        nn_sgd_update(c, l->param.bias, l->grad.bias, sgd->velocity + bt->offset, bt->count,
                       sgd->lr, sgd->momentum, bt->decay ? sgd->weight_decay : 0.0f);
     }
     nn_layer_kind_get(l->kind)->backward(l, x, dy, dx, batch, c, sgd);
@@ -105,7 +105,7 @@ void nn_layer_backward(const nn_layer *l, const float *x, const float *dy, float
                     nn_compute *c) {
     const nn_layer_kind_info *k = nn_layer_kind_get(l->kind);
     /* bias gradient: row sums of dy (no ReLU mask here) */
-    nn_relu_backward_rowsum((float *)dy, NULL, l->out, batch, l->grad.bias);
+    nn_relu_backward_rowsum(c, (float *)dy, NULL, l->out, batch, l->grad.bias);
     k->backward(l, x, dy, dx, batch, c, NULL);
 }
 

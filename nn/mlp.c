@@ -55,9 +55,41 @@ nn_status nn_mlp_create(nn_mlp *net, int in, const nn_layer_spec *specs, int nla
     return NN_OK;
 }
 
+nn_status nn_mlp_to_device(nn_mlp *dev, const nn_mlp *host, nn_compute *c, nn_error *err) {
+    memset(dev, 0, sizeof *dev);
+    if (!nn_compute_on_device(c)) return nn_fail(err, NN_ERR_ARG, "not a GPU compute context");
+    dev->in = host->in;
+    dev->nlayers = host->nlayers;
+    dev->nparams = host->nparams;
+    dev->compute = dev->device = c;
+    dev->layers = malloc((size_t)host->nlayers * sizeof *dev->layers);
+    if (!dev->layers) return nn_fail(err, NN_ERR_NOMEM, "out of memory");
+    memcpy(dev->layers, host->layers, (size_t)host->nlayers * sizeof *dev->layers);
+    dev->params = nn_compute_alloc(c, dev->nparams);
+    if (host->grads) dev->grads = nn_compute_alloc(c, dev->nparams);
+    if (!dev->params || (host->grads && !dev->grads)) {
+        nn_mlp_free(dev);
+        return nn_fail(err, NN_ERR_NOMEM, "out of GPU memory for %zu parameters", host->nparams);
+    }
+    size_t off = 0;
+    for (int i = 0; i < dev->nlayers; i++) {
+        nn_layer *l = &dev->layers[i];
+        nn_layer_bind(l, dev->params + off, dev->grads ? dev->grads + off : NULL);
+        off += l->tensors.total;
+    }
+    nn_mlp_copy_params(dev, host);
+    return NN_OK;
+}
+
+void nn_mlp_copy_params(nn_mlp *dst, const nn_mlp *src) {
+    if (dst->device) nn_compute_upload(dst->device, dst->params, src->params, dst->nparams);
+    else if (src->device) nn_compute_download(src->device, dst->params, src->params, dst->nparams);
+    else memmove(dst->params, src->params, dst->nparams * sizeof(float));
+}
+
 static void free_acts(nn_mlp *net) {
-    for (int i = 0; net->acts && i <= net->nlayers; i++) free(net->acts[i]);
-    for (int i = 0; net->dacts && i <= net->nlayers; i++) free(net->dacts[i]);
+    for (int i = 0; net->acts && i <= net->nlayers; i++) nn_compute_release(net->device, net->acts[i]);
+    for (int i = 0; net->dacts && i <= net->nlayers; i++) nn_compute_release(net->device, net->dacts[i]);
     free(net->acts);
     free(net->dacts);
     net->acts = net->dacts = NULL;
@@ -67,8 +99,13 @@ static void free_acts(nn_mlp *net) {
 void nn_mlp_free(nn_mlp *net) {
     free_acts(net);
     free(net->layers);
-    free(net->params);
-    free(net->grads);
+    if (net->device) {
+        nn_compute_release(net->device, net->params);
+        nn_compute_release(net->device, net->grads);
+    } else {
+        free(net->params);
+        free(net->grads);
+    }
     memset(net, 0, sizeof *net);
 }
 
@@ -91,11 +128,11 @@ nn_status nn_mlp_reserve(nn_mlp *net, int batch, nn_error *err) {
     if (!net->acts || (net->grads && !net->dacts)) goto oom;
     for (int i = 0; i < n; i++) {
         size_t count = (size_t)width_of(net, i) * batch;
-        net->acts[i] = malloc(count * sizeof(float));
+        net->acts[i] = nn_compute_alloc(net->device, count);
         if (!net->acts[i]) goto oom;
         /* dacts[0] (gradient w.r.t. the input) is never needed */
         if (net->dacts && i > 0) {
-            net->dacts[i] = malloc(count * sizeof(float));
+            net->dacts[i] = nn_compute_alloc(net->device, count);
             if (!net->dacts[i]) goto oom;
         }
     }
@@ -115,7 +152,7 @@ const float *nn_mlp_forward(nn_mlp *net, int batch) {
 static float backward(nn_mlp *net, const uint8_t *labels, int batch, int *correct, float *velocity,
                       float lr, float momentum, float weight_decay) {
     int hits = 0;
-    float loss = nn_softmax_xent(net->acts[net->nlayers], labels, nn_mlp_classes(net), batch,
+    float loss = nn_softmax_xent(net->compute, net->acts[net->nlayers], labels, nn_mlp_classes(net), batch,
                                  net->dacts[net->nlayers], &hits);
     if (correct) *correct = hits;
     /* a non-finite loss takes no fused step: the weights stay those of the last finite one */

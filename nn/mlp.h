@@ -26,6 +26,8 @@ typedef struct {
     float *params;
     float *grads; /* NULL for an inference-only net */
     nn_compute *compute; /* threads and kernels; NULL: serial. Owned by the caller. */
+    nn_compute *device;  /* non-NULL: params, grads and work buffers are this GPU context's
+                          * memory (nn_mlp_to_device); compute is the same context */
 
     /* Work buffers, sized for max_batch samples (nn_mlp_reserve). */
     int max_batch;
@@ -38,6 +40,16 @@ typedef struct {
 nn_status nn_mlp_create(nn_mlp *net, int in, const nn_layer_spec *specs, int nlayers, int with_grads,
                      nn_error *err);
 void nn_mlp_free(nn_mlp *net);
+
+/* A copy of host (same layers, same parameters) whose parameters, gradients
+ * (when host has them) and work buffers live on the GPU context c. Such a
+ * net trains and evaluates like any other (nn/train.h); checkpoints and the
+ * window read a host net, refreshed with nn_mlp_copy_params. */
+nn_status nn_mlp_to_device(nn_mlp *dev, const nn_mlp *host, nn_compute *c, nn_error *err);
+
+/* Copies the parameters of src into dst, two nets of the same layers, each
+ * on the host or on a device. */
+void nn_mlp_copy_params(nn_mlp *dst, const nn_mlp *src);
 
 /* Reference initialisation from a seed. */
 void nn_mlp_init(nn_mlp *net, uint64_t seed);
@@ -62,7 +74,7 @@ float nn_mlp_backward_sgd(nn_mlp *net, const uint8_t *labels, int batch, int *co
                        float *velocity, float lr, float momentum, float weight_decay);
 
 /* Convenience for one sample: x holds net->in features; probs gets
- * classes probabilities (softmax). Needs nn_mlp_reserve(net, >=1). */
+ * classes probabilities (softmax). Needs nn_mlp_reserve(net, >=1); a host net. */
 void nn_mlp_predict(nn_mlp *net, const float *x, float *probs);
 
 int nn_mlp_classes(const nn_mlp *net);

@@ -23,11 +23,22 @@ nn_status nn_schedule_kind_parse(const char *name, nn_schedule_kind *kind) {
 }
 
 nn_status nn_optim_create(nn_optimizer *opt, const nn_optim_config *cfg, size_t nparams, nn_error *err) {
+    return nn_optim_create_on(opt, cfg, nparams, NULL, err);
+}
+
+nn_status nn_optim_create_on(nn_optimizer *opt, const nn_optim_config *cfg, size_t nparams,
+                             nn_compute *device, nn_error *err) {
     memset(opt, 0, sizeof *opt);
     opt->cfg = *cfg;
     opt->n = nparams;
-    opt->m = calloc(nparams, sizeof(float));
-    if (cfg->kind == NN_OPTIM_ADAM) opt->v = calloc(nparams, sizeof(float));
+    if (nn_compute_on_device(device)) {
+        opt->device = device;
+        opt->m = nn_compute_alloc(device, nparams);
+        if (cfg->kind == NN_OPTIM_ADAM) opt->v = nn_compute_alloc(device, nparams);
+    } else {
+        opt->m = calloc(nparams, sizeof(float));
+        if (cfg->kind == NN_OPTIM_ADAM) opt->v = calloc(nparams, sizeof(float));
+    }
     if (!opt->m || (cfg->kind == NN_OPTIM_ADAM && !opt->v)) {
         nn_optim_free(opt);
         return nn_fail(err, NN_ERR_NOMEM, "out of memory for optimiser state");
@@ -36,8 +47,13 @@ nn_status nn_optim_create(nn_optimizer *opt, const nn_optim_config *cfg, size_t 
 }
 
 void nn_optim_free(nn_optimizer *opt) {
-    free(opt->m);
-    free(opt->v);
+    if (opt->device) {
+        nn_compute_release(opt->device, opt->m);
+        nn_compute_release(opt->device, opt->v);
+    } else {
+        free(opt->m);
+        free(opt->v);
+    }
     memset(opt, 0, sizeof *opt);
 }
 

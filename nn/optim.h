@@ -27,6 +27,7 @@ typedef struct {
     float *m; /* SGD velocity, or Adam first moment */
     float *v; /* Adam second moment (NULL for SGD) */
     long step;
+    nn_compute *device; /* non-NULL: m and v live on this GPU context */
 } nn_optimizer;
 
 const char *nn_optim_kind_name(nn_optim_kind kind);
@@ -35,6 +36,10 @@ const char *nn_schedule_kind_name(nn_schedule_kind kind);
 nn_status nn_schedule_kind_parse(const char *name, nn_schedule_kind *kind);
 
 nn_status nn_optim_create(nn_optimizer *opt, const nn_optim_config *cfg, size_t nparams, nn_error *err);
+/* The same with the state on device (a GPU context) for a net made by
+ * nn_mlp_to_device; NULL or a CPU context: host memory. */
+nn_status nn_optim_create_on(nn_optimizer *opt, const nn_optim_config *cfg, size_t nparams,
+                             nn_compute *device, nn_error *err);
 void nn_optim_free(nn_optimizer *opt);
 
 /* Learning rate at step (0-based) of total_steps under the schedule. */

@@ -12,7 +12,7 @@ double nn_train_now_seconds(void) {
 }
 
 void nn_train_gather_batch(nn_mlp *net, const nn_idx_images *images, const int *indices, int count) {
-    nn_gather_u8(net->acts[0], images->pixels, indices, count, images->rows * images->cols,
+    nn_gather_u8(net->compute, net->acts[0], images->pixels, images->count, indices, count, images->rows * images->cols,
                  1.0f / 255.0f);
 }
 
@@ -113,7 +113,7 @@ nn_status nn_train_predict(nn_mlp *net, const nn_idx_images *images, int batch, 
         int count = images->count - first < batch ? images->count - first : batch;
         for (int s = 0; s < count; s++) idx[s] = first + s;
         nn_train_gather_batch(net, images, idx, count);
-        nn_argmax_columns(nn_mlp_forward(net, count), nn_mlp_classes(net), count, pred + first);
+        nn_argmax_columns(net->compute, nn_mlp_forward(net, count), nn_mlp_classes(net), count, pred + first);
     }
     free(idx);
     return NN_OK;

@@ -120,6 +120,31 @@ static void test_bad_specs_refused(void **state) {
     expect_refused("--bogus 1", "unknown option");
 }
 
+/* --device/--precision mistakes: one line, non-zero exit, before any data. */
+static void expect_device_refused(const char *args, const char *message) {
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "%s train --out /nonexistent/x.safetensors %s", test_dyad_bin(), args);
+    int rc = test_run(cmd, out, sizeof out);
+    if (rc == 0 || !strstr(out, message))
+        fail_msg("'%s': exit %d, expected failure with '%s'; got:\n%s", args, rc, message, out);
+    assert_int_equal(strchr(out, '\n') - out + 1, (long)strlen(out));
+}
+
+static void test_device_flags_refused(void **state) {
+    (void)state;
+    expect_device_refused("--device tpu", "is not cpu or cuda");
+    expect_device_refused("--device cuda --precision fp8", "--precision 'fp8'");
+    expect_device_refused("--precision bf16", "needs --device cuda");
+    /* without CUDA in the build, or without a GPU, --device cuda says which */
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "%s train --out /nonexistent/x.safetensors --device cuda --data /nonexistent",
+             test_dyad_bin());
+    int rc = test_run(cmd, out, sizeof out);
+    assert_int_not_equal(rc, 0);
+    if (!strstr(out, "built without CUDA") && !strstr(out, "no CUDA device"))
+        assert_non_null(strstr(out, "/nonexistent")); /* a GPU answered: the data is what fails */
+}
+
 static void test_missing_data_is_clear(void **state) {
     (void)state;
     char *dir = test_tmpdir();
@@ -137,6 +162,7 @@ int main(void) {
         cmocka_unit_test(test_mixed_layers_train),
         cmocka_unit_test(test_bad_specs_refused),
         cmocka_unit_test(test_missing_data_is_clear),
+        cmocka_unit_test(test_device_flags_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

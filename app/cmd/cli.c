@@ -60,6 +60,32 @@ nn_compute *cli_set_threads(const char *cmd, int threads) {
     return compute;
 }
 
+nn_compute *cli_compute(const char *cmd, const char *device, const char *precision, int threads) {
+    nn_precision p = NN_PRECISION_FP32;
+    if (precision && nn_precision_parse(precision, &p) != NN_OK) {
+        fprintf(stderr, "dyad %s: --precision '%s' is not fp32, tf32 or bf16\n", cmd, precision);
+        return NULL;
+    }
+    if (!device || !strcmp(device, "cpu")) {
+        if (p != NN_PRECISION_FP32) {
+            fprintf(stderr, "dyad %s: --precision %s needs --device cuda\n", cmd, precision);
+            return NULL;
+        }
+        return cli_set_threads(cmd, threads);
+    }
+    if (strcmp(device, "cuda")) {
+        fprintf(stderr, "dyad %s: --device '%s' is not cpu or cuda\n", cmd, device);
+        return NULL;
+    }
+    nn_compute *compute;
+    nn_error err;
+    if (nn_compute_create_cuda(&compute, p, &err) != NN_OK) {
+        fprintf(stderr, "dyad %s: --device cuda: %s\n", cmd, err.msg);
+        return NULL;
+    }
+    return compute;
+}
+
 const char *cli_value(const char *cmd, int argc, char **argv, int *i) {
     if (*i + 1 >= argc) {
         fprintf(stderr, "dyad %s: %s needs a value\n", cmd, argv[*i]);

@@ -21,6 +21,11 @@ const char *cli_data_dir(const char *given);
  * with a message, on failure. */
 nn_compute *cli_set_threads(const char *cmd, int threads);
 
+/* --device cpu|cuda (NULL: cpu) and --precision fp32|tf32|bf16 (NULL: fp32;
+ * only cuda takes another): cli_set_threads for cpu, a GPU context for cuda.
+ * NULL, with a message, on failure. */
+nn_compute *cli_compute(const char *cmd, const char *device, const char *precision, int threads);
+
 /* Net from --layers, or from --hidden/--kind/--ndyad (output layer dense with
  * classes units). Returns the layer count, 0 on error (message printed). */
 int cli_net_spec(const char *cmd, const char *layers, const char *hidden, const char *kind,

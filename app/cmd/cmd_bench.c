@@ -1,7 +1,9 @@
 /* dyad bench: DYAD layers against the dense layer of the same widths, timed
  * in the same run. Reports medians and the dense/DYAD time ratio next to the
  * ideal FLOP ratio ndyad/2; --peak times plain sgemm on the training shapes
- * of the dense 784-1024-1024-10 net, the rate its FLOP limit is computed from. */
+ * of the dense 784-1024-1024-10 net, the rate its FLOP limit is computed from.
+ * On --device cuda every buffer lives on the GPU, timings wait for the GPU,
+ * and the table adds the share of a measured cuBLAS GEMM peak. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +18,7 @@
 static const char usage[] =
     "usage: dyad bench [--widths 512,1024,2048] [--ndyad 4,8,16] [--kinds dyad-it,dyad-ot,dyad-dt]\n"
     "                  [--batch 64[,256...]] [--repeats 15] [--threads N] [--strategy blas|pool|both]\n"
-    "                  [--csv FILE] [--json]\n"
+    "                  [--csv FILE] [--json] [--device cpu|cuda] [--precision fp32|tf32|bf16]\n"
     "       dyad bench --peak [--batch 64] [--repeats 15] [--threads N] [--json]\n"
     "\n"
     "Times one square layer (width x width) forward, and forward+backward (dW and dX), for\n"
@@ -31,7 +33,10 @@ static const char usage[] =
     "--peak: plain sgemm on the forward, dX and dW shapes of the dense 784-1024-1024-10 net\n"
     "at --batch (default 64), both strategies; the better rate is the FLOP limit's rate\n"
     "(make bench-compare). --json: one JSON object per line instead of the table\n"
-    "(layers: kind, variant, strategy, width, batch, ndyad, ms, gflops, speedup, ideal).\n";
+    "(layers: kind, variant, strategy, width, batch, ndyad, ms, gflops, speedup, ideal).\n"
+    "\n"
+    "--device cuda: everything on the GPU (strategy 'cuda'); the run starts by timing\n"
+    "one 8192 x 8192 x 8192 GEMM at --precision, the peak each row's share is of.\n";
 
 static int parse_list(const char *flag, const char *text, int *out, int max) {
     int n = 0;
@@ -57,19 +62,21 @@ static int cmp_double(const void *a, const void *b) {
 
 /* Median over repeats of the mean time of one call of fn(ctx), each sample
  * at least 20 ms long. */
-static double time_median(void (*fn)(void *ctx), void *ctx, int repeats) {
+static double time_median(void (*fn)(void *ctx), void *ctx, nn_compute *compute, int repeats) {
     double samples[64];
     if (repeats > 64) repeats = 64;
     int calls = 1;
     for (;;) {
         double t0 = nn_train_now_seconds();
         for (int c = 0; c < calls; c++) fn(ctx);
+        nn_compute_sync(compute, NULL);
         if (nn_train_now_seconds() - t0 > 0.02 || calls > 1 << 20) break;
         calls *= 2;
     }
     for (int r = 0; r < repeats; r++) {
         double t0 = nn_train_now_seconds();
         for (int c = 0; c < calls; c++) fn(ctx);
+        nn_compute_sync(compute, NULL);
         samples[r] = (nn_train_now_seconds() - t0) / calls;
     }
     qsort(samples, (size_t)repeats, sizeof(double), cmp_double);
@@ -97,9 +104,9 @@ typedef struct {
 static timing time_layer(layer_call *call, int repeats) {
     timing t;
     call->backward = 0;
-    t.forward = time_median(run_layer, call, repeats);
+    t.forward = time_median(run_layer, call, call->compute, repeats);
     call->backward = 1;
-    t.train = time_median(run_layer, call, repeats);
+    t.train = time_median(run_layer, call, call->compute, repeats);
     return t;
 }
 
@@ -120,18 +127,53 @@ static void run_peak(void *ctx) {
     for (int i = 0; i < 3 * PEAK_LAYERS; i++) nn_gemm_items(p->compute, &p->g[i], 1, 1, NULL);
 }
 
+/* Buffers of the context (host or GPU) filled from a host pattern. */
+static float *bench_buffer(nn_compute *compute, size_t n, int period, nn_rng *r) {
+    float *host = nn_alloc_floats(n), *buf = nn_compute_alloc(compute, n);
+    if (host && buf) {
+        for (size_t e = 0; e < n; e++)
+            host[e] = r ? nn_rng_uniform(r) - 0.5f : (float)(e % (size_t)period) * 0.01f;
+        nn_compute_upload(compute, buf, host, n);
+    }
+    nn_free_floats(host);
+    if (!host && buf) {
+        nn_compute_release(compute, buf);
+        return NULL;
+    }
+    return buf;
+}
+
+/* The rate of one square GEMM of the given size, the peak device rows are
+ * compared with. */
+static double gemm_peak_tflops(nn_compute *compute, int size, int repeats) {
+    size_t n = (size_t)size * size;
+    float *a = bench_buffer(compute, n, 17, NULL), *b = bench_buffer(compute, n, 13, NULL);
+    float *c = nn_compute_alloc(compute, n);
+    double tflops = 0;
+    if (a && b && c) {
+        peak_job job = {.compute = compute};
+        job.g[0] = (nn_gemm){.m = size, .n = size, .k = size, .a = a, .lda = size, .b = b,
+                             .ldb = size, .c = c, .ldc = size};
+        for (int i = 1; i < 3 * PEAK_LAYERS; i++) job.g[i] = job.g[0];
+        double t = time_median(run_peak, &job, compute, repeats);
+        tflops = 3 * PEAK_LAYERS * 2.0 * size * size * (double)size / t / 1e12;
+    }
+    nn_compute_release(compute, a), nn_compute_release(compute, b), nn_compute_release(compute, c);
+    return tflops;
+}
+
 static int bench_peak(nn_compute *compute, int batch, int repeats, int json) {
     size_t maxw = 1024, act = maxw * batch;
-    float *w = nn_alloc_floats(maxw * maxw), *dw = nn_alloc_floats(maxw * maxw);
-    float *x = nn_alloc_floats(act), *y = nn_alloc_floats(act), *dx = nn_alloc_floats(act);
+    float *w = bench_buffer(compute, maxw * maxw, 17, NULL), *dw = nn_compute_alloc(compute, maxw * maxw);
+    float *x = bench_buffer(compute, act, 13, NULL), *y = bench_buffer(compute, act, 13, NULL);
+    float *dx = nn_compute_alloc(compute, act);
     if (!w || !dw || !x || !y || !dx) {
         fprintf(stderr, "dyad bench: out of memory\n");
-        nn_free_floats(w), nn_free_floats(dw), nn_free_floats(x), nn_free_floats(y),
-            nn_free_floats(dx);
+        nn_compute_release(compute, w), nn_compute_release(compute, dw);
+        nn_compute_release(compute, x), nn_compute_release(compute, y);
+        nn_compute_release(compute, dx);
         return 1;
     }
-    for (size_t e = 0; e < maxw * maxw; e++) w[e] = (float)(e % 17) * 0.01f;
-    for (size_t e = 0; e < act; e++) x[e] = y[e] = (float)(e % 13) * 0.01f;
     peak_job job = {.compute = compute};
     double flops = 0;
     for (int i = 0; i < PEAK_LAYERS; i++) {
@@ -145,12 +187,13 @@ static int bench_peak(nn_compute *compute, int batch, int repeats, int json) {
         flops += 6.0 * in * out * B;
     }
     double best = 0;
-    for (int st = 0; st < 2; st++) {
+    int device = nn_compute_on_device(compute);
+    for (int st = device; st < 2; st++) {
         nn_compute_set_threading(compute, st ? NN_THREADING_POOL : NN_THREADING_BLAS);
-        double t = time_median(run_peak, &job, repeats);
+        double t = time_median(run_peak, &job, compute, repeats);
         double gflops = flops / t / 1e9;
         if (gflops > best) best = gflops;
-        const char *how = st ? "pool" : "blas";
+        const char *how = device ? "cuda" : st ? "pool" : "blas";
         if (json)
             printf("{\"kind\":\"peak\",\"strategy\":\"%s\",\"batch\":%d,\"threads\":%d,"
                    "\"ms\":%.4f,\"gflops\":%.2f}\n", how, batch, nn_compute_threads(compute),
@@ -166,8 +209,16 @@ static int bench_peak(nn_compute *compute, int batch, int repeats, int json) {
                "\"gflops\":%.2f}\n", batch, nn_compute_threads(compute), best);
     else
         printf("peak %.1f GFLOP/s\n", best);
-    nn_free_floats(w), nn_free_floats(dw), nn_free_floats(x), nn_free_floats(y),
-        nn_free_floats(dx);
+    nn_compute_release(compute, w), nn_compute_release(compute, dw);
+    nn_compute_release(compute, x), nn_compute_release(compute, y);
+    nn_compute_release(compute, dx);
+    if (device) {
+        double t = gemm_peak_tflops(compute, 8192, repeats);
+        if (json)
+            printf("{\"kind\":\"peak\",\"strategy\":\"gemm8192\",\"tflops\":%.2f}\n", t);
+        else
+            printf("one 8192^3 GEMM (%s): %.1f TFLOP/s\n", nn_compute_describe(compute), t);
+    }
     return 0;
 }
 
@@ -180,25 +231,23 @@ typedef struct {
     nn_layer_kind kinds[NN_LAYER_KIND_COUNT];
     int nkinds, repeats, json;
     int first_strategy, last_strategy;
+    double peak_tflops; /* device: the measured GEMM peak; 0 on a CPU */
     FILE *csv;
 } layer_bench;
 
 static int bench_width(const layer_bench *b, nn_compute *compute, int w, int batch) {
     size_t act = (size_t)w * batch;
     size_t maxp = nn_layer_param_count(NN_LAYER_DENSE, w, w, 1);
-    float *x = nn_alloc_floats(act), *y = nn_alloc_floats(act);
-    float *dy = nn_alloc_floats(act), *dx = nn_alloc_floats(act);
-    float *params = nn_alloc_floats(maxp), *grads = nn_alloc_floats(maxp);
-    int status = 0;
-    if (!x || !y || !dy || !dx || !params || !grads) {
-        fprintf(stderr, "dyad bench: out of memory at width %d\n", w);
-        status = 1;
-    }
     nn_rng r;
     nn_rng_seed(&r, 1);
-    for (size_t e = 0; !status && e < act; e++) {
-        x[e] = nn_rng_uniform(&r);
-        dy[e] = nn_rng_uniform(&r) - 0.5f;
+    float *x = bench_buffer(compute, act, 0, &r), *y = nn_compute_alloc(compute, act);
+    float *dy = bench_buffer(compute, act, 0, &r), *dx = nn_compute_alloc(compute, act);
+    float *params = nn_compute_alloc(compute, maxp), *grads = nn_compute_alloc(compute, maxp);
+    float *host_params = nn_alloc_floats(maxp);
+    int status = 0;
+    if (!x || !y || !dy || !dx || !params || !grads || !host_params) {
+        fprintf(stderr, "dyad bench: out of memory at width %d\n", w);
+        status = 1;
     }
     timing dense_t[2] = {{0, 0}, {0, 0}}; /* per strategy */
     for (int ki = -1; !status && ki < b->nkinds; ki++) {
@@ -211,8 +260,11 @@ static int bench_width(const layer_bench *b, nn_compute *compute, int w, int bat
                            batch, nn_layer_kind_name(l.kind), l.ndyad);
                 continue;
             }
-            nn_layer_bind(&l, params, grads);
+            /* init on the host, then the layer reads the context's copy */
+            nn_layer_bind(&l, host_params, NULL);
             nn_layer_init(&l, &r);
+            nn_compute_upload(compute, params, host_params, l.tensors.total);
+            nn_layer_bind(&l, params, grads);
             for (int st = b->first_strategy; st <= b->last_strategy; st++) {
                 nn_compute_set_threading(compute, st ? NN_THREADING_POOL : NN_THREADING_BLAS);
                 layer_call call = {.l = &l, .x = x, .dy = dy, .y = y, .dx = dx, .batch = batch,
@@ -220,18 +272,23 @@ static int bench_width(const layer_bench *b, nn_compute *compute, int w, int bat
                 timing t = time_layer(&call, b->repeats);
                 nn_compute_set_threading(compute, NN_THREADING_POOL);
                 if (ki < 0) dense_t[st] = t;
-                const char *how = st ? "pool" : "blas";
+                const char *how = nn_compute_on_device(compute) ? "cuda" : st ? "pool" : "blas";
                 double ideal = ki < 0 ? 1.0 : l.ndyad / 2.0;
                 double gflops = nn_layer_forward_flops(&l, batch) * 3 / t.train / 1e9;
                 double speed_f = dense_t[st].forward / t.forward;
                 double speed_t = dense_t[st].train / t.train;
+                double peak_pct = b->peak_tflops > 0 ? gflops / 1e3 / b->peak_tflops * 100 : 0;
                 if (b->json)
                     printf("{\"kind\":\"layer\",\"variant\":\"%s\",\"strategy\":\"%s\","
                            "\"width\":%d,\"batch\":%d,\"ndyad\":%d,\"ms\":%.4f,"
                            "\"forward_ms\":%.4f,\"gflops\":%.2f,\"speedup\":%.4f,"
-                           "\"ideal\":%.2f}\n",
+                           "\"ideal\":%.2f,\"peak_pct\":%.1f}\n",
                            nn_layer_kind_name(l.kind), how, w, batch, l.ndyad, t.train * 1e3,
-                           t.forward * 1e3, gflops, speed_t, ideal);
+                           t.forward * 1e3, gflops, speed_t, ideal, peak_pct);
+                else if (b->peak_tflops > 0)
+                    printf("%6d %5d  %-8s %5d %-7s %11.1f %11.1f  %8.2fx %8.2fx  %5.2fx  %8.1f %5.1f%%\n",
+                           w, batch, nn_layer_kind_name(l.kind), l.ndyad, how, t.forward * 1e6,
+                           t.train * 1e6, speed_f, speed_t, ideal, gflops / 1e3, peak_pct);
                 else
                     printf("%6d %5d  %-8s %5d %-7s %11.1f %11.1f  %8.2fx %8.2fx  %5.2fx  %8.1f\n",
                            w, batch, nn_layer_kind_name(l.kind), l.ndyad, how, t.forward * 1e6,
@@ -244,8 +301,14 @@ static int bench_width(const layer_bench *b, nn_compute *compute, int w, int bat
             }
         }
     }
-    nn_free_floats(x), nn_free_floats(y), nn_free_floats(dy), nn_free_floats(dx);
-    nn_free_floats(params), nn_free_floats(grads);
+    nn_compute_release(compute, x), nn_compute_release(compute, y);
+    nn_compute_release(compute, dy), nn_compute_release(compute, dx);
+    nn_compute_release(compute, params), nn_compute_release(compute, grads);
+    nn_free_floats(host_params);
+    if (nn_compute_sync(compute, &(nn_error){{0}}) != NN_OK) {
+        fprintf(stderr, "dyad bench: a GPU error at width %d batch %d\n", w, batch);
+        status = 1;
+    }
     return status;
 }
 
@@ -255,7 +318,7 @@ int cmd_bench(int argc, char **argv) {
                      .kinds = {NN_LAYER_DYAD_IT, NN_LAYER_DYAD_OT, NN_LAYER_DYAD_DT}, .nkinds = 3,
                      .repeats = 15};
     int threads = 0, peak = 0;
-    const char *csv_path = NULL, *strategy = "both";
+    const char *csv_path = NULL, *strategy = "both", *device = NULL, *precision = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v;
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -278,6 +341,8 @@ int cmd_bench(int argc, char **argv) {
         else if (!strcmp(a, "--repeats")) ok = cli_int("bench", a, v, 1, 64, &b.repeats);
         else if (!strcmp(a, "--threads")) ok = cli_int("bench", a, v, 1, 1024, &threads);
         else if (!strcmp(a, "--csv")) csv_path = v;
+        else if (!strcmp(a, "--device")) device = v;
+        else if (!strcmp(a, "--precision")) precision = v;
         else if (!strcmp(a, "--strategy")) {
             strategy = v;
             if (strcmp(v, "blas") && strcmp(v, "pool") && strcmp(v, "both")) {
@@ -307,8 +372,9 @@ int cmd_bench(int argc, char **argv) {
         }
         if (!ok) return 2;
     }
-    nn_compute *compute = cli_set_threads("bench", threads);
+    nn_compute *compute = cli_compute("bench", device, precision, threads);
     if (!compute) return 1;
+    int on_device = nn_compute_on_device(compute);
     if (peak) {
         int status = bench_peak(compute, b.batches[0], b.repeats, b.json);
         nn_compute_free(compute);
@@ -316,6 +382,10 @@ int cmd_bench(int argc, char **argv) {
     }
     b.first_strategy = strcmp(strategy, "pool") ? 0 : 1;
     b.last_strategy = strcmp(strategy, "blas") ? 1 : 0;
+    if (on_device) {
+        b.first_strategy = b.last_strategy = 0; /* one way: the GPU */
+        b.peak_tflops = gemm_peak_tflops(compute, 8192, b.repeats);
+    }
     if (csv_path && !(b.csv = fopen(csv_path, "w"))) {
         perror(csv_path);
         nn_compute_free(compute);
@@ -324,12 +394,20 @@ int cmd_bench(int argc, char **argv) {
     if (b.csv)
         fprintf(b.csv, "width,batch,kind,ndyad,strategy,forward_us,train_us,forward_speedup,"
                        "train_speedup,ideal\n");
-    if (!b.json) {
+    if (!b.json && on_device) {
+        printf("layer width x width on %s, median of %d; peak: one 8192^3 GEMM at %.1f TFLOP/s\n",
+               nn_compute_describe(compute), b.repeats, b.peak_tflops);
+        printf("%6s %5s  %-8s %5s %-7s %11s %11s  %9s %9s  %6s  %8s %6s\n", "width", "batch",
+               "kind", "ndyad", "device", "forward us", "fwd+bwd us", "fwd speed", "trn speed",
+               "ideal", "TFLOP/s", "peak");
+    } else if (!b.json) {
         printf("layer width x width, %d threads, median of %d\n", nn_compute_threads(compute),
                b.repeats);
         printf("%6s %5s  %-8s %5s %-7s %11s %11s  %9s %9s  %6s  %8s\n", "width", "batch", "kind",
                "ndyad", "threads", "forward us", "fwd+bwd us", "fwd speed", "trn speed", "ideal",
                "GFLOP/s");
+    } else if (on_device) {
+        printf("{\"kind\":\"peak\",\"strategy\":\"gemm8192\",\"tflops\":%.2f}\n", b.peak_tflops);
     }
     int status = 0;
     for (int bi = 0; bi < b.nbatches && !status; bi++)

@@ -11,6 +11,7 @@
 
 static const char usage[] =
     "usage: dyad eval MODEL.safetensors [--data DIR] [--json] [--threads N]\n"
+    "                 [--device cpu|cuda] [--precision fp32|tf32|bf16]\n"
     "\n"
     "Evaluates a checkpoint on the test split of an MNIST-format folder\n"
     "(default $MNIST_DIR, else data/). Prints accuracy, per-class accuracy and the\n"
@@ -79,7 +80,7 @@ static int eval_batch(const nn_mlp *net) {
 }
 
 int cmd_eval(int argc, char **argv) {
-    const char *model = NULL, *data = NULL;
+    const char *model = NULL, *data = NULL, *device = NULL, *precision = NULL;
     int json = 0, threads = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v;
@@ -90,6 +91,10 @@ int cmd_eval(int argc, char **argv) {
             json = 1;
         } else if (!strcmp(a, "--data")) {
             if (!(data = cli_value("eval", argc, argv, &i))) return 2;
+        } else if (!strcmp(a, "--device")) {
+            if (!(device = cli_value("eval", argc, argv, &i))) return 2;
+        } else if (!strcmp(a, "--precision")) {
+            if (!(precision = cli_value("eval", argc, argv, &i))) return 2;
         } else if (!strcmp(a, "--threads")) {
             if (!(v = cli_value("eval", argc, argv, &i)) || !cli_int("eval", a, v, 1, 1024, &threads))
                 return 2;
@@ -104,10 +109,10 @@ int cmd_eval(int argc, char **argv) {
         fprintf(stderr, "dyad eval: give a MODEL.safetensors (see --help)\n");
         return 2;
     }
-    nn_compute *compute = cli_set_threads("eval", threads);
+    nn_compute *compute = cli_compute("eval", device, precision, threads);
     if (!compute) return 1;
     nn_error err;
-    nn_mlp net;
+    nn_mlp net, dev = {0}, *run = &net;
     if (nn_checkpoint_load(model, &net, NULL, &err) != NN_OK) {
         fprintf(stderr, "dyad eval: %s\n", err.msg);
         nn_compute_free(compute);
@@ -129,13 +134,24 @@ int cmd_eval(int argc, char **argv) {
         fprintf(stderr, "dyad eval: %s\n", err.msg);
         goto done;
     }
+    if (nn_compute_on_device(compute)) {
+        if (nn_mlp_to_device(&dev, &net, compute, &err) != NN_OK) {
+            fprintf(stderr, "dyad eval: %s\n", err.msg);
+            goto done;
+        }
+        run = &dev;
+    }
     confusion = calloc((size_t)classes * classes, sizeof(int));
     int batch = eval_batch(&net);
-    if (!confusion || nn_mlp_reserve(&net, batch, &err) != NN_OK) {
+    if (!confusion || nn_mlp_reserve(run, batch, &err) != NN_OK) {
         fprintf(stderr, "dyad eval: out of memory\n");
         goto done;
     }
-    nn_train_evaluate(&net, &ds.test_images, &ds.test_labels, batch, confusion);
+    nn_train_evaluate(run, &ds.test_images, &ds.test_labels, batch, confusion);
+    if (nn_compute_sync(compute, &err) != NN_OK) {
+        fprintf(stderr, "dyad eval: %s\n", err.msg);
+        goto done;
+    }
     int correct = 0;
     for (int c = 0; c < classes; c++) correct += confusion[c * classes + c];
     if (json) print_json(model, classes, confusion, ds.test_images.count, correct);
@@ -144,6 +160,7 @@ int cmd_eval(int argc, char **argv) {
 done:
     free(confusion);
     nn_dataset_free(&ds);
+    if (run == &dev) nn_mlp_free(&dev);
     nn_mlp_free(&net);
     nn_compute_free(compute);
     return status;

@@ -53,6 +53,8 @@ static const char usage[] =
     "  --threads N         threads that run the GEMMs side by side (DYAD blocks, slices of\n"
     "                      dense layers) and the optimiser\n"
     "                      (default: OpenBLAS's choice, usually the core count)\n"
+    "  --device D          cpu | cuda (default cpu; cuda needs a build with make CUDA=1)\n"
+    "  --precision P       cuda GEMMs: fp32 | tf32 | bf16 tensor cores (default fp32)\n"
     "  --metrics FILE.csv  per-epoch metrics (epoch,train_loss,train_acc,test_acc,seconds,images_per_s)\n"
     "  --resume FILE       continue the run saved in FILE, exactly where it stopped: net,\n"
     "                      optimiser state, schedule, batch, epochs, seed, data subset and\n"
@@ -111,6 +113,7 @@ static void show_progress(const nn_train_progress *p, void *user) {
 typedef struct {
     const char *data, *out, *metrics, *resume;
     const char *layers, *hidden, *kind;
+    const char *device, *precision;
     const char *fixed_flag; /* first flag given that --resume takes from the checkpoint */
     int ndyad, batch, epochs, threads, train_limit;
     uint64_t seed;
@@ -145,6 +148,8 @@ static int parse_args(int argc, char **argv, train_args *a) {
         else if (!strcmp(f, "--out")) a->out = v, run_setting = 0;
         else if (!strcmp(f, "--metrics")) a->metrics = v, run_setting = 0;
         else if (!strcmp(f, "--resume")) a->resume = v, run_setting = 0;
+        else if (!strcmp(f, "--device")) a->device = v, run_setting = 0;
+        else if (!strcmp(f, "--precision")) a->precision = v, run_setting = 0;
         else if (!strcmp(f, "--threads")) ok = cli_int("train", f, v, 1, 1024, &a->threads), run_setting = 0;
         else if (!strcmp(f, "--layers")) a->layers = v;
         else if (!strcmp(f, "--hidden")) a->hidden = v;
@@ -294,6 +299,9 @@ typedef struct {
     nn_augment_plan plan;
     nn_dataset_identity ident; /* the data by name and content */
     nn_compute *compute;
+    /* train_net is what trains: net itself, or its copy on a GPU (dev), whose
+     * parameters come back to net before every save */
+    nn_mlp dev, *train_net;
     int first_epoch, epochs;
     int saved_epoch; /* the last epoch this run wrote to --out, 0 if none */
     double first_loss;
@@ -352,6 +360,11 @@ static int setup_augment(run *r) {
     if (r->a->resume && !augment_from_record(&r->aug, r->rec.augment, r->a->resume)) return 0;
     r->aug.cfg.seed = r->rec.seed;
     if (!r->aug.cfg.parts) return 1;
+    if (nn_compute_on_device(r->compute)) {
+        fprintf(stderr, "dyad train: --augment runs on the CPU only for now; drop --device cuda "
+                        "or --augment\n");
+        return 0;
+    }
     if (nn_augment_plan_create(&r->plan, &r->aug.cfg, r->ds.train_images.cols,
                             r->ds.train_images.rows, nn_compute_threads(r->compute),
                             &err) != NN_OK) {
@@ -360,6 +373,51 @@ static int setup_augment(run *r) {
     }
     r->loop.augment = &r->plan;
     return 1;
+}
+
+/* On a GPU: the net's device copy, and the optimiser's state moved there
+ * (from --resume, or fresh). Everything else trains the host net. */
+static int setup_device(run *r, int batch) {
+    nn_error err;
+    r->train_net = &r->net;
+    if (!nn_compute_on_device(r->compute)) return 1;
+    nn_optimizer host = r->opt, dev_opt;
+    if (nn_mlp_to_device(&r->dev, &r->net, r->compute, &err) != NN_OK ||
+        nn_mlp_reserve(&r->dev, batch > EVAL_BATCH ? batch : EVAL_BATCH, &err) != NN_OK ||
+        nn_optim_create_on(&dev_opt, &host.cfg, host.n, r->compute, &err) != NN_OK) {
+        fprintf(stderr, "dyad train: %s\n", err.msg);
+        return 0;
+    }
+    nn_compute_upload(r->compute, dev_opt.m, host.m, host.n);
+    if (host.v && dev_opt.v) nn_compute_upload(r->compute, dev_opt.v, host.v, host.n);
+    dev_opt.step = host.step;
+    nn_optim_free(&r->opt);
+    r->opt = dev_opt;
+    r->train_net = &r->dev;
+    return 1;
+}
+
+/* Writes the checkpoint from the host copies: parameters, and with rs the
+ * optimiser state (downloaded from a GPU when it lives there). */
+static nn_status save_run(run *r, const nn_train_resume *rs, nn_error *err) {
+    if (r->train_net != &r->net) nn_mlp_copy_params(&r->net, r->train_net);
+    if (!rs) return nn_checkpoint_save(r->a->out, &r->net, &r->rec, err);
+    if (!r->opt.device) return nn_checkpoint_save_training(r->a->out, &r->net, &r->rec, &r->opt, rs, err);
+    nn_optimizer host = r->opt;
+    host.device = NULL;
+    host.m = malloc(sizeof(float) * host.n);
+    host.v = r->opt.v ? malloc(sizeof(float) * host.n) : NULL;
+    nn_status st;
+    if (!host.m || (r->opt.v && !host.v)) {
+        st = nn_fail(err, NN_ERR_NOMEM, "%s: out of memory for the optimiser state", r->a->out);
+    } else {
+        nn_compute_download(r->compute, host.m, r->opt.m, host.n);
+        if (host.v) nn_compute_download(r->compute, host.v, r->opt.v, host.n);
+        st = nn_checkpoint_save_training(r->a->out, &r->net, &r->rec, &host, rs, err);
+    }
+    free(host.m);
+    free(host.v);
+    return st;
 }
 
 /* Builds a fresh net and optimiser (specs already checked), or continues the
@@ -404,7 +462,7 @@ static int setup_net(run *r, const nn_layer_spec *specs, int nlayers, int in) {
         r->loop.loss_sum = rs.loss_sum;
         r->loop.hits = rs.hits;
         r->loop.seen = rs.seen;
-        return setup_augment(r);
+        return setup_device(r, r->rec.batch) && setup_augment(r);
     }
     if (a->train_limit && a->train_limit < r->ds.train_images.count)
         r->ds.train_images.count = r->ds.train_labels.count = a->train_limit;
@@ -430,7 +488,7 @@ static int setup_net(run *r, const nn_layer_spec *specs, int nlayers, int in) {
     r->epochs = a->epochs;
     r->first_epoch = 1;
     r->first_loss = -1;
-    return setup_augment(r);
+    return setup_device(r, a->batch) && setup_augment(r);
 }
 
 /* The epochs. Returns the exit status. */
@@ -448,7 +506,7 @@ static int train_epochs(run *r, FILE *metrics) {
             return 128 + stop_signal;
         }
         nn_train_progress result;
-        nn_train_outcome outcome = nn_train_epoch(&r->loop, &r->net, &r->opt, &r->shuffle,
+        nn_train_outcome outcome = nn_train_epoch(&r->loop, r->train_net, &r->opt, &r->shuffle,
                                             &r->ds.train_images, &r->ds.train_labels, epoch,
                                             &result, show_progress, 1, &ps);
         if (ps.tty) fprintf(stderr, "\n");
@@ -463,7 +521,7 @@ static int train_epochs(run *r, FILE *metrics) {
             int sig = stop_signal;
             nn_train_resume rs;
             fill_resume(r, epoch, &rs);
-            if (nn_checkpoint_save_training(a->out, &r->net, &r->rec, &r->opt, &rs, &err) != NN_OK) {
+            if (save_run(r, &rs, &err) != NN_OK) {
                 fprintf(stderr, "dyad train: %s\n", err.msg);
                 return 1;
             }
@@ -482,8 +540,12 @@ static int train_epochs(run *r, FILE *metrics) {
             return 1;
         }
         if (epoch == 1) r->first_loss = result.loss;
-        double test_acc = nn_train_evaluate(&r->net, &r->ds.test_images, &r->ds.test_labels,
+        double test_acc = nn_train_evaluate(r->train_net, &r->ds.test_images, &r->ds.test_labels,
                                          EVAL_BATCH, NULL);
+        if (nn_compute_sync(r->compute, &err) != NN_OK) { /* a device error since the last check */
+            fprintf(stderr, "dyad train: %s\n", err.msg);
+            return 1;
+        }
         double ips = result.seconds > 0 ? result.samples / result.seconds : 0;
         printf("epoch %2d/%d  train loss %.4f  train acc %.2f%%  test acc %.2f%%  %.1f s  (%.0f images/s)\n",
                epoch, r->epochs, result.loss, 100 * result.accuracy, 100 * test_acc,
@@ -501,9 +563,9 @@ static int train_epochs(run *r, FILE *metrics) {
         if (epoch < r->epochs) {
             nn_train_resume rs;
             fill_resume(r, epoch + 1, &rs);
-            st = nn_checkpoint_save_training(a->out, &r->net, &r->rec, &r->opt, &rs, &err);
+            st = save_run(r, &rs, &err);
         } else {
-            st = nn_checkpoint_save(a->out, &r->net, &r->rec, &err);
+            st = save_run(r, NULL, &err);
         }
         if (st != NN_OK) {
             fprintf(stderr, "dyad train: %s\n", err.msg);
@@ -546,7 +608,7 @@ int cmd_train(int argc, char **argv) {
      * an older checkpoint recorded; the content is checked against the record below */
     r.dir = a.data ? a.data : a.resume && strchr(r.rec.dataset, '/') ? r.rec.dataset : cli_data_dir(NULL);
 
-    nn_compute *compute = cli_set_threads("train", a.threads);
+    nn_compute *compute = cli_compute("train", a.device, a.precision, a.threads);
     if (!compute) {
         nn_optim_free(&r.opt);
         nn_mlp_free(&r.net);
@@ -601,7 +663,11 @@ int cmd_train(int argc, char **argv) {
         goto done;
     char desc[512];
     nn_mlp_describe(&r.net, desc, sizeof desc);
-    printf("net %s  (%zu parameters), %d threads\n", desc, r.net.nparams, nn_compute_threads(compute));
+    if (nn_compute_on_device(compute))
+        printf("net %s  (%zu parameters), %s\n", desc, r.net.nparams, nn_compute_describe(compute));
+    else
+        printf("net %s  (%zu parameters), %d threads\n", desc, r.net.nparams,
+               nn_compute_threads(compute));
     printf("data %s: %d train, %d test; %s lr %g, %s schedule, batch %d, %d epochs, seed %llu\n",
            r.dir, r.ds.train_images.count, r.ds.test_images.count,
            nn_optim_kind_name(r.opt.cfg.kind), r.opt.cfg.lr, nn_schedule_kind_name(r.opt.cfg.schedule),
@@ -625,6 +691,7 @@ done:
     nn_train_loop_free(&r.loop);
     nn_augment_plan_free(&r.plan);
     nn_optim_free(&r.opt);
+    if (r.train_net == &r.dev) nn_mlp_free(&r.dev);
     nn_mlp_free(&r.net);
     nn_dataset_free(&r.ds);
     nn_compute_free(compute);

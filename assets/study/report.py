@@ -207,6 +207,8 @@ class Report:
         res = []
         for c in dyad:
             s, se = c.speedup()
+            if s is None:  # no epoch time measured (e.g. a run too short to time)
+                continue
             if se is not None:
                 res.append((c, s, "holds" if s - 2 * se > 1 else "does not hold" if s + 2 * se < 1 else "inconclusive"))
             else:
@@ -228,7 +230,8 @@ class Report:
         """(kind, param) of DYAD with the most widths on mnist, its configs by width."""
         series = {}
         for c in self.configs:
-            if c.dataset == "mnist" and c.uniform_dyad and c.dense and len(set(c.widths)) == 1:
+            if (c.dataset == "mnist" and c.uniform_dyad and c.dense and len(set(c.widths)) == 1
+                    and c.speedup()[0] is not None):
                 series.setdefault((c.kind, c.param), []).append(c)
         if not series:
             return None, []
@@ -248,7 +251,7 @@ class Report:
             if d is None:  # one seed: the point values
                 d = 1 if sb > sa else -1 if sb < sa else 0
             steps.append(d)
-        text = "%s/%s: " % key + ", ".join("H=%d %.2fx" % (c.widths[0], c.speedup()[0]) for c in cs)
+        text = "%s/%s: " % key + ", ".join("H=%d %.2fx" % (c.widths[0], c.speedup()[0] or 0) for c in cs)
         v = "holds" if all(d == 1 for d in steps) else "does not hold" if any(d == -1 for d in steps) else "inconclusive"
         if self.one_seed(cs):
             text += " (one seed: no noise estimate)"
@@ -257,6 +260,7 @@ class Report:
     def ndyad_series(self, kind, dataset="mnist"):
         cs = [c for c in self.configs if c.dataset == dataset and c.kind == kind and c.uniform_dyad and c.dense
               and c.widths == self.main_widths]
+        cs = [c for c in cs if c.speedup()[0] is not None]  # untimed runs cannot rank
         return sorted(cs, key=lambda c: int(c.param))
 
     def claim_tradeoff(self):
@@ -388,14 +392,14 @@ class Report:
         for k in ("dyad-it", "dyad-ot", "dyad-dt"):
             cs = self.ndyad_series(k)
             if cs:
-                f = self.dat("speedup_ndyad_%s.dat" % k, [(c.param, "%.4f" % c.speedup()[0], "%.4f" % (c.speedup()[1] or 0)) for c in cs])
+                f = self.dat("speedup_ndyad_%s.dat" % k, [(c.param, "%.4f" % (c.speedup()[0] or 0), "%.4f" % (c.speedup()[1] or 0)) for c in cs])
                 plots.append("'%s' using 1:2:3 with yerrorlines title '%s'" % (f, k))
         plots.append("x/2 with lines dashtype 2 title 'ideal ndyad/2'")
         self.gnuplot("speedup_vs_ndyad", "set logscale x 2\nset xlabel 'ndyad'\nset ylabel 'epoch speed-up over dense'\n"
                      "set title 'MNIST, hidden %s: training speed-up vs ndyad'\nplot " % "-".join(map(str, self.main_widths)) + ", ".join(plots) + "\n",
                      "Training speed-up over dense vs ndyad, with the ideal ndyad/2 (the FLOP ratio of the hidden layers)")
         key, cs = self.width_series()
-        rows = [(c.widths[0], "%.4f" % c.speedup()[0], "%.4f" % (c.speedup()[1] or 0)) for c in cs]
+        rows = [(c.widths[0], "%.4f" % (c.speedup()[0] or 0), "%.4f" % (c.speedup()[1] or 0)) for c in cs]
         f = self.dat("speedup_width.dat", rows or [(0, 0, 0)])
         self.gnuplot("speedup_vs_width", "set logscale x 2\nset xlabel 'hidden width H'\nset ylabel 'epoch speed-up over dense'\n"
                      "set title 'MNIST: speed-up of %s vs width'\nplot '%s' using 1:2:3 with yerrorlines title '%s'\n"

@@ -1,0 +1,461 @@
+/* The CUDA backend of nn/kernels.h (make CUDA=1). Every GEMM batch is one
+ * cuBLAS strided-batched call: nn_gemm already says item t's matrices start
+ * at x + t * stride_x, which is exactly cuBLAS's batch stride, so DYAD's
+ * BLOCK DIAG and BLOCK TRANS (strided rows: leading dimension ndyad x batch,
+ * batch stride one row) each become one call. Row-major C = op(A) op(B) is
+ * column-major C^T = op(B)^T op(A)^T, so A and B swap places. Bias/ReLU, the
+ * fused SGD epilogue, softmax cross-entropy, the optimisers and the batch
+ * gather are small kernels. Everything runs on the legacy default stream, in
+ * order; the host waits only where a result comes back (loss, predictions). */
+#include <cublas_v2.h>
+#include <cuda_bf16.h>
+#include <cuda_runtime.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernels_cuda.h"
+
+#define THREADS 256
+
+/* A BF16 copy of span floats from src; valid only within one nn_gemm_items
+ * call, and only until an op of that call writes over src. */
+#define HALF_SLOTS 4
+typedef struct {
+    const float *src;
+    long long span;
+    int valid;
+    __nv_bfloat16 *buf;
+    size_t cap;
+} bf16_copy;
+
+typedef struct {
+    const uint8_t *host; /* the host array this copy mirrors */
+    size_t bytes;
+    uint8_t *dev;
+} pixel_cache;
+
+struct nn_cuda {
+    cublasHandle_t blas;
+    nn_precision precision;
+    char name[300];
+    int failed; /* first error kept for nn_cuda_sync */
+    char error[256];
+    int *idx;          /* the batch's sample indices */
+    size_t idx_cap;
+    uint8_t *bytes;    /* labels in, predictions out */
+    size_t bytes_cap;
+    double *acc;       /* loss sum, hits */
+    pixel_cache pix[2];
+    int pix_next;
+    bf16_copy half[HALF_SLOTS]; /* BF16 operands of the current nn_gemm_items call */
+    int half_next;
+};
+
+static void note(nn_cuda *cu, const char *what, const char *why) {
+    if (cu->failed) return;
+    cu->failed = 1;
+    snprintf(cu->error, sizeof cu->error, "CUDA: %s: %s", what, why);
+}
+
+static int check(nn_cuda *cu, cudaError_t e, const char *what) {
+    if (e == cudaSuccess) return 1;
+    note(cu, what, cudaGetErrorString(e));
+    return 0;
+}
+
+static void check_blas(nn_cuda *cu, cublasStatus_t s, const char *what) {
+    if (s != CUBLAS_STATUS_SUCCESS) note(cu, what, cublasGetStatusString(s));
+}
+
+extern "C" nn_status nn_cuda_create(nn_cuda **out, nn_precision precision, nn_error *err) {
+    *out = NULL;
+    int count = 0;
+    cudaError_t e = cudaGetDeviceCount(&count);
+    if (e != cudaSuccess || count == 0)
+        return nn_fail(err, NN_ERR_ARG, "no CUDA device (%s)",
+                       e != cudaSuccess ? cudaGetErrorString(e) : "none found");
+    nn_cuda *cu = (nn_cuda *)calloc(1, sizeof *cu);
+    if (!cu) return nn_fail(err, NN_ERR_NOMEM, "out of memory for a CUDA context");
+    cudaDeviceProp prop;
+    if (cudaGetDeviceProperties(&prop, 0) != cudaSuccess || cublasCreate(&cu->blas) != CUBLAS_STATUS_SUCCESS ||
+        cudaMalloc(&cu->acc, 2 * sizeof(double)) != cudaSuccess) {
+        if (cu->blas) cublasDestroy(cu->blas);
+        free(cu);
+        return nn_fail(err, NN_ERR_ARG, "the CUDA device would not start (cuBLAS or memory)");
+    }
+    cu->precision = precision;
+    /* the compute type of each call (gemm_batch) picks FP32, TF32 or BF16 */
+    cublasSetMathMode(cu->blas, CUBLAS_DEFAULT_MATH);
+    snprintf(cu->name, sizeof cu->name, "cuda (%s, %s)", prop.name, nn_precision_name(precision));
+    *out = cu;
+    return NN_OK;
+}
+
+extern "C" void nn_cuda_free(nn_cuda *cu) {
+    if (!cu) return;
+    for (int i = 0; i < 2; i++) cudaFree(cu->pix[i].dev);
+    for (int i = 0; i < HALF_SLOTS; i++) cudaFree(cu->half[i].buf);
+    cudaFree(cu->idx);
+    cudaFree(cu->bytes);
+    cudaFree(cu->acc);
+    cublasDestroy(cu->blas);
+    free(cu);
+}
+
+extern "C" const char *nn_cuda_describe(const nn_cuda *cu) { return cu->name; }
+
+extern "C" float *nn_cuda_alloc(nn_cuda *cu, size_t n) {
+    void *p = NULL;
+    size_t bytes = (n ? n : 1) * sizeof(float);
+    if (cudaMalloc(&p, bytes) != cudaSuccess) {
+        cudaGetLastError(); /* an allocation failure is the caller's NULL, not sticky */
+        return NULL;
+    }
+    if (!check(cu, cudaMemset(p, 0, bytes), "memset")) return NULL;
+    return (float *)p;
+}
+
+extern "C" void nn_cuda_release(nn_cuda *cu, float *p) {
+    (void)cu;
+    if (p) cudaFree(p);
+}
+
+extern "C" void nn_cuda_upload(nn_cuda *cu, float *dst, const float *src, size_t n) {
+    if (n) check(cu, cudaMemcpy(dst, src, n * sizeof(float), cudaMemcpyDefault), "upload");
+}
+
+extern "C" void nn_cuda_download(nn_cuda *cu, float *dst, const float *src, size_t n) {
+    if (n) check(cu, cudaMemcpy(dst, src, n * sizeof(float), cudaMemcpyDefault), "download");
+}
+
+extern "C" nn_status nn_cuda_sync(nn_cuda *cu, nn_error *err) {
+    check(cu, cudaDeviceSynchronize(), "synchronize");
+    check(cu, cudaGetLastError(), "kernel launch");
+    if (!cu->failed) return NN_OK;
+    cu->failed = 0;
+    return nn_fail(err, NN_ERR_IO, "%s", cu->error);
+}
+
+/* ------------------------------------------------------------------ GEMM */
+
+/* Element (t, r, j) of an item's m x n C is c + t * stride + r * ld + j; the
+ * epilogue kernels run one thread per element on a grid of (column blocks,
+ * rows, items), so no thread divides to find its place. */
+struct item_view {
+    int m, n, ld;
+    long long stride;
+};
+
+__device__ static inline long long view_at(item_view v, long long t, long long r, int j) {
+    return t * v.stride + r * v.ld + j;
+}
+
+/* Rows r0 + blockIdx.y of items t0 + blockIdx.z. */
+__global__ static void sgd_epilogue(float *p, const float *m, item_view v, int r0, int t0,
+                                    float lr, float wd) {
+    int j = blockIdx.x * blockDim.x + threadIdx.x;
+    if (j >= v.n) return;
+    long long at = view_at(v, t0 + (long long)blockIdx.z, r0 + (long long)blockIdx.y, j);
+    p[at] -= lr * (m[at] + wd * p[at]);
+}
+
+/* bias of row r of item t: bias[t * bias_stride + r * bias_step] */
+__global__ static void bias_relu(float *c, item_view v, int r0, int t0, const float *bias,
+                                 long long bias_stride, int bias_step, int relu) {
+    int j = blockIdx.x * blockDim.x + threadIdx.x;
+    if (j >= v.n) return;
+    long long t = t0 + (long long)blockIdx.z, r = r0 + (long long)blockIdx.y;
+    long long at = view_at(v, t, r, j);
+    float x = c[at] + bias[t * bias_stride + r * bias_step];
+    c[at] = relu ? fmaxf(x, 0.0f) : x;
+}
+
+/* Grid dimensions y and z stop at 65535: rows and items go in chunks. */
+#define GRID_YZ 65535
+
+static void run_sgd_epilogue(const nn_gemm *g, int count, const nn_epilogue *ep) {
+    item_view v = {g->m, g->n, g->ldc, (long long)g->stride_c};
+    for (int t0 = 0; t0 < count; t0 += GRID_YZ)
+        for (int r0 = 0; r0 < g->m; r0 += GRID_YZ) {
+            dim3 grid((unsigned)((g->n + THREADS - 1) / THREADS),
+                      (unsigned)(g->m - r0 < GRID_YZ ? g->m - r0 : GRID_YZ),
+                      (unsigned)(count - t0 < GRID_YZ ? count - t0 : GRID_YZ));
+            sgd_epilogue<<<grid, THREADS>>>(g->sgd_param, g->c, v, r0, t0, ep->lr,
+                                            ep->weight_decay);
+        }
+}
+
+static void run_bias_relu(const nn_gemm *g, int count, const nn_epilogue *ep) {
+    item_view v = {g->m, g->n, g->ldc, (long long)g->stride_c};
+    for (int t0 = 0; t0 < count; t0 += GRID_YZ)
+        for (int r0 = 0; r0 < g->m; r0 += GRID_YZ) {
+            dim3 grid((unsigned)((g->n + THREADS - 1) / THREADS),
+                      (unsigned)(g->m - r0 < GRID_YZ ? g->m - r0 : GRID_YZ),
+                      (unsigned)(count - t0 < GRID_YZ ? count - t0 : GRID_YZ));
+            bias_relu<<<grid, THREADS>>>(g->c, v, r0, t0, ep->bias, (long long)ep->bias_stride,
+                                         ep->bias_step, ep->relu);
+        }
+}
+
+static unsigned blocks_for(long long n) { return (unsigned)((n + THREADS - 1) / THREADS); }
+
+__global__ static void to_bf16(__nv_bfloat16 *out, const float *in, long long n) {
+    long long e = blockIdx.x * (long long)blockDim.x + threadIdx.x;
+    if (e < n) out[e] = __float2bfloat16(in[e]);
+}
+
+static int grow(nn_cuda *cu, void **buf, size_t *cap, size_t need);
+
+static long long operand_span(int rows, int cols, int ld, ptrdiff_t stride, int count) {
+    return (long long)(count - 1) * stride + (long long)(rows - 1) * ld + cols;
+}
+
+/* A BF16 copy of every float an operand's items reach (rows x cols at ld,
+ * count items stride apart): same offsets, so the GEMM's strides still hold.
+ * The ops of one call often share an operand (x for BLOCK DIAG and BLOCK
+ * TRANS, dy for dx and dW): converted once. avoid: the other operand's copy. */
+static const __nv_bfloat16 *bf16_operand(nn_cuda *cu, const float *x, long long span,
+                                         const __nv_bfloat16 *avoid) {
+    for (int i = 0; i < HALF_SLOTS; i++)
+        if (cu->half[i].valid && cu->half[i].src == x && cu->half[i].span == span)
+            return cu->half[i].buf;
+    bf16_copy *h = &cu->half[cu->half_next];
+    cu->half_next = (cu->half_next + 1) % HALF_SLOTS;
+    if (h->buf && h->buf == avoid) {
+        h = &cu->half[cu->half_next];
+        cu->half_next = (cu->half_next + 1) % HALF_SLOTS;
+    }
+    h->valid = 0;
+    if (!grow(cu, (void **)&h->buf, &h->cap, (size_t)span * 2)) return NULL;
+    to_bf16<<<blocks_for(span), THREADS>>>(h->buf, x, span);
+    h->src = x;
+    h->span = span;
+    h->valid = 1;
+    return h->buf;
+}
+
+/* An op wrote floats [p, p + span): BF16 copies of any of them are stale. */
+static void bf16_written(nn_cuda *cu, const float *p, long long span) {
+    for (int i = 0; i < HALF_SLOTS; i++) {
+        bf16_copy *h = &cu->half[i];
+        if (h->valid && h->src < p + span && p < h->src + h->span) h->valid = 0;
+    }
+}
+
+static void gemm_batch(nn_cuda *cu, const nn_gemm *g, int count) {
+    const float one = 1.0f;
+    cublasOperation_t op_a = g->trans_a ? CUBLAS_OP_T : CUBLAS_OP_N;
+    cublasOperation_t op_b = g->trans_b ? CUBLAS_OP_T : CUBLAS_OP_N;
+    const void *a = g->a, *b = g->b;
+    cudaDataType_t in_type = CUDA_R_32F;
+    cublasComputeType_t compute =
+        cu->precision == NN_PRECISION_TF32 ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F;
+    if (cu->precision == NN_PRECISION_BF16) {
+        /* cuBLAS's FAST_16BF compute type on FP32 operands ran as TF32 on the
+         * H200 (same error): real BF16 needs BF16 operands, so convert them */
+        const __nv_bfloat16 *ha = bf16_operand(
+            cu, g->a,
+            operand_span(g->trans_a ? g->k : g->m, g->trans_a ? g->m : g->k, g->lda, g->stride_a, count),
+            NULL);
+        const __nv_bfloat16 *hb = bf16_operand(
+            cu, g->b,
+            operand_span(g->trans_b ? g->n : g->k, g->trans_b ? g->k : g->n, g->ldb, g->stride_b, count),
+            ha);
+        if (!ha || !hb) return;
+        a = ha;
+        b = hb;
+        in_type = CUDA_R_16BF;
+    }
+    /* column-major C^T (n x m) = op(B)^T (n x k) op(A)^T (k x m) */
+    cublasStatus_t s = cublasGemmStridedBatchedEx(
+        cu->blas, op_b, op_a, g->n, g->m, g->k, &one, b, in_type, g->ldb, g->stride_b, a, in_type,
+        g->lda, g->stride_a, &g->beta, g->c, CUDA_R_32F, g->ldc, g->stride_c, count, compute,
+        CUBLAS_GEMM_DEFAULT);
+    check_blas(cu, s, "strided-batched GEMM");
+}
+
+extern "C" void nn_cuda_gemm_items(nn_cuda *cu, const nn_gemm *ops, int nops, int count,
+                                   const nn_epilogue *ep) {
+    /* Op-major order: op o of every item, then op o+1. The layers hand over
+     * items that are independent of one another and ops that an item runs in
+     * order, so running each op over all items at once keeps the meaning. */
+    for (int i = 0; i < HALF_SLOTS; i++) cu->half[i].valid = 0;
+    for (int o = 0; o < nops; o++) {
+        const nn_gemm *g = &ops[o];
+        gemm_batch(cu, g, count);
+        long long c_span = operand_span(g->m, g->n, g->ldc, g->stride_c, count);
+        bf16_written(cu, g->c, c_span);
+        if (g->sgd_param && ep) {
+            run_sgd_epilogue(g, count, ep);
+            bf16_written(cu, g->sgd_param, c_span);
+        }
+    }
+    if (ep && ep->bias) run_bias_relu(&ops[nops - 1], count, ep);
+}
+
+/* ------------------------------------------------ element-wise and the rest */
+
+/* One block per row: mask, then a tree sum of the row. */
+__global__ static void relu_rowsum(float *dy, const float *y, int batch, float *rowsum) {
+    __shared__ float part[THREADS];
+    long long row = blockIdx.x;
+    float *d = dy + row * batch;
+    float sum = 0.0f;
+    for (int s = threadIdx.x; s < batch; s += blockDim.x) {
+        float v = d[s];
+        if (y && y[row * batch + s] <= 0.0f) d[s] = v = 0.0f;
+        sum += v;
+    }
+    part[threadIdx.x] = sum;
+    __syncthreads();
+    for (int w = blockDim.x / 2; w > 0; w /= 2) {
+        if ((int)threadIdx.x < w) part[threadIdx.x] += part[threadIdx.x + w];
+        __syncthreads();
+    }
+    if (threadIdx.x == 0) rowsum[row] = part[0];
+}
+
+extern "C" void nn_cuda_relu_backward_rowsum(nn_cuda *cu, float *dy, const float *y, int rows,
+                                             int batch, float *rowsum) {
+    (void)cu;
+    relu_rowsum<<<rows, THREADS>>>(dy, y, batch, rowsum);
+}
+
+static int grow(nn_cuda *cu, void **buf, size_t *cap, size_t need) {
+    if (need <= *cap) return 1;
+    cudaFree(*buf);
+    *buf = NULL;
+    *cap = 0;
+    if (!check(cu, cudaMalloc(buf, need), "scratch buffer")) return 0;
+    *cap = need;
+    return 1;
+}
+
+/* One thread per sample (a column): the loss in double, as the CPU does. */
+__global__ static void softmax_xent(const float *logits, const uint8_t *labels, int classes,
+                                    int batch, float *dlogits, double *acc) {
+    int s = blockIdx.x * blockDim.x + threadIdx.x;
+    if (s >= batch) return;
+    float maxv = logits[s];
+    int arg = 0;
+    for (int c = 1; c < classes; c++) {
+        float v = logits[(long long)c * batch + s];
+        if (v > maxv) maxv = v, arg = c;
+    }
+    double sum = 0.0;
+    for (int c = 0; c < classes; c++) sum += exp((double)(logits[(long long)c * batch + s] - maxv));
+    int label = labels[s];
+    atomicAdd(&acc[0], log(sum) - (logits[(long long)label * batch + s] - maxv));
+    if (arg == label) atomicAdd(&acc[1], 1.0);
+    for (int c = 0; c < classes; c++) {
+        float p = (float)(exp((double)(logits[(long long)c * batch + s] - maxv)) / sum);
+        dlogits[(long long)c * batch + s] = (p - (c == label ? 1.0f : 0.0f)) / batch;
+    }
+}
+
+extern "C" float nn_cuda_softmax_xent(nn_cuda *cu, const float *logits, const uint8_t *labels,
+                                      int classes, int batch, float *dlogits, int *hits) {
+    double acc[2] = {0, 0};
+    if (grow(cu, (void **)&cu->bytes, &cu->bytes_cap, (size_t)batch) &&
+        check(cu, cudaMemcpy(cu->bytes, labels, (size_t)batch, cudaMemcpyHostToDevice), "labels") &&
+        check(cu, cudaMemsetAsync(cu->acc, 0, 2 * sizeof(double)), "memset")) {
+        softmax_xent<<<blocks_for(batch), THREADS>>>(logits, cu->bytes, classes, batch, dlogits,
+                                                     cu->acc);
+        check(cu, cudaMemcpy(acc, cu->acc, sizeof acc, cudaMemcpyDeviceToHost), "loss");
+    }
+    if (hits) *hits = (int)acc[1];
+    return (float)(acc[0] / batch);
+}
+
+__global__ static void argmax_columns(const float *m, int classes, int batch, uint8_t *out) {
+    int s = blockIdx.x * blockDim.x + threadIdx.x;
+    if (s >= batch) return;
+    int arg = 0;
+    for (int c = 1; c < classes; c++)
+        if (m[(long long)c * batch + s] > m[(long long)arg * batch + s]) arg = c;
+    out[s] = (uint8_t)arg;
+}
+
+extern "C" void nn_cuda_argmax_columns(nn_cuda *cu, const float *m, int classes, int batch,
+                                       uint8_t *out) {
+    if (!grow(cu, (void **)&cu->bytes, &cu->bytes_cap, (size_t)batch)) return;
+    argmax_columns<<<blocks_for(batch), THREADS>>>(m, classes, batch, cu->bytes);
+    check(cu, cudaMemcpy(out, cu->bytes, (size_t)batch, cudaMemcpyDeviceToHost), "predictions");
+}
+
+/* The device copy of pixels covering at least bytes (uploaded on first use). */
+static const uint8_t *device_pixels(nn_cuda *cu, const uint8_t *pixels, size_t bytes) {
+    for (int i = 0; i < 2; i++)
+        if (cu->pix[i].host == pixels && cu->pix[i].bytes >= bytes) return cu->pix[i].dev;
+    pixel_cache *slot = &cu->pix[cu->pix_next];
+    cu->pix_next ^= 1;
+    cudaFree(slot->dev);
+    memset(slot, 0, sizeof *slot);
+    if (!check(cu, cudaMalloc(&slot->dev, bytes), "pixel copy") ||
+        !check(cu, cudaMemcpy(slot->dev, pixels, bytes, cudaMemcpyHostToDevice), "pixel upload"))
+        return NULL;
+    slot->host = pixels;
+    slot->bytes = bytes;
+    return slot->dev;
+}
+
+/* Thread (p, s): consecutive threads take consecutive samples, so the
+ * feature-major writes are coalesced. */
+__global__ static void gather_u8(float *x, const uint8_t *pix, const int *idx, int count,
+                                 int features, float scale) {
+    long long e = blockIdx.x * (long long)blockDim.x + threadIdx.x;
+    if (e >= (long long)count * features) return;
+    int p = (int)(e / count), s = (int)(e - (long long)p * count);
+    x[e] = pix[(long long)idx[s] * features + p] * scale;
+}
+
+extern "C" void nn_cuda_gather_u8(nn_cuda *cu, float *x, const uint8_t *pixels, int nimages, const int *indices,
+                                  int count, int features, float scale) {
+    /* the whole array at once: a batch's indices may reach any image */
+    const uint8_t *pix = device_pixels(cu, pixels, (size_t)nimages * features);
+    if (!pix || !grow(cu, (void **)&cu->idx, &cu->idx_cap, sizeof(int) * (size_t)count) ||
+        !check(cu, cudaMemcpy(cu->idx, indices, sizeof(int) * (size_t)count, cudaMemcpyHostToDevice),
+               "batch indices"))
+        return;
+    long long total = (long long)count * features;
+    gather_u8<<<blocks_for(total), THREADS>>>(x, pix, cu->idx, count, features, scale);
+}
+
+__global__ static void sgd_update(float *p, const float *g, float *m, long long n, float lr,
+                                  float momentum, float wd) {
+    long long e = blockIdx.x * (long long)blockDim.x + threadIdx.x;
+    if (e >= n) return;
+    float v = momentum * m[e] + g[e];
+    m[e] = v;
+    p[e] -= lr * (v + wd * p[e]);
+}
+
+extern "C" void nn_cuda_sgd_update(nn_cuda *cu, float *p, const float *g, float *m, size_t n,
+                                   float lr, float momentum, float weight_decay) {
+    (void)cu;
+    if (n) sgd_update<<<blocks_for((long long)n), THREADS>>>(p, g, m, (long long)n, lr, momentum, weight_decay);
+}
+
+__global__ static void adam_update(float *p, const float *g, float *m, float *v, long long n,
+                                   float lr, float beta1, float beta2, float eps, float wd,
+                                   float bc1, float bc2) {
+    long long e = blockIdx.x * (long long)blockDim.x + threadIdx.x;
+    if (e >= n) return;
+    float me = beta1 * m[e] + (1.0f - beta1) * g[e];
+    float ve = beta2 * v[e] + (1.0f - beta2) * g[e] * g[e];
+    m[e] = me;
+    v[e] = ve;
+    float mhat = me / bc1, vhat = ve / bc2;
+    p[e] -= lr * (mhat / (sqrtf(vhat) + eps) + wd * p[e]);
+}
+
+extern "C" void nn_cuda_adam_update(nn_cuda *cu, float *p, const float *g, float *m, float *v,
+                                    size_t n, float lr, float beta1, float beta2, float eps,
+                                    float weight_decay, float bc1, float bc2) {
+    (void)cu;
+    if (n)
+        adam_update<<<blocks_for((long long)n), THREADS>>>(p, g, m, v, (long long)n, lr, beta1,
+                                                           beta2, eps, weight_decay, bc1, bc2);
+}

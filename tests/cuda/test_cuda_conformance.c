@@ -1,0 +1,404 @@
+/* CUDA against CPU, test-backend-ops style: every layer kind at several
+ * shapes, forward and every gradient (dx, each weight tensor, the bias) and
+ * the fused SGD step, each compared by normalised error
+ *   ||cuda - cpu|| / ||cpu||
+ * and printed as a table; then the optimisers on their own, and one epoch of
+ * training on an MNIST subset whose per-batch loss curve must match the
+ * CPU's. Needs a GPU: built and run by `make test-cuda` (CUDA=1), not by
+ * `make test`. FP32 only: TF32/BF16 change the maths on purpose. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../nn/dataset.h"
+#include "../../nn/train.h"
+
+/* cuBLAS and OpenBLAS sum in different orders: normalised errors of FP32
+ * GEMMs with k <= 1024 land near 1e-7; a wrong stride or a missed block
+ * gives order 1. */
+#define TOLERANCE 1e-5
+/* Running mean loss after every batch, relative: float noise over an epoch
+ * of updates stays far below; a wrong update does not. */
+#define CURVE_TOLERANCE 1e-4
+
+static nn_compute *gpu;
+
+static int setup(void **state) {
+    (void)state;
+    nn_error err;
+    if (nn_compute_create_cuda(&gpu, NN_PRECISION_FP32, &err) != NN_OK) {
+        fprintf(stderr, "test_cuda_conformance: %s\n", err.msg);
+        return -1;
+    }
+    printf("device: %s\n", nn_compute_describe(gpu));
+    return 0;
+}
+
+static int teardown(void **state) {
+    (void)state;
+    nn_compute_free(gpu);
+    return 0;
+}
+
+static double norm_error(const float *got, const float *want, size_t n) {
+    double d = 0, w = 0;
+    for (size_t e = 0; e < n; e++) {
+        d += ((double)got[e] - want[e]) * ((double)got[e] - want[e]);
+        w += (double)want[e] * want[e];
+    }
+    return sqrt(d) / (w > 0 ? sqrt(w) : 1.0);
+}
+
+static float *host_random(size_t n, nn_rng *r, float scale) {
+    float *p = nn_alloc_floats(n);
+    assert_non_null(p);
+    for (size_t e = 0; e < n; e++) p[e] = (2.0f * nn_rng_uniform(r) - 1.0f) * scale;
+    return p;
+}
+
+static float *to_device(const float *host, size_t n) {
+    float *d = nn_compute_alloc(gpu, n);
+    assert_non_null(d);
+    nn_compute_upload(gpu, d, host, n);
+    return d;
+}
+
+/* Normalised error of a device buffer against a host one. */
+static double device_error(const float *dev, const float *host, size_t n) {
+    float *back = nn_alloc_floats(n);
+    assert_non_null(back);
+    nn_compute_download(gpu, back, dev, n);
+    double e = norm_error(back, host, n);
+    nn_free_floats(back);
+    return e;
+}
+
+typedef struct {
+    int in, out, ndyad, batch, relu;
+} shape;
+
+static const shape shapes[] = {
+    {64, 32, 4, 16, 0},    {96, 160, 8, 33, 1},   {784, 256, 4, 64, 1},
+    {256, 512, 2, 7, 0},   {1024, 1024, 16, 100, 1}, {512, 256, 32, 128, 0},
+};
+#define NSHAPES (int)(sizeof shapes / sizeof shapes[0])
+
+static double worst;
+
+static void check(double e, const char *what, const char *kind, const shape *s) {
+    if (e > worst) worst = e;
+    if (!(e <= TOLERANCE))
+        fail_msg("%s %d->%d/%d batch %d: %s normalised error %.3g > %.0e", kind, s->in, s->out,
+                 s->ndyad, s->batch, what, e, TOLERANCE);
+}
+
+/* One kind at one shape: forward, backward (dx, grads), fused SGD. */
+static void layer_case(nn_layer_kind kind, const shape *s, nn_rng *r) {
+    const char *name = nn_layer_kind_name(kind);
+    int ndyad = nn_layer_kind_get(kind)->blocked ? s->ndyad : 1;
+    nn_layer cpu = {.kind = kind, .in = s->in, .out = s->out, .ndyad = ndyad, .relu = s->relu};
+    assert_int_equal(nn_layer_check(kind, s->in, s->out, ndyad, NULL), NN_OK);
+    size_t np = nn_layer_param_count(kind, s->in, s->out, ndyad);
+    size_t nx = (size_t)s->in * s->batch, ny = (size_t)s->out * s->batch;
+    float *params = host_random(np, r, 0.1f), *grads = nn_alloc_floats(np);
+    float *vel = host_random(np, r, 0.01f);
+    float *x = host_random(nx, r, 1.0f), *dy = host_random(ny, r, 1.0f);
+    float *y = nn_alloc_floats(ny), *dx = nn_alloc_floats(nx), *dy_work = nn_alloc_floats(ny);
+    nn_layer_bind(&cpu, params, grads);
+
+    float *d_params = to_device(params, np), *d_grads = nn_compute_alloc(gpu, np);
+    float *d_vel = to_device(vel, np), *d_x = to_device(x, nx), *d_dy = to_device(dy, ny);
+    float *d_y = nn_compute_alloc(gpu, ny), *d_dx = nn_compute_alloc(gpu, nx);
+    nn_layer dev = cpu;
+    nn_layer_bind(&dev, d_params, d_grads);
+
+    /* forward */
+    nn_layer_forward(&cpu, x, y, s->batch, NULL);
+    nn_layer_forward(&dev, d_x, d_y, s->batch, gpu);
+    double e_y = device_error(d_y, y, ny);
+    /* backward: dx and every gradient tensor (dy is masked in place: copies) */
+    memcpy(dy_work, dy, ny * sizeof(float));
+    nn_layer_backward_step(&cpu, x, s->relu ? y : NULL, dy_work, dx, s->batch, NULL, NULL);
+    nn_compute_upload(gpu, d_dy, dy, ny);
+    nn_layer_backward_step(&dev, d_x, s->relu ? d_y : NULL, d_dy, d_dx, s->batch, gpu, NULL);
+    double e_dx = device_error(d_dx, dx, nx);
+    double e_t[NN_LAYER_MAX_TENSORS] = {0};
+    for (int t = 0; t < cpu.tensors.count; t++)
+        e_t[t] = device_error(d_grads + cpu.tensors.t[t].offset, grads + cpu.tensors.t[t].offset,
+                              cpu.tensors.t[t].count);
+    /* fused SGD: dW into the velocity, then the update */
+    nn_layer_sgd sgd = {.velocity = vel, .lr = 0.05f, .momentum = 0.9f, .weight_decay = 1e-3f};
+    nn_layer_sgd d_sgd = sgd;
+    d_sgd.velocity = d_vel;
+    memcpy(dy_work, dy, ny * sizeof(float));
+    nn_layer_backward_step(&cpu, x, s->relu ? y : NULL, dy_work, dx, s->batch, NULL, &sgd);
+    nn_compute_upload(gpu, d_dy, dy, ny);
+    nn_layer_backward_step(&dev, d_x, s->relu ? d_y : NULL, d_dy, d_dx, s->batch, gpu, &d_sgd);
+    double e_p = device_error(d_params, params, np), e_v = device_error(d_vel, vel, np);
+    double e_dx2 = device_error(d_dx, dx, nx);
+    assert_int_equal(nn_compute_sync(gpu, NULL), NN_OK);
+
+    char tensors[128] = "";
+    size_t used = 0;
+    for (int t = 0; t < cpu.tensors.count; t++)
+        used += (size_t)snprintf(tensors + used, sizeof tensors - used, "%sd%s %.1e",
+                                 t ? "  " : "", cpu.tensors.t[t].name, e_t[t]);
+    printf("%-8s %5d %5d %5d %5d %4s  %.1e  %.1e  %-40s  %.1e  %.1e\n", name, s->in, s->out,
+           ndyad, s->batch, s->relu ? "yes" : "no", e_y, e_dx, tensors, e_p, e_v);
+    check(e_y, "forward y", name, s);
+    check(e_dx, "dx", name, s);
+    check(e_dx2, "dx (fused SGD step)", name, s);
+    for (int t = 0; t < cpu.tensors.count; t++) check(e_t[t], cpu.tensors.t[t].name, name, s);
+    check(e_p, "parameters after SGD", name, s);
+    check(e_v, "velocity after SGD", name, s);
+
+    nn_free_floats(params), nn_free_floats(grads), nn_free_floats(vel), nn_free_floats(x);
+    nn_free_floats(dy), nn_free_floats(y), nn_free_floats(dx), nn_free_floats(dy_work);
+    nn_compute_release(gpu, d_params), nn_compute_release(gpu, d_grads);
+    nn_compute_release(gpu, d_vel), nn_compute_release(gpu, d_x), nn_compute_release(gpu, d_dy);
+    nn_compute_release(gpu, d_y), nn_compute_release(gpu, d_dx);
+}
+
+static void test_layers(void **state) {
+    (void)state;
+    nn_rng r;
+    nn_rng_seed(&r, 11);
+    printf("normalised error ||cuda - cpu|| / ||cpu||, tolerance %.0e\n", TOLERANCE);
+    printf("%-8s %5s %5s %5s %5s %4s  %-7s  %-7s  %-40s  %-7s  %-7s\n", "kind", "in", "out",
+           "ndyad", "batch", "relu", "y", "dx", "gradients", "sgd p", "sgd vel");
+    worst = 0;
+    for (int k = 0; k < NN_LAYER_KIND_COUNT; k++)
+        for (int si = 0; si < NSHAPES; si++) layer_case((nn_layer_kind)k, &shapes[si], &r);
+    printf("worst normalised error over all layer cases: %.2e\n", worst);
+}
+
+/* Adam, SGD, softmax cross-entropy and argmax on their own. */
+static void test_elementwise(void **state) {
+    (void)state;
+    nn_rng r;
+    nn_rng_seed(&r, 12);
+    size_t n = 100003;
+    float *p = host_random(n, &r, 1), *g = host_random(n, &r, 1), *m = host_random(n, &r, 0.1f);
+    float *v = host_random(n, &r, 0.1f);
+    for (size_t e = 0; e < n; e++) v[e] = fabsf(v[e]);
+    float *dp = to_device(p, n), *dg = to_device(g, n), *dm = to_device(m, n), *dv = to_device(v, n);
+    nn_adam_update(NULL, p, g, m, v, n, 1e-3f, 0.9f, 0.999f, 1e-8f, 1e-4f, 0.1f, 0.001f);
+    nn_adam_update(gpu, dp, dg, dm, dv, n, 1e-3f, 0.9f, 0.999f, 1e-8f, 1e-4f, 0.1f, 0.001f);
+    double e_adam = fmax(device_error(dp, p, n), fmax(device_error(dm, m, n), device_error(dv, v, n)));
+    nn_sgd_update(NULL, p, g, m, n, 0.05f, 0.9f, 1e-3f);
+    nn_sgd_update(gpu, dp, dg, dm, n, 0.05f, 0.9f, 1e-3f);
+    double e_sgd = fmax(device_error(dp, p, n), device_error(dm, m, n));
+
+    int classes = 10, batch = 777;
+    size_t nl = (size_t)classes * batch;
+    float *logits = host_random(nl, &r, 4), *dl = nn_alloc_floats(nl);
+    uint8_t *labels = malloc((size_t)batch), *pred = malloc((size_t)batch), *dpred = malloc((size_t)batch);
+    assert_true(labels && pred && dpred);
+    for (int s = 0; s < batch; s++) labels[s] = (uint8_t)(nn_rng_uniform(&r) * classes) % classes;
+    float *dlog = to_device(logits, nl), *ddl = nn_compute_alloc(gpu, nl);
+    int hits = -1, dhits = -2;
+    float loss = nn_softmax_xent(NULL, logits, labels, classes, batch, dl, &hits);
+    float dloss = nn_softmax_xent(gpu, dlog, labels, classes, batch, ddl, &dhits);
+    double e_dl = device_error(ddl, dl, nl);
+    nn_argmax_columns(NULL, logits, classes, batch, pred);
+    nn_argmax_columns(gpu, dlog, classes, batch, dpred);
+    assert_int_equal(nn_compute_sync(gpu, NULL), NN_OK);
+    printf("adam %.1e  sgd %.1e  softmax-xent loss %.7f vs %.7f, dlogits %.1e, hits %d vs %d\n",
+           e_adam, e_sgd, dloss, loss, e_dl, dhits, hits);
+    assert_true(e_adam <= TOLERANCE && e_sgd <= TOLERANCE && e_dl <= TOLERANCE);
+    assert_true(fabs(dloss - loss) <= 1e-6 * fabs(loss));
+    assert_int_equal(dhits, hits);
+    assert_memory_equal(dpred, pred, (size_t)batch);
+
+    nn_free_floats(p), nn_free_floats(g), nn_free_floats(m), nn_free_floats(v);
+    nn_free_floats(logits), nn_free_floats(dl);
+    free(labels), free(pred), free(dpred);
+    nn_compute_release(gpu, dp), nn_compute_release(gpu, dg), nn_compute_release(gpu, dm);
+    nn_compute_release(gpu, dv), nn_compute_release(gpu, dlog), nn_compute_release(gpu, ddl);
+}
+
+/* TF32 and BF16 change the maths on purpose: their forward error against the
+ * CPU's FP32, printed as the accuracy effect of --precision, and bounded by
+ * what 10-bit (TF32) and 8-bit (BF16) mantissas allow. */
+static void test_precision_modes(void **state) {
+    (void)state;
+    static const struct {
+        nn_precision p;
+        double bound;
+    } modes[] = {{NN_PRECISION_FP32, TOLERANCE}, {NN_PRECISION_TF32, 5e-3}, {NN_PRECISION_BF16, 2e-2}};
+    nn_layer_kind kinds[] = {NN_LAYER_DENSE, NN_LAYER_DYAD_IT, NN_LAYER_DYAD_OT};
+    printf("normalised error against the CPU, 1024 -> 1024, batch 256: forward y / backward dx, dW\n");
+    for (int ki = 0; ki < 3; ki++) {
+        nn_rng r;
+        nn_rng_seed(&r, 13);
+        int ndyad = kinds[ki] == NN_LAYER_DENSE ? 1 : 4, w = 1024, batch = 256;
+        nn_layer cpu = {.kind = kinds[ki], .in = w, .out = w, .ndyad = ndyad};
+        size_t np = nn_layer_param_count(cpu.kind, w, w, ndyad), nx = (size_t)w * batch;
+        float *params = host_random(np, &r, 0.05f), *x = host_random(nx, &r, 1.0f);
+        float *dy = host_random(nx, &r, 1.0f), *dy_work = nn_alloc_floats(nx);
+        float *y = nn_alloc_floats(nx), *dx = nn_alloc_floats(nx), *grads = nn_alloc_floats(np);
+        nn_layer_bind(&cpu, params, grads);
+        nn_layer_forward(&cpu, x, y, batch, NULL);
+        memcpy(dy_work, dy, nx * sizeof(float));
+        nn_layer_backward_step(&cpu, x, NULL, dy_work, dx, batch, NULL, NULL);
+        printf("  %-8s", nn_layer_kind_name(cpu.kind));
+        double errs[3];
+        for (int m = 0; m < 3; m++) {
+            nn_compute *c;
+            assert_int_equal(nn_compute_create_cuda(&c, modes[m].p, NULL), NN_OK);
+            float *d_p = nn_compute_alloc(c, np), *d_g = nn_compute_alloc(c, np);
+            float *d_x = nn_compute_alloc(c, nx), *d_y = nn_compute_alloc(c, nx);
+            float *d_dy = nn_compute_alloc(c, nx), *d_dx = nn_compute_alloc(c, nx);
+            float *back = nn_alloc_floats(nx > np ? nx : np);
+            nn_compute_upload(c, d_p, params, np);
+            nn_compute_upload(c, d_x, x, nx);
+            nn_compute_upload(c, d_dy, dy, nx);
+            nn_layer dev = cpu;
+            nn_layer_bind(&dev, d_p, d_g);
+            nn_layer_forward(&dev, d_x, d_y, batch, c);
+            nn_layer_backward_step(&dev, d_x, NULL, d_dy, d_dx, batch, c, NULL);
+            nn_compute_download(c, back, d_y, nx);
+            double e = norm_error(back, y, nx);
+            nn_compute_download(c, back, d_dx, nx);
+            double e_dx = norm_error(back, dx, nx);
+            nn_compute_download(c, back, d_g, np);
+            double e_dw = norm_error(back, grads, np);
+            assert_int_equal(nn_compute_sync(c, NULL), NN_OK);
+            printf("  %s %.1e / %.1e, %.1e", nn_precision_name(modes[m].p), e, e_dx, e_dw);
+            assert_true(e <= modes[m].bound && e_dx <= modes[m].bound && e_dw <= modes[m].bound);
+            errs[m] = e;
+            nn_compute_release(c, d_p), nn_compute_release(c, d_g), nn_compute_release(c, d_x);
+            nn_compute_release(c, d_y), nn_compute_release(c, d_dy), nn_compute_release(c, d_dx);
+            nn_free_floats(back);
+            nn_compute_free(c);
+        }
+        printf("\n");
+        /* 8 mantissa bits against 10: a BF16 mode that quietly ran TF32 (as
+         * cuBLAS's FAST_16BF on FP32 operands did) fails here */
+        assert_true(errs[2] > 2 * errs[1] && errs[1] > 10 * errs[0]);
+        nn_free_floats(params), nn_free_floats(x), nn_free_floats(dy), nn_free_floats(dy_work);
+        nn_free_floats(y), nn_free_floats(dx), nn_free_floats(grads);
+    }
+}
+
+/* ------------------------------------------------------------ training */
+
+#define SUBSET 4096
+#define BATCH 64
+#define STEPS (SUBSET / BATCH)
+
+typedef struct {
+    double loss[STEPS];
+    int count;
+} curve;
+
+static void record(const nn_train_progress *p, void *user) {
+    curve *c = user;
+    if (c->count < STEPS) c->loss[c->count++] = p->loss;
+}
+
+/* One epoch on the subset; on the GPU when dev is set. Returns test accuracy
+ * over the first 2000 test images and leaves the trained parameters in host. */
+static double train_epoch(const char *layers, nn_optim_kind kind, float lr, const nn_dataset *ds,
+                          int on_gpu, curve *out, nn_mlp *host) {
+    nn_layer_spec specs[8];
+    nn_error err;
+    int n = nn_mlp_parse_layers(layers, specs, 8, &err);
+    assert_true(n > 0);
+    assert_int_equal(nn_mlp_create(host, 784, specs, n, 1, &err), NN_OK);
+    nn_mlp_init(host, 3);
+    nn_mlp dev, *net = host;
+    if (on_gpu) {
+        assert_int_equal(nn_mlp_to_device(&dev, host, gpu, &err), NN_OK);
+        net = &dev;
+    }
+    assert_int_equal(nn_mlp_reserve(net, 1000, &err), NN_OK);
+    nn_optim_config cfg = {.kind = kind, .lr = lr, .momentum = 0.9f, .beta1 = 0.9f,
+                           .beta2 = 0.999f, .eps = 1e-8f, .weight_decay = 1e-4f,
+                           .schedule = NN_SCHEDULE_COSINE};
+    nn_optimizer opt;
+    assert_int_equal(nn_optim_create_on(&opt, &cfg, net->nparams, on_gpu ? gpu : NULL, &err), NN_OK);
+    nn_train_loop loop;
+    assert_int_equal(nn_train_loop_create(&loop, SUBSET, BATCH, 1, &err), NN_OK);
+    nn_rng shuffle;
+    nn_rng_seed(&shuffle, 5);
+    nn_idx_images images = ds->train_images;
+    nn_idx_labels labels = ds->train_labels;
+    images.count = labels.count = SUBSET;
+    nn_train_progress result;
+    out->count = 0;
+    nn_train_epoch(&loop, net, &opt, &shuffle, &images, &labels, 1, &result, record, 1, out);
+    nn_idx_images test = ds->test_images;
+    nn_idx_labels test_labels = ds->test_labels;
+    test.count = test_labels.count = 2000;
+    double acc = nn_train_evaluate(net, &test, &test_labels, 1000, NULL);
+    if (on_gpu) {
+        assert_int_equal(nn_compute_sync(gpu, &err), NN_OK);
+        nn_mlp_copy_params(host, &dev);
+        nn_mlp_free(&dev);
+    }
+    nn_train_loop_free(&loop);
+    nn_optim_free(&opt);
+    return acc;
+}
+
+static void test_training_curve(void **state) {
+    (void)state;
+    const char *dir = getenv("MNIST_DIR");
+    nn_dataset ds;
+    nn_error err;
+    if (!dir || nn_dataset_load(dir, &ds, &err) != NN_OK) {
+        printf("MNIST not found (MNIST_DIR): training-curve case skipped\n");
+        skip();
+    }
+    static const struct {
+        const char *layers;
+        nn_optim_kind kind;
+        float lr;
+    } cases[] = {
+        {"dense:512,dense:10", NN_OPTIM_SGD, 0.05f},
+        {"dyad-it/4:1024,dyad-ot/8:512,dyad-dt/4:256,dense:10", NN_OPTIM_SGD, 0.1f},
+        {"dyad-dt/4:512,dyad-it/2:256,dense:10", NN_OPTIM_ADAM, 0.002f},
+    };
+    printf("one epoch, %d MNIST images, batch %d: running mean loss, CPU vs CUDA\n", SUBSET, BATCH);
+    printf("%-52s %-5s %9s %9s %9s %9s  %8s %8s\n", "net", "optim", "first", "last cpu",
+           "last cuda", "max rel", "test cpu", "test cuda");
+    for (size_t ci = 0; ci < sizeof cases / sizeof cases[0]; ci++) {
+        curve cpu, cuda;
+        nn_mlp h_cpu, h_gpu;
+        double acc_cpu = train_epoch(cases[ci].layers, cases[ci].kind, cases[ci].lr, &ds, 0, &cpu, &h_cpu);
+        double acc_gpu = train_epoch(cases[ci].layers, cases[ci].kind, cases[ci].lr, &ds, 1, &cuda, &h_gpu);
+        assert_int_equal(cpu.count, STEPS);
+        assert_int_equal(cuda.count, STEPS);
+        double max_rel = 0;
+        for (int s = 0; s < STEPS; s++)
+            max_rel = fmax(max_rel, fabs(cuda.loss[s] - cpu.loss[s]) / fabs(cpu.loss[s]));
+        double e_params = norm_error(h_gpu.params, h_cpu.params, h_cpu.nparams);
+        printf("%-52s %-5s %9.5f %9.6f %9.6f %9.1e  %7.2f%% %7.2f%%  params %.1e\n",
+               cases[ci].layers, nn_optim_kind_name(cases[ci].kind), cpu.loss[0],
+               cpu.loss[STEPS - 1], cuda.loss[STEPS - 1], max_rel, 100 * acc_cpu, 100 * acc_gpu,
+               e_params);
+        assert_true(max_rel <= CURVE_TOLERANCE);
+        assert_true(fabs(acc_gpu - acc_cpu) <= 0.005);
+        nn_mlp_free(&h_cpu);
+        nn_mlp_free(&h_gpu);
+    }
+    nn_dataset_free(&ds);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_layers),
+        cmocka_unit_test(test_elementwise),
+        cmocka_unit_test(test_precision_modes),
+        cmocka_unit_test(test_training_curve),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
