@@ -87,6 +87,7 @@ static void specs_of(const mlp *net, layer_spec *specs) {
         specs[i].kind = net->layers[i].kind;
         specs[i].ndyad = net->layers[i].ndyad;
         specs[i].out = net->layers[i].out;
+        specs[i].density = net->layers[i].density;
     }
 }
 
@@ -132,6 +133,9 @@ static char *layers_json(const mlp *net) {
              cJSON_AddNumberToObject(obj, "in", l->in) &&
              cJSON_AddNumberToObject(obj, "out", l->out) &&
              cJSON_AddStringToObject(obj, "activation", l->relu ? "relu" : "none");
+        /* sparse: the density (its ndyad is 1; lowrank's rank is its ndyad) */
+        if (ok && layer_kind_get(l->kind)->param == LAYER_PARAM_DENSITY)
+            ok = cJSON_AddNumberToObject(obj, "density", l->density) != NULL;
     }
     char *text = ok ? cJSON_PrintUnformatted(arr) : NULL;
     cJSON_Delete(arr);
@@ -354,6 +358,15 @@ static nn_status parse_layers(const char *path, const char *text, layer_spec **s
         }
         specs[i].ndyad = (int)ndyad;
         specs[i].out = (int)lout;
+        if (layer_kind_get(specs[i].kind)->param == LAYER_PARAM_DENSITY) {
+            const cJSON *dens = cJSON_GetObjectItemCaseSensitive(obj, "density");
+            if (!cJSON_IsNumber(dens) || !(dens->valuedouble > 0.0 && dens->valuedouble <= 1.0)) {
+                st = bad(err, path, "dyad.layers[%d]: a %s layer needs 'density', a number in (0, 1]",
+                         i, kind->valuestring);
+                goto done;
+            }
+            specs[i].density = (float)dens->valuedouble;
+        }
         prev_out = (int)lout;
         i++;
     }
@@ -610,6 +623,14 @@ static nn_status load_mapped(const char *path, const unsigned char *file, uint64
     const unsigned char *data = file + 8 + header_len;
     for (int s = 0; s < nslots; s++)
         read_floats(data + slots[s].begin, tensor_data(net, &slots[s]), slots[s].count);
+    for (int i = 0; i < nlayers; i++) { /* what a kind needs of its values (the sparse mask) */
+        const layer_kind_info *k = layer_kind_get(net->layers[i].kind);
+        if (k->validate && (st = k->validate(&net->layers[i], &inner)) != NN_OK) {
+            bad(err, path, "layer %d: %s", i, inner.msg);
+            mlp_free(net);
+            goto done;
+        }
+    }
     if (rec) *rec = record;
 done:
     free(slots);

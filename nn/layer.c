@@ -4,15 +4,18 @@
 #include "layer.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "layer_ops.h"
+#include "layer_ops_kinds.h"
 
 nn_status layer_check(layer_kind kind, int in, int out, int ndyad, nn_error *err) {
     const layer_kind_info *k = layer_kind_get(kind);
     if (!k) return nn_fail(err, NN_ERR_ARG, "unknown layer kind %d", (int)kind);
     if (in <= 0 || out <= 0)
         return nn_fail(err, NN_ERR_ARG, "layer widths must be positive (got %d -> %d)", in, out);
+    if (k->check) return k->check(in, out, ndyad, err);
     if (!k->blocked) {
         if (ndyad != 1)
             return nn_fail(err, NN_ERR_ARG, "a %s layer has ndyad 1 (got %d)", k->name, ndyad);
@@ -77,6 +80,11 @@ void layer_bind(layer *l, float *params, float *grads) {
 }
 
 void layer_init(layer *l, rng *r) {
+    const layer_kind_info *info = layer_kind_get(l->kind);
+    if (info->init) {
+        info->init(l, r);
+        return;
+    }
     float k = 1.0f / sqrtf((float)l->in);
     /* every tensor, in table order (the order the reference init always used) */
     for (size_t i = 0; i < l->tensors.total; i++) l->params[i] = (2.0f * rng_uniform(r) - 1.0f) * k;
@@ -115,9 +123,24 @@ int layer_weight_part(const layer *l, int row, int col) {
     return layer_kind_get(l->kind)->weight_part(l, row, col);
 }
 
-double layer_forward_flops(const layer *l, int batch) {
-    double macs = 0;
+/* Weights (decayed tensors) that training changes. */
+static size_t trained_weights(const layer *l) {
+    if (l->kind == LAYER_SPARSE) return sparse_nonzeros(l->in, l->out, l->density);
+    size_t count = 0;
     for (int i = 0; i < l->tensors.count; i++)
-        if (l->tensors.t[i].decay) macs += (double)l->tensors.t[i].count;
-    return 2.0 * macs * batch;
+        if (l->tensors.t[i].decay) count += l->tensors.t[i].count;
+    return count;
+}
+
+size_t layer_trained_count(const layer *l) { return trained_weights(l) + (size_t)l->out; }
+
+void layer_param_text(const layer_kind kind, int ndyad, float density, char *buf, size_t size) {
+    const layer_kind_info *k = layer_kind_get(kind);
+    if (!k || k->param == LAYER_PARAM_NONE) snprintf(buf, size, "%s", "");
+    else if (k->param == LAYER_PARAM_DENSITY) snprintf(buf, size, "%g", (double)density);
+    else snprintf(buf, size, "%d", ndyad);
+}
+
+double layer_forward_flops(const layer *l, int batch) {
+    return 2.0 * (double)trained_weights(l) * batch;
 }

@@ -22,6 +22,10 @@ typedef enum {
     LAYER_DYAD_IT, /* BLOCK TRANS reads strided inputs */
     LAYER_DYAD_OT, /* BLOCK TRANS writes strided outputs */
     LAYER_DYAD_DT, /* both */
+    LAYER_BLOCKDIAG, /* BLOCK DIAG alone (nn/layer_blockdiag.c) */
+    LAYER_MONARCH,   /* M = P L P^T R (nn/layer_monarch.c) */
+    LAYER_LOWRANK,   /* W = U V (nn/layer_lowrank.c) */
+    LAYER_SPARSE,    /* fixed random mask of density D (nn/layer_sparse.c) */
     LAYER_KIND_COUNT
 } layer_kind;
 
@@ -54,12 +58,14 @@ typedef struct {
 typedef struct {
     layer_kind kind;
     int in, out;
-    int ndyad; /* 1 for dense */
+    int ndyad; /* the kind's integer parameter: blocks (DYAD, blockdiag,
+                * monarch), rank (lowrank); 1 for dense and sparse */
     int relu;  /* ReLU after this layer (layer_forward applies it) */
     layer_tensor_table tensors;
     float *params, *grads; /* the layer's first parameter and gradient (grads may be NULL) */
     layer_tensors param;
     layer_tensors grad; /* all NULL when the owner keeps no gradients */
+    float density; /* sparse: fraction of W's entries the mask keeps; 0 otherwise */
 } layer;
 
 /* The SGD state a fused backward pass updates the layer with. */
@@ -67,6 +73,14 @@ typedef struct {
     float *velocity; /* the layer's slice of the velocity, laid out like its params */
     float lr, momentum, weight_decay;
 } layer_sgd;
+
+/* What a kind's /PARAM on the command line and in checkpoints means. */
+typedef enum {
+    LAYER_PARAM_NONE = 0, /* dense */
+    LAYER_PARAM_BLOCKS,   /* /N: blocks, N divides both widths (ndyad) */
+    LAYER_PARAM_RANK,     /* /R: rank, 1 <= R <= min(in, out) (ndyad) */
+    LAYER_PARAM_DENSITY   /* /D: density, 0 < D <= 1 (density) */
+} layer_param;
 
 /* What a layer kind is. */
 typedef struct {
@@ -86,6 +100,14 @@ typedef struct {
                      nn_compute *c, const layer_sgd *sgd);
     void (*dense_weight)(const layer *l, float *w);
     int (*weight_part)(const layer *l, int row, int col);
+    /* Kinds after DYAD (issue 9); NULL hooks take the defaults. */
+    layer_param param;
+    /* replaces layer_check's default (blocks divide both widths) */
+    nn_status (*check)(int in, int out, int ndyad, nn_error *err);
+    /* replaces the reference init (every tensor uniform, k = 1/sqrt(in)) */
+    void (*init)(layer *l, rng *r);
+    /* checks loaded parameters (e.g. the sparse mask); NULL: nothing to check */
+    nn_status (*validate)(const layer *l, nn_error *err);
 } layer_kind_info;
 
 /* NULL for an unknown kind. */
@@ -139,6 +161,14 @@ int layer_weight_part(const layer *l, int row, int col);
 
 /* The (out, in) position in W of BLOCK TRANS element wu[k][j][i]. */
 void layer_trans_position(const layer *l, int k, int j, int i, int *row, int *col);
+
+/* Parameters that training changes, biases included: the tensor table's
+ * floats, less what is fixed (the sparse mask, and the entries it zeroes). */
+size_t layer_trained_count(const layer *l);
+
+/* The kind's parameter as written on the command line: "4", "64", "0.25"; ""
+ * for dense. */
+void layer_param_text(const layer_kind kind, int ndyad, float density, char *buf, size_t size);
 
 /* Floating-point operations of one forward pass over batch samples. */
 double layer_forward_flops(const layer *l, int batch);

@@ -11,11 +11,13 @@
 #include "error.h"
 #include "layer.h"
 
-/* One layer as written on the command line: KIND[/NDYAD]:WIDTH. */
+/* One layer as written on the command line: KIND[/PARAM]:WIDTH. PARAM is
+ * ndyad (blocks, or lowrank's rank) or, for sparse, density. */
 typedef struct {
     layer_kind kind;
     int ndyad;
     int out;
+    float density; /* sparse only; 0 otherwise */
 } layer_spec;
 
 typedef struct {
@@ -67,7 +69,7 @@ void mlp_predict(mlp *net, const float *x, float *probs);
 
 int mlp_classes(const mlp *net);
 
-/* Parses "dyad-it/4:1024,dense:10" into specs (at most max). Returns the
+/* Parses "dyad-it/4:1024,sparse/0.25:1024,dense:10" into specs (at most max). Returns the
  * count, or -1 with err set. */
 int mlp_parse_layers(const char *text, layer_spec *specs, int max, nn_error *err);
 

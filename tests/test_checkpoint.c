@@ -30,11 +30,11 @@
 /* The mixed net: every kind, several ndyad. */
 static void make_mixed(mlp *net, uint64_t seed) {
     layer_spec specs[] = {
-        {LAYER_DENSE, 1, 16},
-        {LAYER_DYAD_IT, 2, 16},
-        {LAYER_DYAD_OT, 4, 8},
-        {LAYER_DYAD_DT, 2, 8},
-        {LAYER_DENSE, 1, 10},
+        {LAYER_DENSE, 1, 16, 0},
+        {LAYER_DYAD_IT, 2, 16, 0},
+        {LAYER_DYAD_OT, 4, 8, 0},
+        {LAYER_DYAD_DT, 2, 8, 0},
+        {LAYER_DENSE, 1, 10, 0},
     };
     nn_error err;
     assert_int_equal(mlp_create(net, 12, specs, 5, 0, &err), NN_OK);
@@ -45,7 +45,7 @@ static void make_mixed(mlp *net, uint64_t seed) {
  * layers.0.wl/wu [2,2,2] (32 bytes each), layers.0.bias [4] (16),
  * layers.1.weight [2,4] (32), layers.1.bias [2] (8): 120 data bytes. */
 static void make_small(mlp *net) {
-    layer_spec specs[] = {{LAYER_DYAD_IT, 2, 4}, {LAYER_DENSE, 1, 2}};
+    layer_spec specs[] = {{LAYER_DYAD_IT, 2, 4, 0}, {LAYER_DENSE, 1, 2, 0}};
     nn_error err;
     assert_int_equal(mlp_create(net, 4, specs, 2, 0, &err), NN_OK);
     mlp_init(net, 7);
@@ -612,7 +612,7 @@ static void test_atomic_save(void **state) {
     snprintf(sub, sizeof sub, "%s/adir", dir);
     mlp small, big;
     make_small(&small);
-    layer_spec specs[] = {{LAYER_DENSE, 1, 256}, {LAYER_DENSE, 1, 10}};
+    layer_spec specs[] = {{LAYER_DENSE, 1, 256, 0}, {LAYER_DENSE, 1, 10, 0}};
     nn_error err;
     assert_int_equal(mlp_create(&big, 64, specs, 2, 0, &err), NN_OK);
     mlp_init(&big, 1);
@@ -956,7 +956,7 @@ static void test_big_file(void **state) {
     char *dir = test_tmpdir();
     char path[4200];
     snprintf(path, sizeof path, "%s/big.safetensors", dir);
-    layer_spec specs[] = {{LAYER_DENSE, 1, 1024}, {LAYER_DENSE, 1, 1024}, {LAYER_DENSE, 1, 10}};
+    layer_spec specs[] = {{LAYER_DENSE, 1, 1024, 0}, {LAYER_DENSE, 1, 1024, 0}, {LAYER_DENSE, 1, 10, 0}};
     mlp net, back;
     nn_error err;
     assert_int_equal(mlp_create(&net, 784, specs, 3, 0, &err), NN_OK);

@@ -36,7 +36,7 @@ typedef struct {
 
 /* 16 inputs (a 4x4 "image"), one layer of every kind. */
 static const layer_spec tiny_specs[] = {
-    {LAYER_DYAD_IT, 2, 16}, {LAYER_DYAD_OT, 4, 8}, {LAYER_DYAD_DT, 2, 8}, {LAYER_DENSE, 1, 4}};
+    {LAYER_DYAD_IT, 2, 16, 0}, {LAYER_DYAD_OT, 4, 8, 0}, {LAYER_DYAD_DT, 2, 8, 0}, {LAYER_DENSE, 1, 4, 0}};
 
 static int setup(void **state) {
     fixture *f = calloc(1, sizeof *f);

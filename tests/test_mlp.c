@@ -16,7 +16,7 @@
 
 /* A net that mixes every kind and several ndyad. */
 static const layer_spec mixed[] = {
-    {LAYER_DYAD_IT, 2, 12}, {LAYER_DYAD_OT, 3, 9}, {LAYER_DYAD_DT, 3, 6}, {LAYER_DENSE, 1, 4}};
+    {LAYER_DYAD_IT, 2, 12, 0}, {LAYER_DYAD_OT, 3, 9, 0}, {LAYER_DYAD_DT, 3, 6, 0}, {LAYER_DENSE, 1, 4, 0}};
 
 static double loss_double(mlp *net, const uint8_t *labels, int batch) {
     /* forward in float, loss summed in double: FD noise stays small with h = 1e-2 */
@@ -99,7 +99,7 @@ static void test_parse_layers(void **state) {
 
 static void test_sgd_momentum_and_decay(void **state) {
     (void)state;
-    layer_spec spec = {LAYER_DENSE, 1, 1};
+    layer_spec spec = {LAYER_DENSE, 1, 1, 0};
     mlp net;
     assert_int_equal(mlp_create(&net, 1, &spec, 1, 1, NULL), NN_OK);
     optim_config cfg = {.kind = OPTIM_SGD, .lr = 0.1f, .momentum = 0.5f, .weight_decay = 0.1f,
@@ -122,7 +122,7 @@ static void test_sgd_momentum_and_decay(void **state) {
 
 static void test_adam_first_step(void **state) {
     (void)state;
-    layer_spec spec = {LAYER_DENSE, 1, 2};
+    layer_spec spec = {LAYER_DENSE, 1, 2, 0};
     mlp net;
     assert_int_equal(mlp_create(&net, 1, &spec, 1, 1, NULL), NN_OK);
     optim_config cfg = {.kind = OPTIM_ADAM, .lr = 0.01f, .beta1 = 0.9f, .beta2 = 0.999f,

@@ -580,7 +580,7 @@ static void test_predict_command(void **state) {
     char model[4200], image[4096], cmd[16384], out[16384];
     nn_error err;
 
-    layer_spec specs[2] = {{LAYER_DENSE, 1, 32}, {LAYER_DENSE, 1, 10}};
+    layer_spec specs[2] = {{LAYER_DENSE, 1, 32, 0}, {LAYER_DENSE, 1, 10, 0}};
     mlp net;
     assert_int_equal(mlp_create(&net, DIGIT_PIXELS, specs, 2, 0, &err), NN_OK);
     mlp_init(&net, 7);
