@@ -12,10 +12,12 @@ static void usage(FILE *out) {
     fprintf(out,
             "usage: dyad info MODEL\n"
             "\n"
-            "Prints a checkpoint's architecture and, for each layer: kind, ndyad, widths,\n"
+            "Prints a checkpoint's architecture and, for each layer: kind, its parameter\n"
+            "(ndyad or blocks N, lowrank's rank R, sparse's density D), widths, trained\n"
             "parameters, the parameters a dense layer of the same widths would have, the\n"
             "fraction of the effective weight W that is structurally nonzero (counted\n"
-            "entry by entry; for DYAD also the formula (2n-1)/n^2), and the activation.\n"
+            "entry by entry) next to what the kind's definition says (DYAD (2n-1)/n^2,\n"
+            "blockdiag 1/N, monarch, lowrank's rank bound, sparse D), and the activation.\n"
             "Then totals, the file size and the training record when the file has one.\n");
 }
 
@@ -48,24 +50,40 @@ static void print_record(const train_record *rec) {
         printf("  test accuracy: %.2f%%\n", 100.0 * rec->test_accuracy);
 }
 
+/* What the kind's definition says about W's structure. */
+static void structure_text(const layer *l, char *buf, size_t size) {
+    int n = l->ndyad;
+    switch (l->kind) {
+    case LAYER_DENSE: snprintf(buf, size, "-"); break;
+    case LAYER_BLOCKDIAG: snprintf(buf, size, "1/%d=%.2f%%", n, 100.0 / n); break;
+    case LAYER_MONARCH: {
+        int mid = l->in > l->out ? l->in : l->out;
+        snprintf(buf, size, "%s", mid / n >= n ? "q>=N: 100%" : "q<N: partial");
+        break;
+    }
+    case LAYER_LOWRANK: snprintf(buf, size, "rank<=%d", n); break;
+    case LAYER_SPARSE: snprintf(buf, size, "D=%.2f%%", 100.0 * l->density); break;
+    default: /* DYAD */
+        snprintf(buf, size, "%d/%d=%.2f%%", 2 * n - 1, n * n, 100.0 * (2 * n - 1) / ((double)n * n));
+    }
+}
+
 static void print_layers(const mlp *net) {
-    size_t params = 0, dense_params = 0, nonzeros = 0, entries = 0;
-    printf("%5s  %-8s %5s %6s %6s %10s %12s %10s %16s  %s\n", "layer", "kind", "ndyad", "in",
-           "out", "params", "dense-equiv", "nonzero-W", "(2n-1)/n^2", "activation");
+    size_t params = 0, dense_params = 0, nonzeros = 0, entries = 0, fixed = 0;
+    printf("%5s  %-9s %5s %6s %6s %10s %12s %10s %16s  %s\n", "layer", "kind", "param", "in",
+           "out", "params", "dense-equiv", "nonzero-W", "by definition", "activation");
     for (int i = 0; i < net->nlayers; i++) {
         const layer *l = &net->layers[i];
-        size_t count = layer_param_count(l->kind, l->in, l->out, l->ndyad);
+        size_t count = layer_trained_count(l);
+        fixed += l->tensors.total - count;
         size_t dense = layer_param_count(LAYER_DENSE, l->in, l->out, 1);
         size_t cells = (size_t)l->in * l->out;
         size_t nz = structural_nonzeros(l);
-        char formula[32] = "-";
-        if (l->kind != LAYER_DENSE) {
-            int n = l->ndyad;
-            snprintf(formula, sizeof formula, "%d/%d=%.2f%%", 2 * n - 1, n * n,
-                     100.0 * (2 * n - 1) / ((double)n * n));
-        }
-        printf("%5d  %-8s %5d %6d %6d %10zu %12zu %9.2f%% %16s  %s\n", i,
-               layer_kind_name(l->kind), l->ndyad, l->in, l->out, count, dense,
+        char formula[32], param[32];
+        structure_text(l, formula, sizeof formula);
+        layer_param_text(l->kind, l->ndyad, l->density, param, sizeof param);
+        printf("%5d  %-9s %5s %6d %6d %10zu %12zu %9.2f%% %16s  %s\n", i,
+               layer_kind_name(l->kind), param[0] ? param : "-", l->in, l->out, count, dense,
                100.0 * (double)nz / (double)cells, formula, l->relu ? "relu" : "none");
         params += count;
         dense_params += dense;
@@ -74,6 +92,9 @@ static void print_layers(const mlp *net) {
     }
     printf("total: %zu parameters; a dense net of the same widths has %zu (%.2f%%)\n", params,
            dense_params, 100.0 * (double)params / (double)dense_params);
+    if (fixed)
+        printf("stored but not trained: %zu floats (sparse masks, and the weights they zero)\n",
+               fixed);
     printf("effective weights: %zu of %zu entries structurally nonzero (%.2f%%)\n", nonzeros,
            entries, 100.0 * (double)nonzeros / (double)entries);
 }

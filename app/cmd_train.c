@@ -8,6 +8,7 @@
 
 #include "../nn/checkpoint.h"
 #include "../nn/dataset.h"
+#include "../nn/layer_match.h"
 #include "../nn/train.h"
 #include "cli.h"
 #include "commands.h"
@@ -29,7 +30,12 @@ static const char usage[] =
     "  --kind K            %s (default dense)\n"
     "  --ndyad N           blocks per DYAD layer; must divide both widths (default 4)\n"
     "net (every layer spelled out):\n"
-    "  --layers SPEC       KIND[/NDYAD]:WIDTH,... e.g. dyad-it/4:1024,dyad-ot/8:1024,dense:10\n"
+    "  --layers SPEC       KIND[/PARAM]:WIDTH,... e.g. dyad-it/4:1024,dyad-ot/8:1024,dense:10;\n"
+    "                      PARAM: blocks N (dyad-*, blockdiag, monarch), rank R (lowrank),\n"
+    "                      density D (sparse), e.g. monarch/4:1024,lowrank/256:1024,sparse/0.5:1024\n"
+    "  --match-params K/P  print, for every hidden layer of the net, the parameter of each other\n"
+    "                      kind whose weight count is closest to K/P's (e.g. dyad-it/4), and the\n"
+    "                      --layers line of each; then exit without training\n"
     "optimiser (defaults are the recipe that reaches the README's accuracies):\n"
     "  --optimizer O       sgd | adam (default sgd)\n"
     "  --lr X              base learning rate (default 0.05 for sgd, 0.001 for adam)\n"
@@ -47,6 +53,61 @@ static const char usage[] =
     "  --metrics FILE.csv  per-epoch metrics (epoch,train_loss,train_acc,test_acc,seconds,images_per_s)\n"
     "\n"
     "example: dyad train --hidden 1024,1024 --kind dyad-it --ndyad 4 --epochs 10 --out m.safetensors\n";
+
+/* --match-params: the table for the hidden layers of specs (input 784). */
+static int print_matches(const char *what, const layer_spec *specs, int nlayers, int in) {
+    char text[64];
+    layer_spec ref;
+    nn_error err;
+    snprintf(text, sizeof text, "%.40s:1", what);
+    if (strchr(what, ':') || mlp_parse_layers(text, &ref, 1, &err) != 1 ||
+        layer_kind_get(ref.kind)->param == LAYER_PARAM_NONE) {
+        fprintf(stderr, "dyad train: --match-params '%s': expected KIND/PARAM, e.g. dyad-it/4%s%s\n",
+                what, strchr(what, ':') ? "" : ": ", strchr(what, ':') ? "" : err.msg);
+        return 2;
+    }
+    char param[32];
+    layer_param_text(ref.kind, ref.ndyad, ref.density, param, sizeof param);
+    layer_match m[MAX_LAYERS][LAYER_KIND_COUNT];
+    int count[MAX_LAYERS], width = in;
+    printf("kinds matched to %s/%s by weight count (biases excluded: every kind has one per output)\n",
+           layer_kind_name(ref.kind), param);
+    for (int i = 0; i + 1 < nlayers; i++) {
+        int out = specs[i].out;
+        if (layer_check(ref.kind, width, out, ref.ndyad, &err) != NN_OK) {
+            fprintf(stderr, "dyad train: --match-params: layer %d: %s\n", i, err.msg);
+            return 2;
+        }
+        size_t target = layer_weight_count(ref.kind, width, out, ref.ndyad, ref.density);
+        printf("layer %d (%d -> %d): %s/%s has %zu weights\n", i, width, out,
+               layer_kind_name(ref.kind), param, target);
+        printf("  %-10s %6s %10s %9s\n", "kind", "param", "weights", "vs");
+        count[i] = layer_match_params(ref.kind, ref.ndyad, ref.density, width, out, m[i],
+                                      LAYER_KIND_COUNT);
+        for (int k = 0; k < count[i]; k++) {
+            char p[32];
+            layer_param_text(m[i][k].kind, m[i][k].ndyad, m[i][k].density, p, sizeof p);
+            printf("  %-10s %6s %10zu %+8.2f%%\n", layer_kind_name(m[i][k].kind), p, m[i][k].weights,
+                   100.0 * ((double)m[i][k].weights - (double)target) / (double)target);
+        }
+        width = out;
+    }
+    printf("--layers for each kind:\n");
+    for (int k = 0; nlayers > 1 && k < count[0]; k++) {
+        printf("  ");
+        for (int i = 0; i + 1 < nlayers; i++) {
+            const layer_match *x = NULL;
+            for (int j = 0; j < count[i]; j++)
+                if (m[i][j].kind == m[0][k].kind) x = &m[i][j];
+            if (!x) break;
+            char p[32];
+            layer_param_text(x->kind, x->ndyad, x->density, p, sizeof p);
+            printf("%s/%s:%d,", layer_kind_name(x->kind), p, specs[i].out);
+        }
+        printf("%s:%d\n", layer_kind_name(specs[nlayers - 1].kind), specs[nlayers - 1].out);
+    }
+    return 0;
+}
 
 typedef struct {
     int tty;
@@ -68,7 +129,7 @@ static void show_progress(const train_progress *p, void *user) {
 
 int cmd_train(int argc, char **argv) {
     const char *data = NULL, *out = NULL, *metrics_path = NULL;
-    const char *layers = NULL, *hidden = NULL, *kind = NULL;
+    const char *layers = NULL, *hidden = NULL, *kind = NULL, *match = NULL;
     int ndyad = 0, batch = 64, epochs = 10, threads = 0, train_limit = 0;
     uint64_t seed = 1;
     optim_config opt_cfg = {.kind = OPTIM_SGD, .lr = -1, .momentum = 0.9f, .beta1 = 0.9f,
@@ -93,6 +154,7 @@ int cmd_train(int argc, char **argv) {
         else if (!strcmp(a, "--metrics")) metrics_path = v;
         else if (!strcmp(a, "--layers")) layers = v;
         else if (!strcmp(a, "--hidden")) hidden = v;
+        else if (!strcmp(a, "--match-params")) match = v;
         else if (!strcmp(a, "--kind")) kind = v;
         else if (!strcmp(a, "--ndyad")) ok = cli_int("train", a, v, 1, 1 << 20, &ndyad);
         else if (!strcmp(a, "--batch")) ok = cli_int("train", a, v, 1, 1 << 16, &batch);
@@ -119,6 +181,11 @@ int cmd_train(int argc, char **argv) {
             ok = 0;
         }
         if (!ok) return 2;
+    }
+    if (match) {
+        layer_spec mspecs[MAX_LAYERS];
+        int n = cli_net_spec("train", layers, hidden, kind, ndyad, 10, mspecs, MAX_LAYERS);
+        return n ? print_matches(match, mspecs, n, 784) : 2;
     }
     if (!out) {
         fprintf(stderr, "dyad train: --out MODEL.safetensors is required (see --help)\n");
