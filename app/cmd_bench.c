@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../nn/layer.h"
+#include "../nn/layer_match.h"
 #include "../nn/train.h"
 #include "cli.h"
 #include "commands.h"
@@ -31,7 +32,12 @@ static const char usage[] =
     "--peak: plain sgemm on the forward, dX and dW shapes of the dense 784-1024-1024-10 net\n"
     "at --batch (default 64), both strategies; the better rate is the FLOP limit's rate\n"
     "(make bench-compare). --json: one JSON object per line instead of the table\n"
-    "(layers: kind, variant, strategy, width, batch, ndyad, ms, gflops, speedup, ideal).\n";
+    "(layers: kind, variant, strategy, width, batch, ndyad, ms, gflops, speedup, ideal).\n"
+    "\n"
+    "--kinds also takes blockdiag, monarch, lowrank, sparse, or 'all': each is timed at the\n"
+    "parameter whose weight count matches DYAD-IT's at that ndyad (dyad train\n"
+    "--match-params), shown in the 'param' column; 'ideal' is then the FLOP ratio dense\n"
+    "weights / the kind's weights. sparse runs a dense GEMM on its masked weight.\n";
 
 static int parse_list(const char *flag, const char *text, int *out, int max) {
     int n = 0;
@@ -183,9 +189,29 @@ typedef struct {
     FILE *csv;
 } layer_bench;
 
+/* The layer a kind is timed as at DYAD's ndyad n: DYAD kinds at n, the
+ * others at the parameter that matches DYAD-IT/n's weight count. */
+static int bench_layer(layer_kind kind, int w, int n, layer *l) {
+    *l = (layer){.kind = kind, .in = w, .out = w, .ndyad = n};
+    if (kind == LAYER_DENSE || (layer_kind_get(kind)->blocked && layer_kind_get(kind)->strided_in +
+                                                                     layer_kind_get(kind)->strided_out))
+        return layer_check(kind, w, w, kind == LAYER_DENSE ? 1 : n, NULL) == NN_OK;
+    if (layer_check(LAYER_DYAD_IT, w, w, n, NULL) != NN_OK) return 0;
+    layer_match m[LAYER_KIND_COUNT];
+    int count = layer_match_params(LAYER_DYAD_IT, n, 0.0f, w, w, m, LAYER_KIND_COUNT);
+    for (int i = 0; i < count; i++)
+        if (m[i].kind == kind) {
+            l->ndyad = m[i].ndyad;
+            l->density = m[i].density;
+            return 1;
+        }
+    return 0;
+}
+
 static int bench_width(const layer_bench *b, nn_compute *compute, int w, int batch) {
     size_t act = (size_t)w * batch;
-    size_t maxp = layer_param_count(LAYER_DENSE, w, w, 1);
+    /* the largest layer: sparse stores weight and mask */
+    size_t maxp = layer_param_count(LAYER_SPARSE, w, w, 1);
     float *x = nn_alloc_floats(act), *y = nn_alloc_floats(act);
     float *dy = nn_alloc_floats(act), *dx = nn_alloc_floats(act);
     float *params = nn_alloc_floats(maxp), *grads = nn_alloc_floats(maxp);
@@ -203,14 +229,16 @@ static int bench_width(const layer_bench *b, nn_compute *compute, int w, int bat
     timing dense_t[2] = {{0, 0}, {0, 0}}; /* per strategy */
     for (int ki = -1; !status && ki < b->nkinds; ki++) {
         for (int ni = 0; ni < (ki < 0 ? 1 : b->nndyads); ni++) {
-            layer l = {.kind = ki < 0 ? LAYER_DENSE : b->kinds[ki], .in = w, .out = w,
-                       .ndyad = ki < 0 ? 1 : b->ndyads[ni]};
-            if (layer_check(l.kind, w, w, l.ndyad, NULL) != NN_OK) {
+            layer l;
+            if (!bench_layer(ki < 0 ? LAYER_DENSE : b->kinds[ki], w, ki < 0 ? 1 : b->ndyads[ni],
+                             &l)) {
                 if (!b->json)
                     printf("%6d %5d  %-8s %5d  skipped: ndyad does not divide the width\n", w,
-                           batch, layer_kind_name(l.kind), l.ndyad);
+                           batch, layer_kind_name(b->kinds[ki]), b->ndyads[ni]);
                 continue;
             }
+            char param[32];
+            layer_param_text(l.kind, l.ndyad, l.density, param, sizeof param);
             layer_bind(&l, params, grads);
             layer_init(&l, &r);
             for (int st = b->first_strategy; st <= b->last_strategy; st++) {
@@ -221,7 +249,9 @@ static int bench_width(const layer_bench *b, nn_compute *compute, int w, int bat
                 nn_compute_set_threading(compute, NN_THREADING_POOL);
                 if (ki < 0) dense_t[st] = t;
                 const char *how = st ? "pool" : "blas";
-                double ideal = ki < 0 ? 1.0 : l.ndyad / 2.0;
+                /* the FLOP ratio: ndyad/2 for DYAD */
+                double ideal = (double)w * w /
+                               (double)layer_weight_count(l.kind, w, w, l.ndyad, l.density);
                 double gflops = layer_forward_flops(&l, batch) * 3 / t.train / 1e9;
                 double speed_f = dense_t[st].forward / t.forward;
                 double speed_t = dense_t[st].train / t.train;
@@ -229,16 +259,17 @@ static int bench_width(const layer_bench *b, nn_compute *compute, int w, int bat
                     printf("{\"kind\":\"layer\",\"variant\":\"%s\",\"strategy\":\"%s\","
                            "\"width\":%d,\"batch\":%d,\"ndyad\":%d,\"ms\":%.4f,"
                            "\"forward_ms\":%.4f,\"gflops\":%.2f,\"speedup\":%.4f,"
-                           "\"ideal\":%.2f}\n",
-                           layer_kind_name(l.kind), how, w, batch, l.ndyad, t.train * 1e3,
-                           t.forward * 1e3, gflops, speed_t, ideal);
+                           "\"ideal\":%.2f,\"param\":\"%s\"}\n",
+                           layer_kind_name(l.kind), how, w, batch, ki < 0 ? 1 : b->ndyads[ni],
+                           t.train * 1e3, t.forward * 1e3, gflops, speed_t, ideal, param);
                 else
-                    printf("%6d %5d  %-8s %5d %-7s %11.1f %11.1f  %8.2fx %8.2fx  %5.2fx  %8.1f\n",
-                           w, batch, layer_kind_name(l.kind), l.ndyad, how, t.forward * 1e6,
+                    printf("%6d %5d  %-9s %5s %-7s %11.1f %11.1f  %8.2fx %8.2fx  %5.2fx  %8.1f\n",
+                           w, batch, layer_kind_name(l.kind), param[0] ? param : "1", how,
+                           t.forward * 1e6,
                            t.train * 1e6, speed_f, speed_t, ideal, gflops);
                 if (b->csv)
-                    fprintf(b->csv, "%d,%d,%s,%d,%s,%.3f,%.3f,%.4f,%.4f,%.2f\n", w, batch,
-                            layer_kind_name(l.kind), l.ndyad, how, t.forward * 1e6,
+                    fprintf(b->csv, "%d,%d,%s,%s,%s,%.3f,%.3f,%.4f,%.4f,%.2f\n", w, batch,
+                            layer_kind_name(l.kind), param[0] ? param : "1", how, t.forward * 1e6,
                             t.train * 1e6, speed_f, speed_t, ideal);
                 fflush(stdout);
             }
@@ -291,10 +322,17 @@ int cmd_bench(int argc, char **argv) {
             snprintf(buf, sizeof buf, "%s", v);
             for (char *tok = strtok(buf, ","); tok && ok; tok = strtok(NULL, ",")) {
                 layer_kind k;
+                if (!strcmp(tok, "all")) { /* every kind that takes a parameter */
+                    b.nkinds = 0;
+                    for (int kk = 0; kk < LAYER_KIND_COUNT; kk++)
+                        if (layer_kind_get((layer_kind)kk)->param != LAYER_PARAM_NONE)
+                            b.kinds[b.nkinds++] = (layer_kind)kk;
+                    continue;
+                }
                 if (b.nkinds >= LAYER_KIND_COUNT || layer_kind_parse(tok, &k) != NN_OK ||
-                    !layer_kind_get(k)->blocked) {
+                    layer_kind_get(k)->param == LAYER_PARAM_NONE) {
                     char kinds[128];
-                    layer_kind_list(kinds, sizeof kinds, ", ", 1);
+                    layer_kind_list(kinds, sizeof kinds, ", ", 0);
                     fprintf(stderr, "dyad bench: --kinds: '%s' is not one of %s\n", tok, kinds);
                     ok = 0;
                 } else {
@@ -322,13 +360,13 @@ int cmd_bench(int argc, char **argv) {
         return 1;
     }
     if (b.csv)
-        fprintf(b.csv, "width,batch,kind,ndyad,strategy,forward_us,train_us,forward_speedup,"
+        fprintf(b.csv, "width,batch,kind,param,strategy,forward_us,train_us,forward_speedup,"
                        "train_speedup,ideal\n");
     if (!b.json) {
         printf("layer width x width, %d threads, median of %d\n", nn_compute_threads(compute),
                b.repeats);
-        printf("%6s %5s  %-8s %5s %-7s %11s %11s  %9s %9s  %6s  %8s\n", "width", "batch", "kind",
-               "ndyad", "threads", "forward us", "fwd+bwd us", "fwd speed", "trn speed", "ideal",
+        printf("%6s %5s  %-9s %5s %-7s %11s %11s  %9s %9s  %6s  %8s\n", "width", "batch", "kind",
+               "param", "threads", "forward us", "fwd+bwd us", "fwd speed", "trn speed", "ideal",
                "GFLOP/s");
     }
     int status = 0;
