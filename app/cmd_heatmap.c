@@ -262,13 +262,24 @@ typedef struct {
 static int plan_layer(const layer *l, const options *o, const gfx_font *font, layer_picture *p,
                       int *img_w, int *img_h);
 
+/* "dense", "dyad-it, ndyad 4", "lowrank, R 64", "sparse, D 0.25" for titles. */
+static void kind_label(const layer *l, char *buf, size_t size) {
+    char param[32];
+    layer_param_text(l->kind, l->ndyad, l->density, param, sizeof param);
+    layer_param what = layer_kind_get(l->kind)->param;
+    if (!param[0]) snprintf(buf, size, "%s", layer_kind_name(l->kind));
+    else
+        snprintf(buf, size, "%s, %s %s", layer_kind_name(l->kind),
+                 what == LAYER_PARAM_RANK ? "R" : what == LAYER_PARAM_DENSITY ? "D" : "ndyad", param);
+}
+
 /* Builds the matrix and picks cell sizes; with no --size, also the picture
  * size that fits them. Returns 0 after printing the problem. */
 static int plan_layer(const layer *l, const options *o, const gfx_font *font, layer_picture *p,
                       int *img_w, int *img_h) {
     nn_error err;
-    p->parts = l->kind == LAYER_DENSE ? HEAT_PART_BOTH : o->parts;
-    p->permuted = l->kind == LAYER_DENSE ? 0 : o->permuted;
+    p->parts = !heat_layer_has_parts(l) ? HEAT_PART_BOTH : o->parts;
+    p->permuted = !heat_layer_has_parts(l) ? 0 : o->permuted;
     if (heat_matrix_build(&p->m, l, p->parts, p->permuted, &err) != NN_OK) {
         fprintf(stderr, "dyad " CMD ": %s\n", err.msg);
         return 0;
@@ -299,13 +310,12 @@ static int plan_layer(const layer *l, const options *o, const gfx_font *font, la
 static void draw_layer_picture(gfx_image *img, const gfx_font *font, const layer *l,
                                const options *o, layer_picture *p) {
     char kind[64], title[256], sub1[256], sub2[256], zoom_text[96];
-    if (l->kind == LAYER_DENSE) snprintf(kind, sizeof kind, "dense");
-    else snprintf(kind, sizeof kind, "%s, ndyad %d", layer_kind_name(l->kind), l->ndyad);
+    kind_label(l, kind, sizeof kind);
     snprintf(title, sizeof title, "layer %d: %s, %d \xE2\x86\x92 %d  (W is %d \xC3\x97 %d)",
              o->layer_index, kind, l->in, l->out, l->out, l->in);
     snprintf(sub1, sizeof sub1, "%s, %s%s; rows = outputs, columns = inputs%s",
              o->scale == HEAT_SIGNED ? "signed weights" : "|weights|",
-             l->kind == LAYER_DENSE ? "dense" : parts_label(p->parts),
+             !heat_layer_has_parts(l) ? layer_kind_name(l->kind) : parts_label(p->parts),
              p->permuted ? ", BLOCK TRANS unshuffled (wu[k] drawn at block k,k)" : "",
              l->kind == LAYER_DENSE ? "" : "; grey = structural zero");
     if (p->zoom < 1.0f)
@@ -357,15 +367,14 @@ static int draw_receptive(gfx_image *img, const gfx_font *font, const mlp *net,
     }
     int count = o->units;
     if (count > l->out - o->first_unit) count = l->out - o->first_unit;
-    int parts = l->kind == LAYER_DENSE ? HEAT_PART_BOTH : o->parts;
+    int parts = !heat_layer_has_parts(l) ? HEAT_PART_BOTH : o->parts;
     char kind[64], title[256], sub1[256], sub2[256];
-    if (l->kind == LAYER_DENSE) snprintf(kind, sizeof kind, "dense");
-    else snprintf(kind, sizeof kind, "%s, ndyad %d", layer_kind_name(l->kind), l->ndyad);
+    kind_label(l, kind, sizeof kind);
     snprintf(title, sizeof title,
              "layer 0 (%s, %d \xE2\x86\x92 %d): receptive fields of units %d..%d", kind, l->in,
              l->out, o->first_unit, o->first_unit + count - 1);
     snprintf(sub1, sizeof sub1, "each tile: one unit's row of W as a %d \xC3\x97 %d image, %s",
-             side, side, l->kind == LAYER_DENSE ? "dense" : parts_label(parts));
+             side, side, !heat_layer_has_parts(l) ? layer_kind_name(l->kind) : parts_label(parts));
     snprintf(sub2, sizeof sub2, "each tile scaled to its own max |w|%s",
              l->kind == LAYER_DENSE ? "" : "; grey: inputs the unit cannot see (structural zeros)");
     draw_heading(img, font, title, sub1, sub2);

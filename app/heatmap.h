@@ -47,6 +47,12 @@ nn_status heat_matrix_build(heat_matrix *m, const layer *l, int parts, int permu
                             nn_error *err);
 void heat_matrix_free(heat_matrix *m);
 
+/* True for kinds with DYAD's two parts (BLOCK DIAG, BLOCK TRANS), which parts
+ * and permuted apply to. The others (dense, blockdiag, monarch, lowrank,
+ * sparse) show W as nn/ materialises it (layer_dense_weight), part 1 wherever
+ * a parameter feeds W (layer_weight_part) and 0 at structural zeros. */
+int heat_layer_has_parts(const layer *l);
+
 /* One row of the shown (non-permuted) matrix without building all of it:
  * value and part get l->in entries. Used for receptive fields. */
 void heat_layer_row(const layer *l, int row, int parts, float *value, unsigned char *part);

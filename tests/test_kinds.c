@@ -15,7 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "../app/heatmap.h"
 #include "../nn/checkpoint.h"
 #include "../nn/layer.h"
 #include "../nn/layer_match.h"
@@ -671,6 +673,79 @@ static void test_match_params(void **state) {
     }
 }
 
+/* The heatmap of every kind is the W nn/ materialises, grey exactly at its
+ * structural zeros; heat_layer_row (receptive fields) agrees row by row. */
+static void test_heatmap_shows_materialised_weight(void **state) {
+    (void)state;
+    for (int si = 0; si < NSHAPES; si++) {
+        shape s = shapes[si];
+        test_layer t;
+        make_layer(&t, s, 600 + si);
+        heat_matrix m;
+        nn_error err;
+        assert_false(heat_layer_has_parts(&t.l));
+        if (heat_matrix_build(&m, &t.l, HEAT_PART_BOTH, 0, &err) != NN_OK) fail_msg("%s", err.msg);
+        assert_int_equal(m.rows, s.out);
+        assert_int_equal(m.cols, s.in);
+        float *w = malloc(sizeof(float) * s.in * s.out), *row = malloc(sizeof(float) * s.in);
+        unsigned char *part = malloc((size_t)s.in);
+        layer_dense_weight(&t.l, w);
+        for (int r = 0; r < s.out; r++) {
+            heat_layer_row(&t.l, r, HEAT_PART_BOTH, row, part);
+            for (int c = 0; c < s.in; c++) {
+                int e = r * s.in + c, want = layer_weight_part(&t.l, r, c) != 0;
+                assert_true(m.value[e] == w[e] && row[c] == w[e]);
+                assert_int_equal(m.part[e], want);
+                assert_int_equal(part[c], want);
+            }
+        }
+        free(w), free(row), free(part);
+        heat_matrix_free(&m);
+        free_layer(&t);
+    }
+}
+
+/* The program on a checkpoint of the new kinds: info names each kind's
+ * parameter and structure, heatmap (weights, receptive fields) runs, and
+ * train --match-params prints the README's --layers line. */
+static void test_commands_on_every_kind(void **state) {
+    (void)state;
+    const char *bin = test_dyad_bin();
+    if (access(bin, X_OK) != 0) {
+        print_message("%s not built: skipped (set DYAD_BIN)\n", bin);
+        skip();
+    }
+    layer_spec specs[4];
+    nn_error err;
+    int n = mlp_parse_layers("monarch/4:32,lowrank/4:16,sparse/0.5:16,dense:10", specs, 4, &err);
+    assert_int_equal(n, 4);
+    mlp net;
+    assert_int_equal(mlp_create(&net, 784, specs, n, 0, &err), NN_OK);
+    mlp_init(&net, 2);
+    char *dir = test_tmpdir();
+    char path[512], cmd[2048], out[16384];
+    snprintf(path, sizeof path, "%s/k.safetensors", dir);
+    assert_int_equal(checkpoint_save(path, &net, NULL, &err), NN_OK);
+    mlp_free(&net);
+    snprintf(cmd, sizeof cmd, "'%s' info '%s'", bin, path);
+    if (test_run(cmd, out, sizeof out) != 0) fail_msg("%s", out);
+    if (!strstr(out, "monarch") || !strstr(out, "lowrank") || !strstr(out, "0.5") ||
+        !strstr(out, "D=50.00%") || !strstr(out, "rank<=4"))
+        fail_msg("info:\n%s", out);
+    for (int layer = 0; layer < 3; layer++) {
+        snprintf(cmd, sizeof cmd, "'%s' heatmap '%s' --layer %d --out '%s/h%d.png'", bin, path,
+                 layer, dir, layer);
+        if (test_run(cmd, out, sizeof out) != 0) fail_msg("%s", out);
+    }
+    snprintf(cmd, sizeof cmd, "'%s' heatmap '%s' --layer 0 --receptive --out '%s/r.png'", bin, path,
+             dir);
+    if (test_run(cmd, out, sizeof out) != 0) fail_msg("%s", out);
+    snprintf(cmd, sizeof cmd, "'%s' train --match-params dyad-it/4", bin);
+    if (test_run(cmd, out, sizeof out) != 0) fail_msg("%s", out);
+    if (!strstr(out, "lowrank/222:1024,lowrank/256:1024,dense:10")) fail_msg("match:\n%s", out);
+    test_tmpdir_remove(dir);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_forward_matches_documented_weight),
@@ -684,6 +759,8 @@ int main(void) {
         cmocka_unit_test(test_checkpoint_round_trip),
         cmocka_unit_test(test_old_checkpoints_load),
         cmocka_unit_test(test_match_params),
+        cmocka_unit_test(test_heatmap_shows_materialised_weight),
+        cmocka_unit_test(test_commands_on_every_kind),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
