@@ -16,8 +16,8 @@ void kind_uniform(float *v, size_t n, float bound, rng *r) {
     for (size_t e = 0; e < n; e++) v[e] = (2.0f * rng_uniform(r) - 1.0f) * bound;
 }
 
-void kind_scratch_get(kind_scratch *s, size_t rows, int batch) {
-    s->cols = batch;
+void kind_scratch_get(kind_scratch *s, size_t rows, int max_cols) {
+    s->cols = max_cols;
     s->buf = NULL;
     while (s->cols > 0 && !(s->buf = nn_alloc_floats(rows * (size_t)s->cols))) s->cols /= 2;
 }

@@ -39,9 +39,14 @@ static nn_gemm v_times(const layer *l, const float *x, int batch, int c0, int nc
 }
 
 void lowrank_forward(const layer *l, const float *x, float *y, int batch, nn_compute *c) {
+    lowrank_forward_cols(l, x, y, batch, c, batch);
+}
+
+void lowrank_forward_cols(const layer *l, const float *x, float *y, int batch, nn_compute *c,
+                     int max_cols) {
     int R = l->ndyad;
     kind_scratch s;
-    kind_scratch_get(&s, (size_t)R, batch);
+    kind_scratch_get(&s, (size_t)R, max_cols < batch ? max_cols : batch);
     if (!s.cols) {
         kind_poison(y, (size_t)l->out * batch);
         return;
@@ -60,9 +65,14 @@ void lowrank_forward(const layer *l, const float *x, float *y, int batch, nn_com
 
 void lowrank_backward(const layer *l, const float *x, const float *dy, float *dx, int batch,
                       nn_compute *c, const layer_sgd *sgd) {
+    lowrank_backward_cols(l, x, dy, dx, batch, c, sgd, batch);
+}
+
+void lowrank_backward_cols(const layer *l, const float *x, const float *dy, float *dx, int batch,
+                      nn_compute *c, const layer_sgd *sgd, int max_cols) {
     int R = l->ndyad;
     kind_scratch s;
-    kind_scratch_get(&s, 2 * (size_t)R, batch);
+    kind_scratch_get(&s, 2 * (size_t)R, max_cols < batch ? max_cols : batch);
     if (!s.cols) {
         if (dx) kind_poison(dx, (size_t)l->in * batch);
         kind_poison(sgd ? l->params : l->grads, l->tensors.total - (size_t)l->out);

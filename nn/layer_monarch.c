@@ -63,9 +63,14 @@ static nn_gemm right_factor(const layer *l, dims d, const float *x, int batch, i
 }
 
 void monarch_forward(const layer *l, const float *x, float *y, int batch, nn_compute *c) {
+    monarch_forward_cols(l, x, y, batch, c, batch);
+}
+
+void monarch_forward_cols(const layer *l, const float *x, float *y, int batch, nn_compute *c,
+                     int max_cols) {
     dims d = dims_of(l->in, l->out, l->ndyad);
     kind_scratch s;
-    kind_scratch_get(&s, (size_t)d.mid, batch);
+    kind_scratch_get(&s, (size_t)d.mid, max_cols < batch ? max_cols : batch);
     if (!s.cols) {
         kind_poison(y, (size_t)l->out * batch);
         return;
@@ -89,9 +94,14 @@ void monarch_forward(const layer *l, const float *x, float *y, int batch, nn_com
 
 void monarch_backward(const layer *l, const float *x, const float *dy, float *dx, int batch,
                       nn_compute *c, const layer_sgd *sgd) {
+    monarch_backward_cols(l, x, dy, dx, batch, c, sgd, batch);
+}
+
+void monarch_backward_cols(const layer *l, const float *x, const float *dy, float *dx, int batch,
+                      nn_compute *c, const layer_sgd *sgd, int max_cols) {
     dims d = dims_of(l->in, l->out, l->ndyad);
     kind_scratch s;
-    kind_scratch_get(&s, 2 * (size_t)d.mid, batch);
+    kind_scratch_get(&s, 2 * (size_t)d.mid, max_cols < batch ? max_cols : batch);
     if (!s.cols) {
         if (dx) kind_poison(dx, (size_t)l->in * batch);
         kind_poison(sgd ? l->params : l->grads, l->tensors.total - (size_t)l->out);

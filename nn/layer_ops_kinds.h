@@ -22,6 +22,13 @@ void monarch_forward(const layer *l, const float *x, float *y, int batch, nn_com
 void monarch_backward(const layer *l, const float *x, const float *dy, float *dx, int batch,
                       nn_compute *c, const layer_sgd *sgd);
 void monarch_dense_weight(const layer *l, float *w);
+/* The same passes with the batch processed in chunks of at most max_cols
+ * columns (what happens when the scratch for the whole batch cannot be had;
+ * the tests use it directly). */
+void monarch_forward_cols(const layer *l, const float *x, float *y, int batch, nn_compute *c,
+                          int max_cols);
+void monarch_backward_cols(const layer *l, const float *x, const float *dy, float *dx, int batch,
+                           nn_compute *c, const layer_sgd *sgd, int max_cols);
 int monarch_weight_part(const layer *l, int row, int col);
 
 /* nn/layer_lowrank.c */
@@ -32,6 +39,10 @@ void lowrank_forward(const layer *l, const float *x, float *y, int batch, nn_com
 void lowrank_backward(const layer *l, const float *x, const float *dy, float *dx, int batch,
                       nn_compute *c, const layer_sgd *sgd);
 void lowrank_dense_weight(const layer *l, float *w);
+void lowrank_forward_cols(const layer *l, const float *x, float *y, int batch, nn_compute *c,
+                          int max_cols);
+void lowrank_backward_cols(const layer *l, const float *x, const float *dy, float *dx, int batch,
+                           nn_compute *c, const layer_sgd *sgd, int max_cols);
 int lowrank_weight_part(const layer *l, int row, int col);
 
 /* nn/layer_sparse.c */
@@ -56,13 +67,13 @@ float *kind_tensor(const layer *l, float *base, const char *name);
 void kind_uniform(float *v, size_t n, float bound, rng *r);
 
 /* Scratch for a factorised layer's intermediate (rows x cols floats, cols a
- * chunk of the batch): the whole batch when memory allows, else halving
+ * chunk of the batch): max_cols columns when memory allows, else halving
  * chunks; cols 0 when not even one column could be had. */
 typedef struct {
     float *buf;
     int cols;
 } kind_scratch;
-void kind_scratch_get(kind_scratch *s, size_t rows, int batch);
+void kind_scratch_get(kind_scratch *s, size_t rows, int max_cols);
 void kind_scratch_free(kind_scratch *s);
 
 /* Where a backward pass puts a weight gradient. With one chunk and sgd set,

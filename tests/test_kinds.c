@@ -21,6 +21,7 @@
 #include "../nn/checkpoint.h"
 #include "../nn/layer.h"
 #include "../nn/layer_match.h"
+#include "../nn/layer_ops_kinds.h"
 #include "../nn/mlp.h"
 #include "support.h"
 
@@ -490,6 +491,62 @@ static void test_pool_matches_serial_wide(void **state) {
     nn_compute_free(c);
 }
 
+/* When the scratch for a whole batch cannot be had, Monarch and low-rank run
+ * the batch in column chunks (gradients accumulated, then the unfused
+ * update): same outputs, gradients and SGD step as the one-chunk path. */
+static void test_chunked_passes_match(void **state) {
+    (void)state;
+    const shape cases[] = {{LAYER_MONARCH, 12, 8, 4, 0}, {LAYER_MONARCH, 9, 15, 3, 0},
+                           {LAYER_LOWRANK, 12, 5, 3, 0}, {LAYER_LOWRANK, 8, 8, 2, 0}};
+    const int caps[] = {1, 3, 4};
+    const int batch = 10;
+    for (int ci = 0; ci < 4; ci++)
+        for (int k = 0; k < 3; k++)
+            for (int with_sgd = 0; with_sgd < 2; with_sgd++) {
+                shape s = cases[ci];
+                int mon = s.kind == LAYER_MONARCH;
+                test_layer a, b;
+                make_layer(&a, s, 70 + ci);
+                make_layer(&b, s, 70 + ci);
+                a.l.relu = b.l.relu = 1;
+                rng r;
+                rng_seed(&r, 9);
+                size_t nx = (size_t)s.in * batch, ny = (size_t)s.out * batch;
+                float *x = malloc(nx * 4), *dy = malloc(ny * 4), *y1 = malloc(ny * 4),
+                      *y2 = malloc(ny * 4), *dx1 = malloc(nx * 4), *dx2 = malloc(nx * 4);
+                float *v1 = calloc(a.np, 4), *v2 = calloc(a.np, 4);
+                random_fill(x, nx, &r);
+                random_fill(dy, ny, &r);
+                random_fill(v1, a.np, &r);
+                memcpy(v2, v1, a.np * 4);
+                layer_forward(&a.l, x, y1, batch, NULL);
+                if (mon) monarch_forward_cols(&b.l, x, y2, batch, NULL, caps[k]);
+                else lowrank_forward_cols(&b.l, x, y2, batch, NULL, caps[k]);
+                for (size_t e = 0; e < ny; e++) assert_float_equal(y1[e], y2[e], 1e-5);
+                layer_sgd sg1 = {.velocity = v1, .lr = 0.1f, .momentum = 0.9f, .weight_decay = 0.01f};
+                layer_sgd sg2 = sg1;
+                sg2.velocity = v2;
+                const layer_sgd *p1 = with_sgd ? &sg1 : NULL, *p2 = with_sgd ? &sg2 : NULL;
+                layer_kind_get(s.kind)->backward(&a.l, x, dy, dx1, batch, NULL, p1);
+                if (mon) monarch_backward_cols(&b.l, x, dy, dx2, batch, NULL, p2, caps[k]);
+                else lowrank_backward_cols(&b.l, x, dy, dx2, batch, NULL, p2, caps[k]);
+                for (size_t e = 0; e < nx; e++) assert_float_equal(dx1[e], dx2[e], 1e-5);
+                /* weights: gradients (no sgd) or the updated weights and velocity */
+                size_t nw = a.np - (size_t)s.out;
+                for (size_t e = 0; e < nw; e++) {
+                    if (with_sgd) {
+                        assert_float_equal(a.params[e], b.params[e], 1e-6);
+                        assert_float_equal(v1[e], v2[e], 1e-5);
+                    } else {
+                        assert_float_equal(a.grads[e], b.grads[e], 1e-5);
+                    }
+                }
+                free(x), free(dy), free(y1), free(y2), free(dx1), free(dx2), free(v1), free(v2);
+                free_layer(&a);
+                free_layer(&b);
+            }
+}
+
 static void test_checks_and_init(void **state) {
     (void)state;
     assert_int_equal(layer_check(LAYER_BLOCKDIAG, 12, 8, 3, NULL), NN_ERR_ARG);
@@ -754,6 +811,7 @@ int main(void) {
         cmocka_unit_test(test_backward_matches_finite_differences),
         cmocka_unit_test(test_fused_sgd_matches_gradients),
         cmocka_unit_test(test_pool_matches_serial_wide),
+        cmocka_unit_test(test_chunked_passes_match),
         cmocka_unit_test(test_checks_and_init),
         cmocka_unit_test(test_parse_layers),
         cmocka_unit_test(test_checkpoint_round_trip),
