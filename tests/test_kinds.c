@@ -800,6 +800,15 @@ static void test_commands_on_every_kind(void **state) {
     snprintf(cmd, sizeof cmd, "'%s' train --match-params dyad-it/4", bin);
     if (test_run(cmd, out, sizeof out) != 0) fail_msg("%s", out);
     if (!strstr(out, "lowrank/222:1024,lowrank/256:1024,dense:10")) fail_msg("match:\n%s", out);
+    /* bench times every kind at DYAD-IT/4's weight count: 64 x 64 -> lowrank R 16, sparse 0.5 */
+    snprintf(cmd, sizeof cmd, "'%s' bench --widths 64 --ndyad 4 --kinds all --repeats 1 --threads 1 "
+             "--strategy pool --json", bin);
+    if (test_run(cmd, out, sizeof out) != 0) fail_msg("%s", out);
+    const char *rows[] = {"\"variant\":\"blockdiag\"", "\"param\":\"2\"", "\"variant\":\"monarch\"",
+                          "\"variant\":\"lowrank\"", "\"param\":\"16\"", "\"param\":\"0.5\"",
+                          "\"variant\":\"dyad-dt\""};
+    for (int i = 0; i < 7; i++)
+        if (!strstr(out, rows[i])) fail_msg("no %s in bench:\n%s", rows[i], out);
     test_tmpdir_remove(dir);
 }
 
