@@ -134,7 +134,7 @@ static size_t trained_weights(const layer *l) {
 
 size_t layer_trained_count(const layer *l) { return trained_weights(l) + (size_t)l->out; }
 
-void layer_param_text(const layer_kind kind, int ndyad, float density, char *buf, size_t size) {
+void layer_param_text(layer_kind kind, int ndyad, float density, char *buf, size_t size) {
     const layer_kind_info *k = layer_kind_get(kind);
     if (!k || k->param == LAYER_PARAM_NONE) snprintf(buf, size, "%s", "");
     else if (k->param == LAYER_PARAM_DENSITY) snprintf(buf, size, "%g", (double)density);

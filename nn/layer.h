@@ -168,7 +168,7 @@ size_t layer_trained_count(const layer *l);
 
 /* The kind's parameter as written on the command line: "4", "64", "0.25"; ""
  * for dense. */
-void layer_param_text(const layer_kind kind, int ndyad, float density, char *buf, size_t size);
+void layer_param_text(layer_kind kind, int ndyad, float density, char *buf, size_t size);
 
 /* Floating-point operations of one forward pass over batch samples. */
 double layer_forward_flops(const layer *l, int batch);
