@@ -133,9 +133,18 @@ static char *layers_json(const mlp *net) {
              cJSON_AddNumberToObject(obj, "in", l->in) &&
              cJSON_AddNumberToObject(obj, "out", l->out) &&
              cJSON_AddStringToObject(obj, "activation", l->relu ? "relu" : "none");
-        /* sparse: the density (its ndyad is 1; lowrank's rank is its ndyad) */
-        if (ok && layer_kind_get(l->kind)->param == LAYER_PARAM_DENSITY)
-            ok = cJSON_AddNumberToObject(obj, "density", l->density) != NULL;
+        /* sparse: the density (its ndyad is 1; lowrank's rank is its ndyad), as the
+         * shortest decimal that reads back to the same float: 0.3, not 0.30000001 */
+        if (ok && layer_kind_get(l->kind)->param == LAYER_PARAM_DENSITY) {
+            char text[32];
+            double d = l->density;
+            for (int digits = 6; digits <= 9; digits++) {
+                snprintf(text, sizeof text, "%.*g", digits, (double)l->density);
+                d = strtod(text, NULL);
+                if ((float)d == l->density) break;
+            }
+            ok = cJSON_AddNumberToObject(obj, "density", d) != NULL;
+        }
     }
     char *text = ok ? cJSON_PrintUnformatted(arr) : NULL;
     cJSON_Delete(arr);

@@ -649,7 +649,7 @@ static void test_checkpoint_round_trip(void **state) {
     const char *header = file + 8;
     assert_non_null(strstr(header, "\\\"kind\\\":\\\"monarch\\\",\\\"ndyad\\\":4"));
     assert_non_null(strstr(header, "\\\"kind\\\":\\\"lowrank\\\",\\\"ndyad\\\":8"));
-    assert_non_null(strstr(header, "\\\"density\\\":0.3"));
+    assert_non_null(strstr(header, "\\\"density\\\":0.3}"));
     assert_non_null(strstr(header, "\"layers.1.blkdiag1\":{\"dtype\":\"F32\",\"shape\":[4,12,8]"));
     assert_non_null(strstr(header, "\"layers.1.blkdiag2\":{\"dtype\":\"F32\",\"shape\":[4,12,12]"));
     assert_non_null(strstr(header, "\"layers.2.u\":{\"dtype\":\"F32\",\"shape\":[24,8]"));
