@@ -763,8 +763,9 @@ static void test_heatmap_shows_materialised_weight(void **state) {
 }
 
 /* The program on a checkpoint of the new kinds: info names each kind's
- * parameter and structure, heatmap (weights, receptive fields) runs, and
- * train --match-params prints the README's --layers line. */
+ * parameter and structure; heatmap (weights, receptive fields) and the
+ * window (headless, Weights then Receptive fields) run; train --match-params
+ * prints the README's --layers line; bench times every kind. */
 static void test_commands_on_every_kind(void **state) {
     (void)state;
     const char *bin = test_dyad_bin();
@@ -797,6 +798,15 @@ static void test_commands_on_every_kind(void **state) {
     snprintf(cmd, sizeof cmd, "'%s' heatmap '%s' --layer 0 --receptive --out '%s/r.png'", bin, path,
              dir);
     if (test_run(cmd, out, sizeof out) != 0) fail_msg("%s", out);
+    /* the window, headless: Weights tab after a stroke, then Receptive fields */
+    char script[600];
+    snprintf(script, sizeof script, "%s/rf.script", dir);
+    const char *keys = "stroke 0.28,0.22 0.72,0.22 0.45,0.82\nkey 2\n";
+    assert_int_equal(test_write_file(script, keys, strlen(keys)), 0);
+    snprintf(cmd, sizeof cmd,
+             "SDL_VIDEODRIVER=dummy '%s' draw --model '%s' --baseline assets/dense.safetensors "
+             "--script '%s' --screenshot '%s/draw.png'", bin, path, script, dir);
+    if (test_run(cmd, out, sizeof out) != 0 || !strstr(out, "predict k ")) fail_msg("draw:\n%s", out);
     snprintf(cmd, sizeof cmd, "'%s' train --match-params dyad-it/4", bin);
     if (test_run(cmd, out, sizeof out) != 0) fail_msg("%s", out);
     if (!strstr(out, "lowrank/222:1024,lowrank/256:1024,dense:10")) fail_msg("match:\n%s", out);
