@@ -673,6 +673,55 @@ static void test_checkpoint_round_trip(void **state) {
     test_tmpdir_remove(dir);
 }
 
+/* Replaces the first `from` in the file with `to` (same length). */
+static void patch_file(const char *path, const char *from, const char *to) {
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    static char buf[1 << 20];
+    size_t n = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    assert_int_equal(strlen(from), strlen(to));
+    size_t len = strlen(from);
+    char *at = NULL;
+    for (size_t i = 0; !at && i + len <= n; i++)
+        if (!memcmp(buf + i, from, len)) at = buf + i;
+    if (!at) fail_msg("no %s in %s", from, path);
+    memcpy(at, to, strlen(to));
+    assert_int_equal(test_write_file(path, buf, n), 0);
+}
+
+/* dyad.layers that do not fit a kind: one clear error naming the file. */
+static void test_bad_kind_metadata(void **state) {
+    (void)state;
+    const struct {
+        const char *from, *to, *says;
+    } cases[] = {
+        {"\\\"density\\\":0.3}", "\\\"density\\\":1.3}", "density"},
+        {"\\\"density\\\":0.3}", "\\\"densitx\\\":0.3}", "needs 'density'"},
+        {"\\\"lowrank\\\",\\\"ndyad\\\":12", "\\\"lowrank\\\",\\\"ndyad\\\":99", "rank 99"},
+        {"\\\"monarch\\\",\\\"ndyad\\\":4", "\\\"monarch\\\",\\\"ndyad\\\":5", "divide"},
+    };
+    char *dir = test_tmpdir();
+    char path[512];
+    snprintf(path, sizeof path, "%s/m.safetensors", dir);
+    for (int i = 0; i < 4; i++) {
+        layer_spec specs[4];
+        nn_error err;
+        assert_int_equal(mlp_parse_layers("monarch/4:32,lowrank/12:24,sparse/0.3:16,dense:10", specs,
+                                          4, &err), 4);
+        mlp net;
+        assert_int_equal(mlp_create(&net, 48, specs, 4, 0, &err), NN_OK);
+        mlp_init(&net, 5);
+        assert_int_equal(checkpoint_save(path, &net, NULL, &err), NN_OK);
+        mlp_free(&net);
+        patch_file(path, cases[i].from, cases[i].to);
+        if (checkpoint_load(path, &net, NULL, &err) == NN_OK) fail_msg("case %d loaded", i);
+        if (!strstr(err.msg, path) || !strstr(err.msg, cases[i].says))
+            fail_msg("case %d: %s", i, err.msg);
+    }
+    test_tmpdir_remove(dir);
+}
+
 /* Checkpoints written before these kinds existed still load. */
 static void test_old_checkpoints_load(void **state) {
     (void)state;
@@ -835,6 +884,7 @@ int main(void) {
         cmocka_unit_test(test_parse_layers),
         cmocka_unit_test(test_checkpoint_round_trip),
         cmocka_unit_test(test_old_checkpoints_load),
+        cmocka_unit_test(test_bad_kind_metadata),
         cmocka_unit_test(test_match_params),
         cmocka_unit_test(test_heatmap_shows_materialised_weight),
         cmocka_unit_test(test_commands_on_every_kind),
