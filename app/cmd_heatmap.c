@@ -12,6 +12,7 @@
 #include "heatmap.h"
 #include "receptive.h"
 #include "teach.h"
+#include "teach_compare.h"
 
 #define CMD "heatmap"
 
@@ -22,8 +23,8 @@ static void usage(FILE *out) {
             "                    [--size WxH]\n"
             "       dyad heatmap MODEL --receptive --out FILE.png [--units N] [--first U]\n"
             "                    [--scale signed|abs] [--parts both|diag|trans] [--size WxH]\n"
-            "       dyad heatmap --teach --width W --ndyad N --kind dyad-it|dyad-ot|dyad-dt\n"
-            "                    --out FILE.png [--size WxH]\n"
+            "       dyad heatmap --teach [--compare] --width W --ndyad N\n"
+            "                    --kind dyad-it|dyad-ot|dyad-dt --out FILE.png [--size WxH]\n"
             "\n"
             "Writes layer I's (0-based, see `dyad info`) effective weight W (rows =\n"
             "outputs, columns = inputs) as a heatmap with a title and colour legend.\n"
@@ -42,6 +43,8 @@ static void usage(FILE *out) {
             "  --teach          DYAD's structure without a model: BLOCK DIAG, BLOCK TRANS,\n"
             "                   their sum and the permuted form of a W x W layer\n"
             "                   (--width 8..64, --ndyad dividing it; default 8, 2, dyad-it)\n"
+            "  --compare        with --teach: blockdiag, DYAD (--kind), monarch and sparse\n"
+            "                   at DYAD's weight count, side by side, for the same width and N\n"
             "  --size WxH       picture size in pixels (default: fitted to the matrix;\n"
             "                   receptive 1200x900; teach 1500x620)\n");
 }
@@ -70,7 +73,7 @@ typedef struct {
     int layer_index; /* -1: not given */
     heat_scale scale;
     int parts, permuted, receptive, units, first_unit;
-    int teach, width, ndyad;
+    int teach, compare, width, ndyad;
     layer_kind kind;
     int size_w, size_h; /* 0: default */
     float range;        /* > 0: --range R; < 0: --range max; 0: 99th percentile */
@@ -92,6 +95,7 @@ static int parse_args(int argc, char **argv, options *o) {
         if (!strcmp(arg, "--permuted")) o->permuted = 1, model_args++;
         else if (!strcmp(arg, "--receptive")) o->receptive = 1;
         else if (!strcmp(arg, "--teach")) o->teach = 1;
+        else if (!strcmp(arg, "--compare")) o->compare = 1;
         else if (arg[0] == '-' && arg[1] == '-') {
             if (!(v = cli_value(CMD, argc, argv, &i))) return 0;
             if (!strcmp(arg, "--out")) o->out = v;
@@ -168,8 +172,8 @@ static int parse_args(int argc, char **argv, options *o) {
         }
         return 1;
     }
-    if (teach_args) {
-        fprintf(stderr, "dyad " CMD ": --width, --ndyad and --kind belong to --teach\n");
+    if (teach_args || o->compare) {
+        fprintf(stderr, "dyad " CMD ": --width, --ndyad, --kind and --compare belong to --teach\n");
         return 0;
     }
     if (!o->model) {
@@ -407,7 +411,7 @@ int cmd_heatmap(int argc, char **argv) {
         return 1;
     }
     if (o.teach) {
-        if (!w) w = 1500, h = 620;
+        if (!w) w = 1500, h = o.compare ? 560 : 620;
     } else {
         if (checkpoint_load(o.model, &net, NULL, &err) != NN_OK) {
             fprintf(stderr, "dyad " CMD ": %s\n", err.msg);
@@ -430,7 +434,13 @@ int cmd_heatmap(int argc, char **argv) {
         goto done;
     }
     gfx_fill(&img, GFX_RGB(0xFF, 0xFF, 0xFF));
-    if (o.teach) {
+    if (o.teach && o.compare) {
+        teach_compare_config c = {o.width, o.ndyad, o.kind};
+        if (teach_compare_draw(&img, (gfx_rect){0, 0, w, h}, font, &c, &err) != NN_OK)
+            fprintf(stderr, "dyad " CMD ": %s\n", err.msg);
+        else
+            ok = 1;
+    } else if (o.teach) {
         teach_config c = {o.width, o.ndyad, o.kind, 0};
         if (teach_draw(&img, (gfx_rect){0, 0, w, h}, font, &c, &err) != NN_OK)
             fprintf(stderr, "dyad " CMD ": %s\n", err.msg);

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "../app/heatmap.h"
+#include "../app/teach_compare.h"
 #include "../nn/checkpoint.h"
 #include "../nn/layer.h"
 #include "../nn/layer_match.h"
@@ -871,6 +872,44 @@ static void test_commands_on_every_kind(void **state) {
     test_tmpdir_remove(dir);
 }
 
+/* The teaching comparison draws, cell by cell, what the layers report:
+ * blockdiag its N blocks, DYAD (2N-1)/N^2 of W, Monarch all of it at width
+ * N^2, sparse exactly DYAD's count; bad configurations are refused. */
+static void test_teach_compare(void **state) {
+    (void)state;
+    gfx_font *font;
+    nn_error err;
+    if (gfx_font_load(&font, NULL, &err) != NN_OK) fail_msg("%s", err.msg);
+    gfx_image img;
+    assert_int_equal(gfx_image_create(&img, 1500, 560, &err), NN_OK);
+    gfx_rect r = {0, 0, 1500, 560};
+    teach_compare_config c = {16, 4, LAYER_DYAD_IT};
+    if (teach_compare_draw(&img, r, font, &c, &err) != NN_OK) fail_msg("%s", err.msg);
+    int reached[TEACH_COMPARE_PANELS] = {0};
+    for (int p = 0; p < TEACH_COMPARE_PANELS; p++)
+        for (int row = 0; row < 16; row++)
+            for (int col = 0; col < 16; col++) {
+                gfx_rect q = teach_compare_cell(r, &c, p, row, col);
+                uint32_t px = img.px[(size_t)(q.y + q.h / 2) * img.w + q.x + q.w / 2];
+                int on = px != TEACH_COMPARE_ZERO;
+                reached[p] += on;
+                if (p == 0) assert_int_equal(on, row / 4 == col / 4);
+                if (p == 0 && on) assert_true(px == TEACH_COMPARE_DIAG);
+                if (p == 2) assert_true(px == TEACH_COMPARE_MONARCH);
+                if (p == 3 && on) assert_true(px == TEACH_COMPARE_SPARSE);
+            }
+    assert_int_equal(reached[0], 64);
+    assert_int_equal(reached[1], 7 * 16); /* (2N-1)/N^2 of 256 */
+    assert_int_equal(reached[2], 256);
+    assert_int_equal(reached[3], 128);
+    teach_compare_config bad[] = {{16, 3, LAYER_DYAD_IT}, {7, 1, LAYER_DYAD_IT},
+                                  {16, 4, LAYER_MONARCH}, {16, 4, LAYER_DENSE}};
+    for (int i = 0; i < 4; i++) assert_int_equal(teach_compare_draw(&img, r, font, &bad[i], &err), NN_ERR_ARG);
+    assert_int_equal(teach_compare_draw(&img, (gfx_rect){0, 0, 200, 150}, font, &c, &err), NN_ERR_ARG);
+    gfx_image_free(&img);
+    gfx_font_free(font);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_forward_matches_documented_weight),
@@ -888,6 +927,7 @@ int main(void) {
         cmocka_unit_test(test_match_params),
         cmocka_unit_test(test_heatmap_shows_materialised_weight),
         cmocka_unit_test(test_commands_on_every_kind),
+        cmocka_unit_test(test_teach_compare),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
