@@ -23,6 +23,8 @@ static void usage(FILE *out) {
 
 /* Entries of W (out x in) that some parameter feeds. */
 static size_t structural_nonzeros(const layer *l) {
+    const layer_kind_info *k = layer_kind_get(l->kind);
+    if (k->nonzeros) return k->nonzeros(l);
     size_t count = 0;
     for (int row = 0; row < l->out; row++)
         for (int col = 0; col < l->in; col++) count += layer_weight_part(l, row, col) != 0;

@@ -108,6 +108,9 @@ typedef struct {
     void (*init)(layer *l, rng *r);
     /* checks loaded parameters (e.g. the sparse mask); NULL: nothing to check */
     nn_status (*validate)(const layer *l, nn_error *err);
+    /* entries of W some parameter feeds, in closed form (a file may declare a
+     * 2^20-wide layer); NULL: count layer_weight_part entry by entry */
+    size_t (*nonzeros)(const layer *l);
 } layer_kind_info;
 
 /* NULL for an unknown kind. */

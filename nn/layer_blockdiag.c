@@ -66,3 +66,5 @@ int blockdiag_weight_part(const layer *l, int row, int col) {
     int n = l->ndyad;
     return row / (l->out / n) == col / (l->in / n) ? 1 : 0;
 }
+
+size_t blockdiag_nonzeros(const layer *l) { return (size_t)l->in * (size_t)l->out / (size_t)l->ndyad; }

@@ -170,3 +170,11 @@ int monarch_weight_part(const layer *l, int row, int col) {
     int m0 = r * d.q + ((i - r * d.q) % d.n + d.n) % d.n;
     return m0 < (r + 1) * d.q ? 1 : 0;
 }
+
+/* R's block r feeds q consecutive intermediate rows, so L's blocks i reach it
+ * for min(q, N) residues i (mod N): each such pair is a b x a block of W. */
+size_t monarch_nonzeros(const layer *l) {
+    dims d = dims_of(l->in, l->out, l->ndyad);
+    size_t reach = (size_t)(d.q < d.n ? d.q : d.n);
+    return (size_t)d.n * reach * (size_t)d.a * (size_t)d.b;
+}

@@ -14,6 +14,7 @@ void blockdiag_backward(const layer *l, const float *x, const float *dy, float *
                         nn_compute *c, const layer_sgd *sgd);
 void blockdiag_dense_weight(const layer *l, float *w);
 int blockdiag_weight_part(const layer *l, int row, int col);
+size_t blockdiag_nonzeros(const layer *l);
 
 /* nn/layer_monarch.c */
 void monarch_tensors(int in, int out, int ndyad, layer_tensor_table *table);
@@ -30,6 +31,7 @@ void monarch_forward_cols(const layer *l, const float *x, float *y, int batch, n
 void monarch_backward_cols(const layer *l, const float *x, const float *dy, float *dx, int batch,
                            nn_compute *c, const layer_sgd *sgd, int max_cols);
 int monarch_weight_part(const layer *l, int row, int col);
+size_t monarch_nonzeros(const layer *l);
 
 /* nn/layer_lowrank.c */
 nn_status lowrank_check(int in, int out, int rank, nn_error *err);
@@ -44,6 +46,7 @@ void lowrank_forward_cols(const layer *l, const float *x, float *y, int batch, n
 void lowrank_backward_cols(const layer *l, const float *x, const float *dy, float *dx, int batch,
                            nn_compute *c, const layer_sgd *sgd, int max_cols);
 int lowrank_weight_part(const layer *l, int row, int col);
+size_t lowrank_nonzeros(const layer *l);
 
 /* nn/layer_sparse.c */
 nn_status sparse_check(int in, int out, int ndyad, nn_error *err);
@@ -55,6 +58,7 @@ void sparse_backward(const layer *l, const float *x, const float *dy, float *dx,
 void sparse_dense_weight(const layer *l, float *w);
 int sparse_weight_part(const layer *l, int row, int col);
 nn_status sparse_validate(const layer *l, nn_error *err);
+size_t sparse_nonzeros_of(const layer *l);
 /* Entries of W the mask keeps: round(density * in * out), at least 1. */
 size_t sparse_nonzeros(int in, int out, float density);
 

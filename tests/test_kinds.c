@@ -291,6 +291,7 @@ static void test_zero_pattern_and_rank(void **state) {
             }
         size_t cells = (size_t)s.in * s.out;
         int mid = s.in > s.out ? s.in : s.out;
+        assert_int_equal(layer_kind_get(s.kind)->nonzeros(&t.l), nonzero); /* the closed form */
         switch (s.kind) {
         case LAYER_BLOCKDIAG:
             assert_int_equal(nonzero, cells / s.ndyad);
@@ -556,6 +557,12 @@ static void test_checks_and_init(void **state) {
     assert_int_equal(layer_check(LAYER_LOWRANK, 12, 8, 8, NULL), NN_OK);
     assert_int_equal(layer_check(LAYER_LOWRANK, 12, 8, 0, NULL), NN_ERR_ARG);
     assert_int_equal(layer_check(LAYER_SPARSE, 12, 8, 2, NULL), NN_ERR_ARG);
+    /* closed-form reach of a 2^20-wide Monarch (no parameters needed): q = N reaches all
+     * of W, q = 1 only N of the N^2 (row class, column block) pairs */
+    layer huge = {.kind = LAYER_MONARCH, .in = 1 << 20, .out = 1 << 20, .ndyad = 1 << 10};
+    assert_int_equal(layer_kind_get(LAYER_MONARCH)->nonzeros(&huge), (size_t)1 << 40);
+    huge.ndyad = 1 << 20;
+    assert_int_equal(layer_kind_get(LAYER_MONARCH)->nonzeros(&huge), (size_t)1 << 20);
     /* the same seed gives the same mask; another seed another one */
     shape s = {LAYER_SPARSE, 64, 32, 1, 0.25f};
     test_layer a, b, c;
