@@ -135,25 +135,25 @@ nn_status canvas_clear(canvas *c, nn_error *err) {
     return NN_OK;
 }
 
-nn_status canvas_set_digit(canvas *c, const uint8_t digit[DIGIT_PIXELS], nn_error *err) {
+nn_status canvas_set_digit(canvas *c, const uint8_t digit[NN_DIGIT_PIXELS], nn_error *err) {
     nn_status st = push_undo(c, err);
     if (st != NN_OK) return st;
     c->stroking = 0;
     /* bilinear: each bitmap pixel centre sampled between the four nearest
      * digit pixel centres, clamped at the border */
-    float scale = (float)DIGIT_SIDE / (float)c->side;
+    float scale = (float)NN_DIGIT_SIDE / (float)c->side;
     for (int y = 0; y < c->side; y++) {
         float sy = (y + 0.5f) * scale - 0.5f;
         int y0 = (int)floorf(sy);
         float fy = sy - y0;
-        int ya = y0 < 0 ? 0 : y0, yb = y0 + 1 > DIGIT_SIDE - 1 ? DIGIT_SIDE - 1 : y0 + 1;
+        int ya = y0 < 0 ? 0 : y0, yb = y0 + 1 > NN_DIGIT_SIDE - 1 ? NN_DIGIT_SIDE - 1 : y0 + 1;
         for (int x = 0; x < c->side; x++) {
             float sx = (x + 0.5f) * scale - 0.5f;
             int x0 = (int)floorf(sx);
             float fx = sx - x0;
-            int xa = x0 < 0 ? 0 : x0, xb = x0 + 1 > DIGIT_SIDE - 1 ? DIGIT_SIDE - 1 : x0 + 1;
-            float top = digit[ya * DIGIT_SIDE + xa] * (1 - fx) + digit[ya * DIGIT_SIDE + xb] * fx;
-            float bot = digit[yb * DIGIT_SIDE + xa] * (1 - fx) + digit[yb * DIGIT_SIDE + xb] * fx;
+            int xa = x0 < 0 ? 0 : x0, xb = x0 + 1 > NN_DIGIT_SIDE - 1 ? NN_DIGIT_SIDE - 1 : x0 + 1;
+            float top = digit[ya * NN_DIGIT_SIDE + xa] * (1 - fx) + digit[ya * NN_DIGIT_SIDE + xb] * fx;
+            float bot = digit[yb * NN_DIGIT_SIDE + xa] * (1 - fx) + digit[yb * NN_DIGIT_SIDE + xb] * fx;
             c->ink[(size_t)y * c->side + x] = (uint8_t)lroundf(top * (1 - fy) + bot * fy);
         }
     }
@@ -167,7 +167,7 @@ int canvas_is_empty(const canvas *c) {
     return 1;
 }
 
-nn_status canvas_to_digit(const canvas *c, uint8_t out[DIGIT_PIXELS], nn_error *err) {
+nn_status canvas_to_digit(const canvas *c, uint8_t out[NN_DIGIT_PIXELS], nn_error *err) {
     if (canvas_is_empty(c)) return nn_fail(err, NN_ERR_ARG, "the canvas is empty");
-    return preprocess_digit(c->ink, c->side, c->side, POLARITY_LIGHT_INK, out, err);
+    return nn_preprocess_digit(c->ink, c->side, c->side, NN_POLARITY_LIGHT_INK, out, err);
 }

@@ -47,13 +47,13 @@ nn_status canvas_clear(canvas *c, nn_error *err);
 int canvas_undo(canvas *c);
 
 /* Replaces the content with a 28x28 digit, enlarged bilinearly (undoable). */
-nn_status canvas_set_digit(canvas *c, const uint8_t digit[DIGIT_PIXELS], nn_error *err);
+nn_status canvas_set_digit(canvas *c, const uint8_t digit[NN_DIGIT_PIXELS], nn_error *err);
 
 /* No pixel reaches CANVAS_INK_MIN. */
 int canvas_is_empty(const canvas *c);
 
-/* The 28x28 network view of the canvas: preprocess_digit with light ink.
+/* The 28x28 network view of the canvas: nn_preprocess_digit with light ink.
  * Returns NN_ERR_ARG on an empty canvas. */
-nn_status canvas_to_digit(const canvas *c, uint8_t out[DIGIT_PIXELS], nn_error *err);
+nn_status canvas_to_digit(const canvas *c, uint8_t out[NN_DIGIT_PIXELS], nn_error *err);
 
 #endif

@@ -69,7 +69,7 @@ const char *cli_value(const char *cmd, int argc, char **argv, int *i) {
 }
 
 int cli_net_spec(const char *cmd, const char *layers, const char *hidden, const char *kind,
-                 int ndyad, int classes, layer_spec *specs, int max) {
+                 int ndyad, int classes, nn_layer_spec *specs, int max) {
     nn_error err;
     if (layers) {
         if (hidden || kind) {
@@ -77,7 +77,7 @@ int cli_net_spec(const char *cmd, const char *layers, const char *hidden, const 
                     cmd);
             return 0;
         }
-        int n = mlp_parse_layers(layers, specs, max, &err);
+        int n = nn_mlp_parse_layers(layers, specs, max, &err);
         if (n < 0) {
             fprintf(stderr, "dyad %s: --layers: %s\n", cmd, err.msg);
             return 0;
@@ -89,21 +89,21 @@ int cli_net_spec(const char *cmd, const char *layers, const char *hidden, const 
         }
         return n;
     }
-    layer_kind k = LAYER_DENSE;
-    if (kind && layer_kind_parse(kind, &k) != NN_OK) {
+    nn_layer_kind k = NN_LAYER_DENSE;
+    if (kind && nn_layer_kind_parse(kind, &k) != NN_OK) {
         char kinds[128];
-        layer_kind_list(kinds, sizeof kinds, ", ", 0);
+        nn_layer_kind_list(kinds, sizeof kinds, ", ", 0);
         fprintf(stderr, "dyad %s: --kind '%s' is not one of %s\n", cmd, kind, kinds);
         return 0;
     }
-    if (layer_kind_get(k)->param == LAYER_PARAM_DENSITY) {
+    if (nn_layer_kind_get(k)->param == NN_LAYER_PARAM_DENSITY) {
         fprintf(stderr, "dyad %s: --kind %s takes a density: use --layers %s/0.5:1024,...\n", cmd,
                 kind, kind);
         return 0;
     }
     /* ndyad 0 means "not given": 4 for DYAD kinds */
-    if (k != LAYER_DENSE && ndyad == 0) ndyad = 4;
-    if (k == LAYER_DENSE && ndyad > 1) {
+    if (k != NN_LAYER_DENSE && ndyad == 0) ndyad = 4;
+    if (k == NN_LAYER_DENSE && ndyad > 1) {
         fprintf(stderr, "dyad %s: --ndyad %d needs a DYAD --kind\n", cmd, ndyad);
         return 0;
     }
@@ -122,9 +122,9 @@ int cli_net_spec(const char *cmd, const char *layers, const char *hidden, const 
             fprintf(stderr, "dyad %s: --hidden: too many layers (at most %d)\n", cmd, max - 1);
             return 0;
         }
-        specs[n++] = (layer_spec){k, k == LAYER_DENSE ? 1 : ndyad, (int)width, 0.0f};
+        specs[n++] = (nn_layer_spec){k, k == NN_LAYER_DENSE ? 1 : ndyad, (int)width, 0.0f};
         p = *end ? end + 1 : end;
     }
-    specs[n++] = (layer_spec){LAYER_DENSE, 1, classes, 0.0f};
+    specs[n++] = (nn_layer_spec){NN_LAYER_DENSE, 1, classes, 0.0f};
     return n;
 }

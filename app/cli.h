@@ -24,7 +24,7 @@ nn_compute *cli_set_threads(const char *cmd, int threads);
 /* Net from --layers, or from --hidden/--kind/--ndyad (output layer dense with
  * classes units). Returns the layer count, 0 on error (message printed). */
 int cli_net_spec(const char *cmd, const char *layers, const char *hidden, const char *kind,
-                 int ndyad, int classes, layer_spec *specs, int max);
+                 int ndyad, int classes, nn_layer_spec *specs, int max);
 
 /* Takes the value following argv[*i] for flag; prints an error if missing. */
 const char *cli_value(const char *cmd, int argc, char **argv, int *i);

@@ -68,22 +68,22 @@ static double time_median(void (*fn)(void *ctx), void *ctx, int repeats) {
     if (repeats > 64) repeats = 64;
     int calls = 1;
     for (;;) {
-        double t0 = train_now_seconds();
+        double t0 = nn_train_now_seconds();
         for (int c = 0; c < calls; c++) fn(ctx);
-        if (train_now_seconds() - t0 > 0.02 || calls > 1 << 20) break;
+        if (nn_train_now_seconds() - t0 > 0.02 || calls > 1 << 20) break;
         calls *= 2;
     }
     for (int r = 0; r < repeats; r++) {
-        double t0 = train_now_seconds();
+        double t0 = nn_train_now_seconds();
         for (int c = 0; c < calls; c++) fn(ctx);
-        samples[r] = (train_now_seconds() - t0) / calls;
+        samples[r] = (nn_train_now_seconds() - t0) / calls;
     }
     qsort(samples, (size_t)repeats, sizeof(double), cmp_double);
     return samples[repeats / 2];
 }
 
 typedef struct {
-    layer *l;
+    nn_layer *l;
     const float *x, *dy;
     float *y, *dx;
     int batch, backward;
@@ -92,8 +92,8 @@ typedef struct {
 
 static void run_layer(void *ctx) {
     layer_call *c = ctx;
-    layer_forward(c->l, c->x, c->y, c->batch, c->compute);
-    if (c->backward) layer_backward(c->l, c->x, c->dy, c->dx, c->batch, c->compute);
+    nn_layer_forward(c->l, c->x, c->y, c->batch, c->compute);
+    if (c->backward) nn_layer_backward(c->l, c->x, c->dy, c->dx, c->batch, c->compute);
 }
 
 typedef struct {
@@ -183,7 +183,7 @@ typedef struct {
     int widths[MAX_LIST], nwidths;
     int batches[MAX_LIST], nbatches;
     int ndyads[MAX_LIST], nndyads;
-    layer_kind kinds[LAYER_KIND_COUNT];
+    nn_layer_kind kinds[NN_LAYER_KIND_COUNT];
     int nkinds, repeats, json;
     int first_strategy, last_strategy;
     FILE *csv;
@@ -191,14 +191,14 @@ typedef struct {
 
 /* The layer a kind is timed as at DYAD's ndyad n: DYAD kinds at n, the
  * others at the parameter that matches DYAD-IT/n's weight count. */
-static int bench_layer(layer_kind kind, int w, int n, layer *l) {
-    *l = (layer){.kind = kind, .in = w, .out = w, .ndyad = n};
-    if (kind == LAYER_DENSE || (layer_kind_get(kind)->blocked && layer_kind_get(kind)->strided_in +
-                                                                     layer_kind_get(kind)->strided_out))
-        return layer_check(kind, w, w, kind == LAYER_DENSE ? 1 : n, NULL) == NN_OK;
-    if (layer_check(LAYER_DYAD_IT, w, w, n, NULL) != NN_OK) return 0;
-    layer_match m[LAYER_KIND_COUNT];
-    int count = layer_match_params(LAYER_DYAD_IT, n, 0.0f, w, w, m, LAYER_KIND_COUNT);
+static int bench_layer(nn_layer_kind kind, int w, int n, nn_layer *l) {
+    *l = (nn_layer){.kind = kind, .in = w, .out = w, .ndyad = n};
+    if (kind == NN_LAYER_DENSE || (nn_layer_kind_get(kind)->blocked && nn_layer_kind_get(kind)->strided_in +
+                                                                     nn_layer_kind_get(kind)->strided_out))
+        return nn_layer_check(kind, w, w, kind == NN_LAYER_DENSE ? 1 : n, NULL) == NN_OK;
+    if (nn_layer_check(NN_LAYER_DYAD_IT, w, w, n, NULL) != NN_OK) return 0;
+    nn_layer_match m[NN_LAYER_KIND_COUNT];
+    int count = nn_layer_match_params(NN_LAYER_DYAD_IT, n, 0.0f, w, w, m, NN_LAYER_KIND_COUNT);
     for (int i = 0; i < count; i++)
         if (m[i].kind == kind) {
             l->ndyad = m[i].ndyad;
@@ -211,7 +211,7 @@ static int bench_layer(layer_kind kind, int w, int n, layer *l) {
 static int bench_width(const layer_bench *b, nn_compute *compute, int w, int batch) {
     size_t act = (size_t)w * batch;
     /* the largest layer: sparse stores weight and mask */
-    size_t maxp = layer_param_count(LAYER_SPARSE, w, w, 1);
+    size_t maxp = nn_layer_param_count(NN_LAYER_SPARSE, w, w, 1);
     float *x = nn_alloc_floats(act), *y = nn_alloc_floats(act);
     float *dy = nn_alloc_floats(act), *dx = nn_alloc_floats(act);
     float *params = nn_alloc_floats(maxp), *grads = nn_alloc_floats(maxp);
@@ -220,27 +220,27 @@ static int bench_width(const layer_bench *b, nn_compute *compute, int w, int bat
         fprintf(stderr, "dyad bench: out of memory at width %d\n", w);
         status = 1;
     }
-    rng r;
-    rng_seed(&r, 1);
+    nn_rng r;
+    nn_rng_seed(&r, 1);
     for (size_t e = 0; !status && e < act; e++) {
-        x[e] = rng_uniform(&r);
-        dy[e] = rng_uniform(&r) - 0.5f;
+        x[e] = nn_rng_uniform(&r);
+        dy[e] = nn_rng_uniform(&r) - 0.5f;
     }
     timing dense_t[2] = {{0, 0}, {0, 0}}; /* per strategy */
     for (int ki = -1; !status && ki < b->nkinds; ki++) {
         for (int ni = 0; ni < (ki < 0 ? 1 : b->nndyads); ni++) {
-            layer l;
-            if (!bench_layer(ki < 0 ? LAYER_DENSE : b->kinds[ki], w, ki < 0 ? 1 : b->ndyads[ni],
+            nn_layer l;
+            if (!bench_layer(ki < 0 ? NN_LAYER_DENSE : b->kinds[ki], w, ki < 0 ? 1 : b->ndyads[ni],
                              &l)) {
                 if (!b->json)
                     printf("%6d %5d  %-8s %5d  skipped: ndyad does not divide the width\n", w,
-                           batch, layer_kind_name(b->kinds[ki]), b->ndyads[ni]);
+                           batch, nn_layer_kind_name(b->kinds[ki]), b->ndyads[ni]);
                 continue;
             }
             char param[32];
-            layer_param_text(l.kind, l.ndyad, l.density, param, sizeof param);
-            layer_bind(&l, params, grads);
-            layer_init(&l, &r);
+            nn_layer_param_text(l.kind, l.ndyad, l.density, param, sizeof param);
+            nn_layer_bind(&l, params, grads);
+            nn_layer_init(&l, &r);
             for (int st = b->first_strategy; st <= b->last_strategy; st++) {
                 nn_compute_set_threading(compute, st ? NN_THREADING_POOL : NN_THREADING_BLAS);
                 layer_call call = {.l = &l, .x = x, .dy = dy, .y = y, .dx = dx, .batch = batch,
@@ -251,8 +251,8 @@ static int bench_width(const layer_bench *b, nn_compute *compute, int w, int bat
                 const char *how = st ? "pool" : "blas";
                 /* the FLOP ratio: ndyad/2 for DYAD */
                 double ideal = (double)w * w /
-                               (double)layer_weight_count(l.kind, w, w, l.ndyad, l.density);
-                double gflops = layer_forward_flops(&l, batch) * 3 / t.train / 1e9;
+                               (double)nn_layer_weight_count(l.kind, w, w, l.ndyad, l.density);
+                double gflops = nn_layer_forward_flops(&l, batch) * 3 / t.train / 1e9;
                 double speed_f = dense_t[st].forward / t.forward;
                 double speed_t = dense_t[st].train / t.train;
                 if (b->json)
@@ -260,16 +260,16 @@ static int bench_width(const layer_bench *b, nn_compute *compute, int w, int bat
                            "\"width\":%d,\"batch\":%d,\"ndyad\":%d,\"ms\":%.4f,"
                            "\"forward_ms\":%.4f,\"gflops\":%.2f,\"speedup\":%.4f,"
                            "\"ideal\":%.2f,\"param\":\"%s\"}\n",
-                           layer_kind_name(l.kind), how, w, batch, ki < 0 ? 1 : b->ndyads[ni],
+                           nn_layer_kind_name(l.kind), how, w, batch, ki < 0 ? 1 : b->ndyads[ni],
                            t.train * 1e3, t.forward * 1e3, gflops, speed_t, ideal, param);
                 else
                     printf("%6d %5d  %-9s %5s %-7s %11.1f %11.1f  %8.2fx %8.2fx  %5.2fx  %8.1f\n",
-                           w, batch, layer_kind_name(l.kind), param[0] ? param : "1", how,
+                           w, batch, nn_layer_kind_name(l.kind), param[0] ? param : "1", how,
                            t.forward * 1e6,
                            t.train * 1e6, speed_f, speed_t, ideal, gflops);
                 if (b->csv)
                     fprintf(b->csv, "%d,%d,%s,%s,%s,%.3f,%.3f,%.4f,%.4f,%.2f\n", w, batch,
-                            layer_kind_name(l.kind), param[0] ? param : "1", how, t.forward * 1e6,
+                            nn_layer_kind_name(l.kind), param[0] ? param : "1", how, t.forward * 1e6,
                             t.train * 1e6, speed_f, speed_t, ideal);
                 fflush(stdout);
             }
@@ -283,7 +283,7 @@ static int bench_width(const layer_bench *b, nn_compute *compute, int w, int bat
 int cmd_bench(int argc, char **argv) {
     layer_bench b = {.widths = {512, 1024, 2048}, .nwidths = 3, .batches = {64}, .nbatches = 1,
                      .ndyads = {4, 8, 16}, .nndyads = 3,
-                     .kinds = {LAYER_DYAD_IT, LAYER_DYAD_OT, LAYER_DYAD_DT}, .nkinds = 3,
+                     .kinds = {NN_LAYER_DYAD_IT, NN_LAYER_DYAD_OT, NN_LAYER_DYAD_DT}, .nkinds = 3,
                      .repeats = 15};
     int threads = 0, peak = 0;
     const char *csv_path = NULL, *strategy = "both";
@@ -321,18 +321,18 @@ int cmd_bench(int argc, char **argv) {
             char buf[256];
             snprintf(buf, sizeof buf, "%s", v);
             for (char *tok = strtok(buf, ","); tok && ok; tok = strtok(NULL, ",")) {
-                layer_kind k;
+                nn_layer_kind k;
                 if (!strcmp(tok, "all")) { /* every kind that takes a parameter */
                     b.nkinds = 0;
-                    for (int kk = 0; kk < LAYER_KIND_COUNT; kk++)
-                        if (layer_kind_get((layer_kind)kk)->param != LAYER_PARAM_NONE)
-                            b.kinds[b.nkinds++] = (layer_kind)kk;
+                    for (int kk = 0; kk < NN_LAYER_KIND_COUNT; kk++)
+                        if (nn_layer_kind_get((nn_layer_kind)kk)->param != NN_LAYER_PARAM_NONE)
+                            b.kinds[b.nkinds++] = (nn_layer_kind)kk;
                     continue;
                 }
-                if (b.nkinds >= LAYER_KIND_COUNT || layer_kind_parse(tok, &k) != NN_OK ||
-                    layer_kind_get(k)->param == LAYER_PARAM_NONE) {
+                if (b.nkinds >= NN_LAYER_KIND_COUNT || nn_layer_kind_parse(tok, &k) != NN_OK ||
+                    nn_layer_kind_get(k)->param == NN_LAYER_PARAM_NONE) {
                     char kinds[128];
-                    layer_kind_list(kinds, sizeof kinds, ", ", 0);
+                    nn_layer_kind_list(kinds, sizeof kinds, ", ", 0);
                     fprintf(stderr, "dyad bench: --kinds: '%s' is not one of %s\n", tok, kinds);
                     ok = 0;
                 } else {

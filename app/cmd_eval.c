@@ -89,21 +89,21 @@ int cmd_eval(int argc, char **argv) {
     nn_compute *compute = cli_set_threads("eval", threads);
     if (!compute) return 1;
     nn_error err;
-    mlp net;
-    if (checkpoint_load(model, &net, NULL, &err) != NN_OK) {
+    nn_mlp net;
+    if (nn_checkpoint_load(model, &net, NULL, &err) != NN_OK) {
         fprintf(stderr, "dyad eval: %s\n", err.msg);
         nn_compute_free(compute);
         return 1;
     }
     net.compute = compute;
-    dataset ds;
+    nn_dataset ds;
     const char *dir = cli_data_dir(data);
     int status = 1;
-    int classes = mlp_classes(&net);
+    int classes = nn_mlp_classes(&net);
     int *confusion = NULL;
-    if (dataset_load_test(dir, &ds, &err) != NN_OK) {
+    if (nn_dataset_load_test(dir, &ds, &err) != NN_OK) {
         fprintf(stderr, "dyad eval: %s\n", err.msg);
-        mlp_free(&net);
+        nn_mlp_free(&net);
         nn_compute_free(compute);
         return 1;
     }
@@ -113,11 +113,11 @@ int cmd_eval(int argc, char **argv) {
         goto done;
     }
     confusion = calloc((size_t)classes * classes, sizeof(int));
-    if (!confusion || mlp_reserve(&net, 1000, &err) != NN_OK) {
+    if (!confusion || nn_mlp_reserve(&net, 1000, &err) != NN_OK) {
         fprintf(stderr, "dyad eval: out of memory\n");
         goto done;
     }
-    train_evaluate(&net, &ds.test_images, &ds.test_labels, 1000, confusion);
+    nn_train_evaluate(&net, &ds.test_images, &ds.test_labels, 1000, confusion);
     int correct = 0;
     for (int c = 0; c < classes; c++) correct += confusion[c * classes + c];
     if (json) print_json(model, classes, confusion, ds.test_images.count, correct);
@@ -125,8 +125,8 @@ int cmd_eval(int argc, char **argv) {
     status = 0;
 done:
     free(confusion);
-    dataset_free(&ds);
-    mlp_free(&net);
+    nn_dataset_free(&ds);
+    nn_mlp_free(&net);
     nn_compute_free(compute);
     return status;
 }

@@ -74,7 +74,7 @@ typedef struct {
     heat_scale scale;
     int parts, permuted, receptive, units, first_unit;
     int teach, compare, width, ndyad;
-    layer_kind kind;
+    nn_layer_kind kind;
     int size_w, size_h; /* 0: default */
     float range;        /* > 0: --range R; < 0: --range max; 0: 99th percentile */
 } options;
@@ -87,7 +87,7 @@ static int parse_args(int argc, char **argv, options *o) {
     o->units = 64;
     o->width = 8;
     o->ndyad = 2;
-    o->kind = LAYER_DYAD_IT;
+    o->kind = NN_LAYER_DYAD_IT;
     int teach_args = 0, model_args = 0;
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i], *v;
@@ -130,7 +130,7 @@ static int parse_args(int argc, char **argv, options *o) {
                 if (!cli_int(CMD, arg, v, 1, 64, &o->ndyad)) return 0;
                 teach_args++;
             } else if (!strcmp(arg, "--kind")) {
-                if (layer_kind_parse(v, &o->kind) != NN_OK || o->kind == LAYER_DENSE) {
+                if (nn_layer_kind_parse(v, &o->kind) != NN_OK || o->kind == NN_LAYER_DENSE) {
                     fprintf(stderr,
                             "dyad " CMD ": --kind must be dyad-it, dyad-ot or dyad-dt, got '%s'\n",
                             v);
@@ -263,23 +263,23 @@ typedef struct {
     int axis_left, axis_top; /* room for the index labels */
 } layer_picture;
 
-static int plan_layer(const layer *l, const options *o, const gfx_font *font, layer_picture *p,
+static int plan_layer(const nn_layer *l, const options *o, const gfx_font *font, layer_picture *p,
                       int *img_w, int *img_h);
 
 /* "dense", "dyad-it, ndyad 4", "lowrank, R 64", "sparse, D 0.25" for titles. */
-static void kind_label(const layer *l, char *buf, size_t size) {
+static void kind_label(const nn_layer *l, char *buf, size_t size) {
     char param[32];
-    layer_param_text(l->kind, l->ndyad, l->density, param, sizeof param);
-    layer_param what = layer_kind_get(l->kind)->param;
-    if (!param[0]) snprintf(buf, size, "%s", layer_kind_name(l->kind));
+    nn_layer_param_text(l->kind, l->ndyad, l->density, param, sizeof param);
+    nn_layer_param what = nn_layer_kind_get(l->kind)->param;
+    if (!param[0]) snprintf(buf, size, "%s", nn_layer_kind_name(l->kind));
     else
-        snprintf(buf, size, "%s, %s %s", layer_kind_name(l->kind),
-                 what == LAYER_PARAM_RANK ? "R" : what == LAYER_PARAM_DENSITY ? "D" : "ndyad", param);
+        snprintf(buf, size, "%s, %s %s", nn_layer_kind_name(l->kind),
+                 what == NN_LAYER_PARAM_RANK ? "R" : what == NN_LAYER_PARAM_DENSITY ? "D" : "ndyad", param);
 }
 
 /* Builds the matrix and picks cell sizes; with no --size, also the picture
  * size that fits them. Returns 0 after printing the problem. */
-static int plan_layer(const layer *l, const options *o, const gfx_font *font, layer_picture *p,
+static int plan_layer(const nn_layer *l, const options *o, const gfx_font *font, layer_picture *p,
                       int *img_w, int *img_h) {
     nn_error err;
     p->parts = !heat_layer_has_parts(l) ? HEAT_PART_BOTH : o->parts;
@@ -311,7 +311,7 @@ static int plan_layer(const layer *l, const options *o, const gfx_font *font, la
     return 1;
 }
 
-static void draw_layer_picture(gfx_image *img, const gfx_font *font, const layer *l,
+static void draw_layer_picture(gfx_image *img, const gfx_font *font, const nn_layer *l,
                                const options *o, layer_picture *p) {
     char kind[64], title[256], sub1[256], sub2[256], zoom_text[96];
     kind_label(l, kind, sizeof kind);
@@ -319,9 +319,9 @@ static void draw_layer_picture(gfx_image *img, const gfx_font *font, const layer
              o->layer_index, kind, l->in, l->out, l->out, l->in);
     snprintf(sub1, sizeof sub1, "%s, %s%s; rows = outputs, columns = inputs%s",
              o->scale == HEAT_SIGNED ? "signed weights" : "|weights|",
-             !heat_layer_has_parts(l) ? layer_kind_name(l->kind) : parts_label(p->parts),
+             !heat_layer_has_parts(l) ? nn_layer_kind_name(l->kind) : parts_label(p->parts),
              p->permuted ? ", BLOCK TRANS unshuffled (wu[k] drawn at block k,k)" : "",
-             l->kind == LAYER_DENSE ? "" : "; grey = structural zero");
+             l->kind == NN_LAYER_DENSE ? "" : "; grey = structural zero");
     if (p->zoom < 1.0f)
         snprintf(zoom_text, sizeof zoom_text, "each pixel shows the largest |w| of the cells under it");
     else if (p->row_zoom != p->zoom)
@@ -355,9 +355,9 @@ static void draw_layer_picture(gfx_image *img, const gfx_font *font, const layer
     draw_legend_below(img, font, r.y + r.h + LEGEND_GAP, o->scale, p->range);
 }
 
-static int draw_receptive(gfx_image *img, const gfx_font *font, const mlp *net,
+static int draw_receptive(gfx_image *img, const gfx_font *font, const nn_mlp *net,
                           const options *o) {
-    const layer *l = &net->layers[0];
+    const nn_layer *l = &net->layers[0];
     int side = (int)lround(sqrt((double)l->in));
     if (side * side != l->in) {
         fprintf(stderr, "dyad " CMD ": --receptive needs a square input image; layer 0 has %d "
@@ -378,9 +378,9 @@ static int draw_receptive(gfx_image *img, const gfx_font *font, const mlp *net,
              "layer 0 (%s, %d \xE2\x86\x92 %d): receptive fields of units %d..%d", kind, l->in,
              l->out, o->first_unit, o->first_unit + count - 1);
     snprintf(sub1, sizeof sub1, "each tile: one unit's row of W as a %d \xC3\x97 %d image, %s",
-             side, side, !heat_layer_has_parts(l) ? layer_kind_name(l->kind) : parts_label(parts));
+             side, side, !heat_layer_has_parts(l) ? nn_layer_kind_name(l->kind) : parts_label(parts));
     snprintf(sub2, sizeof sub2, "each tile scaled to its own max |w|%s",
-             l->kind == LAYER_DENSE ? "" : "; grey: inputs the unit cannot see (structural zeros)");
+             l->kind == NN_LAYER_DENSE ? "" : "; grey: inputs the unit cannot see (structural zeros)");
     draw_heading(img, font, title, sub1, sub2);
     gfx_rect area = {MARGIN, HEADING_H, img->w - 2 * MARGIN,
                      img->h - HEADING_H - LEGEND_GAP - LEGEND_H - MARGIN};
@@ -401,7 +401,7 @@ int cmd_heatmap(int argc, char **argv) {
     nn_error err;
     gfx_font *font = NULL;
     gfx_image img = {0, 0, NULL};
-    mlp net;
+    nn_mlp net;
     memset(&net, 0, sizeof net);
     layer_picture pic;
     memset(&pic, 0, sizeof pic);
@@ -413,7 +413,7 @@ int cmd_heatmap(int argc, char **argv) {
     if (o.teach) {
         if (!w) w = 1500, h = o.compare ? 560 : 620;
     } else {
-        if (checkpoint_load(o.model, &net, NULL, &err) != NN_OK) {
+        if (nn_checkpoint_load(o.model, &net, NULL, &err) != NN_OK) {
             fprintf(stderr, "dyad " CMD ": %s\n", err.msg);
             goto done;
         }
@@ -459,7 +459,7 @@ int cmd_heatmap(int argc, char **argv) {
     if (ok) printf("wrote %s (%dx%d)\n", o.out, w, h);
 done:
     heat_matrix_free(&pic.m);
-    if (have_net) mlp_free(&net);
+    if (have_net) nn_mlp_free(&net);
     gfx_image_free(&img);
     gfx_font_free(font);
     return ok ? 0 : 1;

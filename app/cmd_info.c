@@ -22,21 +22,21 @@ static void usage(FILE *out) {
 }
 
 /* Entries of W (out x in) that some parameter feeds. */
-static size_t structural_nonzeros(const layer *l) {
-    const layer_kind_info *k = layer_kind_get(l->kind);
+static size_t structural_nonzeros(const nn_layer *l) {
+    const nn_layer_kind_info *k = nn_layer_kind_get(l->kind);
     if (k->nonzeros) return k->nonzeros(l);
     size_t count = 0;
     for (int row = 0; row < l->out; row++)
-        for (int col = 0; col < l->in; col++) count += layer_weight_part(l, row, col) != 0;
+        for (int col = 0; col < l->in; col++) count += nn_layer_weight_part(l, row, col) != 0;
     return count;
 }
 
-static int record_present(const train_record *rec) {
+static int record_present(const nn_train_record *rec) {
     return rec->dataset[0] || rec->optimizer[0] || rec->epochs >= 0 || rec->batch >= 0 ||
            rec->lr >= 0.0 || rec->seed != 0 || rec->test_accuracy >= 0.0;
 }
 
-static void print_record(const train_record *rec) {
+static void print_record(const nn_train_record *rec) {
     if (!record_present(rec)) {
         printf("training record: none\n");
         return;
@@ -53,39 +53,39 @@ static void print_record(const train_record *rec) {
 }
 
 /* What the kind's definition says about W's structure. */
-static void structure_text(const layer *l, char *buf, size_t size) {
+static void structure_text(const nn_layer *l, char *buf, size_t size) {
     int n = l->ndyad;
     switch (l->kind) {
-    case LAYER_DENSE: snprintf(buf, size, "-"); break;
-    case LAYER_BLOCKDIAG: snprintf(buf, size, "1/%d=%.2f%%", n, 100.0 / n); break;
-    case LAYER_MONARCH: {
+    case NN_LAYER_DENSE: snprintf(buf, size, "-"); break;
+    case NN_LAYER_BLOCKDIAG: snprintf(buf, size, "1/%d=%.2f%%", n, 100.0 / n); break;
+    case NN_LAYER_MONARCH: {
         int mid = l->in > l->out ? l->in : l->out;
         snprintf(buf, size, "%s", mid / n >= n ? "q>=N: 100%" : "q<N: partial");
         break;
     }
-    case LAYER_LOWRANK: snprintf(buf, size, "rank<=%d", n); break;
-    case LAYER_SPARSE: snprintf(buf, size, "D=%.2f%%", 100.0 * l->density); break;
+    case NN_LAYER_LOWRANK: snprintf(buf, size, "rank<=%d", n); break;
+    case NN_LAYER_SPARSE: snprintf(buf, size, "D=%.2f%%", 100.0 * l->density); break;
     default: /* DYAD */
         snprintf(buf, size, "%d/%d=%.2f%%", 2 * n - 1, n * n, 100.0 * (2 * n - 1) / ((double)n * n));
     }
 }
 
-static void print_layers(const mlp *net) {
+static void print_layers(const nn_mlp *net) {
     size_t params = 0, dense_params = 0, nonzeros = 0, entries = 0, fixed = 0;
     printf("%5s  %-9s %5s %6s %6s %10s %12s %10s %16s  %s\n", "layer", "kind", "param", "in",
            "out", "params", "dense-equiv", "nonzero-W", "by definition", "activation");
     for (int i = 0; i < net->nlayers; i++) {
-        const layer *l = &net->layers[i];
-        size_t count = layer_trained_count(l);
+        const nn_layer *l = &net->layers[i];
+        size_t count = nn_layer_trained_count(l);
         fixed += l->tensors.total - count;
-        size_t dense = layer_param_count(LAYER_DENSE, l->in, l->out, 1);
+        size_t dense = nn_layer_param_count(NN_LAYER_DENSE, l->in, l->out, 1);
         size_t cells = (size_t)l->in * l->out;
         size_t nz = structural_nonzeros(l);
         char formula[32], param[32];
         structure_text(l, formula, sizeof formula);
-        layer_param_text(l->kind, l->ndyad, l->density, param, sizeof param);
+        nn_layer_param_text(l->kind, l->ndyad, l->density, param, sizeof param);
         printf("%5d  %-9s %5s %6d %6d %10zu %12zu %9.2f%% %16s  %s\n", i,
-               layer_kind_name(l->kind), param[0] ? param : "-", l->in, l->out, count, dense,
+               nn_layer_kind_name(l->kind), param[0] ? param : "-", l->in, l->out, count, dense,
                100.0 * (double)nz / (double)cells, formula, l->relu ? "relu" : "none");
         params += count;
         dense_params += dense;
@@ -124,10 +124,10 @@ int cmd_info(int argc, char **argv) {
         return 2;
     }
 
-    mlp net;
-    train_record rec;
+    nn_mlp net;
+    nn_train_record rec;
     nn_error err;
-    if (checkpoint_load(path, &net, &rec, &err) != NN_OK) {
+    if (nn_checkpoint_load(path, &net, &rec, &err) != NN_OK) {
         fprintf(stderr, "dyad info: %s\n", err.msg);
         return 1;
     }
@@ -135,12 +135,12 @@ int cmd_info(int argc, char **argv) {
     long long file_size = stat(path, &st) == 0 ? (long long)st.st_size : -1;
 
     char arch[1024];
-    mlp_describe(&net, arch, sizeof arch);
+    nn_mlp_describe(&net, arch, sizeof arch);
     printf("model: %s\n", path);
     printf("architecture: %s\n", arch);
     printf("file size: %lld bytes (%.2f MiB)\n", file_size, (double)file_size / (1024.0 * 1024.0));
     print_layers(&net);
     print_record(&rec);
-    mlp_free(&net);
+    nn_mlp_free(&net);
     return 0;
 }

@@ -32,15 +32,15 @@ static void usage(void) {
 }
 
 /* Two characters per pixel so the digit keeps roughly its aspect ratio. */
-static void print_digit(const uint8_t digit[DIGIT_PIXELS]) {
+static void print_digit(const uint8_t digit[NN_DIGIT_PIXELS]) {
     static const char ramp[] = " .:-=+*#%@";
     const int levels = (int)sizeof ramp - 1;
-    for (int y = 0; y < DIGIT_SIDE; y++) {
-        char line[2 * DIGIT_SIDE + 3];
+    for (int y = 0; y < NN_DIGIT_SIDE; y++) {
+        char line[2 * NN_DIGIT_SIDE + 3];
         int n = 0;
         line[n++] = '|';
-        for (int x = 0; x < DIGIT_SIDE; x++) {
-            char c = ramp[digit[y * DIGIT_SIDE + x] * levels / 256];
+        for (int x = 0; x < NN_DIGIT_SIDE; x++) {
+            char c = ramp[digit[y * NN_DIGIT_SIDE + x] * levels / 256];
             line[n++] = c;
             line[n++] = c;
         }
@@ -65,18 +65,18 @@ static int top_classes(const float *probs, int classes, int *best, int k) {
     return k;
 }
 
-static int predict_one(mlp *net, const char *path, int show, float *probs) {
-    uint8_t digit[DIGIT_PIXELS];
+static int predict_one(nn_mlp *net, const char *path, int show, float *probs) {
+    uint8_t digit[NN_DIGIT_PIXELS];
     nn_error err;
     if (image_load_digit(path, digit, &err) != NN_OK) {
         fprintf(stderr, "dyad predict: %s\n", err.msg);
         return -1;
     }
-    float x[DIGIT_PIXELS];
-    digit_to_input(digit, x);
-    mlp_predict(net, x, probs);
+    float x[NN_DIGIT_PIXELS];
+    nn_digit_to_input(digit, x);
+    nn_mlp_predict(net, x, probs);
     int best[TOP_CLASSES];
-    int k = top_classes(probs, mlp_classes(net), best, TOP_CLASSES);
+    int k = top_classes(probs, nn_mlp_classes(net), best, TOP_CLASSES);
     printf("%s:", path);
     for (int i = 0; i < k; i++)
         printf("%s %d (%.1f%%)", i ? "," : "", best[i], 100.0 * probs[best[i]]);
@@ -126,9 +126,9 @@ int cmd_predict(int argc, char **argv) {
         return 1;
     }
 
-    mlp net;
+    nn_mlp net;
     nn_error err;
-    if (checkpoint_load(paths[0], &net, NULL, &err) != NN_OK) {
+    if (nn_checkpoint_load(paths[0], &net, NULL, &err) != NN_OK) {
         fprintf(stderr, "dyad predict: %s\n", err.msg);
         free(paths);
         nn_compute_free(serial);
@@ -136,14 +136,14 @@ int cmd_predict(int argc, char **argv) {
     }
     int status = 0;
     float *probs = NULL;
-    if (net.in != DIGIT_PIXELS) {
+    if (net.in != NN_DIGIT_PIXELS) {
         fprintf(stderr, "dyad predict: %s: the model takes %d inputs, not %d (28x28 digits)\n",
-                paths[0], net.in, DIGIT_PIXELS);
+                paths[0], net.in, NN_DIGIT_PIXELS);
         status = 1;
-    } else if (mlp_reserve(&net, 1, &err) != NN_OK) {
+    } else if (nn_mlp_reserve(&net, 1, &err) != NN_OK) {
         fprintf(stderr, "dyad predict: %s\n", err.msg);
         status = 1;
-    } else if (!(probs = malloc(sizeof *probs * (size_t)mlp_classes(&net)))) {
+    } else if (!(probs = malloc(sizeof *probs * (size_t)nn_mlp_classes(&net)))) {
         fprintf(stderr, "dyad predict: out of memory\n");
         status = 1;
     } else {
@@ -151,7 +151,7 @@ int cmd_predict(int argc, char **argv) {
             if (predict_one(&net, paths[i], show, probs) != 0) status = 1;
     }
     free(probs);
-    mlp_free(&net);
+    nn_mlp_free(&net);
     free(paths);
     nn_compute_free(serial);
     return status;

@@ -56,39 +56,39 @@ static const char usage[] =
     "example: dyad train --hidden 1024,1024 --kind dyad-it --ndyad 4 --epochs 10 --out m.safetensors\n";
 
 /* --match-params: the table for the hidden layers of specs (input 784). */
-static int print_matches(const char *what, const layer_spec *specs, int nlayers, int in) {
+static int print_matches(const char *what, const nn_layer_spec *specs, int nlayers, int in) {
     char text[64];
-    layer_spec ref;
+    nn_layer_spec ref;
     nn_error err;
     snprintf(text, sizeof text, "%.40s:1", what);
-    if (strchr(what, ':') || mlp_parse_layers(text, &ref, 1, &err) != 1 ||
-        layer_kind_get(ref.kind)->param == LAYER_PARAM_NONE) {
+    if (strchr(what, ':') || nn_mlp_parse_layers(text, &ref, 1, &err) != 1 ||
+        nn_layer_kind_get(ref.kind)->param == NN_LAYER_PARAM_NONE) {
         fprintf(stderr, "dyad train: --match-params '%s': expected KIND/PARAM, e.g. dyad-it/4%s%s\n",
                 what, strchr(what, ':') ? "" : ": ", strchr(what, ':') ? "" : err.msg);
         return 2;
     }
     char param[32];
-    layer_param_text(ref.kind, ref.ndyad, ref.density, param, sizeof param);
-    layer_match m[MAX_LAYERS][LAYER_KIND_COUNT];
+    nn_layer_param_text(ref.kind, ref.ndyad, ref.density, param, sizeof param);
+    nn_layer_match m[MAX_LAYERS][NN_LAYER_KIND_COUNT];
     int count[MAX_LAYERS], width = in;
     printf("kinds matched to %s/%s by weight count (biases excluded: every kind has one per output)\n",
-           layer_kind_name(ref.kind), param);
+           nn_layer_kind_name(ref.kind), param);
     for (int i = 0; i + 1 < nlayers; i++) {
         int out = specs[i].out;
-        if (layer_check(ref.kind, width, out, ref.ndyad, &err) != NN_OK) {
+        if (nn_layer_check(ref.kind, width, out, ref.ndyad, &err) != NN_OK) {
             fprintf(stderr, "dyad train: --match-params: layer %d: %s\n", i, err.msg);
             return 2;
         }
-        size_t target = layer_weight_count(ref.kind, width, out, ref.ndyad, ref.density);
+        size_t target = nn_layer_weight_count(ref.kind, width, out, ref.ndyad, ref.density);
         printf("layer %d (%d -> %d): %s/%s has %zu weights\n", i, width, out,
-               layer_kind_name(ref.kind), param, target);
+               nn_layer_kind_name(ref.kind), param, target);
         printf("  %-10s %6s %10s %9s\n", "kind", "param", "weights", "vs");
-        count[i] = layer_match_params(ref.kind, ref.ndyad, ref.density, width, out, m[i],
-                                      LAYER_KIND_COUNT);
+        count[i] = nn_layer_match_params(ref.kind, ref.ndyad, ref.density, width, out, m[i],
+                                      NN_LAYER_KIND_COUNT);
         for (int k = 0; k < count[i]; k++) {
             char p[32];
-            layer_param_text(m[i][k].kind, m[i][k].ndyad, m[i][k].density, p, sizeof p);
-            printf("  %-10s %6s %10zu %+8.2f%%\n", layer_kind_name(m[i][k].kind), p, m[i][k].weights,
+            nn_layer_param_text(m[i][k].kind, m[i][k].ndyad, m[i][k].density, p, sizeof p);
+            printf("  %-10s %6s %10zu %+8.2f%%\n", nn_layer_kind_name(m[i][k].kind), p, m[i][k].weights,
                    100.0 * ((double)m[i][k].weights - (double)target) / (double)target);
         }
         width = out;
@@ -97,15 +97,15 @@ static int print_matches(const char *what, const layer_spec *specs, int nlayers,
     for (int k = 0; nlayers > 1 && k < count[0]; k++) {
         printf("  ");
         for (int i = 0; i + 1 < nlayers; i++) {
-            const layer_match *x = NULL;
+            const nn_layer_match *x = NULL;
             for (int j = 0; j < count[i]; j++)
                 if (m[i][j].kind == m[0][k].kind) x = &m[i][j];
             if (!x) break;
             char p[32];
-            layer_param_text(x->kind, x->ndyad, x->density, p, sizeof p);
-            printf("%s/%s:%d,", layer_kind_name(x->kind), p, specs[i].out);
+            nn_layer_param_text(x->kind, x->ndyad, x->density, p, sizeof p);
+            printf("%s/%s:%d,", nn_layer_kind_name(x->kind), p, specs[i].out);
         }
-        printf("%s:%d\n", layer_kind_name(specs[nlayers - 1].kind), specs[nlayers - 1].out);
+        printf("%s:%d\n", nn_layer_kind_name(specs[nlayers - 1].kind), specs[nlayers - 1].out);
     }
     return 0;
 }
@@ -114,7 +114,7 @@ typedef struct {
     int tty;
 } progress_state;
 
-static void show_progress(const train_progress *p, void *user) {
+static void show_progress(const nn_train_progress *p, void *user) {
     const progress_state *ps = user;
     double rate = p->seconds > 0 ? p->samples / p->seconds : 0;
     if (ps->tty) {
@@ -133,14 +133,14 @@ int cmd_train(int argc, char **argv) {
     const char *layers = NULL, *hidden = NULL, *kind = NULL, *match = NULL;
     int ndyad = 0, batch = 64, epochs = 10, threads = 0, train_limit = 0;
     uint64_t seed = 1;
-    optim_config opt_cfg = {.kind = OPTIM_SGD, .lr = -1, .momentum = 0.9f, .beta1 = 0.9f,
+    nn_optim_config opt_cfg = {.kind = NN_OPTIM_SGD, .lr = -1, .momentum = 0.9f, .beta1 = 0.9f,
                             .beta2 = 0.999f, .eps = 1e-8f, .weight_decay = 0.0f,
-                            .schedule = SCHEDULE_COSINE, .warmup_steps = 0};
+                            .schedule = NN_SCHEDULE_COSINE, .warmup_steps = 0};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = NULL;
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             char kinds[128];
-            layer_kind_list(kinds, sizeof kinds, " | ", 0);
+            nn_layer_kind_list(kinds, sizeof kinds, " | ", 0);
             printf(usage, kinds);
             return 0;
         }
@@ -168,12 +168,12 @@ int cmd_train(int argc, char **argv) {
         else if (!strcmp(a, "--weight-decay")) ok = cli_float("train", a, v, 0, 1, &opt_cfg.weight_decay);
         else if (!strcmp(a, "--warmup")) ok = cli_int("train", a, v, 0, 1 << 30, &opt_cfg.warmup_steps);
         else if (!strcmp(a, "--optimizer")) {
-            if (optim_kind_parse(v, &opt_cfg.kind) != NN_OK) {
+            if (nn_optim_kind_parse(v, &opt_cfg.kind) != NN_OK) {
                 fprintf(stderr, "dyad train: --optimizer '%s' is not sgd or adam\n", v);
                 ok = 0;
             }
         } else if (!strcmp(a, "--schedule")) {
-            if (schedule_kind_parse(v, &opt_cfg.schedule) != NN_OK) {
+            if (nn_schedule_kind_parse(v, &opt_cfg.schedule) != NN_OK) {
                 fprintf(stderr, "dyad train: --schedule '%s' is not cosine, step or constant\n", v);
                 ok = 0;
             }
@@ -184,7 +184,7 @@ int cmd_train(int argc, char **argv) {
         if (!ok) return 2;
     }
     if (match) {
-        layer_spec mspecs[MAX_LAYERS];
+        nn_layer_spec mspecs[MAX_LAYERS];
         int n = cli_net_spec("train", layers, hidden, kind, ndyad, 10, mspecs, MAX_LAYERS);
         return n ? print_matches(match, mspecs, n, 784) : 2;
     }
@@ -192,17 +192,17 @@ int cmd_train(int argc, char **argv) {
         fprintf(stderr, "dyad train: --out MODEL.safetensors is required (see --help)\n");
         return 2;
     }
-    if (opt_cfg.lr < 0) opt_cfg.lr = opt_cfg.kind == OPTIM_SGD ? 0.05f : 0.001f;
-    layer_spec specs[MAX_LAYERS];
+    if (opt_cfg.lr < 0) opt_cfg.lr = opt_cfg.kind == NN_OPTIM_SGD ? 0.05f : 0.001f;
+    nn_layer_spec specs[MAX_LAYERS];
     int nlayers = cli_net_spec("train", layers, hidden, kind, ndyad, 10, specs, MAX_LAYERS);
     if (!nlayers) return 2;
     nn_compute *compute = cli_set_threads("train", threads);
     if (!compute) return 1;
 
     nn_error err;
-    dataset ds;
+    nn_dataset ds;
     const char *dir = cli_data_dir(data);
-    if (dataset_load(dir, &ds, &err) != NN_OK) {
+    if (nn_dataset_load(dir, &ds, &err) != NN_OK) {
         fprintf(stderr, "dyad train: %s\n", err.msg);
         if (!data && !getenv("MNIST_DIR"))
             fprintf(stderr, "dyad train: run `make data`, or point --data/MNIST_DIR at the MNIST files\n");
@@ -212,26 +212,26 @@ int cmd_train(int argc, char **argv) {
     if (train_limit && train_limit < ds.train_images.count)
         ds.train_images.count = ds.train_labels.count = train_limit;
     int in = ds.train_images.rows * ds.train_images.cols;
-    if (mlp_check_specs(in, specs, nlayers, &err) != NN_OK) {
+    if (nn_mlp_check_specs(in, specs, nlayers, &err) != NN_OK) {
         fprintf(stderr, "dyad train: %s\n", err.msg);
-        dataset_free(&ds);
+        nn_dataset_free(&ds);
         nn_compute_free(compute);
         return 2;
     }
 
-    mlp net;
-    optimizer opt = {0};
-    train_loop loop = {0};
+    nn_mlp net;
+    nn_optimizer opt = {0};
+    nn_train_loop loop = {0};
     FILE *metrics = NULL;
     int status = 1;
-    if (mlp_create(&net, in, specs, nlayers, 1, &err) != NN_OK ||
-        mlp_reserve(&net, batch > EVAL_BATCH ? batch : EVAL_BATCH, &err) != NN_OK ||
-        optim_create(&opt, &opt_cfg, net.nparams, &err) != NN_OK ||
-        train_loop_create(&loop, ds.train_images.count, batch, epochs, &err) != NN_OK) {
+    if (nn_mlp_create(&net, in, specs, nlayers, 1, &err) != NN_OK ||
+        nn_mlp_reserve(&net, batch > EVAL_BATCH ? batch : EVAL_BATCH, &err) != NN_OK ||
+        nn_optim_create(&opt, &opt_cfg, net.nparams, &err) != NN_OK ||
+        nn_train_loop_create(&loop, ds.train_images.count, batch, epochs, &err) != NN_OK) {
         fprintf(stderr, "dyad train: %s\n", err.msg);
         goto done;
     }
-    mlp_init(&net, seed);
+    nn_mlp_init(&net, seed);
     net.compute = compute;
     if (metrics_path) {
         metrics = fopen(metrics_path, "w");
@@ -242,28 +242,28 @@ int cmd_train(int argc, char **argv) {
         fprintf(metrics, "epoch,train_loss,train_acc,test_acc,seconds,images_per_s\n");
     }
     char desc[512];
-    mlp_describe(&net, desc, sizeof desc);
+    nn_mlp_describe(&net, desc, sizeof desc);
     printf("net %s  (%zu parameters), %d threads\n", desc, net.nparams, nn_compute_threads(compute));
     printf("data %s: %d train, %d test; %s lr %g, %s schedule, batch %d, %d epochs, seed %llu\n",
-           dir, ds.train_images.count, ds.test_images.count, optim_kind_name(opt_cfg.kind),
-           opt_cfg.lr, schedule_kind_name(opt_cfg.schedule), batch, epochs,
+           dir, ds.train_images.count, ds.test_images.count, nn_optim_kind_name(opt_cfg.kind),
+           opt_cfg.lr, nn_schedule_kind_name(opt_cfg.schedule), batch, epochs,
            (unsigned long long)seed);
     fflush(stdout);
 
-    train_record rec;
-    train_record_clear(&rec);
+    nn_train_record rec;
+    nn_train_record_clear(&rec);
     snprintf(rec.dataset, sizeof rec.dataset, "%s", dir);
-    snprintf(rec.optimizer, sizeof rec.optimizer, "%s", optim_kind_name(opt_cfg.kind));
+    snprintf(rec.optimizer, sizeof rec.optimizer, "%s", nn_optim_kind_name(opt_cfg.kind));
     rec.batch = batch;
     rec.lr = opt_cfg.lr;
     rec.seed = seed;
 
-    rng shuffle;
-    rng_seed(&shuffle, seed ^ 0x5eed5eedULL);
+    nn_rng shuffle;
+    nn_rng_seed(&shuffle, seed ^ 0x5eed5eedULL);
     progress_state ps = {isatty(fileno(stderr))};
     for (int epoch = 1; epoch <= epochs; epoch++) {
-        train_progress result;
-        train_epoch(&loop, &net, &opt, &shuffle, &ds.train_images, &ds.train_labels, epoch,
+        nn_train_progress result;
+        nn_train_epoch(&loop, &net, &opt, &shuffle, &ds.train_images, &ds.train_labels, epoch,
                     &result, show_progress, 1, &ps);
         if (ps.tty) fprintf(stderr, "\n");
         if (!isfinite(result.loss)) {
@@ -271,7 +271,7 @@ int cmd_train(int argc, char **argv) {
                             "(now %g)\n", result.loss, epoch, opt_cfg.lr);
             goto done;
         }
-        double test_acc = train_evaluate(&net, &ds.test_images, &ds.test_labels, EVAL_BATCH, NULL);
+        double test_acc = nn_train_evaluate(&net, &ds.test_images, &ds.test_labels, EVAL_BATCH, NULL);
         double ips = ds.train_images.count / result.seconds;
         printf("epoch %2d/%d  train loss %.4f  train acc %.2f%%  test acc %.2f%%  %.1f s  (%.0f images/s)\n",
                epoch, epochs, result.loss, 100 * result.accuracy, 100 * test_acc, result.seconds, ips);
@@ -283,7 +283,7 @@ int cmd_train(int argc, char **argv) {
         }
         rec.epochs = epoch;
         rec.test_accuracy = test_acc;
-        if (checkpoint_save(out, &net, &rec, &err) != NN_OK) {
+        if (nn_checkpoint_save(out, &net, &rec, &err) != NN_OK) {
             fprintf(stderr, "dyad train: %s\n", err.msg);
             goto done;
         }
@@ -295,10 +295,10 @@ done:
         perror(metrics_path);
         status = 1;
     }
-    train_loop_free(&loop);
-    optim_free(&opt);
-    mlp_free(&net);
-    dataset_free(&ds);
+    nn_train_loop_free(&loop);
+    nn_optim_free(&opt);
+    nn_mlp_free(&net);
+    nn_dataset_free(&ds);
     nn_compute_free(compute);
     return status;
 }

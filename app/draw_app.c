@@ -76,24 +76,24 @@ static const char *base_name(const char *path) {
 }
 
 /* "DYAD-IT n=4" from the net's DYAD layers, "dense" when it has none. */
-static void model_title(const mlp *net, char *buf, size_t size) {
-    layer_kind kind = LAYER_DENSE;
+static void model_title(const nn_mlp *net, char *buf, size_t size) {
+    nn_layer_kind kind = NN_LAYER_DENSE;
     int mixed_kind = 0, ndyads[8], nn = 0;
     for (int i = 0; i < net->nlayers; i++) {
-        const layer *l = &net->layers[i];
-        if (l->kind == LAYER_DENSE) continue;
-        if (kind == LAYER_DENSE) kind = l->kind;
+        const nn_layer *l = &net->layers[i];
+        if (l->kind == NN_LAYER_DENSE) continue;
+        if (kind == NN_LAYER_DENSE) kind = l->kind;
         else if (kind != l->kind) mixed_kind = 1;
         int seen = 0;
         for (int k = 0; k < nn; k++) seen |= ndyads[k] == l->ndyad;
         if (!seen && nn < 8) ndyads[nn++] = l->ndyad;
     }
-    if (kind == LAYER_DENSE) {
+    if (kind == NN_LAYER_DENSE) {
         snprintf(buf, size, "dense");
         return;
     }
     char kinds[16];
-    const char *name = mixed_kind ? "dyad" : layer_kind_name(kind);
+    const char *name = mixed_kind ? "dyad" : nn_layer_kind_name(kind);
     size_t k = 0;
     for (; name[k] && k + 1 < sizeof kinds; k++) kinds[k] = (char)toupper((unsigned char)name[k]);
     kinds[k] = 0;
@@ -103,25 +103,25 @@ static void model_title(const mlp *net, char *buf, size_t size) {
 }
 
 static void slot_free(model_slot *m) {
-    if (m->loaded) mlp_free(&m->net);
+    if (m->loaded) nn_mlp_free(&m->net);
     heat_matrix_free(&m->heat);
     free(m->forward_us.v);
     memset(m, 0, sizeof *m);
 }
 
 static nn_status slot_load(model_slot *m, const char *path, nn_error *err) {
-    nn_status st = checkpoint_load(path, &m->net, &m->rec, err);
+    nn_status st = nn_checkpoint_load(path, &m->net, &m->rec, err);
     if (st != NN_OK) return st;
-    int classes = mlp_classes(&m->net);
-    if (m->net.in != DIGIT_PIXELS || classes < 2 || classes > MAX_CLASSES) {
-        mlp_free(&m->net);
+    int classes = nn_mlp_classes(&m->net);
+    if (m->net.in != NN_DIGIT_PIXELS || classes < 2 || classes > MAX_CLASSES) {
+        nn_mlp_free(&m->net);
         return nn_fail(err, NN_ERR_FORMAT,
                        "%s: a digit model needs %d inputs and 2..%d classes, this one has %d and %d",
-                       path, DIGIT_PIXELS, MAX_CLASSES, m->net.in, classes);
+                       path, NN_DIGIT_PIXELS, MAX_CLASSES, m->net.in, classes);
     }
-    st = mlp_reserve(&m->net, 1, err);
+    st = nn_mlp_reserve(&m->net, 1, err);
     if (st != NN_OK) {
-        mlp_free(&m->net);
+        nn_mlp_free(&m->net);
         return st;
     }
     m->loaded = 1;
@@ -130,7 +130,7 @@ static nn_status slot_load(model_slot *m, const char *path, nn_error *err) {
     char *dot = strrchr(m->name, '.');
     if (dot && dot != m->name) *dot = 0;
     model_title(&m->net, m->title, sizeof m->title);
-    mlp_describe(&m->net, m->arch, sizeof m->arch);
+    nn_mlp_describe(&m->net, m->arch, sizeof m->arch);
     return NN_OK;
 }
 
@@ -142,9 +142,9 @@ int draw_max_layers(const draw_app *a) {
 }
 
 /* The first layer, when it reads a 28x28 image. */
-const layer *draw_first_layer(const draw_app *a, int slot) {
+const nn_layer *draw_first_layer(const draw_app *a, int slot) {
     const model_slot *m = &a->m[slot];
-    if (!m->loaded || m->net.in != DIGIT_PIXELS) return NULL;
+    if (!m->loaded || m->net.in != NN_DIGIT_PIXELS) return NULL;
     return &m->net.layers[0];
 }
 
@@ -156,23 +156,23 @@ static void update_predictions(draw_app *a) {
     if (a->input_src == SRC_CANVAS) {
         a->have_digit = 0;
         if (!canvas_is_empty(&a->cv)) {
-            double t0 = train_now_seconds();
+            double t0 = nn_train_now_seconds();
             nn_error err;
             a->have_digit = canvas_to_digit(&a->cv, a->digit, &err) == NN_OK;
-            log_add(&a->preprocess_us, (train_now_seconds() - t0) * 1e6);
+            log_add(&a->preprocess_us, (nn_train_now_seconds() - t0) * 1e6);
         }
     }
-    float x[DIGIT_PIXELS];
-    if (a->have_digit) digit_to_input(a->digit, x);
+    float x[NN_DIGIT_PIXELS];
+    if (a->have_digit) nn_digit_to_input(a->digit, x);
     for (int i = 0; i < 2; i++) {
         model_slot *m = &a->m[i];
         m->has_pred = 0;
         if (!m->loaded || !a->have_digit) continue;
-        double t0 = train_now_seconds();
-        mlp_predict(&m->net, x, m->probs);
-        m->last_us = (train_now_seconds() - t0) * 1e6;
+        double t0 = nn_train_now_seconds();
+        nn_mlp_predict(&m->net, x, m->probs);
+        m->last_us = (nn_train_now_seconds() - t0) * 1e6;
         log_add(&m->forward_us, m->last_us);
-        int classes = mlp_classes(&m->net);
+        int classes = nn_mlp_classes(&m->net);
         m->top = 0;
         for (int c = 1; c < classes; c++)
             if (m->probs[c] > m->probs[m->top]) m->top = c;
@@ -253,7 +253,7 @@ static void draw_right(draw_app *a) {
 }
 
 const gfx_image *draw_app_render(draw_app *a) {
-    double t0 = train_now_seconds();
+    double t0 = nn_train_now_seconds();
     if (a->msg[0] && a->now_ms >= a->msg_until) a->msg[0] = 0;
     update_predictions(a);
     draw_rebuild_heat(a);
@@ -271,7 +271,7 @@ const gfx_image *draw_app_render(draw_app *a) {
     a->help_drawn = a->help;
     a->rendered = 1;
     a->dirty = 0;
-    log_add(&a->frame_ms, (train_now_seconds() - t0) * 1e3);
+    log_add(&a->frame_ms, (nn_train_now_seconds() - t0) * 1e3);
     return &a->frame;
 }
 
@@ -306,7 +306,7 @@ void draw_app_clear(draw_app *a) {
 }
 
 int draw_app_load_image(draw_app *a, const char *path) {
-    uint8_t digit[DIGIT_PIXELS];
+    uint8_t digit[NN_DIGIT_PIXELS];
     nn_error err;
     if (image_load_digit(path, digit, &err) != NN_OK) {
         draw_set_message(a, 1, "cannot classify the dropped file: %s", err.msg);
@@ -316,7 +316,7 @@ int draw_app_load_image(draw_app *a, const char *path) {
         draw_set_message(a, 1, "%s", err.msg);
         return 0;
     }
-    memcpy(a->digit, digit, DIGIT_PIXELS);
+    memcpy(a->digit, digit, NN_DIGIT_PIXELS);
     a->have_digit = 1;
     snprintf(a->canvas_caption, sizeof a->canvas_caption, "%s", base_name(path));
     draw_input_changed(a, SRC_DIGIT);
@@ -340,14 +340,14 @@ int draw_app_prediction(draw_app *a, int slot, int *digit, float *prob, float *p
     const model_slot *m = &a->m[slot];
     if (digit) *digit = m->top;
     if (prob) *prob = m->probs[m->top];
-    if (probs) memcpy(probs, m->probs, sizeof(float) * (size_t)mlp_classes(&m->net));
+    if (probs) memcpy(probs, m->probs, sizeof(float) * (size_t)nn_mlp_classes(&m->net));
     return 1;
 }
 
 int draw_app_input(draw_app *a, uint8_t out[784]) {
     update_predictions(a);
     if (!a->have_digit) return 0;
-    memcpy(out, a->digit, DIGIT_PIXELS);
+    memcpy(out, a->digit, NN_DIGIT_PIXELS);
     return 1;
 }
 
@@ -453,7 +453,7 @@ void draw_app_destroy(draw_app *a) {
     gfx_image_free(&a->frame);
     gfx_font_free(a->font);
     gfx_font_free(a->bold);
-    if (a->data_state > 0) dataset_free(&a->data);
+    if (a->data_state > 0) nn_dataset_free(&a->data);
     free(a->sample_pred);
     free(a->sample_list);
     free(a->preprocess_us.v);
@@ -471,7 +471,7 @@ nn_status draw_app_create(draw_app **out, const draw_app_options *opt, nn_error 
     a->heat_stale = a->need_fit = 1;
     a->hot = -1;
     a->sample_pos = -1;
-    a->teach = (teach_config){.width = 16, .ndyad = 4, .kind = LAYER_DYAD_IT, .show = 0};
+    a->teach = (teach_config){.width = 16, .ndyad = 4, .kind = NN_LAYER_DYAD_IT, .show = 0};
     a->dirty = D_FULL;
     snprintf(a->screenshot_dir, sizeof a->screenshot_dir, "%s",
              opt->screenshot_dir ? opt->screenshot_dir : "");

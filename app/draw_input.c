@@ -72,7 +72,7 @@ static void set_parts(draw_app *a, int parts) {
 static void rf_page(draw_app *a, int dir) {
     int units = 0;
     for (int i = 0; i < 2; i++) {
-        const layer *l = draw_first_layer(a, i);
+        const nn_layer *l = draw_first_layer(a, i);
         if (l && l->out > units) units = l->out;
     }
     if (!units) return;
@@ -123,7 +123,7 @@ static void do_action(draw_app *a, const widget *w) {
     case ACT_ZOOM_RESET: a->need_fit = 1, a->dirty |= D_FULL; break;
     case ACT_TEACH_WIDTH: draw_teach_width(a, w->arg); break;
     case ACT_TEACH_NDYAD: draw_teach_ndyad(a, w->arg); break;
-    case ACT_TEACH_KIND: a->teach.kind = (layer_kind)w->arg, a->dirty |= D_FULL; break;
+    case ACT_TEACH_KIND: a->teach.kind = (nn_layer_kind)w->arg, a->dirty |= D_FULL; break;
     case ACT_SAMPLE_STEP: draw_sample_step(a, w->arg); break;
     case ACT_SAMPLE_MISS: draw_toggle_miss_only(a); break;
     case ACT_SAMPLE_PICK:
@@ -224,7 +224,7 @@ static void handle_key(draw_app *a, int key, int mods) {
         break;
     case 'v':
         if (a->view == DRAW_VIEW_TEACH) {
-            a->teach.kind = a->teach.kind == LAYER_DYAD_DT ? LAYER_DYAD_IT : a->teach.kind + 1;
+            a->teach.kind = a->teach.kind == NN_LAYER_DYAD_DT ? NN_LAYER_DYAD_IT : a->teach.kind + 1;
             a->dirty |= D_FULL;
         }
         break;

@@ -55,12 +55,12 @@ typedef struct {
 
 typedef struct {
     int loaded;
-    mlp net;
-    train_record rec;
+    nn_mlp net;
+    nn_train_record rec;
     char file[256];   /* file name */
     char name[256];   /* file name without extension: the script's model name */
     char title[64];   /* "DYAD-IT n=4", "dense" */
-    char arch[512];   /* mlp_describe */
+    char arch[512];   /* nn_mlp_describe */
     char note[512];   /* why the slot is empty */
     float probs[MAX_CLASSES];
     int has_pred, top;
@@ -129,7 +129,7 @@ struct draw_app {
 
     canvas cv;
     int input_src, input_dirty, have_digit;
-    uint8_t digit[DIGIT_PIXELS];
+    uint8_t digit[NN_DIGIT_PIXELS];
     char canvas_caption[160];
     sample_log preprocess_us, frame_ms;
 
@@ -160,7 +160,7 @@ struct draw_app {
     /* samples */
     char data_dir[1024];
     int data_state; /* 0 not tried, 1 loaded, -1 failed */
-    dataset data;
+    nn_dataset data;
     uint8_t *sample_pred; /* the DYAD model's class per test image, or NULL */
     int sample_errors;
     int *sample_list, sample_list_n; /* indices shown (all or misclassified) */
@@ -209,7 +209,7 @@ void draw_set_message(draw_app *a, int is_error, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 int draw_max_layers(const draw_app *a);
 /* The first layer of a slot, when it reads a 28x28 image; NULL otherwise. */
-const layer *draw_first_layer(const draw_app *a, int slot);
+const nn_layer *draw_first_layer(const draw_app *a, int slot);
 /* The input (canvas or a shown digit) changed: predictions and panels are stale. */
 void draw_input_changed(draw_app *a, int src);
 void draw_relayout(draw_app *a);

@@ -163,8 +163,8 @@ void draw_left(draw_app *a) {
     }
     draw_text_fit(img, a->font, L->netview_label.x, L->netview_label.y, S(a, 12), COL_DIM,
                   "network input (28\xC3\x97" "28)", L->netview_label.w);
-    static const uint8_t blank[DIGIT_PIXELS];
-    draw_blit_gray(img, L->netview, a->have_digit ? a->digit : blank, DIGIT_SIDE, DIGIT_SIDE, 0,
+    static const uint8_t blank[NN_DIGIT_PIXELS];
+    draw_blit_gray(img, L->netview, a->have_digit ? a->digit : blank, NN_DIGIT_SIDE, NN_DIGIT_SIDE, 0,
                    COL_PAPER, COL_INK);
     gfx_rect nv = L->netview;
     gfx_rect_outline(img, (gfx_rect){nv.x - 1, nv.y - 1, nv.w + 2, nv.h + 2}, COL_EDGE);
@@ -176,7 +176,7 @@ void draw_left(draw_app *a) {
                        4);
 }
 
-/* mlp_describe's " -> " shown as arrows. */
+/* nn_mlp_describe's " -> " shown as arrows. */
 static void arrows(const char *in, char *out, size_t size) {
     size_t n = 0;
     while (*in && n + 4 < size) {
@@ -212,7 +212,7 @@ void draw_prediction(draw_app *a, int slot) {
     draw_text_fit(img, bold_font(a), x, y, S(a, 20), accent, m->title, iw - rw - S(a, 8));
     y += S(a, 28);
     int small = S(a, 12), lh = S(a, 16);
-    int classes = mlp_classes(&m->net);
+    int classes = nn_mlp_classes(&m->net);
     /* what fits: drop detail lines, then shrink the big digit, before the bars */
     int arch_lines = 2, show_file = 1, show_acc = 1, big = S(a, 56);
     int avail = P.y + P.h - S(a, 12) - y;

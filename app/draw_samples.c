@@ -13,13 +13,13 @@
 static nn_status evaluate_samples(draw_app *a, nn_error *err) {
     int slot = a->m[0].loaded ? 0 : (a->m[1].loaded ? 1 : -1);
     if (slot < 0) return NN_OK;
-    mlp *net = &a->m[slot].net;
+    nn_mlp *net = &a->m[slot].net;
     int count = a->data.test_images.count, batch = 256;
     a->sample_pred = malloc((size_t)count);
     if (!a->sample_pred) return nn_fail(err, NN_ERR_NOMEM, "out of memory for predictions");
-    nn_status st = mlp_reserve(net, batch, err);
+    nn_status st = nn_mlp_reserve(net, batch, err);
     if (st != NN_OK) return st;
-    if (train_predict(net, &a->data.test_images, batch, a->sample_pred) != NN_OK)
+    if (nn_train_predict(net, &a->data.test_images, batch, a->sample_pred) != NN_OK)
         return nn_fail(err, NN_ERR_NOMEM, "out of memory for predictions");
     a->sample_errors = 0;
     for (int s = 0; s < count; s++) a->sample_errors += a->sample_pred[s] != a->data.test_labels.labels[s];
@@ -47,13 +47,13 @@ static void build_sample_list(draw_app *a) {
 void draw_show_sample(draw_app *a) {
     if (a->sample_pos < 0 || a->sample_pos >= a->sample_list_n) return;
     int index = a->sample_list[a->sample_pos];
-    const uint8_t *px = a->data.test_images.pixels + (size_t)index * DIGIT_PIXELS;
+    const uint8_t *px = a->data.test_images.pixels + (size_t)index * NN_DIGIT_PIXELS;
     nn_error err;
     if (canvas_set_digit(&a->cv, px, &err) != NN_OK) {
         draw_set_message(a, 1, "%s", err.msg);
         return;
     }
-    memcpy(a->digit, px, DIGIT_PIXELS);
+    memcpy(a->digit, px, NN_DIGIT_PIXELS);
     a->have_digit = 1;
     int label = a->data.test_labels.labels[index];
     snprintf(a->canvas_caption, sizeof a->canvas_caption, "MNIST test #%d  \xC2\xB7  true label %d",
@@ -70,12 +70,12 @@ int draw_ensure_samples(draw_app *a) {
         a->data_state = -1;
         return 0;
     }
-    if (dataset_load_test(a->data_dir, &a->data, &err) != NN_OK) {
+    if (nn_dataset_load_test(a->data_dir, &a->data, &err) != NN_OK) {
         a->data_state = -1;
         draw_set_message(a, 1, "MNIST: %s", err.msg);
         return 0;
     }
-    if (a->data.test_images.rows * a->data.test_images.cols != DIGIT_PIXELS ||
+    if (a->data.test_images.rows * a->data.test_images.cols != NN_DIGIT_PIXELS ||
         a->data.test_images.count < 1) {
         a->data_state = -1;
         draw_set_message(a, 1, "%s: test images are %dx%d, not 28x28", a->data_dir,
@@ -180,8 +180,8 @@ void draw_samples(draw_app *a) {
         int idx = a->sample_list[w->arg];
         int thumb = w->r.w;
         gfx_rect t = {w->r.x, w->r.y, thumb, thumb};
-        draw_blit_gray(img, t, a->data.test_images.pixels + (size_t)idx * DIGIT_PIXELS, DIGIT_SIDE,
-                       DIGIT_SIDE, 0, COL_PAPER, COL_INK);
+        draw_blit_gray(img, t, a->data.test_images.pixels + (size_t)idx * NN_DIGIT_PIXELS, NN_DIGIT_SIDE,
+                       NN_DIGIT_SIDE, 0, COL_PAPER, COL_INK);
         int label = a->data.test_labels.labels[idx];
         int wrong = a->sample_pred && a->sample_pred[idx] != label;
         uint32_t edge = w->on ? slot_accent[0] : (wrong ? COL_ERROR : COL_EDGE);

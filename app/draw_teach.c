@@ -50,11 +50,11 @@ void draw_layout_teach(draw_app *a, layout *L, gfx_rect in) {
     int x = row.x;
     teach_counter(a, L, &x, row, ACT_TEACH_WIDTH, 4, "width", a->teach.width, "width 64");
     teach_counter(a, L, &x, row, ACT_TEACH_NDYAD, 1, "ndyad", a->teach.ndyad, "ndyad 32");
-    draw_row_button(a, &x, row, ACT_TEACH_KIND, LAYER_DYAD_IT, a->teach.kind == LAYER_DYAD_IT,
+    draw_row_button(a, &x, row, ACT_TEACH_KIND, NN_LAYER_DYAD_IT, a->teach.kind == NN_LAYER_DYAD_IT,
                     "IT");
-    draw_row_button(a, &x, row, ACT_TEACH_KIND, LAYER_DYAD_OT, a->teach.kind == LAYER_DYAD_OT,
+    draw_row_button(a, &x, row, ACT_TEACH_KIND, NN_LAYER_DYAD_OT, a->teach.kind == NN_LAYER_DYAD_OT,
                     "OT");
-    draw_row_button(a, &x, row, ACT_TEACH_KIND, LAYER_DYAD_DT, a->teach.kind == LAYER_DYAD_DT,
+    draw_row_button(a, &x, row, ACT_TEACH_KIND, NN_LAYER_DYAD_DT, a->teach.kind == NN_LAYER_DYAD_DT,
                     "DT");
     int top = in.y + rowh + S(a, 12);
     L->teach = (gfx_rect){in.x, top, in.w, in.y + in.h - top};

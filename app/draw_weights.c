@@ -87,7 +87,7 @@ void draw_layout_weights(draw_app *a, layout *L, gfx_rect in) {
     int x = tabs.x;
     int n = draw_max_layers(a);
     for (int i = 0; i < n; i++) {
-        const layer *l = NULL;
+        const nn_layer *l = NULL;
         for (int s = 0; s < 2 && !l; s++)
             if (a->m[s].loaded && i < a->m[s].net.nlayers) l = &a->m[s].net.layers[i];
         char label[64];
@@ -209,14 +209,14 @@ static double nonzero_fraction(const heat_matrix *h) {
 void draw_hover_text(const draw_app *a, char *text, size_t size) {
     const model_slot *m = &a->m[a->hover_slot];
     int part = a->hover_part;
-    if (m->heat.kind == LAYER_DENSE && part) part = HEAT_PART_DENSE;
+    if (m->heat.kind == NN_LAYER_DENSE && part) part = HEAT_PART_DENSE;
     size_t used = (size_t)snprintf(text, size, "row %d, col %d   w = %+.5f   %s", a->hover_row,
                                    a->hover_col, (double)a->hover_value, heat_part_name(part));
     const model_slot *o = &a->m[1 - a->hover_slot];
     if (used < size && o->heat.rows > a->hover_row && o->heat.cols > a->hover_col) {
         size_t e = (size_t)a->hover_row * o->heat.cols + a->hover_col;
         int op = o->heat.part[e];
-        if (o->heat.kind == LAYER_DENSE && op) op = HEAT_PART_DENSE;
+        if (o->heat.kind == NN_LAYER_DENSE && op) op = HEAT_PART_DENSE;
         snprintf(text + used, size - used, "      %s there: %+.5f (%s)", o->title,
                  (double)o->heat.value[e], heat_part_name(op));
     }
@@ -254,10 +254,10 @@ void draw_weights(draw_app *a) {
         const model_slot *m = &a->m[i];
         char rest[200] = "";
         if (m->loaded && m->heat.rows) {
-            const layer *l = &m->net.layers[a->layer];
+            const nn_layer *l = &m->net.layers[a->layer];
             snprintf(rest, sizeof rest, "%d\xC3\x97%d  \xC2\xB7  %.1f%% nonzero%s", l->out,
                      l->in, 100.0 * nonzero_fraction(&m->heat),
-                     a->permuted && l->kind != LAYER_DENSE ? "  \xC2\xB7  permuted" : "");
+                     a->permuted && l->kind != NN_LAYER_DENSE ? "  \xC2\xB7  permuted" : "");
         } else if (m->loaded) {
             snprintf(rest, sizeof rest, "has no layer %d", a->layer + 1);
         }
@@ -284,7 +284,7 @@ void draw_receptive(draw_app *a) {
     gfx_image *img = &a->frame;
     layout *L = &a->lay;
     for (int i = 0; i < 2; i++) {
-        const layer *l = draw_first_layer(a, i);
+        const nn_layer *l = draw_first_layer(a, i);
         char rest[160] = "";
         if (l) {
             int last = a->rf_first + RF_PAGE < l->out ? a->rf_first + RF_PAGE : l->out;
@@ -303,7 +303,7 @@ void draw_receptive(draw_app *a) {
             continue;
         }
         if (a->rf_first < l->out)
-            receptive_draw(img, r, l, DIGIT_SIDE, a->rf_first, RF_PAGE, a->scale, a->parts);
+            receptive_draw(img, r, l, NN_DIGIT_SIDE, a->rf_first, RF_PAGE, a->scale, a->parts);
     }
     draw_text_wrap(img, a->font, L->rf_note, S(a, 12), S(a, 16), COL_FAINT,
                    a->scale == HEAT_SIGNED

@@ -304,8 +304,8 @@ nn_status gfx_save_png(const gfx_image *img, const char *path, nn_error *err) {
         rgb[3 * i + 1] = (unsigned char)(p >> 8);
         rgb[3 * i + 2] = (unsigned char)p;
     }
-    atomic_file af;
-    nn_status st = atomic_file_open(&af, path, err);
+    nn_atomic_file af;
+    nn_status st = nn_atomic_file_open(&af, path, err);
     if (st != NN_OK) {
         free(rgb);
         return st;
@@ -314,8 +314,8 @@ nn_status gfx_save_png(const gfx_image *img, const char *path, nn_error *err) {
     int ok = stbi_write_png_to_func(png_write, &sink, img->w, img->h, 3, rgb, img->w * 3);
     free(rgb);
     if (!ok || sink.failed) {
-        atomic_file_abort(&af);
+        nn_atomic_file_abort(&af);
         return nn_fail(err, NN_ERR_IO, "%s: writing the PNG failed (disk full?)", path);
     }
-    return atomic_file_commit(&af, err);
+    return nn_atomic_file_commit(&af, err);
 }

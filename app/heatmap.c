@@ -15,26 +15,26 @@
 
 /* ---- the shown matrix ---- */
 
-int heat_layer_has_parts(const layer *l) {
-    const layer_kind_info *k = layer_kind_get(l->kind);
+int heat_layer_has_parts(const nn_layer *l) {
+    const nn_layer_kind_info *k = nn_layer_kind_get(l->kind);
     return k && (k->strided_in || k->strided_out);
 }
 
 /* W and its structural zeros for a kind without DYAD's parts. */
-static nn_status materialise(const layer *l, float *value, unsigned char *part, nn_error *err) {
+static nn_status materialise(const nn_layer *l, float *value, unsigned char *part, nn_error *err) {
     nn_error inner;
-    if (layer_check(l->kind, l->in, l->out, l->ndyad, &inner) != NN_OK)
+    if (nn_layer_check(l->kind, l->in, l->out, l->ndyad, &inner) != NN_OK)
         return nn_fail(err, NN_ERR_ARG, "heatmap: malformed layer: %s", inner.msg);
-    layer_dense_weight(l, value);
+    nn_layer_dense_weight(l, value);
     for (int row = 0; row < l->out; row++)
         for (int col = 0; col < l->in; col++)
-            part[(size_t)row * l->in + col] = layer_weight_part(l, row, col) != 0;
+            part[(size_t)row * l->in + col] = nn_layer_weight_part(l, row, col) != 0;
     return NN_OK;
 }
 
-void heat_layer_row(const layer *l, int row, int parts, float *value, unsigned char *part) {
+void heat_layer_row(const nn_layer *l, int row, int parts, float *value, unsigned char *part) {
     int in = l->in;
-    if (l->kind != LAYER_DENSE && !heat_layer_has_parts(l)) {
+    if (l->kind != NN_LAYER_DENSE && !heat_layer_has_parts(l)) {
         /* one row of the materialised W (a whole W: fine for the few rows shown) */
         size_t count = (size_t)l->in * l->out;
         float *w = malloc(sizeof(float) * count);
@@ -50,7 +50,7 @@ void heat_layer_row(const layer *l, int row, int parts, float *value, unsigned c
         free(p);
         return;
     }
-    if (l->kind == LAYER_DENSE) {
+    if (l->kind == NN_LAYER_DENSE) {
         memcpy(value, l->param.weight + (size_t)row * in, sizeof(float) * (size_t)in);
         memset(part, 1, (size_t)in);
         return;
@@ -69,23 +69,23 @@ void heat_layer_row(const layer *l, int row, int parts, float *value, unsigned c
     if (parts & HEAT_PART_TRANS) {
         /* which (k, j) of BLOCK TRANS writes this output row: strided outputs
          * (OT, DT) carry k as row % n, contiguous ones (IT) as row / b */
-        int strided_out = layer_kind_get(l->kind)->strided_out;
+        int strided_out = nn_layer_kind_get(l->kind)->strided_out;
         int k = strided_out ? row % n : row / b;
         int j = strided_out ? row / n : row % b;
         const float *wu = l->param.wu + ((size_t)k * b + j) * a;
         for (int i = 0; i < a; i++) {
             int r, c;
-            layer_trans_position(l, k, j, i, &r, &c);
+            nn_layer_trans_position(l, k, j, i, &r, &c);
             value[c] += wu[i];
             part[c] |= HEAT_PART_TRANS;
         }
     }
 }
 
-nn_status heat_matrix_build(heat_matrix *m, const layer *l, int parts, int permuted,
+nn_status heat_matrix_build(heat_matrix *m, const nn_layer *l, int parts, int permuted,
                             nn_error *err) {
     memset(m, 0, sizeof *m);
-    int plain = l->kind != LAYER_DENSE && !heat_layer_has_parts(l);
+    int plain = l->kind != NN_LAYER_DENSE && !heat_layer_has_parts(l);
     if (plain) {
         size_t count = (size_t)l->in * l->out;
         if (l->in <= 0 || l->out <= 0)
@@ -106,7 +106,7 @@ nn_status heat_matrix_build(heat_matrix *m, const layer *l, int parts, int permu
         m->cols = l->in;
         m->kind = l->kind;
         /* block lines only where W has blocks */
-        m->ndyad = layer_kind_get(l->kind)->param == LAYER_PARAM_BLOCKS ? l->ndyad : 1;
+        m->ndyad = nn_layer_kind_get(l->kind)->param == NN_LAYER_PARAM_BLOCKS ? l->ndyad : 1;
         for (size_t e = 0; e < count; e++)
             if (m->part[e] && fabsf(m->value[e]) > m->max_abs) m->max_abs = fabsf(m->value[e]);
         return NN_OK;
@@ -114,7 +114,7 @@ nn_status heat_matrix_build(heat_matrix *m, const layer *l, int parts, int permu
     if (l->in <= 0 || l->out <= 0 || l->ndyad <= 0 || l->in % l->ndyad || l->out % l->ndyad)
         return nn_fail(err, NN_ERR_ARG, "heatmap: malformed layer %d -> %d, ndyad %d", l->in,
                        l->out, l->ndyad);
-    if (l->kind != LAYER_DENSE && !(parts & HEAT_PART_BOTH))
+    if (l->kind != NN_LAYER_DENSE && !(parts & HEAT_PART_BOTH))
         return nn_fail(err, NN_ERR_ARG, "heatmap: no DYAD part selected (parts %d)", parts);
     size_t count = (size_t)l->in * l->out;
     m->value = calloc(count, sizeof *m->value);
@@ -128,7 +128,7 @@ nn_status heat_matrix_build(heat_matrix *m, const layer *l, int parts, int permu
     m->cols = l->in;
     m->kind = l->kind;
     m->ndyad = l->ndyad;
-    if (l->kind == LAYER_DENSE) {
+    if (l->kind == NN_LAYER_DENSE) {
         memcpy(m->value, l->param.weight, sizeof(float) * count);
         memset(m->part, 1, count);
     } else {
@@ -149,7 +149,7 @@ nn_status heat_matrix_build(heat_matrix *m, const layer *l, int parts, int permu
                         size_t at = diag_at;
                         if (!permuted) {
                             int row, col;
-                            layer_trans_position(l, k, j, i, &row, &col);
+                            nn_layer_trans_position(l, k, j, i, &row, &col);
                             at = (size_t)row * l->in + (size_t)col;
                         }
                         m->value[at] += l->param.wu[e];
@@ -257,8 +257,8 @@ void heat_draw(gfx_image *img, gfx_rect r, const heat_matrix *m, const heat_view
     if (!col_lo) return;
     int *col_hi = col_lo + cols_px, *col_line = col_hi + cols_px;
     /* block lines mark BLOCK DIAG's blocks (a inputs x b outputs) in DYAD layers */
-    int block_a = m->kind == LAYER_DENSE ? 0 : m->cols / m->ndyad;
-    int block_b = m->kind == LAYER_DENSE ? 0 : m->rows / m->ndyad;
+    int block_a = m->kind == NN_LAYER_DENSE ? 0 : m->cols / m->ndyad;
+    int block_b = m->kind == NN_LAYER_DENSE ? 0 : m->rows / m->ndyad;
     /* lines only where cells (blocks) are large enough for them to help */
     int col_cell_lines = zoom >= 8.0, row_cell_lines = row_zoom >= 8.0;
     int col_block_lines = m->ndyad > 1 && block_a > 0 && zoom * block_a >= 6.0;

@@ -22,7 +22,7 @@ typedef struct {
     float *value;          /* rows*cols, the shown matrix */
     unsigned char *part;   /* rows*cols: 0 structural zero, 1 diag, 2 trans, 3 both (dense: 1) */
     float max_abs;         /* over shown entries */
-    layer_kind kind;
+    nn_layer_kind kind;
     int ndyad;
 } heat_matrix;
 
@@ -43,19 +43,19 @@ typedef struct {
  * W' = BD(wl) + BD(wu), the block-diagonal form before the index shuffle
  * (the diag part is unchanged). Dense layers ignore parts and permuted.
  * On failure m is left empty (safe to free). */
-nn_status heat_matrix_build(heat_matrix *m, const layer *l, int parts, int permuted,
+nn_status heat_matrix_build(heat_matrix *m, const nn_layer *l, int parts, int permuted,
                             nn_error *err);
 void heat_matrix_free(heat_matrix *m);
 
 /* True for kinds with DYAD's two parts (BLOCK DIAG, BLOCK TRANS), which parts
  * and permuted apply to. The others (dense, blockdiag, monarch, lowrank,
- * sparse) show W as nn/ materialises it (layer_dense_weight), part 1 wherever
- * a parameter feeds W (layer_weight_part) and 0 at structural zeros. */
-int heat_layer_has_parts(const layer *l);
+ * sparse) show W as nn/ materialises it (nn_layer_dense_weight), part 1 wherever
+ * a parameter feeds W (nn_layer_weight_part) and 0 at structural zeros. */
+int heat_layer_has_parts(const nn_layer *l);
 
 /* One row of the shown (non-permuted) matrix without building all of it:
  * value and part get l->in entries. Used for receptive fields. */
-void heat_layer_row(const layer *l, int row, int parts, float *value, unsigned char *part);
+void heat_layer_row(const nn_layer *l, int row, int parts, float *value, unsigned char *part);
 
 /* The q-quantile (0..1) of |w| over the entries some part reaches: a colour
  * range that a few outliers cannot wash out (q = 0.99 in `dyad heatmap`).
@@ -93,7 +93,7 @@ int heat_pick(const heat_matrix *m, const heat_view *v, gfx_rect r, int x, int y
 
 /* "structural zero", "BLOCK DIAG", "BLOCK TRANS", "both" for parts 0..3 and
  * "dense" for HEAT_PART_DENSE. A dense layer's entries have part 1: callers
- * naming them pass HEAT_PART_DENSE when m->kind is LAYER_DENSE. */
+ * naming them pass HEAT_PART_DENSE when m->kind is NN_LAYER_DENSE. */
 #define HEAT_PART_DENSE 4
 const char *heat_part_name(int part);
 

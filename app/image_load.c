@@ -60,13 +60,13 @@ nn_status image_load_gray(const char *path, uint8_t **gray, int *w, int *h, nn_e
     return NN_OK;
 }
 
-nn_status image_load_digit(const char *path, uint8_t out[DIGIT_PIXELS], nn_error *err) {
+nn_status image_load_digit(const char *path, uint8_t out[NN_DIGIT_PIXELS], nn_error *err) {
     uint8_t *gray;
     int w, h;
     nn_status st = image_load_gray(path, &gray, &w, &h, err);
     if (st != NN_OK) return st;
     nn_error inner;
-    st = preprocess_digit(gray, w, h, POLARITY_AUTO, out, &inner);
+    st = nn_preprocess_digit(gray, w, h, NN_POLARITY_AUTO, out, &inner);
     free(gray);
     if (st != NN_OK) return nn_fail(err, st, "%s: %s", path, inner.msg);
     return NN_OK;

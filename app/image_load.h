@@ -18,7 +18,7 @@
  * (*w) * (*h) bytes, row-major. */
 nn_status image_load_gray(const char *path, uint8_t **gray, int *w, int *h, nn_error *err);
 
-/* image_load_gray + preprocess_digit with POLARITY_AUTO. */
-nn_status image_load_digit(const char *path, uint8_t out[DIGIT_PIXELS], nn_error *err);
+/* image_load_gray + nn_preprocess_digit with NN_POLARITY_AUTO. */
+nn_status image_load_digit(const char *path, uint8_t out[NN_DIGIT_PIXELS], nn_error *err);
 
 #endif

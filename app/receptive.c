@@ -34,7 +34,7 @@ int receptive_grid_cols(int count, gfx_rect r) {
     return best_cols;
 }
 
-void receptive_draw(gfx_image *img, gfx_rect r, const layer *first, int side, int first_unit,
+void receptive_draw(gfx_image *img, gfx_rect r, const nn_layer *first, int side, int first_unit,
                     int count, heat_scale scale, int parts) {
     if (side <= 0 || first->in != side * side || r.w <= 0 || r.h <= 0) return;
     if (first_unit < 0) first_unit = 0;

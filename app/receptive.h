@@ -14,7 +14,7 @@ int receptive_grid_cols(int count, gfx_rect r);
  * first layer (first->in must be side*side, otherwise nothing is drawn) as a
  * grid of tiles, each normalised to its own max |w|, structural zeros grey
  * (HEAT_STRUCTURAL_ZERO), thin gaps between tiles. parts: HEAT_PART_* mask. */
-void receptive_draw(gfx_image *img, gfx_rect r, const layer *first, int side, int first_unit,
+void receptive_draw(gfx_image *img, gfx_rect r, const nn_layer *first, int side, int first_unit,
                     int count, heat_scale scale, int parts);
 
 #endif

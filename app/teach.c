@@ -30,10 +30,10 @@
 #define TEACH_BLOCK_LINE GFX_RGB(0x30, 0x30, 0x30)
 
 nn_status teach_check(const teach_config *c, nn_error *err) {
-    const layer_kind_info *k = layer_kind_get(c->kind);
+    const nn_layer_kind_info *k = nn_layer_kind_get(c->kind);
     if (!k || !k->blocked || (!k->strided_in && !k->strided_out)) {
         char kinds[128];
-        layer_kind_list(kinds, sizeof kinds, ", ", 1);
+        nn_layer_kind_list(kinds, sizeof kinds, ", ", 1);
         return nn_fail(err, NN_ERR_ARG, "teaching view: kind must be one of %s", kinds);
     }
     if (c->width < 8 || c->width > 64)
@@ -171,7 +171,7 @@ static void order_list(char *buf, size_t size, int w, int n) {
     }
 }
 
-static const char *variant_long_name(layer_kind kind) { return layer_kind_get(kind)->long_name; }
+static const char *variant_long_name(nn_layer_kind kind) { return nn_layer_kind_get(kind)->long_name; }
 
 static void draw_key(gfx_image *img, const gfx_font *font, int x, int y, int px);
 
@@ -297,16 +297,16 @@ nn_status teach_draw(gfx_image *img, gfx_rect r, const gfx_font *font, const tea
 
     /* A real layer with deterministic weights (wl = 1, wu = 1): the panels are
      * the part patterns the library itself reports. */
-    layer l;
+    nn_layer l;
     memset(&l, 0, sizeof l);
     l.kind = c->kind;
     l.in = l.out = w;
     l.ndyad = n;
-    size_t nparam = layer_param_count(l.kind, w, w, n);
+    size_t nparam = nn_layer_param_count(l.kind, w, w, n);
     float *params = malloc(sizeof(float) * nparam);
     if (!params) return nn_fail(err, NN_ERR_NOMEM, "teaching view: out of memory");
     for (size_t e = 0; e < nparam; e++) params[e] = 1.0f;
-    layer_bind(&l, params, NULL);
+    nn_layer_bind(&l, params, NULL);
     heat_matrix diag, trans, sum;
     memset(&diag, 0, sizeof diag);
     memset(&trans, 0, sizeof trans);
@@ -327,15 +327,15 @@ nn_status teach_draw(gfx_image *img, gfx_rect r, const gfx_font *font, const tea
         identity[q] = q;
         shuffled[q] = (q % a) * n + q / a;
     }
-    int strided_in = layer_kind_get(c->kind)->strided_in;
-    int strided_out = layer_kind_get(c->kind)->strided_out;
+    int strided_in = nn_layer_kind_get(c->kind)->strided_in;
+    int strided_out = nn_layer_kind_get(c->kind)->strided_out;
     const int *perm_rows = strided_out ? shuffled : identity;
     const int *perm_cols = strided_in ? shuffled : identity;
     for (int rr = 0; rr < w; rr++)
         for (int cc = 0; cc < w; cc++)
             perm_part[(size_t)rr * w + cc] = sum.part[(size_t)perm_rows[rr] * w + perm_cols[cc]];
 
-    const char *short_name = layer_kind_get(c->kind)->short_name;
+    const char *short_name = nn_layer_kind_get(c->kind)->short_name;
     char trans_title[64], trans_sub[96], perm_title[64], perm_sub[96];
     snprintf(trans_title, sizeof trans_title, "2. BLOCK TRANS (%s)", short_name);
     snprintf(trans_sub, sizeof trans_sub, "wu[k][j][i] \xE2\x86\x92 W[%s][%s]",
@@ -377,11 +377,11 @@ nn_status teach_draw(gfx_image *img, gfx_rect r, const gfx_font *font, const tea
     char reads[64], writes[64];
     index_list(reads, sizeof reads, 0, strided_in ? n : 1, a);
     index_list(writes, sizeof writes, 0, strided_out ? n : 1, a);
-    if (c->kind == LAYER_DYAD_IT)
+    if (c->kind == NN_LAYER_DYAD_IT)
         snprintf(l4, sizeof l4,
                  "IT: BLOCK TRANS block k reads inputs k, k+n, k+2n, ...  (block 0 reads %s; "
                  "writes outputs %s)", reads, writes);
-    else if (c->kind == LAYER_DYAD_OT)
+    else if (c->kind == NN_LAYER_DYAD_OT)
         snprintf(l4, sizeof l4,
                  "OT: BLOCK TRANS block k writes outputs k, k+n, k+2n, ...  (block 0 writes %s; "
                  "reads inputs %s)", writes, reads);
@@ -395,8 +395,8 @@ nn_status teach_draw(gfx_image *img, gfx_rect r, const gfx_font *font, const tea
              "Panel 4: %s in the order %s make BLOCK TRANS block-diagonal too, so y = %s",
              strided_in && strided_out ? "inputs and outputs" : strided_in ? "inputs" : "outputs",
              order,
-             c->kind == LAYER_DYAD_IT ? "BD(wl) x + BD(wu) (P x): the second product reads shuffled inputs"
-             : c->kind == LAYER_DYAD_OT ? "BD(wl) x + P^T (BD(wu) x): the second product's outputs are shuffled back"
+             c->kind == NN_LAYER_DYAD_IT ? "BD(wl) x + BD(wu) (P x): the second product reads shuffled inputs"
+             : c->kind == NN_LAYER_DYAD_OT ? "BD(wl) x + P^T (BD(wu) x): the second product's outputs are shuffled back"
                                         : "BD(wl) x + P^T BD(wu) (P x): shuffled in, shuffled back out");
     if (a > 1)
         snprintf(l6, sizeof l6,

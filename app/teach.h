@@ -12,7 +12,7 @@
 typedef struct {
     int width;       /* 8..64 */
     int ndyad;       /* divides width (1 is allowed but shows nothing sparse) */
-    layer_kind kind; /* not LAYER_DENSE */
+    nn_layer_kind kind; /* not NN_LAYER_DENSE */
     int show;        /* panels to draw, a mask of TEACH_SHOW_*; 0 = all four (lets the
                         window build the picture step by step) */
 } teach_config;

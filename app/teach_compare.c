@@ -18,7 +18,7 @@
 #define LINE GFX_RGB(0x30, 0x30, 0x30)
 
 nn_status teach_compare_check(const teach_compare_config *c, nn_error *err) {
-    const layer_kind_info *k = layer_kind_get(c->dyad_kind);
+    const nn_layer_kind_info *k = nn_layer_kind_get(c->dyad_kind);
     if (!k || !(k->strided_in || k->strided_out))
         return nn_fail(err, NN_ERR_ARG, "teaching comparison: kind must be dyad-it, dyad-ot or dyad-dt");
     if (c->width < 8 || c->width > 64)
@@ -62,25 +62,25 @@ static void fill_cell(gfx_image *img, gfx_rect q, uint32_t a, uint32_t b) {
 }
 
 typedef struct {
-    layer l;
+    nn_layer l;
     float *params;
 } shown_layer;
 
-static nn_status make_shown(shown_layer *s, layer_kind kind, int w, int n, float density,
+static nn_status make_shown(shown_layer *s, nn_layer_kind kind, int w, int n, float density,
                             nn_error *err) {
     memset(s, 0, sizeof *s);
     s->l.kind = kind;
     s->l.in = s->l.out = w;
-    s->l.ndyad = kind == LAYER_SPARSE ? 1 : n;
+    s->l.ndyad = kind == NN_LAYER_SPARSE ? 1 : n;
     s->l.density = density;
-    size_t count = layer_param_count(kind, w, w, s->l.ndyad);
+    size_t count = nn_layer_param_count(kind, w, w, s->l.ndyad);
     s->params = malloc(sizeof(float) * count);
     if (!s->params) return nn_fail(err, NN_ERR_NOMEM, "teaching comparison: out of memory");
-    layer_bind(&s->l, s->params, NULL);
-    if (kind == LAYER_SPARSE) {
-        rng r;
-        rng_seed(&r, 1);
-        layer_init(&s->l, &r); /* the mask */
+    nn_layer_bind(&s->l, s->params, NULL);
+    if (kind == NN_LAYER_SPARSE) {
+        nn_rng r;
+        nn_rng_seed(&r, 1);
+        nn_layer_init(&s->l, &r); /* the mask */
     }
     for (int t = 0; t < s->l.tensors.count; t++)
         if (strcmp(s->l.tensors.t[t].name, "mask"))
@@ -99,21 +99,21 @@ nn_status teach_compare_draw(gfx_image *img, gfx_rect r, const gfx_font *font,
         return nn_fail(err, NN_ERR_ARG, "teaching comparison: %dx%d is too small for width %d",
                        r.w, r.h, w);
     float density = 2.0f / (float)n > 1.0f ? 1.0f : 2.0f / (float)n;
-    const layer_kind kinds[TEACH_COMPARE_PANELS] = {LAYER_BLOCKDIAG, c->dyad_kind, LAYER_MONARCH,
-                                                    LAYER_SPARSE};
+    const nn_layer_kind kinds[TEACH_COMPARE_PANELS] = {NN_LAYER_BLOCKDIAG, c->dyad_kind, NN_LAYER_MONARCH,
+                                                    NN_LAYER_SPARSE};
     shown_layer shown[TEACH_COMPARE_PANELS];
     memset(shown, 0, sizeof shown);
     for (int p = 0; p < TEACH_COMPARE_PANELS && st == NN_OK; p++)
-        st = make_shown(&shown[p], kinds[p], w, n, kinds[p] == LAYER_SPARSE ? density : 0.0f, err);
+        st = make_shown(&shown[p], kinds[p], w, n, kinds[p] == NN_LAYER_SPARSE ? density : 0.0f, err);
     if (st != NN_OK) goto done;
 
     gfx_fill_rect(img, r, GFX_RGB(0xFF, 0xFF, 0xFF));
     for (int p = 0; p < TEACH_COMPARE_PANELS; p++) {
-        const layer *l = &shown[p].l;
+        const nn_layer *l = &shown[p].l;
         size_t reach = 0;
         for (int row = 0; row < w; row++)
             for (int col = 0; col < w; col++) {
-                int part = layer_weight_part(l, row, col);
+                int part = nn_layer_weight_part(l, row, col);
                 uint32_t ca = TEACH_COMPARE_ZERO, cb = TEACH_COMPARE_ZERO;
                 if (part && p == 2) ca = cb = TEACH_COMPARE_MONARCH;
                 else if (part && p == 3) ca = cb = TEACH_COMPARE_SPARSE;
@@ -135,9 +135,9 @@ nn_status teach_compare_draw(gfx_image *img, gfx_rect r, const gfx_font *font,
             }
         gfx_rect_outline(img, (gfx_rect){first.x - 1, first.y - 1, side + 2, side + 2}, LINE);
         char title[64], sub[96], param[32];
-        layer_param_text(l->kind, l->ndyad, l->density, param, sizeof param);
-        snprintf(title, sizeof title, "%s/%s", layer_kind_name(l->kind), param);
-        size_t weights = layer_trained_count(l) - (size_t)w;
+        nn_layer_param_text(l->kind, l->ndyad, l->density, param, sizeof param);
+        snprintf(title, sizeof title, "%s/%s", nn_layer_kind_name(l->kind), param);
+        size_t weights = nn_layer_trained_count(l) - (size_t)w;
         snprintf(sub, sizeof sub, "%zu weights, reaches %.0f%% of W", weights,
                  100.0 * (double)reach / ((double)w * w));
         int ty = first.y - HEAD_H;
@@ -148,7 +148,7 @@ nn_status teach_compare_draw(gfx_image *img, gfx_rect r, const gfx_font *font,
     snprintf(line[0], sizeof line[0],
              "%d x %d, N = %d. blockdiag: each output sees one block of %d inputs. %s adds "
              "BLOCK TRANS (orange) on strided indices: (2N-1)/N^2 of W at 2x the weights.",
-             w, w, n, a, layer_kind_get(c->dyad_kind)->short_name);
+             w, w, n, a, nn_layer_kind_get(c->dyad_kind)->short_name);
     snprintf(line[1], sizeof line[1],
              "monarch (green): two N-block factors through a stride permutation, the same "
              "weights as DYAD; it reaches all of W when width >= N^2 (here %s).",

@@ -1,7 +1,7 @@
 /* The teaching comparison: for one width and one N, the structure of W for
  * BLOCK DIAG alone, DYAD, Monarch and a random mask at DYAD's count, side by
  * side, cell by cell, with each one's weights and reach. The patterns are what
- * nn/ reports (layer_weight_part on real layers), not drawings. */
+ * nn/ reports (nn_layer_weight_part on real layers), not drawings. */
 #ifndef APP_TEACH_COMPARE_H
 #define APP_TEACH_COMPARE_H
 
@@ -15,7 +15,7 @@
  * sparse at DYAD's density 2/N (at most 1). */
 typedef struct {
     int width, ndyad;     /* width 8..64, ndyad dividing it */
-    layer_kind dyad_kind; /* dyad-it, dyad-ot or dyad-dt */
+    nn_layer_kind dyad_kind; /* dyad-it, dyad-ot or dyad-dt */
 } teach_compare_config;
 
 nn_status teach_compare_check(const teach_compare_config *c, nn_error *err);

@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-nn_status atomic_file_open(atomic_file *af, const char *path, nn_error *err) {
+nn_status nn_atomic_file_open(nn_atomic_file *af, const char *path, nn_error *err) {
     memset(af, 0, sizeof *af);
     af->path = path;
     size_t len = strlen(path);
@@ -49,7 +49,7 @@ static void sync_parent_dir(const char *path) {
     close(fd);
 }
 
-nn_status atomic_file_commit(atomic_file *af, nn_error *err) {
+nn_status nn_atomic_file_commit(nn_atomic_file *af, nn_error *err) {
     const char *stage = NULL;
     int e = 0;
     if (ferror(af->f) || fflush(af->f) != 0) stage = "write", e = errno;
@@ -67,7 +67,7 @@ nn_status atomic_file_commit(atomic_file *af, nn_error *err) {
     return NN_OK;
 }
 
-void atomic_file_abort(atomic_file *af) {
+void nn_atomic_file_abort(nn_atomic_file *af) {
     if (af->f) fclose(af->f);
     if (af->tmp) unlink(af->tmp);
     free(af->tmp);

@@ -13,16 +13,16 @@ typedef struct {
     FILE *f;         /* write through this */
     char *tmp;       /* the temporary file's path */
     const char *path; /* the target */
-} atomic_file;
+} nn_atomic_file;
 
 /* Creates the temporary file (mode 0644, like any output). */
-nn_status atomic_file_open(atomic_file *af, const char *path, nn_error *err);
+nn_status nn_atomic_file_open(nn_atomic_file *af, const char *path, nn_error *err);
 
 /* Flushes, syncs, closes and renames onto the target; on any failure removes
  * the temporary file and reports it naming the target. Always releases af. */
-nn_status atomic_file_commit(atomic_file *af, nn_error *err);
+nn_status nn_atomic_file_commit(nn_atomic_file *af, nn_error *err);
 
 /* Gives up: closes and removes the temporary file. */
-void atomic_file_abort(atomic_file *af);
+void nn_atomic_file_abort(nn_atomic_file *af);
 
 #endif

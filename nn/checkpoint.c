@@ -29,7 +29,7 @@
 #define LAYERS_MAX 1024
 #define FORMAT_VERSION "1"
 
-void train_record_clear(train_record *rec) {
+void nn_train_record_clear(nn_train_record *rec) {
     memset(rec, 0, sizeof *rec);
     rec->epochs = -1;
     rec->batch = -1;
@@ -40,7 +40,7 @@ void train_record_clear(train_record *rec) {
 
 /* True when any field is known; the seed alone (0 = unknown) does not count
  * unless it is nonzero. */
-static int record_known(const train_record *rec) {
+static int record_known(const nn_train_record *rec) {
     return rec->dataset[0] || rec->optimizer[0] || rec->epochs >= 0 || rec->batch >= 0 ||
            rec->lr >= 0.0 || rec->seed != 0 || rec->test_accuracy >= 0.0;
 }
@@ -59,14 +59,14 @@ typedef struct {
 } tensor_slot;
 
 /* Lists the tensors of the given layers in parameter order, from each kind's
- * tensor table; returns how many (at most LAYER_MAX_TENSORS per layer). */
-static int list_tensors(int in, const layer_spec *specs, int nlayers, tensor_slot *slots) {
+ * tensor table; returns how many (at most NN_LAYER_MAX_TENSORS per layer). */
+static int list_tensors(int in, const nn_layer_spec *specs, int nlayers, tensor_slot *slots) {
     int count = 0, width = in;
     for (int i = 0; i < nlayers; i++) {
-        layer_tensor_table table;
-        layer_tensor_layout(specs[i].kind, width, specs[i].out, specs[i].ndyad, &table);
+        nn_layer_tensor_table table;
+        nn_layer_tensor_layout(specs[i].kind, width, specs[i].out, specs[i].ndyad, &table);
         for (int k = 0; k < table.count; k++) {
-            const layer_tensor *lt = &table.t[k];
+            const nn_layer_tensor *lt = &table.t[k];
             tensor_slot *t = &slots[count++];
             snprintf(t->name, sizeof t->name, "layers.%d.%s", i, lt->name);
             t->layer = i, t->offset = lt->offset, t->rank = lt->rank;
@@ -78,11 +78,11 @@ static int list_tensors(int in, const layer_spec *specs, int nlayers, tensor_slo
     return count;
 }
 
-static float *tensor_data(const mlp *net, const tensor_slot *t) {
+static float *tensor_data(const nn_mlp *net, const tensor_slot *t) {
     return net->layers[t->layer].params + t->offset;
 }
 
-static void specs_of(const mlp *net, layer_spec *specs) {
+static void specs_of(const nn_mlp *net, nn_layer_spec *specs) {
     for (int i = 0; i < net->nlayers; i++) {
         specs[i].kind = net->layers[i].kind;
         specs[i].ndyad = net->layers[i].ndyad;
@@ -119,23 +119,23 @@ static cJSON *number_array(const int64_t *values, int count) {
 }
 
 /* The "dyad.layers" value: a JSON array, itself stored as a string. */
-static char *layers_json(const mlp *net) {
+static char *layers_json(const nn_mlp *net) {
     cJSON *arr = cJSON_CreateArray();
     int ok = arr != NULL;
     for (int i = 0; ok && i < net->nlayers; i++) {
-        const layer *l = &net->layers[i];
+        const nn_layer *l = &net->layers[i];
         cJSON *obj = cJSON_CreateObject();
         ok = obj != NULL;
         if (!ok) break;
         cJSON_AddItemToArray(arr, obj);
-        ok = cJSON_AddStringToObject(obj, "kind", layer_kind_name(l->kind)) &&
+        ok = cJSON_AddStringToObject(obj, "kind", nn_layer_kind_name(l->kind)) &&
              cJSON_AddNumberToObject(obj, "ndyad", l->ndyad) &&
              cJSON_AddNumberToObject(obj, "in", l->in) &&
              cJSON_AddNumberToObject(obj, "out", l->out) &&
              cJSON_AddStringToObject(obj, "activation", l->relu ? "relu" : "none");
         /* sparse: the density (its ndyad is 1; lowrank's rank is its ndyad), as the
          * shortest decimal that reads back to the same float: 0.3, not 0.30000001 */
-        if (ok && layer_kind_get(l->kind)->param == LAYER_PARAM_DENSITY) {
+        if (ok && nn_layer_kind_get(l->kind)->param == NN_LAYER_PARAM_DENSITY) {
             char text[32];
             double d = l->density;
             for (int digits = 6; digits <= 9; digits++) {
@@ -151,7 +151,7 @@ static char *layers_json(const mlp *net) {
     return text;
 }
 
-static int add_metadata(cJSON *root, const mlp *net, const train_record *rec) {
+static int add_metadata(cJSON *root, const nn_mlp *net, const nn_train_record *rec) {
     cJSON *meta = cJSON_AddObjectToObject(root, "__metadata__");
     if (!meta) return 0;
     char *layers = layers_json(net);
@@ -173,7 +173,7 @@ static int add_metadata(cJSON *root, const mlp *net, const train_record *rec) {
 }
 
 /* The whole header JSON (without padding), or NULL when out of memory. */
-static char *header_json(const mlp *net, const train_record *rec, tensor_slot *slots,
+static char *header_json(const nn_mlp *net, const nn_train_record *rec, tensor_slot *slots,
                          int nslots) {
     cJSON *root = cJSON_CreateObject();
     int ok = root && add_metadata(root, net, rec);
@@ -223,15 +223,15 @@ static int write_floats(FILE *f, const float *values, size_t count) {
 }
 
 
-nn_status checkpoint_save(const char *path, const mlp *net, const train_record *rec,
+nn_status nn_checkpoint_save(const char *path, const nn_mlp *net, const nn_train_record *rec,
                           nn_error *err) {
     if (!net || net->nlayers < 1 || !net->layers || !net->params)
         return nn_fail(err, NN_ERR_ARG, "%s: nothing to save (empty net)", path);
     if (net->nlayers > LAYERS_MAX)
         return nn_fail(err, NN_ERR_ARG, "%s: %d layers (at most %d)", path, net->nlayers,
                        LAYERS_MAX);
-    tensor_slot *slots = calloc((size_t)net->nlayers * LAYER_MAX_TENSORS, sizeof *slots);
-    layer_spec *specs = calloc((size_t)net->nlayers, sizeof *specs);
+    tensor_slot *slots = calloc((size_t)net->nlayers * NN_LAYER_MAX_TENSORS, sizeof *slots);
+    nn_layer_spec *specs = calloc((size_t)net->nlayers, sizeof *specs);
     char *json = NULL;
     if (!slots || !specs) goto oom;
     specs_of(net, specs);
@@ -242,8 +242,8 @@ nn_status checkpoint_save(const char *path, const mlp *net, const train_record *
     size_t json_len = strlen(json);
     size_t header_len = (json_len + 7) & ~(size_t)7;
 
-    atomic_file af;
-    nn_status st = atomic_file_open(&af, path, err);
+    nn_atomic_file af;
+    nn_status st = nn_atomic_file_open(&af, path, err);
     if (st != NN_OK) {
         free(slots), free(specs), cJSON_free(json);
         return st;
@@ -259,10 +259,10 @@ nn_status checkpoint_save(const char *path, const mlp *net, const train_record *
     int write_errno = errno;
     free(slots), free(specs), cJSON_free(json);
     if (failed) {
-        atomic_file_abort(&af);
+        nn_atomic_file_abort(&af);
         return nn_fail(err, NN_ERR_IO, "%s: cannot write it: %s", path, strerror(write_errno));
     }
-    return atomic_file_commit(&af, err);
+    return nn_atomic_file_commit(&af, err);
 oom:
     free(slots), free(specs), cJSON_free(json);
     return nn_fail(err, NN_ERR_NOMEM, "%s: out of memory building the header", path);
@@ -299,11 +299,11 @@ static void shape_text(char *buf, size_t size, const int64_t *shape, int rank) {
 }
 
 /* Reads the dyad.layers metadata into specs; *in gets the input width. */
-static nn_status parse_layers(const char *path, const char *text, layer_spec **specs_out,
+static nn_status parse_layers(const char *path, const char *text, nn_layer_spec **specs_out,
                               int *nlayers_out, int *in_out, nn_error *err) {
     cJSON *arr = cJSON_Parse(text);
     nn_status st = NN_OK;
-    layer_spec *specs = NULL;
+    nn_layer_spec *specs = NULL;
     if (!arr || !cJSON_IsArray(arr)) {
         st = bad(err, path, "metadata 'dyad.layers' is not a JSON array of layers");
         goto done;
@@ -333,9 +333,9 @@ static nn_status parse_layers(const char *path, const char *text, layer_spec **s
             st = bad(err, path, "dyad.layers[%d]: missing or non-string 'kind'", i);
             goto done;
         }
-        if (layer_kind_parse(kind->valuestring, &specs[i].kind) != NN_OK) {
+        if (nn_layer_kind_parse(kind->valuestring, &specs[i].kind) != NN_OK) {
             char kinds[128];
-            layer_kind_list(kinds, sizeof kinds, ", ", 0);
+            nn_layer_kind_list(kinds, sizeof kinds, ", ", 0);
             st = bad(err, path, "dyad.layers[%d]: unknown kind '%.40s' (%s)", i,
                      kind->valuestring, kinds);
             goto done;
@@ -367,7 +367,7 @@ static nn_status parse_layers(const char *path, const char *text, layer_spec **s
         }
         specs[i].ndyad = (int)ndyad;
         specs[i].out = (int)lout;
-        if (layer_kind_get(specs[i].kind)->param == LAYER_PARAM_DENSITY) {
+        if (nn_layer_kind_get(specs[i].kind)->param == NN_LAYER_PARAM_DENSITY) {
             const cJSON *dens = cJSON_GetObjectItemCaseSensitive(obj, "density");
             if (!cJSON_IsNumber(dens) || !(dens->valuedouble > 0.0 && dens->valuedouble <= 1.0)) {
                 st = bad(err, path, "dyad.layers[%d]: a %s layer needs 'density', a number in (0, 1]",
@@ -380,7 +380,7 @@ static nn_status parse_layers(const char *path, const char *text, layer_spec **s
         i++;
     }
     nn_error inner;
-    if (mlp_check_specs(in, specs, n, &inner) != NN_OK) {
+    if (nn_mlp_check_specs(in, specs, n, &inner) != NN_OK) {
         st = bad(err, path, "dyad.layers: %s", inner.msg);
         goto done;
     }
@@ -395,9 +395,9 @@ done:
 }
 
 /* Parses the optional training-record strings. */
-static nn_status parse_record(const char *path, const cJSON *meta, train_record *rec,
+static nn_status parse_record(const char *path, const cJSON *meta, nn_train_record *rec,
                               nn_error *err) {
-    train_record_clear(rec);
+    nn_train_record_clear(rec);
     const cJSON *item;
     cJSON_ArrayForEach(item, meta) {
         const char *key = item->string, *val = item->valuestring;
@@ -561,8 +561,8 @@ static void read_floats(const unsigned char *src, float *dst, size_t count) {
 }
 
 /* Everything after the file is mapped: header, checks, net. */
-static nn_status load_mapped(const char *path, const unsigned char *file, uint64_t size, mlp *net,
-                             train_record *rec, nn_error *err) {
+static nn_status load_mapped(const char *path, const unsigned char *file, uint64_t size, nn_mlp *net,
+                             nn_train_record *rec, nn_error *err) {
     if (size < 8)
         return bad(err, path, "file too short (%" PRIu64 " bytes): a safetensors file starts with an 8-byte header length",
                    size);
@@ -584,7 +584,7 @@ static nn_status load_mapped(const char *path, const unsigned char *file, uint64
     cJSON *root = cJSON_ParseWithLengthOpts(text, header_len, &parse_end, 0);
     nn_status st = NN_OK;
     tensor_slot *slots = NULL;
-    layer_spec *specs = NULL;
+    nn_layer_spec *specs = NULL;
     int nlayers = 0, in = 0;
     if (!root) {
         st = bad(err, path, "header is not valid JSON (error near byte %td of the file)",
@@ -612,10 +612,10 @@ static nn_status load_mapped(const char *path, const unsigned char *file, uint64
     if ((st = check_metadata(path, meta, err)) != NN_OK) goto done;
     const char *layers_text = cJSON_GetObjectItemCaseSensitive(meta, "dyad.layers")->valuestring;
     if ((st = parse_layers(path, layers_text, &specs, &nlayers, &in, err)) != NN_OK) goto done;
-    train_record record;
+    nn_train_record record;
     if ((st = parse_record(path, meta, &record, err)) != NN_OK) goto done;
 
-    slots = calloc((size_t)nlayers * LAYER_MAX_TENSORS, sizeof *slots);
+    slots = calloc((size_t)nlayers * NN_LAYER_MAX_TENSORS, sizeof *slots);
     if (!slots) {
         st = nn_fail(err, NN_ERR_NOMEM, "%s: out of memory", path);
         goto done;
@@ -625,7 +625,7 @@ static nn_status load_mapped(const char *path, const unsigned char *file, uint64
     if ((st = check_tensors(path, root, slots, nslots, data_size, err)) != NN_OK) goto done;
 
     nn_error inner;
-    if ((st = mlp_create(net, in, specs, nlayers, 0, &inner)) != NN_OK) {
+    if ((st = nn_mlp_create(net, in, specs, nlayers, 0, &inner)) != NN_OK) {
         nn_fail(err, st, "%s: %s", path, inner.msg);
         goto done;
     }
@@ -633,10 +633,10 @@ static nn_status load_mapped(const char *path, const unsigned char *file, uint64
     for (int s = 0; s < nslots; s++)
         read_floats(data + slots[s].begin, tensor_data(net, &slots[s]), slots[s].count);
     for (int i = 0; i < nlayers; i++) { /* what a kind needs of its values (the sparse mask) */
-        const layer_kind_info *k = layer_kind_get(net->layers[i].kind);
+        const nn_layer_kind_info *k = nn_layer_kind_get(net->layers[i].kind);
         if (k->validate && (st = k->validate(&net->layers[i], &inner)) != NN_OK) {
             bad(err, path, "layer %d: %s", i, inner.msg);
-            mlp_free(net);
+            nn_mlp_free(net);
             goto done;
         }
     }
@@ -649,7 +649,7 @@ done:
     return st;
 }
 
-nn_status checkpoint_load(const char *path, mlp *net, train_record *rec, nn_error *err) {
+nn_status nn_checkpoint_load(const char *path, nn_mlp *net, nn_train_record *rec, nn_error *err) {
     memset(net, 0, sizeof *net);
     int fd = open(path, O_RDONLY);
     if (fd < 0) return nn_fail(err, NN_ERR_IO, "%s: cannot open: %s", path, strerror(errno));

@@ -23,18 +23,18 @@ typedef struct {
     double lr;           /* dyad.lr */
     uint64_t seed;       /* dyad.seed */
     double test_accuracy; /* dyad.test_accuracy, fraction in [0,1] */
-} train_record;
+} nn_train_record;
 
 /* Sets every field to "unknown". */
-void train_record_clear(train_record *rec);
+void nn_train_record_clear(nn_train_record *rec);
 
 /* Writes net (and rec, which may be NULL) atomically: temporary file, rename. */
-nn_status checkpoint_save(const char *path, const mlp *net, const train_record *rec,
+nn_status nn_checkpoint_save(const char *path, const nn_mlp *net, const nn_train_record *rec,
                           nn_error *err);
 
 /* Reads a checkpoint into a new inference-only net (no gradients; the caller
- * calls mlp_free). rec may be NULL. Validates header length, JSON, offsets,
+ * calls nn_mlp_free). rec may be NULL. Validates header length, JSON, offsets,
  * dtypes and shapes against the dyad.layers metadata. */
-nn_status checkpoint_load(const char *path, mlp *net, train_record *rec, nn_error *err);
+nn_status nn_checkpoint_load(const char *path, nn_mlp *net, nn_train_record *rec, nn_error *err);
 
 #endif

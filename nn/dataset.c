@@ -33,7 +33,7 @@ static int is_file(const char *path) {
     return stat(path, &st) == 0 && !S_ISDIR(st.st_mode);
 }
 
-nn_status dataset_find_file(const char *dir, const char *name, char *path, size_t size,
+nn_status nn_dataset_find_file(const char *dir, const char *name, char *path, size_t size,
                             nn_error *err) {
     if (!dir || !name || !path || size == 0)
         return nn_fail(err, NN_ERR_ARG, "dataset_find_file: NULL argument");
@@ -55,29 +55,29 @@ nn_status dataset_find_file(const char *dir, const char *name, char *path, size_
  * a failure reports the standard name's two tried paths. */
 static nn_status find_dataset_file(const char *dir, dataset_file file, char *path, size_t size,
                                    nn_error *err) {
-    nn_status st = dataset_find_file(dir, file.name, path, size, err);
+    nn_status st = nn_dataset_find_file(dir, file.name, path, size, err);
     if (st != NN_ERR_IO) return st;
     nn_error alt_err;
-    if (dataset_find_file(dir, file.alt_name, path, size, &alt_err) == NN_OK) return NN_OK;
+    if (nn_dataset_find_file(dir, file.alt_name, path, size, &alt_err) == NN_OK) return NN_OK;
     return st;
 }
 
 /* Loads one images+labels pair and checks that their counts agree. */
 static nn_status load_split(const char *dir, dataset_file images_file, dataset_file labels_file,
-                            idx_images *images, idx_labels *labels, char *images_path,
+                            nn_idx_images *images, nn_idx_labels *labels, char *images_path,
                             size_t path_size, nn_error *err) {
     char labels_path[4096];
     nn_status st = find_dataset_file(dir, images_file, images_path, path_size, err);
     if (st == NN_OK) st = find_dataset_file(dir, labels_file, labels_path, sizeof labels_path, err);
-    if (st == NN_OK) st = idx_load_images(images_path, images, err);
-    if (st == NN_OK) st = idx_load_labels(labels_path, DATASET_NCLASSES, labels, err);
+    if (st == NN_OK) st = nn_idx_load_images(images_path, images, err);
+    if (st == NN_OK) st = nn_idx_load_labels(labels_path, DATASET_NCLASSES, labels, err);
     if (st == NN_OK && images->count != labels->count)
         st = nn_fail(err, NN_ERR_FORMAT, "%s has %d images but %s has %d labels", images_path,
                      images->count, labels_path, labels->count);
     return st;
 }
 
-static nn_status load(const char *dir, int with_train, dataset *out, nn_error *err) {
+static nn_status load(const char *dir, int with_train, nn_dataset *out, nn_error *err) {
     if (!out) return nn_fail(err, NN_ERR_ARG, "dataset_load: NULL dataset");
     memset(out, 0, sizeof *out);
     if (!dir) return nn_fail(err, NN_ERR_ARG, "dataset_load: NULL directory");
@@ -95,22 +95,22 @@ static nn_status load(const char *dir, int with_train, dataset *out, nn_error *e
         st = nn_fail(err, NN_ERR_FORMAT, "%s has %dx%d images but %s has %dx%d", test_path,
                      out->test_images.rows, out->test_images.cols, train_path,
                      out->train_images.rows, out->train_images.cols);
-    if (st != NN_OK) dataset_free(out);
+    if (st != NN_OK) nn_dataset_free(out);
     return st;
 }
 
-nn_status dataset_load(const char *dir, dataset *out, nn_error *err) {
+nn_status nn_dataset_load(const char *dir, nn_dataset *out, nn_error *err) {
     return load(dir, 1, out, err);
 }
 
-nn_status dataset_load_test(const char *dir, dataset *out, nn_error *err) {
+nn_status nn_dataset_load_test(const char *dir, nn_dataset *out, nn_error *err) {
     return load(dir, 0, out, err);
 }
 
-void dataset_free(dataset *d) {
+void nn_dataset_free(nn_dataset *d) {
     if (!d) return;
-    idx_free_images(&d->train_images);
-    idx_free_labels(&d->train_labels);
-    idx_free_images(&d->test_images);
-    idx_free_labels(&d->test_labels);
+    nn_idx_free_images(&d->train_images);
+    nn_idx_free_labels(&d->train_labels);
+    nn_idx_free_images(&d->test_images);
+    nn_idx_free_labels(&d->test_labels);
 }

@@ -10,19 +10,19 @@
 #include "idx.h"
 
 typedef struct {
-    idx_images train_images, test_images;
-    idx_labels train_labels, test_labels;
-} dataset;
+    nn_idx_images train_images, test_images;
+    nn_idx_labels train_labels, test_labels;
+} nn_dataset;
 
 /* Loads all four files; image and label counts must agree and images must be
  * the same size in train and test. */
-nn_status dataset_load(const char *dir, dataset *out, nn_error *err);
+nn_status nn_dataset_load(const char *dir, nn_dataset *out, nn_error *err);
 /* Loads only the test split (train_* left empty). */
-nn_status dataset_load_test(const char *dir, dataset *out, nn_error *err);
-void dataset_free(dataset *d);
+nn_status nn_dataset_load_test(const char *dir, nn_dataset *out, nn_error *err);
+void nn_dataset_free(nn_dataset *d);
 
 /* Finds dir/name or dir/name.gz; writes the existing path into path. */
-nn_status dataset_find_file(const char *dir, const char *name, char *path, size_t size,
+nn_status nn_dataset_find_file(const char *dir, const char *name, char *path, size_t size,
                             nn_error *err);
 
 #endif

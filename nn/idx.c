@@ -286,7 +286,7 @@ static nn_status read_payload(idx_source *src, size_t header_size, size_t size, 
     return NN_OK;
 }
 
-nn_status idx_load_images(const char *path, idx_images *out, nn_error *err) {
+nn_status nn_idx_load_images(const char *path, nn_idx_images *out, nn_error *err) {
     if (!path || !out) return nn_fail(err, NN_ERR_ARG, "idx_load_images: NULL argument");
     memset(out, 0, sizeof *out);
     idx_source src;
@@ -313,7 +313,7 @@ nn_status idx_load_images(const char *path, idx_images *out, nn_error *err) {
     return NN_OK;
 }
 
-nn_status idx_load_labels(const char *path, int nclasses, idx_labels *out, nn_error *err) {
+nn_status nn_idx_load_labels(const char *path, int nclasses, nn_idx_labels *out, nn_error *err) {
     if (!path || !out) return nn_fail(err, NN_ERR_ARG, "idx_load_labels: NULL argument");
     memset(out, 0, sizeof *out);
     if (nclasses < 1 || nclasses > 256)
@@ -342,13 +342,13 @@ nn_status idx_load_labels(const char *path, int nclasses, idx_labels *out, nn_er
     return NN_OK;
 }
 
-void idx_free_images(idx_images *images) {
+void nn_idx_free_images(nn_idx_images *images) {
     if (!images) return;
     free(images->pixels);
     memset(images, 0, sizeof *images);
 }
 
-void idx_free_labels(idx_labels *labels) {
+void nn_idx_free_labels(nn_idx_labels *labels) {
     if (!labels) return;
     free(labels->labels);
     memset(labels, 0, sizeof *labels);
@@ -357,18 +357,18 @@ void idx_free_labels(idx_labels *labels) {
 /* Header then data, atomically (see atomic_file.h). */
 static nn_status save_atomic(const char *path, const unsigned char *header, size_t header_size,
                              const uint8_t *data, size_t size, nn_error *err) {
-    atomic_file af;
-    nn_status st = atomic_file_open(&af, path, err);
+    nn_atomic_file af;
+    nn_status st = nn_atomic_file_open(&af, path, err);
     if (st != NN_OK) return st;
     if (fwrite(header, 1, header_size, af.f) != header_size || fwrite(data, 1, size, af.f) != size) {
         int e = errno;
-        atomic_file_abort(&af);
+        nn_atomic_file_abort(&af);
         return nn_fail(err, NN_ERR_IO, "%s: cannot write: %s", path, strerror(e));
     }
-    return atomic_file_commit(&af, err);
+    return nn_atomic_file_commit(&af, err);
 }
 
-nn_status idx_save_images(const char *path, const idx_images *images, nn_error *err) {
+nn_status nn_idx_save_images(const char *path, const nn_idx_images *images, nn_error *err) {
     if (!path || !images) return nn_fail(err, NN_ERR_ARG, "idx_save_images: NULL argument");
     if (images->count < 1 || images->count > IDX_MAX_COUNT || images->rows < 1 ||
         images->rows > IDX_MAX_SIDE || images->cols < 1 || images->cols > IDX_MAX_SIDE ||
@@ -388,7 +388,7 @@ nn_status idx_save_images(const char *path, const idx_images *images, nn_error *
     return save_atomic(path, header, sizeof header, images->pixels, size, err);
 }
 
-nn_status idx_save_labels(const char *path, const idx_labels *labels, nn_error *err) {
+nn_status nn_idx_save_labels(const char *path, const nn_idx_labels *labels, nn_error *err) {
     if (!path || !labels) return nn_fail(err, NN_ERR_ARG, "idx_save_labels: NULL argument");
     if (labels->count < 1 || labels->count > IDX_MAX_COUNT || !labels->labels)
         return nn_fail(err, NN_ERR_ARG, "%s: cannot save %d labels (%s)", path, labels->count,

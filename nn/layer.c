@@ -10,8 +10,8 @@
 #include "layer_ops.h"
 #include "layer_ops_kinds.h"
 
-nn_status layer_check(layer_kind kind, int in, int out, int ndyad, nn_error *err) {
-    const layer_kind_info *k = layer_kind_get(kind);
+nn_status nn_layer_check(nn_layer_kind kind, int in, int out, int ndyad, nn_error *err) {
+    const nn_layer_kind_info *k = nn_layer_kind_get(kind);
     if (!k) return nn_fail(err, NN_ERR_ARG, "unknown layer kind %d", (int)kind);
     if (in <= 0 || out <= 0)
         return nn_fail(err, NN_ERR_ARG, "layer widths must be positive (got %d -> %d)", in, out);
@@ -30,9 +30,9 @@ nn_status layer_check(layer_kind kind, int in, int out, int ndyad, nn_error *err
     return NN_OK;
 }
 
-void layer_table_add(layer_tensor_table *table, const char *name, int rank, const int *shape,
+void nn_layer_table_add(nn_layer_tensor_table *table, const char *name, int rank, const int *shape,
                      int decay) {
-    layer_tensor *t = &table->t[table->count++];
+    nn_layer_tensor *t = &table->t[table->count++];
     t->name = name;
     t->rank = rank;
     t->count = 1;
@@ -45,24 +45,24 @@ void layer_table_add(layer_tensor_table *table, const char *name, int rank, cons
     table->total += t->count;
 }
 
-void layer_tensor_layout(layer_kind kind, int in, int out, int ndyad, layer_tensor_table *table) {
+void nn_layer_tensor_layout(nn_layer_kind kind, int in, int out, int ndyad, nn_layer_tensor_table *table) {
     memset(table, 0, sizeof *table);
-    const layer_kind_info *k = layer_kind_get(kind);
+    const nn_layer_kind_info *k = nn_layer_kind_get(kind);
     if (k) k->tensors(in, out, ndyad, table);
 }
 
-size_t layer_param_count(layer_kind kind, int in, int out, int ndyad) {
-    layer_tensor_table table;
-    layer_tensor_layout(kind, in, out, ndyad, &table);
+size_t nn_layer_param_count(nn_layer_kind kind, int in, int out, int ndyad) {
+    nn_layer_tensor_table table;
+    nn_layer_tensor_layout(kind, in, out, ndyad, &table);
     return table.total;
 }
 
 /* Points the role views (weight, wl, wu, bias) at the tensors of that name. */
-static void bind_roles(const layer_tensor_table *table, float *base, layer_tensors *v) {
+static void bind_roles(const nn_layer_tensor_table *table, float *base, nn_layer_tensors *v) {
     memset(v, 0, sizeof *v);
     if (!base) return;
     for (int i = 0; i < table->count; i++) {
-        const layer_tensor *t = &table->t[i];
+        const nn_layer_tensor *t = &table->t[i];
         float *p = base + t->offset;
         if (!strcmp(t->name, "weight")) v->weight = p;
         else if (!strcmp(t->name, "wl")) v->wl = p;
@@ -71,76 +71,76 @@ static void bind_roles(const layer_tensor_table *table, float *base, layer_tenso
     }
 }
 
-void layer_bind(layer *l, float *params, float *grads) {
-    layer_tensor_layout(l->kind, l->in, l->out, l->ndyad, &l->tensors);
+void nn_layer_bind(nn_layer *l, float *params, float *grads) {
+    nn_layer_tensor_layout(l->kind, l->in, l->out, l->ndyad, &l->tensors);
     l->params = params;
     l->grads = grads;
     bind_roles(&l->tensors, params, &l->param);
     bind_roles(&l->tensors, grads, &l->grad);
 }
 
-void layer_init(layer *l, rng *r) {
-    const layer_kind_info *info = layer_kind_get(l->kind);
+void nn_layer_init(nn_layer *l, nn_rng *r) {
+    const nn_layer_kind_info *info = nn_layer_kind_get(l->kind);
     if (info->init) {
         info->init(l, r);
         return;
     }
     float k = 1.0f / sqrtf((float)l->in);
     /* every tensor, in table order (the order the reference init always used) */
-    for (size_t i = 0; i < l->tensors.total; i++) l->params[i] = (2.0f * rng_uniform(r) - 1.0f) * k;
+    for (size_t i = 0; i < l->tensors.total; i++) l->params[i] = (2.0f * nn_rng_uniform(r) - 1.0f) * k;
 }
 
-void layer_forward(const layer *l, const float *x, float *y, int batch, nn_compute *c) {
-    layer_kind_get(l->kind)->forward(l, x, y, batch, c);
+void nn_layer_forward(const nn_layer *l, const float *x, float *y, int batch, nn_compute *c) {
+    nn_layer_kind_get(l->kind)->forward(l, x, y, batch, c);
 }
 
-void layer_backward_step(const layer *l, const float *x, const float *y, float *dy, float *dx,
-                         int batch, nn_compute *c, const layer_sgd *sgd) {
+void nn_layer_backward_step(const nn_layer *l, const float *x, const float *y, float *dy, float *dx,
+                         int batch, nn_compute *c, const nn_layer_sgd *sgd) {
     /* ReLU mask and bias gradient in one pass over dy */
     nn_relu_backward_rowsum(dy, y, l->out, batch, l->grad.bias);
     if (sgd) {
         size_t b = 0;
         while (b < (size_t)l->tensors.count && strcmp(l->tensors.t[b].name, "bias")) b++;
-        const layer_tensor *bt = &l->tensors.t[b];
+        const nn_layer_tensor *bt = &l->tensors.t[b];
         /* a few hundred floats: not worth the threads */
         nn_sgd_update(NULL, l->param.bias, l->grad.bias, sgd->velocity + bt->offset, bt->count,
                       sgd->lr, sgd->momentum, bt->decay ? sgd->weight_decay : 0.0f);
     }
-    layer_kind_get(l->kind)->backward(l, x, dy, dx, batch, c, sgd);
+    nn_layer_kind_get(l->kind)->backward(l, x, dy, dx, batch, c, sgd);
 }
 
-void layer_backward(const layer *l, const float *x, const float *dy, float *dx, int batch,
+void nn_layer_backward(const nn_layer *l, const float *x, const float *dy, float *dx, int batch,
                     nn_compute *c) {
-    const layer_kind_info *k = layer_kind_get(l->kind);
+    const nn_layer_kind_info *k = nn_layer_kind_get(l->kind);
     /* bias gradient: row sums of dy (no ReLU mask here) */
     nn_relu_backward_rowsum((float *)dy, NULL, l->out, batch, l->grad.bias);
     k->backward(l, x, dy, dx, batch, c, NULL);
 }
 
-void layer_dense_weight(const layer *l, float *w) { layer_kind_get(l->kind)->dense_weight(l, w); }
+void nn_layer_dense_weight(const nn_layer *l, float *w) { nn_layer_kind_get(l->kind)->dense_weight(l, w); }
 
-int layer_weight_part(const layer *l, int row, int col) {
-    return layer_kind_get(l->kind)->weight_part(l, row, col);
+int nn_layer_weight_part(const nn_layer *l, int row, int col) {
+    return nn_layer_kind_get(l->kind)->weight_part(l, row, col);
 }
 
 /* Weights (decayed tensors) that training changes. */
-static size_t trained_weights(const layer *l) {
-    if (l->kind == LAYER_SPARSE) return sparse_nonzeros(l->in, l->out, l->density);
+static size_t trained_weights(const nn_layer *l) {
+    if (l->kind == NN_LAYER_SPARSE) return nn_sparse_nonzeros(l->in, l->out, l->density);
     size_t count = 0;
     for (int i = 0; i < l->tensors.count; i++)
         if (l->tensors.t[i].decay) count += l->tensors.t[i].count;
     return count;
 }
 
-size_t layer_trained_count(const layer *l) { return trained_weights(l) + (size_t)l->out; }
+size_t nn_layer_trained_count(const nn_layer *l) { return trained_weights(l) + (size_t)l->out; }
 
-void layer_param_text(layer_kind kind, int ndyad, float density, char *buf, size_t size) {
-    const layer_kind_info *k = layer_kind_get(kind);
-    if (!k || k->param == LAYER_PARAM_NONE) snprintf(buf, size, "%s", "");
-    else if (k->param == LAYER_PARAM_DENSITY) snprintf(buf, size, "%g", (double)density);
+void nn_layer_param_text(nn_layer_kind kind, int ndyad, float density, char *buf, size_t size) {
+    const nn_layer_kind_info *k = nn_layer_kind_get(kind);
+    if (!k || k->param == NN_LAYER_PARAM_NONE) snprintf(buf, size, "%s", "");
+    else if (k->param == NN_LAYER_PARAM_DENSITY) snprintf(buf, size, "%g", (double)density);
     else snprintf(buf, size, "%d", ndyad);
 }
 
-double layer_forward_flops(const layer *l, int batch) {
+double nn_layer_forward_flops(const nn_layer *l, int batch) {
     return 2.0 * (double)trained_weights(l) * batch;
 }

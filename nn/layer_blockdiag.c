@@ -14,18 +14,18 @@
 #include "layer_ops.h"
 #include "layer_ops_kinds.h"
 
-void blockdiag_tensors(int in, int out, int ndyad, layer_tensor_table *table) {
-    layer_table_add(table, "wl", 3, (const int[]){ndyad, out / ndyad, in / ndyad}, 1);
-    layer_table_add(table, "bias", 1, (const int[]){out}, 0);
+void nn_blockdiag_tensors(int in, int out, int ndyad, nn_layer_tensor_table *table) {
+    nn_layer_table_add(table, "wl", 3, (const int[]){ndyad, out / ndyad, in / ndyad}, 1);
+    nn_layer_table_add(table, "bias", 1, (const int[]){out}, 0);
 }
 
-void blockdiag_init(layer *l, rng *r) {
-    const layer_tensor *w = &l->tensors.t[0], *b = &l->tensors.t[1];
-    kind_uniform(l->params + w->offset, w->count, 1.0f / sqrtf((float)(l->in / l->ndyad)), r);
-    kind_uniform(l->params + b->offset, b->count, 1.0f / sqrtf((float)l->in), r);
+void nn_blockdiag_init(nn_layer *l, nn_rng *r) {
+    const nn_layer_tensor *w = &l->tensors.t[0], *b = &l->tensors.t[1];
+    nn_kind_uniform(l->params + w->offset, w->count, 1.0f / sqrtf((float)(l->in / l->ndyad)), r);
+    nn_kind_uniform(l->params + b->offset, b->count, 1.0f / sqrtf((float)l->in), r);
 }
 
-void blockdiag_forward(const layer *l, const float *x, float *y, int batch, nn_compute *c) {
+void nn_blockdiag_forward(const nn_layer *l, const float *x, float *y, int batch, nn_compute *c) {
     int n = l->ndyad, a = l->in / n, b = l->out / n, B = batch;
     nn_gemm g = {.m = b, .n = B, .k = a, .a = l->param.wl, .lda = a,
                  .stride_a = (ptrdiff_t)a * b, .b = x, .ldb = B, .stride_b = (ptrdiff_t)a * B,
@@ -34,8 +34,8 @@ void blockdiag_forward(const layer *l, const float *x, float *y, int batch, nn_c
     nn_gemm_items(c, &g, 1, n, &ep);
 }
 
-void blockdiag_backward(const layer *l, const float *x, const float *dy, float *dx, int batch,
-                        nn_compute *c, const layer_sgd *sgd) {
+void nn_blockdiag_backward(const nn_layer *l, const float *x, const float *dy, float *dx, int batch,
+                        nn_compute *c, const nn_layer_sgd *sgd) {
     int n = l->ndyad, a = l->in / n, b = l->out / n, B = batch;
     ptrdiff_t ab = (ptrdiff_t)a * b;
     if (dx) { /* dx_k = wl_k^T dy_k, before wl changes */
@@ -45,7 +45,7 @@ void blockdiag_backward(const layer *l, const float *x, const float *dy, float *
         nn_gemm_items(c, &g, 1, n, NULL);
     }
     /* dwl_k = dy_k x_k^T: each item owns its block, so the fused update follows */
-    kind_grad_target t = kind_grad_for(l, "wl", sgd, 1, 1);
+    nn_kind_grad_target t = nn_kind_grad_for(l, "wl", sgd, 1, 1);
     nn_gemm g = {.trans_b = 1, .m = b, .n = a, .k = B, .a = dy, .lda = B,
                  .stride_a = (ptrdiff_t)b * B, .b = x, .ldb = B, .stride_b = (ptrdiff_t)a * B,
                  .beta = t.beta, .c = t.c, .ldc = a, .stride_c = ab, .sgd_param = t.sgd_param};
@@ -53,7 +53,7 @@ void blockdiag_backward(const layer *l, const float *x, const float *dy, float *
     nn_gemm_items(c, &g, 1, n, &ep);
 }
 
-void blockdiag_dense_weight(const layer *l, float *w) {
+void nn_blockdiag_dense_weight(const nn_layer *l, float *w) {
     memset(w, 0, sizeof(float) * (size_t)l->in * l->out);
     int n = l->ndyad, a = l->in / n, b = l->out / n;
     for (int k = 0; k < n; k++)
@@ -62,9 +62,9 @@ void blockdiag_dense_weight(const layer *l, float *w) {
                    l->param.wl + ((size_t)k * b + j) * a, sizeof(float) * (size_t)a);
 }
 
-int blockdiag_weight_part(const layer *l, int row, int col) {
+int nn_blockdiag_weight_part(const nn_layer *l, int row, int col) {
     int n = l->ndyad;
     return row / (l->out / n) == col / (l->in / n) ? 1 : 0;
 }
 
-size_t blockdiag_nonzeros(const layer *l) { return (size_t)l->in * (size_t)l->out / (size_t)l->ndyad; }
+size_t nn_blockdiag_nonzeros(const nn_layer *l) { return (size_t)l->in * (size_t)l->out / (size_t)l->ndyad; }

@@ -4,21 +4,21 @@
 
 #include "layer_ops.h"
 
-void dense_tensors(int in, int out, int ndyad, layer_tensor_table *table) {
+void nn_dense_tensors(int in, int out, int ndyad, nn_layer_tensor_table *table) {
     (void)ndyad;
-    layer_table_add(table, "weight", 2, (const int[]){out, in}, 1);
-    layer_table_add(table, "bias", 1, (const int[]){out}, 0);
+    nn_layer_table_add(table, "weight", 2, (const int[]){out, in}, 1);
+    nn_layer_table_add(table, "bias", 1, (const int[]){out}, 0);
 }
 
-void dense_forward(const layer *l, const float *x, float *y, int batch, nn_compute *c) {
+void nn_dense_forward(const nn_layer *l, const float *x, float *y, int batch, nn_compute *c) {
     nn_gemm g = {.m = l->out, .n = batch, .k = l->in, .a = l->param.weight, .lda = l->in,
                  .b = x, .ldb = batch, .beta = 0.0f, .c = y, .ldc = batch};
     nn_epilogue ep = {.bias = l->param.bias, .bias_step = 1, .relu = l->relu};
     nn_gemm_items(c, &g, 1, 1, &ep);
 }
 
-void dense_backward(const layer *l, const float *x, const float *dy, float *dx, int batch,
-                    nn_compute *c, const layer_sgd *sgd) {
+void nn_dense_backward(const nn_layer *l, const float *x, const float *dy, float *dx, int batch,
+                    nn_compute *c, const nn_layer_sgd *sgd) {
     if (dx) { /* dx = W^T dy, before W changes */
         nn_gemm g = {.trans_a = 1, .m = l->in, .n = batch, .k = l->out, .a = l->param.weight,
                      .lda = l->in, .b = dy, .ldb = batch, .beta = 0.0f, .c = dx, .ldc = batch};
@@ -40,11 +40,11 @@ void dense_backward(const layer *l, const float *x, const float *dy, float *dx, 
     nn_gemm_items(c, &g, 1, 1, &ep);
 }
 
-void dense_dense_weight(const layer *l, float *w) {
+void nn_dense_dense_weight(const nn_layer *l, float *w) {
     memcpy(w, l->param.weight, sizeof(float) * (size_t)l->in * l->out);
 }
 
-int dense_weight_part(const layer *l, int row, int col) {
+int nn_dense_weight_part(const nn_layer *l, int row, int col) {
     (void)l, (void)row, (void)col;
     return 1;
 }

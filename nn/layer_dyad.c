@@ -6,11 +6,11 @@
 
 #include "layer_ops.h"
 
-void dyad_tensors(int in, int out, int ndyad, layer_tensor_table *table) {
+void nn_dyad_tensors(int in, int out, int ndyad, nn_layer_tensor_table *table) {
     int shape[3] = {ndyad, out / ndyad, in / ndyad};
-    layer_table_add(table, "wl", 3, shape, 1);
-    layer_table_add(table, "wu", 3, shape, 1);
-    layer_table_add(table, "bias", 1, (const int[]){out}, 0);
+    nn_layer_table_add(table, "wl", 3, shape, 1);
+    nn_layer_table_add(table, "wu", 3, shape, 1);
+    nn_layer_table_add(table, "bias", 1, (const int[]){out}, 0);
 }
 
 /* Row offset and row step of block k's BLOCK TRANS inputs and outputs, as
@@ -20,8 +20,8 @@ typedef struct {
     int in_step, out_step;           /* rows between a block's consecutive rows */
 } trans_rows;
 
-static trans_rows trans_layout(const layer *l) {
-    const layer_kind_info *k = layer_kind_get(l->kind);
+static trans_rows trans_layout(const nn_layer *l) {
+    const nn_layer_kind_info *k = nn_layer_kind_get(l->kind);
     int n = l->ndyad, a = l->in / n, b = l->out / n;
     trans_rows t;
     t.in_stride = k->strided_in ? 1 : a;
@@ -31,7 +31,7 @@ static trans_rows trans_layout(const layer *l) {
     return t;
 }
 
-void dyad_forward(const layer *l, const float *x, float *y, int batch, nn_compute *c) {
+void nn_dyad_forward(const nn_layer *l, const float *x, float *y, int batch, nn_compute *c) {
     int n = l->ndyad, a = l->in / n, b = l->out / n, B = batch;
     ptrdiff_t ab = (ptrdiff_t)a * b;
     trans_rows t = trans_layout(l);
@@ -55,8 +55,8 @@ void dyad_forward(const layer *l, const float *x, float *y, int batch, nn_comput
     }
 }
 
-void dyad_backward(const layer *l, const float *x, const float *dy, float *dx, int batch,
-                   nn_compute *c, const layer_sgd *sgd) {
+void nn_dyad_backward(const nn_layer *l, const float *x, const float *dy, float *dx, int batch,
+                   nn_compute *c, const nn_layer_sgd *sgd) {
     int n = l->ndyad, a = l->in / n, b = l->out / n, B = batch;
     ptrdiff_t ab = (ptrdiff_t)a * b;
     trans_rows t = trans_layout(l);
@@ -97,13 +97,13 @@ void dyad_backward(const layer *l, const float *x, const float *dy, float *dx, i
     nn_gemm_items(c, ops, 2, n, &ep);
 }
 
-void layer_trans_position(const layer *l, int k, int j, int i, int *row, int *col) {
+void nn_layer_trans_position(const nn_layer *l, int k, int j, int i, int *row, int *col) {
     trans_rows t = trans_layout(l);
     *row = (int)(k * t.out_stride) + j * t.out_step;
     *col = (int)(k * t.in_stride) + i * t.in_step;
 }
 
-void dyad_dense_weight(const layer *l, float *w) {
+void nn_dyad_dense_weight(const nn_layer *l, float *w) {
     memset(w, 0, sizeof(float) * (size_t)l->in * l->out);
     int n = l->ndyad, a = l->in / n, b = l->out / n;
     for (int k = 0; k < n; k++)
@@ -112,13 +112,13 @@ void dyad_dense_weight(const layer *l, float *w) {
                 size_t e = ((size_t)k * b + j) * a + i;
                 w[(size_t)(k * b + j) * l->in + k * a + i] += l->param.wl[e];
                 int row, col;
-                layer_trans_position(l, k, j, i, &row, &col);
+                nn_layer_trans_position(l, k, j, i, &row, &col);
                 w[(size_t)row * l->in + col] += l->param.wu[e];
             }
 }
 
-int dyad_weight_part(const layer *l, int row, int col) {
-    const layer_kind_info *kind = layer_kind_get(l->kind);
+int nn_dyad_weight_part(const nn_layer *l, int row, int col) {
+    const nn_layer_kind_info *kind = nn_layer_kind_get(l->kind);
     int n = l->ndyad, a = l->in / n, b = l->out / n;
     int part = (row / b == col / a) ? 1 : 0;
     /* invert the BLOCK TRANS index map: strided indices carry k as index % n */

@@ -5,53 +5,53 @@
 
 #include "layer_ops_kinds.h"
 
-float *kind_tensor(const layer *l, float *base, const char *name) {
+float *nn_kind_tensor(const nn_layer *l, float *base, const char *name) {
     if (!base) return NULL;
     for (int i = 0; i < l->tensors.count; i++)
         if (!strcmp(l->tensors.t[i].name, name)) return base + l->tensors.t[i].offset;
     return NULL;
 }
 
-void kind_uniform(float *v, size_t n, float bound, rng *r) {
-    for (size_t e = 0; e < n; e++) v[e] = (2.0f * rng_uniform(r) - 1.0f) * bound;
+void nn_kind_uniform(float *v, size_t n, float bound, nn_rng *r) {
+    for (size_t e = 0; e < n; e++) v[e] = (2.0f * nn_rng_uniform(r) - 1.0f) * bound;
 }
 
-void kind_scratch_get(kind_scratch *s, size_t rows, int max_cols) {
+void nn_kind_scratch_get(nn_kind_scratch *s, size_t rows, int max_cols) {
     s->cols = max_cols;
     s->buf = NULL;
     while (s->cols > 0 && !(s->buf = nn_alloc_floats(rows * (size_t)s->cols))) s->cols /= 2;
 }
 
-void kind_scratch_free(kind_scratch *s) {
+void nn_kind_scratch_free(nn_kind_scratch *s) {
     nn_free_floats(s->buf);
     s->buf = NULL;
     s->cols = 0;
 }
 
-kind_grad_target kind_grad_for(const layer *l, const char *name, const layer_sgd *sgd,
+nn_kind_grad_target nn_kind_grad_for(const nn_layer *l, const char *name, const nn_layer_sgd *sgd,
                                int fused, int first_chunk) {
-    kind_grad_target t = {0};
+    nn_kind_grad_target t = {0};
     if (sgd && fused) {
-        float *p = kind_tensor(l, l->params, name);
+        float *p = nn_kind_tensor(l, l->params, name);
         t.c = sgd->velocity + (p - l->params);
         t.beta = sgd->momentum;
         t.sgd_param = p;
     } else {
-        t.c = kind_tensor(l, l->grads, name);
+        t.c = nn_kind_tensor(l, l->grads, name);
         t.beta = first_chunk ? 0.0f : 1.0f;
     }
     return t;
 }
 
-void kind_sgd_finish(const layer *l, nn_compute *c, const layer_sgd *sgd) {
+void nn_kind_sgd_finish(const nn_layer *l, nn_compute *c, const nn_layer_sgd *sgd) {
     for (int i = 0; i < l->tensors.count; i++) {
-        const layer_tensor *t = &l->tensors.t[i];
+        const nn_layer_tensor *t = &l->tensors.t[i];
         if (!t->decay) continue; /* the bias (done by the caller), the sparse mask */
         nn_sgd_update(c, l->params + t->offset, l->grads + t->offset, sgd->velocity + t->offset,
                       t->count, sgd->lr, sgd->momentum, sgd->weight_decay);
     }
 }
 
-void kind_poison(float *v, size_t n) {
+void nn_kind_poison(float *v, size_t n) {
     for (size_t e = 0; e < n; e++) v[e] = NAN;
 }

@@ -10,7 +10,7 @@
 #include "layer_ops.h"
 #include "layer_ops_kinds.h"
 
-nn_status lowrank_check(int in, int out, int rank, nn_error *err) {
+nn_status nn_lowrank_check(int in, int out, int rank, nn_error *err) {
     int most = in < out ? in : out;
     if (rank < 1 || rank > most)
         return nn_fail(err, NN_ERR_ARG, "lowrank layer %d -> %d: rank %d must be in 1..%d", in,
@@ -18,67 +18,67 @@ nn_status lowrank_check(int in, int out, int rank, nn_error *err) {
     return NN_OK;
 }
 
-void lowrank_tensors(int in, int out, int rank, layer_tensor_table *table) {
-    layer_table_add(table, "u", 2, (const int[]){out, rank}, 1);
-    layer_table_add(table, "v", 2, (const int[]){rank, in}, 1);
-    layer_table_add(table, "bias", 1, (const int[]){out}, 0);
+void nn_lowrank_tensors(int in, int out, int rank, nn_layer_tensor_table *table) {
+    nn_layer_table_add(table, "u", 2, (const int[]){out, rank}, 1);
+    nn_layer_table_add(table, "v", 2, (const int[]){rank, in}, 1);
+    nn_layer_table_add(table, "bias", 1, (const int[]){out}, 0);
 }
 
-void lowrank_init(layer *l, rng *r) {
-    const layer_tensor *t = l->tensors.t;
-    kind_uniform(l->params + t[0].offset, t[0].count, 1.0f / sqrtf((float)l->ndyad), r);
-    kind_uniform(l->params + t[1].offset, t[1].count, 1.0f / sqrtf((float)l->in), r);
-    kind_uniform(l->params + t[2].offset, t[2].count, 1.0f / sqrtf((float)l->in), r);
+void nn_lowrank_init(nn_layer *l, nn_rng *r) {
+    const nn_layer_tensor *t = l->tensors.t;
+    nn_kind_uniform(l->params + t[0].offset, t[0].count, 1.0f / sqrtf((float)l->ndyad), r);
+    nn_kind_uniform(l->params + t[1].offset, t[1].count, 1.0f / sqrtf((float)l->in), r);
+    nn_kind_uniform(l->params + t[2].offset, t[2].count, 1.0f / sqrtf((float)l->in), r);
 }
 
 /* h (R x nc, leading dimension ldh) = V x for columns [c0, c0+nc) of x. */
-static nn_gemm v_times(const layer *l, const float *x, int batch, int c0, int nc, float *h,
+static nn_gemm v_times(const nn_layer *l, const float *x, int batch, int c0, int nc, float *h,
                        int ldh) {
-    return (nn_gemm){.m = l->ndyad, .n = nc, .k = l->in, .a = kind_tensor(l, l->params, "v"),
+    return (nn_gemm){.m = l->ndyad, .n = nc, .k = l->in, .a = nn_kind_tensor(l, l->params, "v"),
                      .lda = l->in, .b = x + c0, .ldb = batch, .beta = 0.0f, .c = h, .ldc = ldh};
 }
 
-void lowrank_forward(const layer *l, const float *x, float *y, int batch, nn_compute *c) {
-    lowrank_forward_cols(l, x, y, batch, c, batch);
+void nn_lowrank_forward(const nn_layer *l, const float *x, float *y, int batch, nn_compute *c) {
+    nn_lowrank_forward_cols(l, x, y, batch, c, batch);
 }
 
-void lowrank_forward_cols(const layer *l, const float *x, float *y, int batch, nn_compute *c,
+void nn_lowrank_forward_cols(const nn_layer *l, const float *x, float *y, int batch, nn_compute *c,
                      int max_cols) {
     int R = l->ndyad;
-    kind_scratch s;
-    kind_scratch_get(&s, (size_t)R, max_cols < batch ? max_cols : batch);
+    nn_kind_scratch s;
+    nn_kind_scratch_get(&s, (size_t)R, max_cols < batch ? max_cols : batch);
     if (!s.cols) {
-        kind_poison(y, (size_t)l->out * batch);
+        nn_kind_poison(y, (size_t)l->out * batch);
         return;
     }
     for (int c0 = 0; c0 < batch; c0 += s.cols) {
         int nc = batch - c0 < s.cols ? batch - c0 : s.cols;
         nn_gemm v = v_times(l, x, batch, c0, nc, s.buf, s.cols);
         nn_gemm_items(c, &v, 1, 1, NULL);
-        nn_gemm u = {.m = l->out, .n = nc, .k = R, .a = kind_tensor(l, l->params, "u"), .lda = R,
+        nn_gemm u = {.m = l->out, .n = nc, .k = R, .a = nn_kind_tensor(l, l->params, "u"), .lda = R,
                      .b = s.buf, .ldb = s.cols, .beta = 0.0f, .c = y + c0, .ldc = batch};
         nn_epilogue ep = {.bias = l->param.bias, .bias_step = 1, .relu = l->relu};
         nn_gemm_items(c, &u, 1, 1, &ep);
     }
-    kind_scratch_free(&s);
+    nn_kind_scratch_free(&s);
 }
 
-void lowrank_backward(const layer *l, const float *x, const float *dy, float *dx, int batch,
-                      nn_compute *c, const layer_sgd *sgd) {
-    lowrank_backward_cols(l, x, dy, dx, batch, c, sgd, batch);
+void nn_lowrank_backward(const nn_layer *l, const float *x, const float *dy, float *dx, int batch,
+                      nn_compute *c, const nn_layer_sgd *sgd) {
+    nn_lowrank_backward_cols(l, x, dy, dx, batch, c, sgd, batch);
 }
 
-void lowrank_backward_cols(const layer *l, const float *x, const float *dy, float *dx, int batch,
-                      nn_compute *c, const layer_sgd *sgd, int max_cols) {
+void nn_lowrank_backward_cols(const nn_layer *l, const float *x, const float *dy, float *dx, int batch,
+                      nn_compute *c, const nn_layer_sgd *sgd, int max_cols) {
     int R = l->ndyad;
-    kind_scratch s;
-    kind_scratch_get(&s, 2 * (size_t)R, max_cols < batch ? max_cols : batch);
+    nn_kind_scratch s;
+    nn_kind_scratch_get(&s, 2 * (size_t)R, max_cols < batch ? max_cols : batch);
     if (!s.cols) {
-        if (dx) kind_poison(dx, (size_t)l->in * batch);
-        kind_poison(sgd ? l->params : l->grads, l->tensors.total - (size_t)l->out);
+        if (dx) nn_kind_poison(dx, (size_t)l->in * batch);
+        nn_kind_poison(sgd ? l->params : l->grads, l->tensors.total - (size_t)l->out);
         return;
     }
-    const float *u = kind_tensor(l, l->params, "u"), *v = kind_tensor(l, l->params, "v");
+    const float *u = nn_kind_tensor(l, l->params, "u"), *v = nn_kind_tensor(l, l->params, "v");
     int fused = s.cols >= batch, H = s.cols;
     float *h = s.buf, *dh = s.buf + (size_t)R * H;
     nn_epilogue ep = {.lr = sgd ? sgd->lr : 0.0f, .weight_decay = sgd ? sgd->weight_decay : 0.0f};
@@ -90,7 +90,7 @@ void lowrank_backward_cols(const layer *l, const float *x, const float *dy, floa
         nn_gemm dhg = {.trans_a = 1, .m = R, .n = nc, .k = l->out, .a = u, .lda = R,
                        .b = dy + c0, .ldb = batch, .beta = 0.0f, .c = dh, .ldc = H};
         nn_gemm_items(c, &dhg, 1, 1, NULL);
-        kind_grad_target tu = kind_grad_for(l, "u", sgd, fused, c0 == 0);
+        nn_kind_grad_target tu = nn_kind_grad_for(l, "u", sgd, fused, c0 == 0);
         nn_gemm du = {.trans_b = 1, .m = l->out, .n = R, .k = nc, .a = dy + c0, .lda = batch,
                       .b = h, .ldb = H, .beta = tu.beta, .c = tu.c, .ldc = R,
                       .sgd_param = tu.sgd_param};
@@ -100,18 +100,18 @@ void lowrank_backward_cols(const layer *l, const float *x, const float *dy, floa
                          .b = dh, .ldb = H, .beta = 0.0f, .c = dx + c0, .ldc = batch};
             nn_gemm_items(c, &g, 1, 1, NULL);
         }
-        kind_grad_target tv = kind_grad_for(l, "v", sgd, fused, c0 == 0);
+        nn_kind_grad_target tv = nn_kind_grad_for(l, "v", sgd, fused, c0 == 0);
         nn_gemm dv = {.trans_b = 1, .m = R, .n = l->in, .k = nc, .a = dh, .lda = H,
                       .b = x + c0, .ldb = batch, .beta = tv.beta, .c = tv.c, .ldc = l->in,
                       .sgd_param = tv.sgd_param};
         nn_gemm_items(c, &dv, 1, 1, &ep);
     }
-    kind_scratch_free(&s);
-    if (sgd && !fused) kind_sgd_finish(l, c, sgd);
+    nn_kind_scratch_free(&s);
+    if (sgd && !fused) nn_kind_sgd_finish(l, c, sgd);
 }
 
-void lowrank_dense_weight(const layer *l, float *w) {
-    const float *u = kind_tensor(l, l->params, "u"), *v = kind_tensor(l, l->params, "v");
+void nn_lowrank_dense_weight(const nn_layer *l, float *w) {
+    const float *u = nn_kind_tensor(l, l->params, "u"), *v = nn_kind_tensor(l, l->params, "v");
     int R = l->ndyad;
     memset(w, 0, sizeof(float) * (size_t)l->in * l->out);
     for (int o = 0; o < l->out; o++)
@@ -123,9 +123,9 @@ void lowrank_dense_weight(const layer *l, float *w) {
         }
 }
 
-int lowrank_weight_part(const layer *l, int row, int col) {
+int nn_lowrank_weight_part(const nn_layer *l, int row, int col) {
     (void)l, (void)row, (void)col;
     return 1;
 }
 
-size_t lowrank_nonzeros(const layer *l) { return (size_t)l->in * (size_t)l->out; }
+size_t nn_lowrank_nonzeros(const nn_layer *l) { return (size_t)l->in * (size_t)l->out; }

@@ -8,20 +8,20 @@
 #include "layer.h"
 
 typedef struct {
-    layer_kind kind;
+    nn_layer_kind kind;
     int ndyad;     /* blocks or rank (1 for sparse) */
     float density; /* sparse; 0 otherwise */
     size_t weights; /* trained weights, biases excluded (every kind has out biases) */
-} layer_match;
+} nn_layer_match;
 
 /* Trained weights of a layer, biases excluded (sparse: the mask's ones). */
-size_t layer_weight_count(layer_kind kind, int in, int out, int ndyad, float density);
+size_t nn_layer_weight_count(nn_layer_kind kind, int in, int out, int ndyad, float density);
 
 /* For a layer in -> out of the given kind and parameter, fills m (at most
  * max) with, for each other kind that takes a parameter and has one valid
  * for these widths, the parameter whose weight count is closest (ties: the
  * smaller count). Returns how many. */
-int layer_match_params(layer_kind kind, int ndyad, float density, int in, int out, layer_match *m,
+int nn_layer_match_params(nn_layer_kind kind, int ndyad, float density, int in, int out, nn_layer_match *m,
                        int max);
 
 #endif

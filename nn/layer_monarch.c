@@ -18,7 +18,7 @@
  * forward pass costs as many multiply-adds. W has no structural zero when
  * q >= N (every L block sees every R block); otherwise W[o][col] is
  * structurally zero unless some row m = o%N (mod N) lies in R's block col/a
- * (monarch_weight_part). Both factors are N GEMMs on strided rows, like DYAD's
+ * (nn_monarch_weight_part). Both factors are N GEMMs on strided rows, like DYAD's
  * BLOCK TRANS; backward recomputes z = R x rather than keeping it.
  * Init: blkdiag1 uniform in +-1/sqrt(a), blkdiag2 +-1/sqrt(q) (each factor's
  * fan-in), bias +-1/sqrt(in). */
@@ -38,44 +38,44 @@ static dims dims_of(int in, int out, int ndyad) {
     return d;
 }
 
-void monarch_tensors(int in, int out, int ndyad, layer_tensor_table *table) {
+void nn_monarch_tensors(int in, int out, int ndyad, nn_layer_tensor_table *table) {
     dims d = dims_of(in, out, ndyad);
-    layer_table_add(table, "blkdiag1", 3, (const int[]){d.n, d.q, d.a}, 1);
-    layer_table_add(table, "blkdiag2", 3, (const int[]){d.n, d.b, d.q}, 1);
-    layer_table_add(table, "bias", 1, (const int[]){out}, 0);
+    nn_layer_table_add(table, "blkdiag1", 3, (const int[]){d.n, d.q, d.a}, 1);
+    nn_layer_table_add(table, "blkdiag2", 3, (const int[]){d.n, d.b, d.q}, 1);
+    nn_layer_table_add(table, "bias", 1, (const int[]){out}, 0);
 }
 
-void monarch_init(layer *l, rng *r) {
+void nn_monarch_init(nn_layer *l, nn_rng *r) {
     dims d = dims_of(l->in, l->out, l->ndyad);
-    const layer_tensor *t = l->tensors.t;
-    kind_uniform(l->params + t[0].offset, t[0].count, 1.0f / sqrtf((float)d.a), r);
-    kind_uniform(l->params + t[1].offset, t[1].count, 1.0f / sqrtf((float)d.q), r);
-    kind_uniform(l->params + t[2].offset, t[2].count, 1.0f / sqrtf((float)l->in), r);
+    const nn_layer_tensor *t = l->tensors.t;
+    nn_kind_uniform(l->params + t[0].offset, t[0].count, 1.0f / sqrtf((float)d.a), r);
+    nn_kind_uniform(l->params + t[1].offset, t[1].count, 1.0f / sqrtf((float)d.q), r);
+    nn_kind_uniform(l->params + t[2].offset, t[2].count, 1.0f / sqrtf((float)l->in), r);
 }
 
 /* z (mid x nc, leading dimension ldz) = R x for columns [c0, c0+nc) of x. */
-static nn_gemm right_factor(const layer *l, dims d, const float *x, int batch, int c0, int nc,
+static nn_gemm right_factor(const nn_layer *l, dims d, const float *x, int batch, int c0, int nc,
                             float *z, int ldz) {
-    return (nn_gemm){.m = d.q, .n = nc, .k = d.a, .a = kind_tensor(l, l->params, "blkdiag1"),
+    return (nn_gemm){.m = d.q, .n = nc, .k = d.a, .a = nn_kind_tensor(l, l->params, "blkdiag1"),
                      .lda = d.a, .stride_a = (ptrdiff_t)d.q * d.a, .b = x + c0, .ldb = batch,
                      .stride_b = (ptrdiff_t)d.a * batch, .beta = 0.0f, .c = z, .ldc = ldz,
                      .stride_c = (ptrdiff_t)d.q * ldz};
 }
 
-void monarch_forward(const layer *l, const float *x, float *y, int batch, nn_compute *c) {
-    monarch_forward_cols(l, x, y, batch, c, batch);
+void nn_monarch_forward(const nn_layer *l, const float *x, float *y, int batch, nn_compute *c) {
+    nn_monarch_forward_cols(l, x, y, batch, c, batch);
 }
 
-void monarch_forward_cols(const layer *l, const float *x, float *y, int batch, nn_compute *c,
+void nn_monarch_forward_cols(const nn_layer *l, const float *x, float *y, int batch, nn_compute *c,
                      int max_cols) {
     dims d = dims_of(l->in, l->out, l->ndyad);
-    kind_scratch s;
-    kind_scratch_get(&s, (size_t)d.mid, max_cols < batch ? max_cols : batch);
+    nn_kind_scratch s;
+    nn_kind_scratch_get(&s, (size_t)d.mid, max_cols < batch ? max_cols : batch);
     if (!s.cols) {
-        kind_poison(y, (size_t)l->out * batch);
+        nn_kind_poison(y, (size_t)l->out * batch);
         return;
     }
-    const float *wl = kind_tensor(l, l->params, "blkdiag2");
+    const float *wl = nn_kind_tensor(l, l->params, "blkdiag2");
     for (int c0 = 0; c0 < batch; c0 += s.cols) {
         int nc = batch - c0 < s.cols ? batch - c0 : s.cols, Z = s.cols;
         nn_gemm r = right_factor(l, d, x, batch, c0, nc, s.buf, Z);
@@ -89,26 +89,26 @@ void monarch_forward_cols(const layer *l, const float *x, float *y, int batch, n
                           .relu = l->relu};
         nn_gemm_items(c, &lf, 1, d.n, &ep);
     }
-    kind_scratch_free(&s);
+    nn_kind_scratch_free(&s);
 }
 
-void monarch_backward(const layer *l, const float *x, const float *dy, float *dx, int batch,
-                      nn_compute *c, const layer_sgd *sgd) {
-    monarch_backward_cols(l, x, dy, dx, batch, c, sgd, batch);
+void nn_monarch_backward(const nn_layer *l, const float *x, const float *dy, float *dx, int batch,
+                      nn_compute *c, const nn_layer_sgd *sgd) {
+    nn_monarch_backward_cols(l, x, dy, dx, batch, c, sgd, batch);
 }
 
-void monarch_backward_cols(const layer *l, const float *x, const float *dy, float *dx, int batch,
-                      nn_compute *c, const layer_sgd *sgd, int max_cols) {
+void nn_monarch_backward_cols(const nn_layer *l, const float *x, const float *dy, float *dx, int batch,
+                      nn_compute *c, const nn_layer_sgd *sgd, int max_cols) {
     dims d = dims_of(l->in, l->out, l->ndyad);
-    kind_scratch s;
-    kind_scratch_get(&s, 2 * (size_t)d.mid, max_cols < batch ? max_cols : batch);
+    nn_kind_scratch s;
+    nn_kind_scratch_get(&s, 2 * (size_t)d.mid, max_cols < batch ? max_cols : batch);
     if (!s.cols) {
-        if (dx) kind_poison(dx, (size_t)l->in * batch);
-        kind_poison(sgd ? l->params : l->grads, l->tensors.total - (size_t)l->out);
+        if (dx) nn_kind_poison(dx, (size_t)l->in * batch);
+        nn_kind_poison(sgd ? l->params : l->grads, l->tensors.total - (size_t)l->out);
         return;
     }
-    const float *wr = kind_tensor(l, l->params, "blkdiag1");
-    const float *wl = kind_tensor(l, l->params, "blkdiag2");
+    const float *wr = nn_kind_tensor(l, l->params, "blkdiag1");
+    const float *wl = nn_kind_tensor(l, l->params, "blkdiag2");
     int fused = s.cols >= batch, Z = s.cols;
     float *z = s.buf, *dz = s.buf + (size_t)d.mid * Z;
     nn_epilogue ep = {.lr = sgd ? sgd->lr : 0.0f, .weight_decay = sgd ? sgd->weight_decay : 0.0f};
@@ -122,7 +122,7 @@ void monarch_backward_cols(const layer *l, const float *x, const float *dy, floa
                        .stride_b = batch, .beta = 0.0f, .c = dz, .ldc = d.n * Z, .stride_c = Z};
         nn_gemm_items(c, &dzg, 1, d.n, NULL);
         /* dL_i = dy_i z_i^T on the same strided rows */
-        kind_grad_target tl = kind_grad_for(l, "blkdiag2", sgd, fused, c0 == 0);
+        nn_kind_grad_target tl = nn_kind_grad_for(l, "blkdiag2", sgd, fused, c0 == 0);
         nn_gemm dl = {.trans_b = 1, .m = d.b, .n = d.q, .k = nc, .a = dy + c0,
                       .lda = d.n * batch, .stride_a = batch, .b = z, .ldb = d.n * Z,
                       .stride_b = Z, .beta = tl.beta, .c = tl.c, .ldc = d.q,
@@ -135,21 +135,21 @@ void monarch_backward_cols(const layer *l, const float *x, const float *dy, floa
                          .ldc = batch, .stride_c = (ptrdiff_t)d.a * batch};
             nn_gemm_items(c, &g, 1, d.n, NULL);
         }
-        kind_grad_target tr = kind_grad_for(l, "blkdiag1", sgd, fused, c0 == 0);
+        nn_kind_grad_target tr = nn_kind_grad_for(l, "blkdiag1", sgd, fused, c0 == 0);
         nn_gemm dr = {.trans_b = 1, .m = d.q, .n = d.a, .k = nc, .a = dz, .lda = Z,
                       .stride_a = (ptrdiff_t)d.q * Z, .b = x + c0, .ldb = batch,
                       .stride_b = (ptrdiff_t)d.a * batch, .beta = tr.beta, .c = tr.c,
                       .ldc = d.a, .stride_c = (ptrdiff_t)d.q * d.a, .sgd_param = tr.sgd_param};
         nn_gemm_items(c, &dr, 1, d.n, &ep);
     }
-    kind_scratch_free(&s);
-    if (sgd && !fused) kind_sgd_finish(l, c, sgd);
+    nn_kind_scratch_free(&s);
+    if (sgd && !fused) nn_kind_sgd_finish(l, c, sgd);
 }
 
-void monarch_dense_weight(const layer *l, float *w) {
+void nn_monarch_dense_weight(const nn_layer *l, float *w) {
     dims d = dims_of(l->in, l->out, l->ndyad);
-    const float *wr = kind_tensor(l, l->params, "blkdiag1");
-    const float *wl = kind_tensor(l, l->params, "blkdiag2");
+    const float *wr = nn_kind_tensor(l, l->params, "blkdiag1");
+    const float *wl = nn_kind_tensor(l, l->params, "blkdiag2");
     memset(w, 0, sizeof(float) * (size_t)l->in * l->out);
     for (int i = 0; i < d.n; i++)
         for (int t = 0; t < d.b; t++) {
@@ -163,7 +163,7 @@ void monarch_dense_weight(const layer *l, float *w) {
         }
 }
 
-int monarch_weight_part(const layer *l, int row, int col) {
+int nn_monarch_weight_part(const nn_layer *l, int row, int col) {
     dims d = dims_of(l->in, l->out, l->ndyad);
     int i = row % d.n, r = col / d.a;
     /* the first intermediate row >= r*q that L's block i reads */
@@ -173,7 +173,7 @@ int monarch_weight_part(const layer *l, int row, int col) {
 
 /* R's block r feeds q consecutive intermediate rows, so L's blocks i reach it
  * for min(q, N) residues i (mod N): each such pair is a b x a block of W. */
-size_t monarch_nonzeros(const layer *l) {
+size_t nn_monarch_nonzeros(const nn_layer *l) {
     dims d = dims_of(l->in, l->out, l->ndyad);
     size_t reach = (size_t)(d.q < d.n ? d.q : d.n);
     return (size_t)d.n * reach * (size_t)d.a * (size_t)d.b;

@@ -5,23 +5,23 @@
 #include "layer.h"
 
 /* nn/layer_dense.c */
-void dense_tensors(int in, int out, int ndyad, layer_tensor_table *table);
-void dense_forward(const layer *l, const float *x, float *y, int batch, nn_compute *c);
-void dense_backward(const layer *l, const float *x, const float *dy, float *dx, int batch,
-                    nn_compute *c, const layer_sgd *sgd);
-void dense_dense_weight(const layer *l, float *w);
-int dense_weight_part(const layer *l, int row, int col);
+void nn_dense_tensors(int in, int out, int ndyad, nn_layer_tensor_table *table);
+void nn_dense_forward(const nn_layer *l, const float *x, float *y, int batch, nn_compute *c);
+void nn_dense_backward(const nn_layer *l, const float *x, const float *dy, float *dx, int batch,
+                    nn_compute *c, const nn_layer_sgd *sgd);
+void nn_dense_dense_weight(const nn_layer *l, float *w);
+int nn_dense_weight_part(const nn_layer *l, int row, int col);
 
 /* nn/layer_dyad.c: every DYAD variant; the table's strided_in/strided_out say which */
-void dyad_tensors(int in, int out, int ndyad, layer_tensor_table *table);
-void dyad_forward(const layer *l, const float *x, float *y, int batch, nn_compute *c);
-void dyad_backward(const layer *l, const float *x, const float *dy, float *dx, int batch,
-                   nn_compute *c, const layer_sgd *sgd);
-void dyad_dense_weight(const layer *l, float *w);
-int dyad_weight_part(const layer *l, int row, int col);
+void nn_dyad_tensors(int in, int out, int ndyad, nn_layer_tensor_table *table);
+void nn_dyad_forward(const nn_layer *l, const float *x, float *y, int batch, nn_compute *c);
+void nn_dyad_backward(const nn_layer *l, const float *x, const float *dy, float *dx, int batch,
+                   nn_compute *c, const nn_layer_sgd *sgd);
+void nn_dyad_dense_weight(const nn_layer *l, float *w);
+int nn_dyad_weight_part(const nn_layer *l, int row, int col);
 
 /* Appends a tensor to a table (offsets follow in order). */
-void layer_table_add(layer_tensor_table *table, const char *name, int rank, const int *shape,
+void nn_layer_table_add(nn_layer_tensor_table *table, const char *name, int rank, const int *shape,
                      int decay);
 
 #endif

@@ -7,68 +7,68 @@
 #include "layer.h"
 
 /* nn/layer_blockdiag.c */
-void blockdiag_tensors(int in, int out, int ndyad, layer_tensor_table *table);
-void blockdiag_init(layer *l, rng *r);
-void blockdiag_forward(const layer *l, const float *x, float *y, int batch, nn_compute *c);
-void blockdiag_backward(const layer *l, const float *x, const float *dy, float *dx, int batch,
-                        nn_compute *c, const layer_sgd *sgd);
-void blockdiag_dense_weight(const layer *l, float *w);
-int blockdiag_weight_part(const layer *l, int row, int col);
-size_t blockdiag_nonzeros(const layer *l);
+void nn_blockdiag_tensors(int in, int out, int ndyad, nn_layer_tensor_table *table);
+void nn_blockdiag_init(nn_layer *l, nn_rng *r);
+void nn_blockdiag_forward(const nn_layer *l, const float *x, float *y, int batch, nn_compute *c);
+void nn_blockdiag_backward(const nn_layer *l, const float *x, const float *dy, float *dx, int batch,
+                        nn_compute *c, const nn_layer_sgd *sgd);
+void nn_blockdiag_dense_weight(const nn_layer *l, float *w);
+int nn_blockdiag_weight_part(const nn_layer *l, int row, int col);
+size_t nn_blockdiag_nonzeros(const nn_layer *l);
 
 /* nn/layer_monarch.c */
-void monarch_tensors(int in, int out, int ndyad, layer_tensor_table *table);
-void monarch_init(layer *l, rng *r);
-void monarch_forward(const layer *l, const float *x, float *y, int batch, nn_compute *c);
-void monarch_backward(const layer *l, const float *x, const float *dy, float *dx, int batch,
-                      nn_compute *c, const layer_sgd *sgd);
-void monarch_dense_weight(const layer *l, float *w);
+void nn_monarch_tensors(int in, int out, int ndyad, nn_layer_tensor_table *table);
+void nn_monarch_init(nn_layer *l, nn_rng *r);
+void nn_monarch_forward(const nn_layer *l, const float *x, float *y, int batch, nn_compute *c);
+void nn_monarch_backward(const nn_layer *l, const float *x, const float *dy, float *dx, int batch,
+                      nn_compute *c, const nn_layer_sgd *sgd);
+void nn_monarch_dense_weight(const nn_layer *l, float *w);
 /* The same passes with the batch processed in chunks of at most max_cols
  * columns (what happens when the scratch for the whole batch cannot be had;
  * the tests use it directly). */
-void monarch_forward_cols(const layer *l, const float *x, float *y, int batch, nn_compute *c,
+void nn_monarch_forward_cols(const nn_layer *l, const float *x, float *y, int batch, nn_compute *c,
                           int max_cols);
-void monarch_backward_cols(const layer *l, const float *x, const float *dy, float *dx, int batch,
-                           nn_compute *c, const layer_sgd *sgd, int max_cols);
-int monarch_weight_part(const layer *l, int row, int col);
-size_t monarch_nonzeros(const layer *l);
+void nn_monarch_backward_cols(const nn_layer *l, const float *x, const float *dy, float *dx, int batch,
+                           nn_compute *c, const nn_layer_sgd *sgd, int max_cols);
+int nn_monarch_weight_part(const nn_layer *l, int row, int col);
+size_t nn_monarch_nonzeros(const nn_layer *l);
 
 /* nn/layer_lowrank.c */
-nn_status lowrank_check(int in, int out, int rank, nn_error *err);
-void lowrank_tensors(int in, int out, int rank, layer_tensor_table *table);
-void lowrank_init(layer *l, rng *r);
-void lowrank_forward(const layer *l, const float *x, float *y, int batch, nn_compute *c);
-void lowrank_backward(const layer *l, const float *x, const float *dy, float *dx, int batch,
-                      nn_compute *c, const layer_sgd *sgd);
-void lowrank_dense_weight(const layer *l, float *w);
-void lowrank_forward_cols(const layer *l, const float *x, float *y, int batch, nn_compute *c,
+nn_status nn_lowrank_check(int in, int out, int rank, nn_error *err);
+void nn_lowrank_tensors(int in, int out, int rank, nn_layer_tensor_table *table);
+void nn_lowrank_init(nn_layer *l, nn_rng *r);
+void nn_lowrank_forward(const nn_layer *l, const float *x, float *y, int batch, nn_compute *c);
+void nn_lowrank_backward(const nn_layer *l, const float *x, const float *dy, float *dx, int batch,
+                      nn_compute *c, const nn_layer_sgd *sgd);
+void nn_lowrank_dense_weight(const nn_layer *l, float *w);
+void nn_lowrank_forward_cols(const nn_layer *l, const float *x, float *y, int batch, nn_compute *c,
                           int max_cols);
-void lowrank_backward_cols(const layer *l, const float *x, const float *dy, float *dx, int batch,
-                           nn_compute *c, const layer_sgd *sgd, int max_cols);
-int lowrank_weight_part(const layer *l, int row, int col);
-size_t lowrank_nonzeros(const layer *l);
+void nn_lowrank_backward_cols(const nn_layer *l, const float *x, const float *dy, float *dx, int batch,
+                           nn_compute *c, const nn_layer_sgd *sgd, int max_cols);
+int nn_lowrank_weight_part(const nn_layer *l, int row, int col);
+size_t nn_lowrank_nonzeros(const nn_layer *l);
 
 /* nn/layer_sparse.c */
-nn_status sparse_check(int in, int out, int ndyad, nn_error *err);
-void sparse_tensors(int in, int out, int ndyad, layer_tensor_table *table);
-void sparse_init(layer *l, rng *r);
-void sparse_forward(const layer *l, const float *x, float *y, int batch, nn_compute *c);
-void sparse_backward(const layer *l, const float *x, const float *dy, float *dx, int batch,
-                     nn_compute *c, const layer_sgd *sgd);
-void sparse_dense_weight(const layer *l, float *w);
-int sparse_weight_part(const layer *l, int row, int col);
-nn_status sparse_validate(const layer *l, nn_error *err);
-size_t sparse_nonzeros_of(const layer *l);
+nn_status nn_sparse_check(int in, int out, int ndyad, nn_error *err);
+void nn_sparse_tensors(int in, int out, int ndyad, nn_layer_tensor_table *table);
+void nn_sparse_init(nn_layer *l, nn_rng *r);
+void nn_sparse_forward(const nn_layer *l, const float *x, float *y, int batch, nn_compute *c);
+void nn_sparse_backward(const nn_layer *l, const float *x, const float *dy, float *dx, int batch,
+                     nn_compute *c, const nn_layer_sgd *sgd);
+void nn_sparse_dense_weight(const nn_layer *l, float *w);
+int nn_sparse_weight_part(const nn_layer *l, int row, int col);
+nn_status nn_sparse_validate(const nn_layer *l, nn_error *err);
+size_t nn_sparse_nonzeros_of(const nn_layer *l);
 /* Entries of W the mask keeps: round(density * in * out), at least 1. */
-size_t sparse_nonzeros(int in, int out, float density);
+size_t nn_sparse_nonzeros(int in, int out, float density);
 
 /* ------------------------------------------------------------ shared */
 
 /* The tensor called name inside base (l->params or l->grads), or NULL. */
-float *kind_tensor(const layer *l, float *base, const char *name);
+float *nn_kind_tensor(const nn_layer *l, float *base, const char *name);
 
 /* Uniform in [-bound, bound] over n floats. */
-void kind_uniform(float *v, size_t n, float bound, rng *r);
+void nn_kind_uniform(float *v, size_t n, float bound, nn_rng *r);
 
 /* Scratch for a factorised layer's intermediate (rows x cols floats, cols a
  * chunk of the batch): max_cols columns when memory allows, else halving
@@ -76,24 +76,24 @@ void kind_uniform(float *v, size_t n, float bound, rng *r);
 typedef struct {
     float *buf;
     int cols;
-} kind_scratch;
-void kind_scratch_get(kind_scratch *s, size_t rows, int max_cols);
-void kind_scratch_free(kind_scratch *s);
+} nn_kind_scratch;
+void nn_kind_scratch_get(nn_kind_scratch *s, size_t rows, int max_cols);
+void nn_kind_scratch_free(nn_kind_scratch *s);
 
 /* Where a backward pass puts a weight gradient. With one chunk and sgd set,
  * the GEMM accumulates into the velocity (beta = momentum) and the fused
  * update follows; with chunks, the chunks accumulate into grads (beta 0,
- * then 1) and kind_sgd_finish updates afterwards. */
+ * then 1) and nn_kind_sgd_finish updates afterwards. */
 typedef struct {
     float *c;         /* gradient or velocity */
     float beta;
     float *sgd_param; /* the fused update's parameters, or NULL */
-} kind_grad_target;
-kind_grad_target kind_grad_for(const layer *l, const char *name, const layer_sgd *sgd,
+} nn_kind_grad_target;
+nn_kind_grad_target nn_kind_grad_for(const nn_layer *l, const char *name, const nn_layer_sgd *sgd,
                                int fused, int first_chunk);
 /* The unfused SGD update of every weight tensor (the bias is the caller's). */
-void kind_sgd_finish(const layer *l, nn_compute *c, const layer_sgd *sgd);
+void nn_kind_sgd_finish(const nn_layer *l, nn_compute *c, const nn_layer_sgd *sgd);
 /* Fills an output with NaN: what a pass does when it could get no memory. */
-void kind_poison(float *v, size_t n);
+void nn_kind_poison(float *v, size_t n);
 
 #endif

@@ -20,47 +20,47 @@
 #include "layer_ops.h"
 #include "layer_ops_kinds.h"
 
-size_t sparse_nonzeros(int in, int out, float density) {
+size_t nn_sparse_nonzeros(int in, int out, float density) {
     double n = llround((double)density * in * out);
     return n < 1 ? 1 : (size_t)n;
 }
 
-nn_status sparse_check(int in, int out, int ndyad, nn_error *err) {
+nn_status nn_sparse_check(int in, int out, int ndyad, nn_error *err) {
     if (ndyad != 1)
         return nn_fail(err, NN_ERR_ARG, "a sparse layer %d -> %d takes a density, not ndyad %d",
                        in, out, ndyad);
     return NN_OK;
 }
 
-void sparse_tensors(int in, int out, int ndyad, layer_tensor_table *table) {
+void nn_sparse_tensors(int in, int out, int ndyad, nn_layer_tensor_table *table) {
     (void)ndyad;
-    layer_table_add(table, "weight", 2, (const int[]){out, in}, 1);
-    layer_table_add(table, "mask", 2, (const int[]){out, in}, 0);
-    layer_table_add(table, "bias", 1, (const int[]){out}, 0);
+    nn_layer_table_add(table, "weight", 2, (const int[]){out, in}, 1);
+    nn_layer_table_add(table, "mask", 2, (const int[]){out, in}, 0);
+    nn_layer_table_add(table, "bias", 1, (const int[]){out}, 0);
 }
 
-void sparse_init(layer *l, rng *r) {
-    float *mask = kind_tensor(l, l->params, "mask");
+void nn_sparse_init(nn_layer *l, nn_rng *r) {
+    float *mask = nn_kind_tensor(l, l->params, "mask");
     size_t total = (size_t)l->in * l->out;
-    size_t need = sparse_nonzeros(l->in, l->out, l->density);
+    size_t need = nn_sparse_nonzeros(l->in, l->out, l->density);
     for (size_t e = 0; e < total; e++) {
         /* keep with probability need / (entries left): exactly `need` kept */
-        int keep = (double)rng_uniform(r) * (double)(total - e) < (double)need;
+        int keep = (double)nn_rng_uniform(r) * (double)(total - e) < (double)need;
         mask[e] = keep ? 1.0f : 0.0f;
         need -= (size_t)keep;
     }
     float bound = 1.0f / sqrtf(l->density * (float)l->in);
-    kind_uniform(l->param.weight, total, bound, r);
+    nn_kind_uniform(l->param.weight, total, bound, r);
     for (size_t e = 0; e < total; e++) l->param.weight[e] *= mask[e];
-    kind_uniform(l->param.bias, (size_t)l->out, 1.0f / sqrtf((float)l->in), r);
+    nn_kind_uniform(l->param.bias, (size_t)l->out, 1.0f / sqrtf((float)l->in), r);
 }
 
-void sparse_forward(const layer *l, const float *x, float *y, int batch, nn_compute *c) {
-    dense_forward(l, x, y, batch, c); /* the weight is zero wherever the mask is */
+void nn_sparse_forward(const nn_layer *l, const float *x, float *y, int batch, nn_compute *c) {
+    nn_dense_forward(l, x, y, batch, c); /* the weight is zero wherever the mask is */
 }
 
-void sparse_backward(const layer *l, const float *x, const float *dy, float *dx, int batch,
-                     nn_compute *c, const layer_sgd *sgd) {
+void nn_sparse_backward(const nn_layer *l, const float *x, const float *dy, float *dx, int batch,
+                     nn_compute *c, const nn_layer_sgd *sgd) {
     if (dx) { /* dx = W^T dy, before W changes */
         nn_gemm g = {.trans_a = 1, .m = l->in, .n = batch, .k = l->out, .a = l->param.weight,
                      .lda = l->in, .b = dy, .ldb = batch, .beta = 0.0f, .c = dx, .ldc = batch};
@@ -71,7 +71,7 @@ void sparse_backward(const layer *l, const float *x, const float *dy, float *dx,
     nn_gemm g = {.trans_b = 1, .m = l->out, .n = l->in, .k = batch, .a = dy, .lda = batch,
                  .b = x, .ldb = batch, .beta = 0.0f, .c = gw, .ldc = l->in};
     nn_gemm_items(c, &g, 1, 1, NULL);
-    const float *mask = kind_tensor(l, l->params, "mask");
+    const float *mask = nn_kind_tensor(l, l->params, "mask");
     size_t total = (size_t)l->in * l->out;
     for (size_t e = 0; e < total; e++) gw[e] *= mask[e];
     if (sgd) {
@@ -81,18 +81,18 @@ void sparse_backward(const layer *l, const float *x, const float *dy, float *dx,
     }
 }
 
-void sparse_dense_weight(const layer *l, float *w) {
-    const float *mask = kind_tensor(l, l->params, "mask");
+void nn_sparse_dense_weight(const nn_layer *l, float *w) {
+    const float *mask = nn_kind_tensor(l, l->params, "mask");
     size_t total = (size_t)l->in * l->out;
     for (size_t e = 0; e < total; e++) w[e] = l->param.weight[e] * mask[e];
 }
 
-int sparse_weight_part(const layer *l, int row, int col) {
-    return kind_tensor(l, l->params, "mask")[(size_t)row * l->in + col] != 0.0f;
+int nn_sparse_weight_part(const nn_layer *l, int row, int col) {
+    return nn_kind_tensor(l, l->params, "mask")[(size_t)row * l->in + col] != 0.0f;
 }
 
-nn_status sparse_validate(const layer *l, nn_error *err) {
-    const float *mask = kind_tensor(l, l->params, "mask");
+nn_status nn_sparse_validate(const nn_layer *l, nn_error *err) {
+    const float *mask = nn_kind_tensor(l, l->params, "mask");
     size_t total = (size_t)l->in * l->out, ones = 0;
     for (size_t e = 0; e < total; e++) {
         if (mask[e] != 0.0f && mask[e] != 1.0f)
@@ -104,7 +104,7 @@ nn_status sparse_validate(const layer *l, nn_error *err) {
                            (double)l->param.weight[e]);
         ones += mask[e] != 0.0f;
     }
-    size_t want = sparse_nonzeros(l->in, l->out, l->density);
+    size_t want = nn_sparse_nonzeros(l->in, l->out, l->density);
     if (ones != want)
         return nn_fail(err, NN_ERR_FORMAT,
                        "sparse mask keeps %zu entries, density %g of %d x %d needs %zu", ones,
@@ -112,5 +112,5 @@ nn_status sparse_validate(const layer *l, nn_error *err) {
     return NN_OK;
 }
 
-/* what sparse_validate checks the mask holds */
-size_t sparse_nonzeros_of(const layer *l) { return sparse_nonzeros(l->in, l->out, l->density); }
+/* what nn_sparse_validate checks the mask holds */
+size_t nn_sparse_nonzeros_of(const nn_layer *l) { return nn_sparse_nonzeros(l->in, l->out, l->density); }

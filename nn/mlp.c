@@ -6,14 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-nn_status mlp_check_specs(int in, const layer_spec *specs, int nlayers, nn_error *err) {
+nn_status nn_mlp_check_specs(int in, const nn_layer_spec *specs, int nlayers, nn_error *err) {
     if (nlayers < 1) return nn_fail(err, NN_ERR_ARG, "a net needs at least one layer");
     int width = in;
     for (int i = 0; i < nlayers; i++) {
         nn_error inner;
-        if (layer_check(specs[i].kind, width, specs[i].out, specs[i].ndyad, &inner) != NN_OK)
+        if (nn_layer_check(specs[i].kind, width, specs[i].out, specs[i].ndyad, &inner) != NN_OK)
             return nn_fail(err, NN_ERR_ARG, "layer %d: %s", i, inner.msg);
-        int dens = layer_kind_get(specs[i].kind)->param == LAYER_PARAM_DENSITY;
+        int dens = nn_layer_kind_get(specs[i].kind)->param == NN_LAYER_PARAM_DENSITY;
         float d = specs[i].density;
         if (dens ? !(d > 0.0f && d <= 1.0f) : d != 0.0f)
             return nn_fail(err, NN_ERR_ARG, "layer %d: density %g %s", i, (double)d,
@@ -23,10 +23,10 @@ nn_status mlp_check_specs(int in, const layer_spec *specs, int nlayers, nn_error
     return NN_OK;
 }
 
-nn_status mlp_create(mlp *net, int in, const layer_spec *specs, int nlayers, int with_grads,
+nn_status nn_mlp_create(nn_mlp *net, int in, const nn_layer_spec *specs, int nlayers, int with_grads,
                      nn_error *err) {
     memset(net, 0, sizeof *net);
-    nn_status st = mlp_check_specs(in, specs, nlayers, err);
+    nn_status st = nn_mlp_check_specs(in, specs, nlayers, err);
     if (st != NN_OK) return st;
     net->in = in;
     net->nlayers = nlayers;
@@ -34,33 +34,33 @@ nn_status mlp_create(mlp *net, int in, const layer_spec *specs, int nlayers, int
     if (!net->layers) return nn_fail(err, NN_ERR_NOMEM, "out of memory");
     int width = in;
     for (int i = 0; i < nlayers; i++) {
-        layer *l = &net->layers[i];
+        nn_layer *l = &net->layers[i];
         l->kind = specs[i].kind;
         l->in = width;
         l->out = specs[i].out;
         l->ndyad = specs[i].ndyad;
         l->density = specs[i].density;
         l->relu = i + 1 < nlayers;
-        layer_tensor_layout(l->kind, l->in, l->out, l->ndyad, &l->tensors);
+        nn_layer_tensor_layout(l->kind, l->in, l->out, l->ndyad, &l->tensors);
         net->nparams += l->tensors.total;
         width = l->out;
     }
     net->params = calloc(net->nparams, sizeof(float));
     if (with_grads) net->grads = calloc(net->nparams, sizeof(float));
     if (!net->params || (with_grads && !net->grads)) {
-        mlp_free(net);
+        nn_mlp_free(net);
         return nn_fail(err, NN_ERR_NOMEM, "out of memory for %zu parameters", net->nparams);
     }
     size_t off = 0;
     for (int i = 0; i < nlayers; i++) {
-        layer *l = &net->layers[i];
-        layer_bind(l, net->params + off, net->grads ? net->grads + off : NULL);
+        nn_layer *l = &net->layers[i];
+        nn_layer_bind(l, net->params + off, net->grads ? net->grads + off : NULL);
         off += l->tensors.total;
     }
     return NN_OK;
 }
 
-static void free_acts(mlp *net) {
+static void free_acts(nn_mlp *net) {
     for (int i = 0; net->acts && i <= net->nlayers; i++) free(net->acts[i]);
     for (int i = 0; net->dacts && i <= net->nlayers; i++) free(net->dacts[i]);
     free(net->acts);
@@ -69,7 +69,7 @@ static void free_acts(mlp *net) {
     net->max_batch = 0;
 }
 
-void mlp_free(mlp *net) {
+void nn_mlp_free(nn_mlp *net) {
     free_acts(net);
     free(net->layers);
     free(net->params);
@@ -77,17 +77,17 @@ void mlp_free(mlp *net) {
     memset(net, 0, sizeof *net);
 }
 
-void mlp_init(mlp *net, uint64_t seed) {
-    rng r;
-    rng_seed(&r, seed);
-    for (int i = 0; i < net->nlayers; i++) layer_init(&net->layers[i], &r);
+void nn_mlp_init(nn_mlp *net, uint64_t seed) {
+    nn_rng r;
+    nn_rng_seed(&r, seed);
+    for (int i = 0; i < net->nlayers; i++) nn_layer_init(&net->layers[i], &r);
 }
 
-int mlp_classes(const mlp *net) { return net->layers[net->nlayers - 1].out; }
+int nn_mlp_classes(const nn_mlp *net) { return net->layers[net->nlayers - 1].out; }
 
-static int width_of(const mlp *net, int i) { return i == 0 ? net->in : net->layers[i - 1].out; }
+static int width_of(const nn_mlp *net, int i) { return i == 0 ? net->in : net->layers[i - 1].out; }
 
-nn_status mlp_reserve(mlp *net, int batch, nn_error *err) {
+nn_status nn_mlp_reserve(nn_mlp *net, int batch, nn_error *err) {
     if (batch <= net->max_batch) return NN_OK;
     free_acts(net);
     int n = net->nlayers + 1;
@@ -111,26 +111,26 @@ oom:
     return nn_fail(err, NN_ERR_NOMEM, "out of memory for a batch of %d", batch);
 }
 
-const float *mlp_forward(mlp *net, int batch) {
+const float *nn_mlp_forward(nn_mlp *net, int batch) {
     for (int i = 0; i < net->nlayers; i++)
-        layer_forward(&net->layers[i], net->acts[i], net->acts[i + 1], batch, net->compute);
+        nn_layer_forward(&net->layers[i], net->acts[i], net->acts[i + 1], batch, net->compute);
     return net->acts[net->nlayers];
 }
 
-static float backward(mlp *net, const uint8_t *labels, int batch, int *correct, float *velocity,
+static float backward(nn_mlp *net, const uint8_t *labels, int batch, int *correct, float *velocity,
                       float lr, float momentum, float weight_decay) {
     int hits = 0;
-    float loss = nn_softmax_xent(net->acts[net->nlayers], labels, mlp_classes(net), batch,
+    float loss = nn_softmax_xent(net->acts[net->nlayers], labels, nn_mlp_classes(net), batch,
                                  net->dacts[net->nlayers], &hits);
     size_t off = 0;
     for (int i = 0; i < net->nlayers; i++) off += net->layers[i].tensors.total;
     for (int i = net->nlayers - 1; i >= 0; i--) {
-        const layer *l = &net->layers[i];
+        const nn_layer *l = &net->layers[i];
         off -= l->tensors.total;
-        layer_sgd sgd = {.velocity = velocity ? velocity + off : NULL, .lr = lr,
+        nn_layer_sgd sgd = {.velocity = velocity ? velocity + off : NULL, .lr = lr,
                          .momentum = momentum, .weight_decay = weight_decay};
         /* the output is post-ReLU: gradient flows where it is positive */
-        layer_backward_step(l, net->acts[i], l->relu ? net->acts[i + 1] : NULL, net->dacts[i + 1],
+        nn_layer_backward_step(l, net->acts[i], l->relu ? net->acts[i + 1] : NULL, net->dacts[i + 1],
                             i > 0 ? net->dacts[i] : NULL, batch, net->compute,
                             velocity ? &sgd : NULL);
     }
@@ -138,18 +138,18 @@ static float backward(mlp *net, const uint8_t *labels, int batch, int *correct, 
     return loss;
 }
 
-float mlp_backward(mlp *net, const uint8_t *labels, int batch, int *correct) {
+float nn_mlp_backward(nn_mlp *net, const uint8_t *labels, int batch, int *correct) {
     return backward(net, labels, batch, correct, NULL, 0, 0, 0);
 }
 
-float mlp_backward_sgd(mlp *net, const uint8_t *labels, int batch, int *correct,
+float nn_mlp_backward_sgd(nn_mlp *net, const uint8_t *labels, int batch, int *correct,
                        float *velocity, float lr, float momentum, float weight_decay) {
     return backward(net, labels, batch, correct, velocity, lr, momentum, weight_decay);
 }
 
-void mlp_predict(mlp *net, const float *x, float *probs) {
+void nn_mlp_predict(nn_mlp *net, const float *x, float *probs) {
     memcpy(net->acts[0], x, sizeof(float) * (size_t)net->in);
-    nn_softmax(mlp_forward(net, 1), mlp_classes(net), probs);
+    nn_softmax(nn_mlp_forward(net, 1), nn_mlp_classes(net), probs);
 }
 
 static int parse_int(const char *s, const char *end, int *out) {
@@ -180,7 +180,7 @@ static int parse_density(const char *s, const char *end, float *out) {
     return 1;
 }
 
-int mlp_parse_layers(const char *text, layer_spec *specs, int max, nn_error *err) {
+int nn_mlp_parse_layers(const char *text, nn_layer_spec *specs, int max, nn_error *err) {
     int count = 0;
     const char *p = text;
     while (1) {
@@ -206,19 +206,19 @@ int mlp_parse_layers(const char *text, layer_spec *specs, int max, nn_error *err
             nn_fail(err, NN_ERR_ARG, "too many layers (at most %d)", max);
             return -1;
         }
-        layer_spec *s = &specs[count];
-        if (layer_kind_parse(kind, &s->kind) != NN_OK) {
+        nn_layer_spec *s = &specs[count];
+        if (nn_layer_kind_parse(kind, &s->kind) != NN_OK) {
             char kinds[128];
-            layer_kind_list(kinds, sizeof kinds, ", ", 0);
+            nn_layer_kind_list(kinds, sizeof kinds, ", ", 0);
             nn_fail(err, NN_ERR_ARG, "layer '%.*s': unknown kind '%s' (%s)", (int)(end - p), p,
                     kind, kinds);
             return -1;
         }
-        layer_param param = layer_kind_get(s->kind)->param;
-        int blocked = param != LAYER_PARAM_NONE;
+        nn_layer_param param = nn_layer_kind_get(s->kind)->param;
+        int blocked = param != NN_LAYER_PARAM_NONE;
         s->ndyad = 1;
         s->density = 0.0f;
-        if (slash && param == LAYER_PARAM_DENSITY) {
+        if (slash && param == NN_LAYER_PARAM_DENSITY) {
             if (!parse_density(slash + 1, colon, &s->density)) {
                 nn_fail(err, NN_ERR_ARG, "layer '%.*s': density must be a number in (0, 1]",
                         (int)(end - p), p);
@@ -226,14 +226,14 @@ int mlp_parse_layers(const char *text, layer_spec *specs, int max, nn_error *err
             }
         } else if (slash && (!parse_int(slash + 1, colon, &s->ndyad) || s->ndyad < 1)) {
             nn_fail(err, NN_ERR_ARG, "layer '%.*s': %s must be a positive integer",
-                    (int)(end - p), p, param == LAYER_PARAM_RANK ? "the rank" : "ndyad");
+                    (int)(end - p), p, param == NN_LAYER_PARAM_RANK ? "the rank" : "ndyad");
             return -1;
         }
         if (blocked && !slash) {
-            const char *eg = param == LAYER_PARAM_DENSITY ? "0.25" : param == LAYER_PARAM_RANK ? "64" : "4";
+            const char *eg = param == NN_LAYER_PARAM_DENSITY ? "0.25" : param == NN_LAYER_PARAM_RANK ? "64" : "4";
             nn_fail(err, NN_ERR_ARG, "layer '%.*s': a %s layer needs /%s, e.g. %s/%s:%.*s",
                     (int)(end - p), p, kind,
-                    param == LAYER_PARAM_DENSITY ? "DENSITY" : param == LAYER_PARAM_RANK ? "RANK" : "NDYAD",
+                    param == NN_LAYER_PARAM_DENSITY ? "DENSITY" : param == NN_LAYER_PARAM_RANK ? "RANK" : "NDYAD",
                     kind, eg, (int)(end - colon - 1), colon + 1);
             return -1;
         }
@@ -254,13 +254,13 @@ int mlp_parse_layers(const char *text, layer_spec *specs, int max, nn_error *err
     return count;
 }
 
-void mlp_describe(const mlp *net, char *buf, size_t size) {
+void nn_mlp_describe(const nn_mlp *net, char *buf, size_t size) {
     size_t used = (size_t)snprintf(buf, size, "%d", net->in);
     for (int i = 0; i < net->nlayers && used < size; i++) {
-        const layer *l = &net->layers[i];
+        const nn_layer *l = &net->layers[i];
         char param[32];
-        layer_param_text(l->kind, l->ndyad, l->density, param, sizeof param);
-        used += (size_t)snprintf(buf + used, size - used, " -> %s%s%s:%d", layer_kind_name(l->kind),
+        nn_layer_param_text(l->kind, l->ndyad, l->density, param, sizeof param);
+        used += (size_t)snprintf(buf + used, size - used, " -> %s%s%s:%d", nn_layer_kind_name(l->kind),
                                  param[0] ? "/" : "", param, l->out);
     }
 }

@@ -14,69 +14,69 @@
 /* One layer as written on the command line: KIND[/PARAM]:WIDTH. PARAM is
  * ndyad (blocks, or lowrank's rank) or, for sparse, density. */
 typedef struct {
-    layer_kind kind;
+    nn_layer_kind kind;
     int ndyad;
     int out;
     float density; /* sparse only; 0 otherwise */
-} layer_spec;
+} nn_layer_spec;
 
 typedef struct {
     int in;       /* input features (784 for MNIST) */
     int nlayers;
-    layer *layers;
+    nn_layer *layers;
     size_t nparams;
     float *params;
     float *grads; /* NULL for an inference-only net */
     nn_compute *compute; /* threads and kernels; NULL: serial. Owned by the caller. */
 
-    /* Work buffers, sized for max_batch samples (mlp_reserve). */
+    /* Work buffers, sized for max_batch samples (nn_mlp_reserve). */
     int max_batch;
     float **acts;  /* acts[0]: input (in x B); acts[i+1]: output of layer i */
     float **dacts; /* gradients w.r.t. acts[i+1] (training only) */
-} mlp;
+} nn_mlp;
 
 /* Builds the net; every layer but the last gets a ReLU. with_grads allocates
- * gradient buffers for training. Parameters are zero until mlp_init. */
-nn_status mlp_create(mlp *net, int in, const layer_spec *specs, int nlayers, int with_grads,
+ * gradient buffers for training. Parameters are zero until nn_mlp_init. */
+nn_status nn_mlp_create(nn_mlp *net, int in, const nn_layer_spec *specs, int nlayers, int with_grads,
                      nn_error *err);
-void mlp_free(mlp *net);
+void nn_mlp_free(nn_mlp *net);
 
 /* Reference initialisation from a seed. */
-void mlp_init(mlp *net, uint64_t seed);
+void nn_mlp_init(nn_mlp *net, uint64_t seed);
 
 /* Makes sure the work buffers hold batch samples. */
-nn_status mlp_reserve(mlp *net, int batch, nn_error *err);
+nn_status nn_mlp_reserve(nn_mlp *net, int batch, nn_error *err);
 
 /* Forward pass on acts[0], which the caller fills (in x batch, feature-major).
  * Returns the logits (classes x batch). */
-const float *mlp_forward(mlp *net, int batch);
+const float *nn_mlp_forward(nn_mlp *net, int batch);
 
-/* After mlp_forward: softmax cross-entropy against labels, gradients of the
+/* After nn_mlp_forward: softmax cross-entropy against labels, gradients of the
  * mean loss into net->grads. Returns the mean loss; *correct counts argmax hits
  * (correct may be NULL). */
-float mlp_backward(mlp *net, const uint8_t *labels, int batch, int *correct);
+float nn_mlp_backward(nn_mlp *net, const uint8_t *labels, int batch, int *correct);
 
-/* mlp_backward fused with one SGD-with-momentum step: every layer's dW GEMM
+/* nn_mlp_backward fused with one SGD-with-momentum step: every layer's dW GEMM
  * accumulates into the velocity (laid out like net->params) and the weights
- * are updated right after, block by block. Same maths as mlp_backward then
+ * are updated right after, block by block. Same maths as nn_mlp_backward then
  * the SGD update of nn/optim.c, to float rounding. */
-float mlp_backward_sgd(mlp *net, const uint8_t *labels, int batch, int *correct,
+float nn_mlp_backward_sgd(nn_mlp *net, const uint8_t *labels, int batch, int *correct,
                        float *velocity, float lr, float momentum, float weight_decay);
 
 /* Convenience for one sample: x holds net->in features; probs gets
- * classes probabilities (softmax). Needs mlp_reserve(net, >=1). */
-void mlp_predict(mlp *net, const float *x, float *probs);
+ * classes probabilities (softmax). Needs nn_mlp_reserve(net, >=1). */
+void nn_mlp_predict(nn_mlp *net, const float *x, float *probs);
 
-int mlp_classes(const mlp *net);
+int nn_mlp_classes(const nn_mlp *net);
 
 /* Parses "dyad-it/4:1024,sparse/0.25:1024,dense:10" into specs (at most max). Returns the
  * count, or -1 with err set. */
-int mlp_parse_layers(const char *text, layer_spec *specs, int max, nn_error *err);
+int nn_mlp_parse_layers(const char *text, nn_layer_spec *specs, int max, nn_error *err);
 
 /* Checks every layer of specs fits (ndyad divides widths, ...). */
-nn_status mlp_check_specs(int in, const layer_spec *specs, int nlayers, nn_error *err);
+nn_status nn_mlp_check_specs(int in, const nn_layer_spec *specs, int nlayers, nn_error *err);
 
 /* "784 -> dyad-it/4:1024 -> dense:10" style summary into buf. */
-void mlp_describe(const mlp *net, char *buf, size_t size);
+void nn_mlp_describe(const nn_mlp *net, char *buf, size_t size);
 
 #endif

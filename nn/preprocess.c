@@ -109,17 +109,17 @@ static int hist_median(const uint32_t hist[256]) {
     return 255;
 }
 
-nn_status preprocess_digit(const uint8_t *gray, int w, int h, digit_polarity polarity,
-                           uint8_t out[DIGIT_PIXELS], nn_error *err) {
+nn_status nn_preprocess_digit(const uint8_t *gray, int w, int h, nn_digit_polarity polarity,
+                           uint8_t out[NN_DIGIT_PIXELS], nn_error *err) {
     if (!gray || !out || w <= 0 || h <= 0)
         return nn_fail(err, NN_ERR_ARG, "digit image of %dx%d pixels is empty or invalid", w, h);
-    if (polarity != POLARITY_AUTO && polarity != POLARITY_LIGHT_INK && polarity != POLARITY_DARK_INK)
+    if (polarity != NN_POLARITY_AUTO && polarity != NN_POLARITY_LIGHT_INK && polarity != NN_POLARITY_DARK_INK)
         return nn_fail(err, NN_ERR_ARG, "unknown digit polarity %d", (int)polarity);
 
     uint32_t hist[256];
     double ring_mean;
     ring_stats(gray, w, h, &ring_mean, hist);
-    int invert = polarity == POLARITY_DARK_INK || (polarity == POLARITY_AUTO && ring_mean > 127.0);
+    int invert = polarity == NN_POLARITY_DARK_INK || (polarity == NN_POLARITY_AUTO && ring_mean > 127.0);
     /* ink(v) = (invert ? 255 - v : v) - background, clipped at 0 */
     int flip = invert ? 255 : 0;
     size_t npix = (size_t)w * (size_t)h;
@@ -217,16 +217,16 @@ nn_status preprocess_digit(const uint8_t *gray, int w, int h, digit_polarity pol
     int shift_x = (int)lround(CENTRE - mx / mass);
     int shift_y = (int)lround(CENTRE - my / mass);
 
-    float frame[DIGIT_PIXELS] = {0};
+    float frame[NN_DIGIT_PIXELS] = {0};
     float peak = 0.0f;
     for (int i = 0; i < fit_h; i++) {
         int fy = i + shift_y;
-        if (fy < 0 || fy >= DIGIT_SIDE) continue;
+        if (fy < 0 || fy >= NN_DIGIT_SIDE) continue;
         for (int j = 0; j < fit_w; j++) {
             int fx = j + shift_x;
-            if (fx < 0 || fx >= DIGIT_SIDE) continue;
+            if (fx < 0 || fx >= NN_DIGIT_SIDE) continue;
             float v = fit[(size_t)i * fit_w + j];
-            frame[fy * DIGIT_SIDE + fx] = v;
+            frame[fy * NN_DIGIT_SIDE + fx] = v;
             if (v > peak) peak = v;
         }
     }
@@ -234,17 +234,17 @@ nn_status preprocess_digit(const uint8_t *gray, int w, int h, digit_polarity pol
 
     /* MNIST digits are full contrast: the brightest pixel becomes 255, so a
      * faint pencil line or thin, heavily shrunk strokes look like MNIST. */
-    memset(out, 0, DIGIT_PIXELS);
+    memset(out, 0, NN_DIGIT_PIXELS);
     if (peak <= 0.0f) /* everything was clipped away: cannot happen with a 20px box */
         return nn_fail(err, NN_ERR_ARG, "no ink in image (%dx%d)", w, h);
     float gain = 255.0f / peak;
-    for (int p = 0; p < DIGIT_PIXELS; p++) {
+    for (int p = 0; p < NN_DIGIT_PIXELS; p++) {
         float v = frame[p] * gain + 0.5f;
         out[p] = v >= 255.0f ? 255 : (uint8_t)v;
     }
     return NN_OK;
 }
 
-void digit_to_input(const uint8_t digit[DIGIT_PIXELS], float x[DIGIT_PIXELS]) {
-    for (int p = 0; p < DIGIT_PIXELS; p++) x[p] = digit[p] / 255.0f;
+void nn_digit_to_input(const uint8_t digit[NN_DIGIT_PIXELS], float x[NN_DIGIT_PIXELS]) {
+    for (int p = 0; p < NN_DIGIT_PIXELS; p++) x[p] = digit[p] / 255.0f;
 }

@@ -10,21 +10,21 @@
 
 #include "error.h"
 
-#define DIGIT_SIDE 28
-#define DIGIT_PIXELS (DIGIT_SIDE * DIGIT_SIDE)
+#define NN_DIGIT_SIDE 28
+#define NN_DIGIT_PIXELS (NN_DIGIT_SIDE * NN_DIGIT_SIDE)
 
 typedef enum {
-    POLARITY_AUTO = 0,    /* decide from the border: a light border means dark ink */
-    POLARITY_LIGHT_INK,   /* already white-on-black, as MNIST */
-    POLARITY_DARK_INK,    /* black-on-white: invert */
-} digit_polarity;
+    NN_POLARITY_AUTO = 0,    /* decide from the border: a light border means dark ink */
+    NN_POLARITY_LIGHT_INK,   /* already white-on-black, as MNIST */
+    NN_POLARITY_DARK_INK,    /* black-on-white: invert */
+} nn_digit_polarity;
 
 /* gray: w*h bytes, row-major. Returns NN_ERR_ARG ("no ink") for an image with
  * nothing drawn in it. */
-nn_status preprocess_digit(const uint8_t *gray, int w, int h, digit_polarity polarity,
-                           uint8_t out[DIGIT_PIXELS], nn_error *err);
+nn_status nn_preprocess_digit(const uint8_t *gray, int w, int h, nn_digit_polarity polarity,
+                           uint8_t out[NN_DIGIT_PIXELS], nn_error *err);
 
 /* Network input: pixel / 255, nothing else. */
-void digit_to_input(const uint8_t digit[DIGIT_PIXELS], float x[DIGIT_PIXELS]);
+void nn_digit_to_input(const uint8_t digit[NN_DIGIT_PIXELS], float x[NN_DIGIT_PIXELS]);
 
 #endif

@@ -9,11 +9,11 @@ static uint64_t splitmix64(uint64_t *x) {
 
 static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
 
-void rng_seed(rng *r, uint64_t seed) {
+void nn_rng_seed(nn_rng *r, uint64_t seed) {
     for (int i = 0; i < 4; i++) r->s[i] = splitmix64(&seed);
 }
 
-uint64_t rng_next(rng *r) {
+uint64_t nn_rng_next(nn_rng *r) {
     uint64_t *s = r->s;
     uint64_t result = rotl(s[1] * 5, 7) * 9;
     uint64_t t = s[1] << 17;
@@ -26,16 +26,16 @@ uint64_t rng_next(rng *r) {
     return result;
 }
 
-float rng_uniform(rng *r) { return (float)(rng_next(r) >> 40) * (1.0f / 16777216.0f); }
+float nn_rng_uniform(nn_rng *r) { return (float)(nn_rng_next(r) >> 40) * (1.0f / 16777216.0f); }
 
-uint32_t rng_below(rng *r, uint32_t n) {
+uint32_t nn_rng_below(nn_rng *r, uint32_t n) {
     /* Lemire's multiply-shift; the tiny bias is irrelevant for shuffling. */
-    return (uint32_t)(((rng_next(r) >> 32) * (uint64_t)n) >> 32);
+    return (uint32_t)(((nn_rng_next(r) >> 32) * (uint64_t)n) >> 32);
 }
 
-void rng_shuffle(rng *r, int *idx, int n) {
+void nn_rng_shuffle(nn_rng *r, int *idx, int n) {
     for (int i = n - 1; i > 0; i--) {
-        int j = (int)rng_below(r, (uint32_t)(i + 1));
+        int j = (int)nn_rng_below(r, (uint32_t)(i + 1));
         int t = idx[i];
         idx[i] = idx[j];
         idx[j] = t;

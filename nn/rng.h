@@ -7,15 +7,15 @@
 
 typedef struct {
     uint64_t s[4];
-} rng;
+} nn_rng;
 
-void rng_seed(rng *r, uint64_t seed);
-uint64_t rng_next(rng *r);
+void nn_rng_seed(nn_rng *r, uint64_t seed);
+uint64_t nn_rng_next(nn_rng *r);
 /* Uniform in [0, 1). */
-float rng_uniform(rng *r);
+float nn_rng_uniform(nn_rng *r);
 /* Uniform integer in [0, n), n > 0. */
-uint32_t rng_below(rng *r, uint32_t n);
+uint32_t nn_rng_below(nn_rng *r, uint32_t n);
 /* Fisher-Yates shuffle of an index array. */
-void rng_shuffle(rng *r, int *idx, int n);
+void nn_rng_shuffle(nn_rng *r, int *idx, int n);
 
 #endif

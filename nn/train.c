@@ -4,23 +4,23 @@
 #include <string.h>
 #include <time.h>
 
-double train_now_seconds(void) {
+double nn_train_now_seconds(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-void train_gather_batch(mlp *net, const idx_images *images, const int *indices, int count) {
+void nn_train_gather_batch(nn_mlp *net, const nn_idx_images *images, const int *indices, int count) {
     nn_gather_u8(net->acts[0], images->pixels, indices, count, images->rows * images->cols,
                  1.0f / 255.0f);
 }
 
-nn_status train_loop_create(train_loop *loop, int count, int batch, int epochs, nn_error *err) {
+nn_status nn_train_loop_create(nn_train_loop *loop, int count, int batch, int epochs, nn_error *err) {
     memset(loop, 0, sizeof *loop);
     loop->order = malloc(sizeof(int) * (size_t)count);
     loop->labels = malloc((size_t)batch);
     if (!loop->order || !loop->labels) {
-        train_loop_free(loop);
+        nn_train_loop_free(loop);
         return nn_fail(err, NN_ERR_NOMEM, "out of memory");
     }
     for (int e = 0; e < count; e++) loop->order[e] = e;
@@ -30,37 +30,37 @@ nn_status train_loop_create(train_loop *loop, int count, int batch, int epochs, 
     return NN_OK;
 }
 
-void train_loop_free(train_loop *loop) {
+void nn_train_loop_free(nn_train_loop *loop) {
     free(loop->order);
     free(loop->labels);
     memset(loop, 0, sizeof *loop);
 }
 
-void train_epoch(train_loop *loop, mlp *net, optimizer *opt, rng *r, const idx_images *images,
-                 const idx_labels *labels, int epoch, train_progress *result,
-                 train_progress_fn progress, int progress_every, void *user) {
-    rng_shuffle(r, loop->order, loop->count);
+void nn_train_epoch(nn_train_loop *loop, nn_mlp *net, nn_optimizer *opt, nn_rng *r, const nn_idx_images *images,
+                 const nn_idx_labels *labels, int epoch, nn_train_progress *result,
+                 nn_train_progress_fn progress, int progress_every, void *user) {
+    nn_rng_shuffle(r, loop->order, loop->count);
     int nbatches = (loop->count + loop->batch - 1) / loop->batch;
     long total_steps = (long)nbatches * loop->epochs;
-    double start = train_now_seconds(), loss_sum = 0;
+    double start = nn_train_now_seconds(), loss_sum = 0;
     long hits = 0, seen = 0;
-    train_progress p = {.epoch = epoch, .nbatches = nbatches};
+    nn_train_progress p = {.epoch = epoch, .nbatches = nbatches};
     for (int bi = 0; bi < nbatches; bi++) {
         int first = bi * loop->batch;
         int count = loop->count - first < loop->batch ? loop->count - first : loop->batch;
         const int *idx = loop->order + first;
         for (int s = 0; s < count; s++) loop->labels[s] = labels->labels[idx[s]];
-        train_gather_batch(net, images, idx, count);
-        mlp_forward(net, count);
+        nn_train_gather_batch(net, images, idx, count);
+        nn_mlp_forward(net, count);
         int correct = 0;
-        float lr = optim_lr_at(&opt->cfg, loop->step, total_steps);
-        loss_sum += optim_backward_step(opt, net, loop->labels, count, lr, &correct) * count;
+        float lr = nn_optim_lr_at(&opt->cfg, loop->step, total_steps);
+        loss_sum += nn_optim_backward_step(opt, net, loop->labels, count, lr, &correct) * count;
         hits += correct;
         seen += count;
         loop->step++;
         p.batch_index = bi + 1;
         p.samples = seen;
-        p.seconds = train_now_seconds() - start;
+        p.seconds = nn_train_now_seconds() - start;
         p.loss = loss_sum / seen;
         p.accuracy = (double)hits / seen;
         if (progress && (p.batch_index % progress_every == 0 || bi + 1 == nbatches))
@@ -69,25 +69,25 @@ void train_epoch(train_loop *loop, mlp *net, optimizer *opt, rng *r, const idx_i
     *result = p;
 }
 
-nn_status train_predict(mlp *net, const idx_images *images, int batch, uint8_t *pred) {
+nn_status nn_train_predict(nn_mlp *net, const nn_idx_images *images, int batch, uint8_t *pred) {
     if (batch > net->max_batch) batch = net->max_batch; /* the work buffers bound the batch */
     int *idx = malloc(sizeof(int) * (size_t)batch);
     if (!idx) return NN_ERR_NOMEM;
     for (int first = 0; first < images->count; first += batch) {
         int count = images->count - first < batch ? images->count - first : batch;
         for (int s = 0; s < count; s++) idx[s] = first + s;
-        train_gather_batch(net, images, idx, count);
-        nn_argmax_columns(mlp_forward(net, count), mlp_classes(net), count, pred + first);
+        nn_train_gather_batch(net, images, idx, count);
+        nn_argmax_columns(nn_mlp_forward(net, count), nn_mlp_classes(net), count, pred + first);
     }
     free(idx);
     return NN_OK;
 }
 
-double train_evaluate(mlp *net, const idx_images *images, const idx_labels *labels, int batch,
+double nn_train_evaluate(nn_mlp *net, const nn_idx_images *images, const nn_idx_labels *labels, int batch,
                       int *confusion) {
-    int classes = mlp_classes(net);
+    int classes = nn_mlp_classes(net);
     uint8_t *pred = malloc((size_t)images->count);
-    if (!pred || train_predict(net, images, batch, pred) != NN_OK) {
+    if (!pred || nn_train_predict(net, images, batch, pred) != NN_OK) {
         free(pred);
         return -1.0;
     }

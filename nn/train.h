@@ -10,7 +10,7 @@
 #include "optim.h"
 
 /* Copies images[indices[0..count)] into net->acts[0] as (pixels x count). */
-void train_gather_batch(mlp *net, const idx_images *images, const int *indices, int count);
+void nn_train_gather_batch(nn_mlp *net, const nn_idx_images *images, const int *indices, int count);
 
 typedef struct {
     int epoch;        /* 1-based */
@@ -20,9 +20,9 @@ typedef struct {
     double seconds;   /* since the epoch started */
     double loss;      /* mean loss over the batches done */
     double accuracy;  /* train accuracy over the batches done */
-} train_progress;
+} nn_train_progress;
 
-typedef void (*train_progress_fn)(const train_progress *p, void *user);
+typedef void (*nn_train_progress_fn)(const nn_train_progress *p, void *user);
 
 typedef struct {
     int batch;
@@ -31,28 +31,28 @@ typedef struct {
     int *order;       /* shuffled sample order, one epoch */
     uint8_t *labels;  /* the current batch's labels */
     int count;
-} train_loop;
+} nn_train_loop;
 
-/* Needs mlp_reserve(net, batch) before train_epoch; order is shuffled from r
+/* Needs nn_mlp_reserve(net, batch) before nn_train_epoch; order is shuffled from r
  * every epoch. */
-nn_status train_loop_create(train_loop *loop, int count, int batch, int epochs, nn_error *err);
-void train_loop_free(train_loop *loop);
+nn_status nn_train_loop_create(nn_train_loop *loop, int count, int batch, int epochs, nn_error *err);
+void nn_train_loop_free(nn_train_loop *loop);
 
 /* Runs one epoch; fills *result (loss, accuracy, seconds). progress is called
  * about every progress_every batches (and at the end); it may be NULL. */
-void train_epoch(train_loop *loop, mlp *net, optimizer *opt, rng *r, const idx_images *images,
-                 const idx_labels *labels, int epoch, train_progress *result,
-                 train_progress_fn progress, int progress_every, void *user);
+void nn_train_epoch(nn_train_loop *loop, nn_mlp *net, nn_optimizer *opt, nn_rng *r, const nn_idx_images *images,
+                 const nn_idx_labels *labels, int epoch, nn_train_progress *result,
+                 nn_train_progress_fn progress, int progress_every, void *user);
 
 /* The predicted class of every image, in batches of at most net->max_batch
  * (pred holds images->count bytes). Returns NN_ERR_NOMEM on allocation failure. */
-nn_status train_predict(mlp *net, const idx_images *images, int batch, uint8_t *pred);
+nn_status nn_train_predict(nn_mlp *net, const nn_idx_images *images, int batch, uint8_t *pred);
 
 /* Accuracy over the whole set, in batches of at most net->max_batch; confusion (classes x classes, row = true
  * label, column = prediction) is filled when not NULL. */
-double train_evaluate(mlp *net, const idx_images *images, const idx_labels *labels, int batch,
+double nn_train_evaluate(nn_mlp *net, const nn_idx_images *images, const nn_idx_labels *labels, int batch,
                       int *confusion);
 
-double train_now_seconds(void); /* monotonic clock */
+double nn_train_now_seconds(void); /* monotonic clock */
 
 #endif

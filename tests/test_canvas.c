@@ -137,7 +137,7 @@ static void test_clear_empties_and_is_undoable(void **state) {
 static void test_empty_canvas_has_no_digit(void **state) {
     (void)state;
     canvas c = make_canvas();
-    uint8_t digit[DIGIT_PIXELS];
+    uint8_t digit[NN_DIGIT_PIXELS];
     nn_error err;
     assert_int_equal(canvas_to_digit(&c, digit, &err), NN_ERR_ARG);
     /* a stroke then erased completely is empty again */
@@ -157,14 +157,14 @@ static void test_digit_view_of_a_bar(void **state) {
     canvas c = make_canvas();
     const float a[] = {0.3f, 0.15f, 0.3f, 0.85f}; /* off-centre on purpose */
     stroke(&c, a, 2, 0);
-    uint8_t d[DIGIT_PIXELS];
+    uint8_t d[NN_DIGIT_PIXELS];
     nn_error err;
     assert_int_equal(canvas_to_digit(&c, d, &err), NN_OK);
-    int top = DIGIT_SIDE, bottom = -1;
+    int top = NN_DIGIT_SIDE, bottom = -1;
     double mass = 0, cx = 0;
-    for (int y = 0; y < DIGIT_SIDE; y++)
-        for (int x = 0; x < DIGIT_SIDE; x++) {
-            uint8_t v = d[y * DIGIT_SIDE + x];
+    for (int y = 0; y < NN_DIGIT_SIDE; y++)
+        for (int x = 0; x < NN_DIGIT_SIDE; x++) {
+            uint8_t v = d[y * NN_DIGIT_SIDE + x];
             if (v > 64) {
                 if (y < top) top = y;
                 if (y > bottom) bottom = y;
@@ -182,16 +182,16 @@ static void test_digit_view_of_a_bar(void **state) {
 static void test_set_digit_then_view(void **state) {
     (void)state;
     canvas c = make_canvas();
-    uint8_t d[DIGIT_PIXELS] = {0}, back[DIGIT_PIXELS];
+    uint8_t d[NN_DIGIT_PIXELS] = {0}, back[NN_DIGIT_PIXELS];
     for (int y = 6; y < 22; y++)
-        for (int x = 12; x < 16; x++) d[y * DIGIT_SIDE + x] = 255;
+        for (int x = 12; x < 16; x++) d[y * NN_DIGIT_SIDE + x] = 255;
     nn_error err;
     assert_int_equal(canvas_set_digit(&c, d, &err), NN_OK);
     assert_false(canvas_is_empty(&c));
     assert_int_equal(at(&c, 14.0f / 28, 14.0f / 28), 255);
     assert_int_equal(at(&c, 2.0f / 28, 2.0f / 28), 0);
     assert_int_equal(canvas_to_digit(&c, back, &err), NN_OK);
-    assert_true(back[14 * DIGIT_SIDE + 14] > 200);
+    assert_true(back[14 * NN_DIGIT_SIDE + 14] > 200);
     assert_true(canvas_undo(&c)); /* loading is undoable too */
     assert_true(canvas_is_empty(&c));
     canvas_free(&c);

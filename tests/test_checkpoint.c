@@ -28,31 +28,31 @@
 /* ------------------------------------------------------------- helpers */
 
 /* The mixed net: every kind, several ndyad. */
-static void make_mixed(mlp *net, uint64_t seed) {
-    layer_spec specs[] = {
-        {LAYER_DENSE, 1, 16, 0},
-        {LAYER_DYAD_IT, 2, 16, 0},
-        {LAYER_DYAD_OT, 4, 8, 0},
-        {LAYER_DYAD_DT, 2, 8, 0},
-        {LAYER_DENSE, 1, 10, 0},
+static void make_mixed(nn_mlp *net, uint64_t seed) {
+    nn_layer_spec specs[] = {
+        {NN_LAYER_DENSE, 1, 16, 0},
+        {NN_LAYER_DYAD_IT, 2, 16, 0},
+        {NN_LAYER_DYAD_OT, 4, 8, 0},
+        {NN_LAYER_DYAD_DT, 2, 8, 0},
+        {NN_LAYER_DENSE, 1, 10, 0},
     };
     nn_error err;
-    assert_int_equal(mlp_create(net, 12, specs, 5, 0, &err), NN_OK);
-    mlp_init(net, seed);
+    assert_int_equal(nn_mlp_create(net, 12, specs, 5, 0, &err), NN_OK);
+    nn_mlp_init(net, seed);
 }
 
 /* The small net of the bad-input tests: 4 -> dyad-it/2:4 -> dense:2. Tensors:
  * layers.0.wl/wu [2,2,2] (32 bytes each), layers.0.bias [4] (16),
  * layers.1.weight [2,4] (32), layers.1.bias [2] (8): 120 data bytes. */
-static void make_small(mlp *net) {
-    layer_spec specs[] = {{LAYER_DYAD_IT, 2, 4, 0}, {LAYER_DENSE, 1, 2, 0}};
+static void make_small(nn_mlp *net) {
+    nn_layer_spec specs[] = {{NN_LAYER_DYAD_IT, 2, 4, 0}, {NN_LAYER_DENSE, 1, 2, 0}};
     nn_error err;
-    assert_int_equal(mlp_create(net, 4, specs, 2, 0, &err), NN_OK);
-    mlp_init(net, 7);
+    assert_int_equal(nn_mlp_create(net, 4, specs, 2, 0, &err), NN_OK);
+    nn_mlp_init(net, 7);
 }
 
-static void make_record(train_record *rec) {
-    train_record_clear(rec);
+static void make_record(nn_train_record *rec) {
+    nn_train_record_clear(rec);
     snprintf(rec->dataset, sizeof rec->dataset, "mnist:/data/mnist");
     snprintf(rec->optimizer, sizeof rec->optimizer, "adam");
     rec->epochs = 5;
@@ -138,10 +138,10 @@ static void write_parsed(const char *path, const parsed_file *pf) {
  * containing every phrase, on one line, and a zeroed net. */
 static void expect_load_error(const char *what, const char *path, nn_status code,
                               const char *phrase1, const char *phrase2) {
-    mlp net;
-    train_record rec;
+    nn_mlp net;
+    nn_train_record rec;
     nn_error err = {{0}};
-    nn_status st = checkpoint_load(path, &net, &rec, &err);
+    nn_status st = nn_checkpoint_load(path, &net, &rec, &err);
     if (st != code)
         fail_msg("%s: load returned %d, expected %d (msg: %s)", what, st, code, err.msg);
     if (!strstr(err.msg, path)) fail_msg("%s: message does not name the file: %s", what, err.msg);
@@ -175,9 +175,9 @@ static double tensor_sum(const float *p, size_t count) {
 
 static void test_record_clear(void **state) {
     (void)state;
-    train_record rec;
+    nn_train_record rec;
     memset(&rec, 0x5a, sizeof rec);
-    train_record_clear(&rec);
+    nn_train_record_clear(&rec);
     assert_string_equal(rec.dataset, "");
     assert_string_equal(rec.optimizer, "");
     assert_int_equal(rec.epochs, -1);
@@ -192,7 +192,7 @@ static void test_round_trip(void **state) {
     char *dir = test_tmpdir();
     char path[4200];
     snprintf(path, sizeof path, "%s/mixed.safetensors", dir);
-    mlp net, back;
+    nn_mlp net, back;
     make_mixed(&net, 42);
     /* values that expose byte-order or conversion mistakes */
     net.params[0] = -0.0f;
@@ -200,13 +200,13 @@ static void test_round_trip(void **state) {
     net.params[2] = INFINITY;
     net.params[3] = 1e-45f; /* denormal */
     net.params[net.nparams - 1] = -3.5f;
-    train_record rec, rec_back;
+    nn_train_record rec, rec_back;
     make_record(&rec);
     nn_error err;
-    assert_int_equal(checkpoint_save(path, &net, &rec, &err), NN_OK);
+    assert_int_equal(nn_checkpoint_save(path, &net, &rec, &err), NN_OK);
     assert_int_equal(count_temp_files(dir), 0);
 
-    assert_int_equal(checkpoint_load(path, &back, &rec_back, &err), NN_OK);
+    assert_int_equal(nn_checkpoint_load(path, &back, &rec_back, &err), NN_OK);
     assert_null(back.grads);
     assert_int_equal(back.in, net.in);
     assert_int_equal(back.nlayers, net.nlayers);
@@ -242,21 +242,21 @@ static void test_round_trip(void **state) {
     free(file);
 
     /* same forward pass, with finite parameters this time */
-    mlp_free(&back);
-    mlp_init(&net, 43);
-    assert_int_equal(checkpoint_save(path, &net, &rec, &err), NN_OK);
-    assert_int_equal(checkpoint_load(path, &back, NULL, &err), NN_OK);
+    nn_mlp_free(&back);
+    nn_mlp_init(&net, 43);
+    assert_int_equal(nn_checkpoint_save(path, &net, &rec, &err), NN_OK);
+    assert_int_equal(nn_checkpoint_load(path, &back, NULL, &err), NN_OK);
     const int batch = 3;
-    assert_int_equal(mlp_reserve(&net, batch, &err), NN_OK);
-    assert_int_equal(mlp_reserve(&back, batch, &err), NN_OK);
+    assert_int_equal(nn_mlp_reserve(&net, batch, &err), NN_OK);
+    assert_int_equal(nn_mlp_reserve(&back, batch, &err), NN_OK);
     for (int e = 0; e < net.in * batch; e++)
         net.acts[0][e] = back.acts[0][e] = (float)((e * 37) % 11) / 11.0f - 0.4f;
-    const float *y1 = mlp_forward(&net, batch);
-    const float *y2 = mlp_forward(&back, batch);
-    assert_memory_equal(y1, y2, sizeof(float) * (size_t)mlp_classes(&net) * batch);
+    const float *y1 = nn_mlp_forward(&net, batch);
+    const float *y2 = nn_mlp_forward(&back, batch);
+    assert_memory_equal(y1, y2, sizeof(float) * (size_t)nn_mlp_classes(&net) * batch);
 
-    mlp_free(&net);
-    mlp_free(&back);
+    nn_mlp_free(&net);
+    nn_mlp_free(&back);
     test_tmpdir_remove(dir);
 }
 
@@ -265,19 +265,19 @@ static void test_record_optional(void **state) {
     char *dir = test_tmpdir();
     char path[4200];
     snprintf(path, sizeof path, "%s/small.safetensors", dir);
-    mlp net, back;
+    nn_mlp net, back;
     make_small(&net);
-    train_record rec;
+    nn_train_record rec;
     nn_error err;
 
     /* no record at all: loads as cleared, no dyad.* keys besides layers/format */
-    assert_int_equal(checkpoint_save(path, &net, NULL, &err), NN_OK);
+    assert_int_equal(nn_checkpoint_save(path, &net, NULL, &err), NN_OK);
     memset(&rec, 0x11, sizeof rec);
-    assert_int_equal(checkpoint_load(path, &back, &rec, &err), NN_OK);
+    assert_int_equal(nn_checkpoint_load(path, &back, &rec, &err), NN_OK);
     assert_string_equal(rec.dataset, "");
     assert_int_equal(rec.epochs, -1);
     assert_true(rec.test_accuracy < 0);
-    mlp_free(&back);
+    nn_mlp_free(&back);
     parsed_file pf;
     parse_file(path, &pf);
     cJSON *meta = cJSON_GetObjectItemCaseSensitive(pf.root, "__metadata__");
@@ -286,9 +286,9 @@ static void test_record_optional(void **state) {
     parsed_free(&pf);
 
     /* a partial record: unknown fields are omitted, seed 0 is kept */
-    train_record_clear(&rec);
+    nn_train_record_clear(&rec);
     rec.epochs = 3;
-    assert_int_equal(checkpoint_save(path, &net, &rec, &err), NN_OK);
+    assert_int_equal(nn_checkpoint_save(path, &net, &rec, &err), NN_OK);
     parse_file(path, &pf);
     meta = cJSON_GetObjectItemCaseSensitive(pf.root, "__metadata__");
     assert_string_equal(cJSON_GetObjectItemCaseSensitive(meta, "dyad.epochs")->valuestring, "3");
@@ -296,12 +296,12 @@ static void test_record_optional(void **state) {
     assert_null(cJSON_GetObjectItemCaseSensitive(meta, "dyad.lr"));
     assert_null(cJSON_GetObjectItemCaseSensitive(meta, "dyad.dataset"));
     parsed_free(&pf);
-    train_record got;
-    assert_int_equal(checkpoint_load(path, &back, &got, &err), NN_OK);
+    nn_train_record got;
+    assert_int_equal(nn_checkpoint_load(path, &back, &got, &err), NN_OK);
     assert_int_equal(got.epochs, 3);
     assert_int_equal(got.batch, -1);
     assert_true(got.lr < 0);
-    mlp_free(&back);
+    nn_mlp_free(&back);
 
     /* the dyad.layers metadata says what the spec says */
     parse_file(path, &pf);
@@ -321,7 +321,7 @@ static void test_record_optional(void **state) {
     cJSON_Delete(layers);
     parsed_free(&pf);
 
-    mlp_free(&net);
+    nn_mlp_free(&net);
     test_tmpdir_remove(dir);
 }
 
@@ -489,13 +489,13 @@ static const bad_case header_cases[] = {
 /* Saves the small net (with the full record when with_record) to dir/good.safetensors. */
 static void save_good(const char *dir, char *good, size_t size, int with_record) {
     snprintf(good, size, "%s/good.safetensors", dir);
-    mlp net;
+    nn_mlp net;
     make_small(&net);
-    train_record rec;
+    nn_train_record rec;
     make_record(&rec);
     nn_error err;
-    assert_int_equal(checkpoint_save(good, &net, with_record ? &rec : NULL, &err), NN_OK);
-    mlp_free(&net);
+    assert_int_equal(nn_checkpoint_save(good, &net, with_record ? &rec : NULL, &err), NN_OK);
+    nn_mlp_free(&net);
 }
 
 static void test_bad_header_edits(void **state) {
@@ -504,7 +504,7 @@ static void test_bad_header_edits(void **state) {
     char good[4200], bad_path[4200];
     save_good(dir, good, sizeof good, 1);
     snprintf(bad_path, sizeof bad_path, "%s/bad.safetensors", dir);
-    mlp net;
+    nn_mlp net;
     nn_error err;
 
     /* an unedited rewrite loads: the edits below are what break the files */
@@ -513,8 +513,8 @@ static void test_bad_header_edits(void **state) {
     assert_int_equal(pf.data_size, 120);
     write_parsed(bad_path, &pf);
     parsed_free(&pf);
-    assert_int_equal(checkpoint_load(bad_path, &net, NULL, &err), NN_OK);
-    mlp_free(&net);
+    assert_int_equal(nn_checkpoint_load(bad_path, &net, NULL, &err), NN_OK);
+    nn_mlp_free(&net);
 
     for (size_t c = 0; c < sizeof header_cases / sizeof header_cases[0]; c++) {
         parse_file(good, &pf);
@@ -533,7 +533,7 @@ static void test_bad_raw_files(void **state) {
     char good[4200], path[4200];
     save_good(dir, good, sizeof good, 0);
     snprintf(path, sizeof path, "%s/bad.safetensors", dir);
-    mlp net;
+    nn_mlp net;
     nn_error err;
     size_t size;
     unsigned char *file = read_whole(good, &size);
@@ -589,8 +589,8 @@ static void test_bad_raw_files(void **state) {
     if (json_len < hlen) {
         text[hlen - 1] = '\n';
         assert_int_equal(test_write_file(path, copy, size), 0);
-        assert_int_equal(checkpoint_load(path, &net, NULL, &err), NN_OK);
-        mlp_free(&net);
+        assert_int_equal(nn_checkpoint_load(path, &net, NULL, &err), NN_OK);
+        nn_mlp_free(&net);
     }
 
     expect_load_error("directory", dir, NN_ERR_IO, "not a regular file", NULL);
@@ -610,16 +610,16 @@ static void test_atomic_save(void **state) {
     char path[4200], sub[4200];
     snprintf(path, sizeof path, "%s/model.safetensors", dir);
     snprintf(sub, sizeof sub, "%s/adir", dir);
-    mlp small, big;
+    nn_mlp small, big;
     make_small(&small);
-    layer_spec specs[] = {{LAYER_DENSE, 1, 256, 0}, {LAYER_DENSE, 1, 10, 0}};
+    nn_layer_spec specs[] = {{NN_LAYER_DENSE, 1, 256, 0}, {NN_LAYER_DENSE, 1, 10, 0}};
     nn_error err;
-    assert_int_equal(mlp_create(&big, 64, specs, 2, 0, &err), NN_OK);
-    mlp_init(&big, 1);
+    assert_int_equal(nn_mlp_create(&big, 64, specs, 2, 0, &err), NN_OK);
+    nn_mlp_init(&big, 1);
 
     /* overwriting an existing file replaces it whole */
-    assert_int_equal(checkpoint_save(path, &big, NULL, &err), NN_OK);
-    assert_int_equal(checkpoint_save(path, &small, NULL, &err), NN_OK);
+    assert_int_equal(nn_checkpoint_save(path, &big, NULL, &err), NN_OK);
+    assert_int_equal(nn_checkpoint_save(path, &small, NULL, &err), NN_OK);
     size_t before_size;
     unsigned char *before = read_whole(path, &before_size);
     assert_int_equal(before_size, 8 + get_u64le(before) + 4 * small.nparams);
@@ -627,7 +627,7 @@ static void test_atomic_save(void **state) {
 
     /* the path is a directory: rename fails, the temp file goes */
     assert_int_equal(mkdir(sub, 0755), 0);
-    nn_status st = checkpoint_save(sub, &small, NULL, &err);
+    nn_status st = nn_checkpoint_save(sub, &small, NULL, &err);
     assert_int_equal(st, NN_ERR_IO);
     assert_non_null(strstr(err.msg, sub));
     assert_null(strchr(err.msg, '\n'));
@@ -643,7 +643,7 @@ static void test_atomic_save(void **state) {
     limit = old_limit;
     limit.rlim_cur = 16 * 1024; /* big needs ~70 KB */
     assert_int_equal(setrlimit(RLIMIT_FSIZE, &limit), 0);
-    st = checkpoint_save(path, &big, NULL, &err);
+    st = nn_checkpoint_save(path, &big, NULL, &err);
     assert_int_equal(setrlimit(RLIMIT_FSIZE, &old_limit), 0);
     signal(SIGXFSZ, old_handler);
     assert_int_equal(st, NN_ERR_IO);
@@ -659,7 +659,7 @@ static void test_atomic_save(void **state) {
     /* a directory that does not exist */
     char missing[4300];
     snprintf(missing, sizeof missing, "%s/no/such/dir/m.safetensors", dir);
-    assert_int_equal(checkpoint_save(missing, &small, NULL, &err), NN_ERR_IO);
+    assert_int_equal(nn_checkpoint_save(missing, &small, NULL, &err), NN_ERR_IO);
     assert_non_null(strstr(err.msg, missing));
 
     /* a directory we may not write (root may write anywhere: skipped for root) */
@@ -668,9 +668,9 @@ static void test_atomic_save(void **state) {
         snprintf(ro, sizeof ro, "%s/ro", dir);
         assert_int_equal(mkdir(ro, 0755), 0);
         snprintf(inside, sizeof inside, "%s/m.safetensors", ro);
-        assert_int_equal(checkpoint_save(inside, &small, NULL, &err), NN_OK);
+        assert_int_equal(nn_checkpoint_save(inside, &small, NULL, &err), NN_OK);
         assert_int_equal(chmod(ro, 0555), 0);
-        assert_int_equal(checkpoint_save(inside, &big, NULL, &err), NN_ERR_IO);
+        assert_int_equal(nn_checkpoint_save(inside, &big, NULL, &err), NN_ERR_IO);
         assert_non_null(strstr(err.msg, inside));
         assert_int_equal(chmod(ro, 0755), 0);
         size_t ro_size;
@@ -681,15 +681,15 @@ static void test_atomic_save(void **state) {
     }
 
     free(before);
-    mlp_free(&small);
-    mlp_free(&big);
+    nn_mlp_free(&small);
+    nn_mlp_free(&big);
     test_tmpdir_remove(dir);
 }
 
 /* ----------------------------------------------------------------- fuzz */
 
 /* nn's seeded generator: a fixed sequence, so every run tries the same mutations */
-static uint64_t fuzz_next(rng *s) { return rng_next(s); }
+static uint64_t fuzz_next(nn_rng *s) { return nn_rng_next(s); }
 
 static void test_fuzz(void **state) {
     (void)state;
@@ -697,7 +697,7 @@ static void test_fuzz(void **state) {
     char good[4200], path[4200];
     save_good(dir, good, sizeof good, 1);
     snprintf(path, sizeof path, "%s/fuzz.safetensors", dir);
-    mlp net;
+    nn_mlp net;
     nn_error err;
     size_t size;
     unsigned char *file = read_whole(good, &size);
@@ -706,8 +706,8 @@ static void test_fuzz(void **state) {
     assert_non_null(buf);
     static const char json_chars[] = "{}[]\":,0123456789-.eE \\tfn";
 
-    rng seed;
-    rng_seed(&seed, 20240607);
+    nn_rng seed;
+    nn_rng_seed(&seed, 20240607);
     int loaded = 0, rejected = 0;
     for (int iter = 0; iter < 1000; iter++) {
         memcpy(buf, file, size);
@@ -756,12 +756,12 @@ static void test_fuzz(void **state) {
         }
         assert_int_equal(test_write_file(path, buf, len), 0);
         err.msg[0] = 0;
-        nn_status st = checkpoint_load(path, &net, NULL, &err);
+        nn_status st = nn_checkpoint_load(path, &net, NULL, &err);
         if (st == NN_OK) {
             loaded++;
             assert_true(net.nparams > 0);
             assert_non_null(net.params);
-            mlp_free(&net);
+            nn_mlp_free(&net);
         } else {
             rejected++;
             if (data_only) fail_msg("iteration %d: data bit flips rejected: %s", iter, err.msg);
@@ -814,12 +814,12 @@ static void test_python_peer(void **state) {
     char *dir = test_tmpdir();
     char path[4200], cmd[9000];
     snprintf(path, sizeof path, "%s/mixed.safetensors", dir);
-    mlp net;
+    nn_mlp net;
     make_mixed(&net, 5);
-    train_record rec;
+    nn_train_record rec;
     make_record(&rec);
     nn_error err;
-    assert_int_equal(checkpoint_save(path, &net, &rec, &err), NN_OK);
+    assert_int_equal(nn_checkpoint_save(path, &net, &rec, &err), NN_OK);
 
     snprintf(cmd, sizeof cmd, "python3 '%s' '%s'", peer, path);
     int rc = test_run(cmd, out, sizeof out);
@@ -839,14 +839,14 @@ static void test_python_peer(void **state) {
         char part[16];
         if (sscanf(name, "layers.%d.%15s", &li, part) != 2 || li < 0 || li >= net.nlayers)
             fail_msg("unexpected tensor name: %s", name);
-        const layer *l = &net.layers[li];
+        const nn_layer *l = &net.layers[li];
         const float *p = NULL;
         size_t count = 0;
         char want_shape[64];
-        if (!strcmp(part, "weight") && l->kind == LAYER_DENSE) {
+        if (!strcmp(part, "weight") && l->kind == NN_LAYER_DENSE) {
             p = l->param.weight, count = (size_t)l->in * l->out;
             snprintf(want_shape, sizeof want_shape, "%dx%d", l->out, l->in);
-        } else if ((!strcmp(part, "wl") || !strcmp(part, "wu")) && l->kind != LAYER_DENSE) {
+        } else if ((!strcmp(part, "wl") || !strcmp(part, "wu")) && l->kind != NN_LAYER_DENSE) {
             p = part[1] == 'l' ? l->param.wl : l->param.wu;
             count = (size_t)l->in * l->out / l->ndyad;
             snprintf(want_shape, sizeof want_shape, "%dx%dx%d", l->ndyad, l->out / l->ndyad,
@@ -884,7 +884,7 @@ static void test_python_peer(void **state) {
     free(longer);
     free(file);
 
-    mlp_free(&net);
+    nn_mlp_free(&net);
     test_tmpdir_remove(dir);
 }
 
@@ -900,12 +900,12 @@ static void test_info_command(void **state) {
     char *dir = test_tmpdir();
     char path[4200], cmd[9000], out[16384];
     snprintf(path, sizeof path, "%s/mixed.safetensors", dir);
-    mlp net;
+    nn_mlp net;
     make_mixed(&net, 9);
-    train_record rec;
+    nn_train_record rec;
     make_record(&rec);
     nn_error err;
-    assert_int_equal(checkpoint_save(path, &net, &rec, &err), NN_OK);
+    assert_int_equal(nn_checkpoint_save(path, &net, &rec, &err), NN_OK);
 
     snprintf(cmd, sizeof cmd, "'%s' info '%s'", bin, path);
     int rc = test_run(cmd, out, sizeof out);
@@ -917,7 +917,7 @@ static void test_info_command(void **state) {
     snprintf(count, sizeof count, "%zu parameters", net.nparams);
     if (!strstr(out, count)) fail_msg("no '%s' in:\n%s", count, out);
     char arch[256];
-    mlp_describe(&net, arch, sizeof arch);
+    nn_mlp_describe(&net, arch, sizeof arch);
     if (!strstr(out, arch)) fail_msg("no architecture '%s' in:\n%s", arch, out);
     /* ndyad 4: (2n-1)/n^2 = 7/16; ndyad 2: 3/4, both counted and by formula */
     if (!strstr(out, "43.75%") || !strstr(out, "7/16")) fail_msg("no 43.75%% for n=4 in:\n%s", out);
@@ -945,7 +945,7 @@ static void test_info_command(void **state) {
     assert_true(strncmp(out, "dyad info: ", 11) == 0);
     assert_non_null(strstr(out, path));
 
-    mlp_free(&net);
+    nn_mlp_free(&net);
     test_tmpdir_remove(dir);
 }
 
@@ -956,21 +956,21 @@ static void test_big_file(void **state) {
     char *dir = test_tmpdir();
     char path[4200];
     snprintf(path, sizeof path, "%s/big.safetensors", dir);
-    layer_spec specs[] = {{LAYER_DENSE, 1, 1024, 0}, {LAYER_DENSE, 1, 1024, 0}, {LAYER_DENSE, 1, 10, 0}};
-    mlp net, back;
+    nn_layer_spec specs[] = {{NN_LAYER_DENSE, 1, 1024, 0}, {NN_LAYER_DENSE, 1, 1024, 0}, {NN_LAYER_DENSE, 1, 10, 0}};
+    nn_mlp net, back;
     nn_error err;
-    assert_int_equal(mlp_create(&net, 784, specs, 3, 0, &err), NN_OK);
-    mlp_init(&net, 3);
-    assert_int_equal(checkpoint_save(path, &net, NULL, &err), NN_OK);
-    assert_int_equal(checkpoint_load(path, &back, NULL, &err), NN_OK);
+    assert_int_equal(nn_mlp_create(&net, 784, specs, 3, 0, &err), NN_OK);
+    nn_mlp_init(&net, 3);
+    assert_int_equal(nn_checkpoint_save(path, &net, NULL, &err), NN_OK);
+    assert_int_equal(nn_checkpoint_load(path, &back, NULL, &err), NN_OK);
     struct stat sb;
     assert_int_equal(stat(path, &sb), 0);
     /* 8-byte length + padded header + the floats */
     assert_true((size_t)sb.st_size > net.nparams * sizeof(float));
     assert_int_equal(back.nparams, net.nparams);
     assert_memory_equal(back.params, net.params, net.nparams * sizeof(float));
-    mlp_free(&net);
-    mlp_free(&back);
+    nn_mlp_free(&net);
+    nn_mlp_free(&back);
     test_tmpdir_remove(dir);
 }
 

@@ -30,24 +30,24 @@ typedef struct {
     char dyad[4200], dense[4200];
 } fixture;
 
-static void make_net(mlp *net, const char *spec, uint64_t seed) {
-    layer_spec specs[8];
+static void make_net(nn_mlp *net, const char *spec, uint64_t seed) {
+    nn_layer_spec specs[8];
     nn_error err;
-    int n = mlp_parse_layers(spec, specs, 8, &err);
+    int n = nn_mlp_parse_layers(spec, specs, 8, &err);
     assert_true(n > 0);
-    assert_int_equal(mlp_create(net, 784, specs, n, 0, &err), NN_OK);
-    mlp_init(net, seed);
+    assert_int_equal(nn_mlp_create(net, 784, specs, n, 0, &err), NN_OK);
+    nn_mlp_init(net, seed);
 }
 
 static void save_net(const char *path, const char *spec, uint64_t seed, double accuracy) {
-    mlp net;
+    nn_mlp net;
     make_net(&net, spec, seed);
-    train_record rec;
-    train_record_clear(&rec);
+    nn_train_record rec;
+    nn_train_record_clear(&rec);
     rec.test_accuracy = accuracy;
     nn_error err;
-    assert_int_equal(checkpoint_save(path, &net, &rec, &err), NN_OK);
-    mlp_free(&net);
+    assert_int_equal(nn_checkpoint_save(path, &net, &rec, &err), NN_OK);
+    nn_mlp_free(&net);
 }
 
 static int setup(void **state) {
@@ -349,15 +349,15 @@ static void test_app_predictions(void **state) {
     /* the prediction equals the model run on the shown 28x28 input */
     uint8_t input[784];
     assert_true(draw_app_input(app, input));
-    mlp net;
+    nn_mlp net;
     make_net(&net, DYAD_SPEC, DYAD_SEED);
     nn_error err;
-    assert_int_equal(mlp_reserve(&net, 1, &err), NN_OK);
+    assert_int_equal(nn_mlp_reserve(&net, 1, &err), NN_OK);
     float x[784], expect[10];
     for (int i = 0; i < 784; i++) x[i] = input[i] / 255.0f;
-    mlp_predict(&net, x, expect);
+    nn_mlp_predict(&net, x, expect);
     for (int i = 0; i < 10; i++) assert_true(fabsf(expect[i] - probs[i]) < 1e-5f);
-    mlp_free(&net);
+    nn_mlp_free(&net);
 
     /* the rendered canvas shows ink */
     const gfx_image *img = draw_app_render(app);
@@ -388,12 +388,12 @@ static void test_app_hover_zoom_pan(void **state) {
     assert_int_equal(draw_app_layer(app), 0);
     key(app, ']', 0);
     assert_int_equal(draw_app_layer(app), 1); /* 64x64: whole pixels per cell */
-    mlp net;
+    nn_mlp net;
     make_net(&net, DYAD_SPEC, DYAD_SEED);
-    const layer *l = &net.layers[1];
+    const nn_layer *l = &net.layers[1];
     float *w = malloc(sizeof(float) * 64 * 64);
     assert_non_null(w);
-    layer_dense_weight(l, w);
+    nn_layer_dense_weight(l, w);
 
     gfx_rect r = draw_app_rect(app, DRAW_RECT_HEAT_A);
     assert_true(r.w >= 64 && r.h >= 64);
@@ -409,7 +409,7 @@ static void test_app_hover_zoom_pan(void **state) {
     assert_int_equal(row, (int)((y - r.y + 0.5f) / fit));
     assert_int_equal(col, (int)((x - r.x + 0.5f) / fit));
     assert_true(value == w[row * 64 + col]);
-    assert_int_equal(part, layer_weight_part(l, row, col));
+    assert_int_equal(part, nn_layer_weight_part(l, row, col));
 
     /* wheel zooms at the cursor: the weight under it stays put */
     send(app, (app_event){.type = APP_EV_WHEEL, .x = x, .y = y, .wheel = 3});
@@ -449,7 +449,7 @@ static void test_app_hover_zoom_pan(void **state) {
     assert_int_equal(draw_app_heat_parts(app), 1);
     send(app, (app_event){.type = APP_EV_MOUSE_MOVE, .x = x, .y = y});
     assert_true(draw_app_hover(app, NULL, &row, &col, NULL, &part));
-    assert_int_equal(part, layer_weight_part(l, row, col) & 1);
+    assert_int_equal(part, nn_layer_weight_part(l, row, col) & 1);
     key(app, 'b', 0);
     assert_int_equal(draw_app_heat_parts(app), 3);
     key(app, ']', 0);
@@ -466,7 +466,7 @@ static void test_app_hover_zoom_pan(void **state) {
     send(app, (app_event){.type = APP_EV_MOUSE_LEAVE});
     assert_false(draw_app_hover(app, NULL, NULL, NULL, NULL, NULL));
     free(w);
-    mlp_free(&net);
+    nn_mlp_free(&net);
     draw_app_destroy(app);
 }
 
@@ -490,7 +490,7 @@ static void test_app_views_help_quit(void **state) {
     draw_app_teach_state(app, &width, &ndyad, &kind);
     assert_int_equal(width, 20);
     assert_int_equal(ndyad, 5);
-    assert_int_equal(kind, LAYER_DYAD_OT);
+    assert_int_equal(kind, NN_LAYER_DYAD_OT);
     for (int i = 0; i < 20; i++) key(app, '+', 0);
     draw_app_teach_state(app, &width, &ndyad, NULL);
     assert_int_equal(width, 64);
@@ -599,30 +599,30 @@ static void test_app_drop_and_resize(void **state) {
  * the DYAD model on images 1 and 3 only. */
 static void test_app_samples(void **state) {
     fixture *f = *state;
-    mlp net;
+    nn_mlp net;
     make_net(&net, DYAD_SPEC, DYAD_SEED);
     nn_error err;
-    assert_int_equal(mlp_reserve(&net, 1, &err), NN_OK);
+    assert_int_equal(nn_mlp_reserve(&net, 1, &err), NN_OK);
     enum { N = 5 };
     uint8_t pixels[N * 784], labels[N];
     for (int i = 0; i < N; i++) {
         for (int p = 0; p < 784; p++) pixels[i * 784 + p] = (uint8_t)((p * (i + 3) * 37) % 251);
         float x[784], probs[10];
         for (int p = 0; p < 784; p++) x[p] = pixels[i * 784 + p] / 255.0f;
-        mlp_predict(&net, x, probs);
+        nn_mlp_predict(&net, x, probs);
         int best = 0;
         for (int c = 1; c < 10; c++)
             if (probs[c] > probs[best]) best = c;
         labels[i] = (uint8_t)(i == 1 || i == 3 ? (best + 1) % 10 : best);
     }
-    mlp_free(&net);
+    nn_mlp_free(&net);
     char path[4300];
-    idx_images images = {N, 28, 28, pixels};
-    idx_labels lab = {N, labels};
+    nn_idx_images images = {N, 28, 28, pixels};
+    nn_idx_labels lab = {N, labels};
     snprintf(path, sizeof path, "%s/t10k-images-idx3-ubyte", f->dir);
-    assert_int_equal(idx_save_images(path, &images, &err), NN_OK);
+    assert_int_equal(nn_idx_save_images(path, &images, &err), NN_OK);
     snprintf(path, sizeof path, "%s/t10k-labels-idx1-ubyte", f->dir);
-    assert_int_equal(idx_save_labels(path, &lab, &err), NN_OK);
+    assert_int_equal(nn_idx_save_labels(path, &lab, &err), NN_OK);
 
     draw_app *app = make_app(f, f->dir);
     key(app, '4', 0);

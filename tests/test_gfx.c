@@ -87,25 +87,25 @@ static const char *const doc_dt[8] = {"21211.1.", "1212.1.1", "21211.1.", "1212.
                                       "1.1.2121", ".1.11212", "1.1.2121", ".1.11212"};
 
 typedef struct {
-    layer l;
+    nn_layer l;
     float *params;
 } owned_layer;
 
 /* A layer with wl = 1 and wu = 10 everywhere (bias 0), so each entry's value
  * tells which parts reached it. */
-static void make_marked_layer(owned_layer *t, layer_kind kind, int in, int out, int ndyad) {
+static void make_marked_layer(owned_layer *t, nn_layer_kind kind, int in, int out, int ndyad) {
     memset(t, 0, sizeof *t);
-    assert_int_equal(layer_check(kind, in, out, ndyad, NULL), NN_OK);
-    size_t n = layer_param_count(kind, in, out, ndyad);
+    assert_int_equal(nn_layer_check(kind, in, out, ndyad, NULL), NN_OK);
+    size_t n = nn_layer_param_count(kind, in, out, ndyad);
     t->params = calloc(n, sizeof(float));
     assert_non_null(t->params);
     t->l.kind = kind;
     t->l.in = in;
     t->l.out = out;
     t->l.ndyad = ndyad;
-    layer_bind(&t->l, t->params, NULL);
+    nn_layer_bind(&t->l, t->params, NULL);
     size_t part = (size_t)in * out / ndyad;
-    if (kind == LAYER_DENSE) {
+    if (kind == NN_LAYER_DENSE) {
         for (size_t e = 0; e < (size_t)in * out; e++) t->params[e] = (float)(e % 7) - 3.0f;
     } else {
         for (size_t e = 0; e < part; e++) {
@@ -116,9 +116,9 @@ static void make_marked_layer(owned_layer *t, layer_kind kind, int in, int out, 
 }
 
 /* A layer whose every weight is distinct: wl[e] = e + 1, wu[e] = -(e + 1). */
-static void make_distinct_layer(owned_layer *t, layer_kind kind, int in, int out, int ndyad) {
+static void make_distinct_layer(owned_layer *t, nn_layer_kind kind, int in, int out, int ndyad) {
     make_marked_layer(t, kind, in, out, ndyad);
-    if (kind == LAYER_DENSE) return;
+    if (kind == NN_LAYER_DENSE) return;
     size_t part = (size_t)in * out / ndyad;
     for (size_t e = 0; e < part; e++) {
         t->l.param.wl[e] = (float)(e + 1);
@@ -128,7 +128,7 @@ static void make_distinct_layer(owned_layer *t, layer_kind kind, int in, int out
 
 static int popcount2(int part) { return (part & 1) + ((part >> 1) & 1); }
 
-static void check_doc_picture(layer_kind kind, const char *const *sum_picture) {
+static void check_doc_picture(nn_layer_kind kind, const char *const *sum_picture) {
     owned_layer t;
     make_marked_layer(&t, kind, 8, 8, 2);
     heat_matrix both, diag, trans;
@@ -166,21 +166,21 @@ static void check_doc_picture(layer_kind kind, const char *const *sum_picture) {
 
 static void test_doc_pictures(void **state) {
     (void)state;
-    check_doc_picture(LAYER_DYAD_IT, doc_it);
-    check_doc_picture(LAYER_DYAD_OT, doc_ot);
-    check_doc_picture(LAYER_DYAD_DT, doc_dt);
+    check_doc_picture(NN_LAYER_DYAD_IT, doc_it);
+    check_doc_picture(NN_LAYER_DYAD_OT, doc_ot);
+    check_doc_picture(NN_LAYER_DYAD_DT, doc_dt);
 }
 
-/* Every kind and shape: the "both" matrix equals layer_dense_weight and its
- * parts equal layer_weight_part. */
+/* Every kind and shape: the "both" matrix equals nn_layer_dense_weight and its
+ * parts equal nn_layer_weight_part. */
 static void test_matches_layer(void **state) {
     (void)state;
     static const struct {
-        layer_kind kind;
+        nn_layer_kind kind;
         int in, out, n;
-    } shapes[] = {{LAYER_DENSE, 5, 3, 1},    {LAYER_DYAD_IT, 12, 8, 4}, {LAYER_DYAD_OT, 12, 8, 4},
-                  {LAYER_DYAD_DT, 12, 8, 4}, {LAYER_DYAD_IT, 9, 15, 3}, {LAYER_DYAD_DT, 6, 6, 6},
-                  {LAYER_DYAD_OT, 4, 4, 1}};
+    } shapes[] = {{NN_LAYER_DENSE, 5, 3, 1},    {NN_LAYER_DYAD_IT, 12, 8, 4}, {NN_LAYER_DYAD_OT, 12, 8, 4},
+                  {NN_LAYER_DYAD_DT, 12, 8, 4}, {NN_LAYER_DYAD_IT, 9, 15, 3}, {NN_LAYER_DYAD_DT, 6, 6, 6},
+                  {NN_LAYER_DYAD_OT, 4, 4, 1}};
     for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++) {
         owned_layer t;
         make_distinct_layer(&t, shapes[s].kind, shapes[s].in, shapes[s].out, shapes[s].n);
@@ -188,13 +188,13 @@ static void test_matches_layer(void **state) {
         assert_int_equal(heat_matrix_build(&m, &t.l, HEAT_PART_BOTH, 0, NULL), NN_OK);
         float *w = malloc(sizeof(float) * (size_t)t.l.in * t.l.out);
         assert_non_null(w);
-        layer_dense_weight(&t.l, w);
+        nn_layer_dense_weight(&t.l, w);
         float max_abs = 0.0f;
         for (int r = 0; r < t.l.out; r++)
             for (int c = 0; c < t.l.in; c++) {
                 int e = r * t.l.in + c;
                 assert_float_equal(m.value[e], w[e], 0.0f);
-                assert_int_equal(m.part[e], layer_weight_part(&t.l, r, c));
+                assert_int_equal(m.part[e], nn_layer_weight_part(&t.l, r, c));
                 if (m.part[e] && fabsf(w[e]) > max_abs) max_abs = fabsf(w[e]);
             }
         assert_float_equal(m.max_abs, max_abs, 0.0f);
@@ -222,7 +222,7 @@ static void test_matches_layer(void **state) {
  * block-diagonal entry is wl + wu. */
 static void test_permuted_block_diagonal(void **state) {
     (void)state;
-    layer_kind kinds[] = {LAYER_DYAD_IT, LAYER_DYAD_OT, LAYER_DYAD_DT};
+    nn_layer_kind kinds[] = {NN_LAYER_DYAD_IT, NN_LAYER_DYAD_OT, NN_LAYER_DYAD_DT};
     for (int v = 0; v < 3; v++) {
         owned_layer t;
         make_distinct_layer(&t, kinds[v], 12, 8, 4);
@@ -258,7 +258,7 @@ static void test_permuted_block_diagonal(void **state) {
 static void test_dense_ignores_parts(void **state) {
     (void)state;
     owned_layer t;
-    make_marked_layer(&t, LAYER_DENSE, 5, 4, 1);
+    make_marked_layer(&t, NN_LAYER_DENSE, 5, 4, 1);
     heat_matrix m;
     assert_int_equal(heat_matrix_build(&m, &t.l, HEAT_PART_TRANS, 1, NULL), NN_OK);
     for (int e = 0; e < 20; e++) {
@@ -273,7 +273,7 @@ static void test_dense_ignores_parts(void **state) {
 static void test_build_rejects_no_parts(void **state) {
     (void)state;
     owned_layer t;
-    make_marked_layer(&t, LAYER_DYAD_IT, 8, 8, 2);
+    make_marked_layer(&t, NN_LAYER_DYAD_IT, 8, 8, 2);
     heat_matrix m;
     nn_error err;
     assert_int_equal(heat_matrix_build(&m, &t.l, 0, 0, &err), NN_ERR_ARG);
@@ -334,7 +334,7 @@ static void check_draw_pick_agree(const heat_matrix *m, const heat_view *v, gfx_
 static void test_pick_inverts_draw(void **state) {
     (void)state;
     owned_layer t;
-    make_distinct_layer(&t, LAYER_DYAD_IT, 12, 8, 4);
+    make_distinct_layer(&t, NN_LAYER_DYAD_IT, 12, 8, 4);
     heat_matrix m;
     assert_int_equal(heat_matrix_build(&m, &t.l, HEAT_PART_BOTH, 0, NULL), NN_OK);
     gfx_rect r = {7, 5, 100, 70};
@@ -390,7 +390,7 @@ static void test_pick_inverts_draw(void **state) {
 static void test_fit_and_zoom_at(void **state) {
     (void)state;
     owned_layer t;
-    make_distinct_layer(&t, LAYER_DYAD_DT, 12, 8, 4);
+    make_distinct_layer(&t, NN_LAYER_DYAD_DT, 12, 8, 4);
     heat_matrix m;
     assert_int_equal(heat_matrix_build(&m, &t.l, HEAT_PART_BOTH, 0, NULL), NN_OK);
     gfx_rect r = {10, 20, 100, 90};
@@ -410,7 +410,7 @@ static void test_fit_and_zoom_at(void **state) {
     assert_int_equal(heat_pick(&m, &v, r, r.x + 96, r.y + 10, &row, &col, NULL, NULL), 0);
     /* a matrix larger than the rect fits with zoom < 1 */
     owned_layer big;
-    make_distinct_layer(&big, LAYER_DYAD_IT, 400, 200, 4);
+    make_distinct_layer(&big, NN_LAYER_DYAD_IT, 400, 200, 4);
     heat_matrix mb;
     assert_int_equal(heat_matrix_build(&mb, &big.l, HEAT_PART_BOTH, 0, NULL), NN_OK);
     heat_view vb;
@@ -453,7 +453,7 @@ static void test_abs_quantile(void **state) {
     /* wl[e] = e + 1, wu[e] = -(e + 1) on an 8x8 n = 2 DT layer: 48 reached
      * entries, the structural zeros (16) must not count */
     owned_layer t;
-    make_distinct_layer(&t, LAYER_DYAD_IT, 8, 8, 2);
+    make_distinct_layer(&t, NN_LAYER_DYAD_IT, 8, 8, 2);
     heat_matrix m;
     assert_int_equal(heat_matrix_build(&m, &t.l, HEAT_PART_TRANS, 0, NULL), NN_OK);
     /* trans only: 32 entries with |w| = 1..32 */
@@ -629,7 +629,7 @@ static void test_receptive_tiles(void **state) {
     /* 4x4 inputs, 4 units; DYAD-IT n = 2: unit 0 sees inputs 0..7 (diag) and
      * the even ones (trans) */
     owned_layer t;
-    make_distinct_layer(&t, LAYER_DYAD_IT, 16, 4, 2);
+    make_distinct_layer(&t, NN_LAYER_DYAD_IT, 16, 4, 2);
     gfx_image img;
     assert_int_equal(gfx_image_create(&img, 90, 90, NULL), NN_OK);
     gfx_fill(&img, SENTINEL);
@@ -672,23 +672,23 @@ static void test_teach(void **state) {
     assert_int_equal(gfx_image_create(&img, 900, 420, NULL), NN_OK);
     gfx_rect r = {0, 0, 900, 420};
     nn_error err;
-    teach_config bad[] = {{8, 3, LAYER_DYAD_IT, 0},
-                          {4, 2, LAYER_DYAD_IT, 0},
-                          {128, 2, LAYER_DYAD_IT, 0},
-                          {8, 2, LAYER_DENSE, 0},
-                          {8, 0, LAYER_DYAD_DT, 0}};
+    teach_config bad[] = {{8, 3, NN_LAYER_DYAD_IT, 0},
+                          {4, 2, NN_LAYER_DYAD_IT, 0},
+                          {128, 2, NN_LAYER_DYAD_IT, 0},
+                          {8, 2, NN_LAYER_DENSE, 0},
+                          {8, 0, NN_LAYER_DYAD_DT, 0}};
     for (size_t b = 0; b < sizeof bad / sizeof *bad; b++) {
         err.msg[0] = 0;
         assert_int_equal(teach_draw(&img, r, font, &bad[b], &err), NN_ERR_ARG);
         assert_non_null(strstr(err.msg, "teaching view"));
     }
-    teach_config ok = {8, 2, LAYER_DYAD_IT, 0};
+    teach_config ok = {8, 2, NN_LAYER_DYAD_IT, 0};
     assert_int_equal(teach_draw(&img, (gfx_rect){0, 0, 100, 100}, font, &ok, &err), NN_ERR_ARG);
     uint32_t blue = GFX_RGB(0x00, 0x72, 0xB2), orange = GFX_RGB(0xE6, 0x9F, 0x00);
     size_t blue_all = 0, orange_all = 0;
-    for (int kind = LAYER_DYAD_IT; kind <= LAYER_DYAD_DT; kind++)
+    for (int kind = NN_LAYER_DYAD_IT; kind <= NN_LAYER_DYAD_DT; kind++)
         for (int width = 8; width <= 64; width *= 8) {
-            teach_config c = {width, width / 4, (layer_kind)kind, 0};
+            teach_config c = {width, width / 4, (nn_layer_kind)kind, 0};
             assert_int_equal(teach_draw(&img, r, font, &c, &err), NN_OK);
             size_t nb = count_color(&img, blue), no = count_color(&img, orange);
             /* the diag and trans cells are equally many, so both colours show up
@@ -699,7 +699,7 @@ static void test_teach(void **state) {
             orange_all += no;
         }
     /* show mask: only panel 2 (BLOCK TRANS) => far less blue */
-    teach_config only_trans = {8, 2, LAYER_DYAD_IT, TEACH_SHOW_TRANS};
+    teach_config only_trans = {8, 2, NN_LAYER_DYAD_IT, TEACH_SHOW_TRANS};
     assert_int_equal(teach_draw(&img, r, font, &only_trans, &err), NN_OK);
     assert_true(count_color(&img, blue) < 600); /* just the key's swatches */
     assert_true(count_color(&img, orange) > 1000);

@@ -30,19 +30,19 @@
 #define MAX_CHANNEL_DIFF 2
 
 typedef struct {
-    mlp net;
+    nn_mlp net;
     gfx_font *font;
 } fixture;
 
 /* 16 inputs (a 4x4 "image"), one layer of every kind. */
-static const layer_spec tiny_specs[] = {
-    {LAYER_DYAD_IT, 2, 16, 0}, {LAYER_DYAD_OT, 4, 8, 0}, {LAYER_DYAD_DT, 2, 8, 0}, {LAYER_DENSE, 1, 4, 0}};
+static const nn_layer_spec tiny_specs[] = {
+    {NN_LAYER_DYAD_IT, 2, 16, 0}, {NN_LAYER_DYAD_OT, 4, 8, 0}, {NN_LAYER_DYAD_DT, 2, 8, 0}, {NN_LAYER_DENSE, 1, 4, 0}};
 
 static int setup(void **state) {
     fixture *f = calloc(1, sizeof *f);
     assert_non_null(f);
     nn_error err;
-    if (mlp_create(&f->net, 16, tiny_specs, 4, 0, &err) != NN_OK) fail_msg("%s", err.msg);
+    if (nn_mlp_create(&f->net, 16, tiny_specs, 4, 0, &err) != NN_OK) fail_msg("%s", err.msg);
     /* closed form, no RNG and no libm: the same bits everywhere, in [-1, 1] */
     for (size_t e = 0; e < f->net.nparams; e++)
         f->net.params[e] = (float)((int)((e * 37 + 11) % 29) - 14) / 14.0f;
@@ -53,7 +53,7 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
     fixture *f = *state;
-    mlp_free(&f->net);
+    nn_mlp_free(&f->net);
     gfx_font_free(f->font);
     free(f);
     return 0;
@@ -201,7 +201,7 @@ static void test_teach_golden(void **state) {
     fixture *f = *state;
     gfx_image img;
     new_image(&img, 900, 400);
-    teach_config c = {8, 2, LAYER_DYAD_IT, 0};
+    teach_config c = {8, 2, NN_LAYER_DYAD_IT, 0};
     nn_error err;
     if (teach_draw(&img, (gfx_rect){0, 0, 900, 400}, f->font, &c, &err) != NN_OK)
         fail_msg("%s", err.msg);
@@ -254,7 +254,7 @@ static void test_cli(void **state) {
     char model[1024], png[1024], args[4096], out[4096];
     nn_error err;
     snprintf(model, sizeof model, "%s/tiny.safetensors", dir);
-    if (checkpoint_save(model, &f->net, NULL, &err) != NN_OK) fail_msg("%s", err.msg);
+    if (nn_checkpoint_save(model, &f->net, NULL, &err) != NN_OK) fail_msg("%s", err.msg);
     snprintf(png, sizeof png, "%s/layer.png", dir);
     int w, h;
 

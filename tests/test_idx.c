@@ -115,10 +115,10 @@ static void fill_pattern(uint8_t *p, size_t n, unsigned seed) {
 /* The load must fail with code, zero the output, and name path (and contain
  * detail, when given) in its message. */
 static void expect_images_error(const char *path, nn_status code, const char *detail) {
-    idx_images im;
+    nn_idx_images im;
     memset(&im, 0xab, sizeof im);
     nn_error err = {{0}};
-    nn_status st = idx_load_images(path, &im, &err);
+    nn_status st = nn_idx_load_images(path, &im, &err);
     if (st != code || !strstr(err.msg, path) || (detail && !strstr(err.msg, detail)))
         fail_msg("loading %s: status %d (want %d), message \"%s\" (want \"%s\")", path, st, code,
                  err.msg, detail ? detail : "");
@@ -129,10 +129,10 @@ static void expect_images_error(const char *path, nn_status code, const char *de
 
 static void expect_labels_error(const char *path, int nclasses, nn_status code,
                                 const char *detail) {
-    idx_labels lb;
+    nn_idx_labels lb;
     memset(&lb, 0xab, sizeof lb);
     nn_error err = {{0}};
-    nn_status st = idx_load_labels(path, nclasses, &lb, &err);
+    nn_status st = nn_idx_load_labels(path, nclasses, &lb, &err);
     if (st != code || !strstr(err.msg, path) || (detail && !strstr(err.msg, detail)))
         fail_msg("loading %s: status %d (want %d), message \"%s\" (want \"%s\")", path, st, code,
                  err.msg, detail ? detail : "");
@@ -148,11 +148,11 @@ static void test_roundtrip_raw(void **state) {
     char *ipath = path_in(dir, "im.idx"), *lpath = path_in(dir, "lb.idx");
     uint8_t pixels[3 * 4 * 5], labels[3] = {0, 9, 4};
     fill_pattern(pixels, sizeof pixels, 1);
-    idx_images im = {3, 4, 5, pixels};
-    idx_labels lb = {3, labels};
+    nn_idx_images im = {3, 4, 5, pixels};
+    nn_idx_labels lb = {3, labels};
     nn_error err = {{0}};
-    assert_int_equal(idx_save_images(ipath, &im, &err), NN_OK);
-    assert_int_equal(idx_save_labels(lpath, &lb, &err), NN_OK);
+    assert_int_equal(nn_idx_save_images(ipath, &im, &err), NN_OK);
+    assert_int_equal(nn_idx_save_labels(lpath, &lb, &err), NN_OK);
 
     /* The bytes on disk are exactly the big-endian IDX layout. */
     bytes want = images_bytes(3, 4, 5, pixels), got = read_whole(ipath);
@@ -167,21 +167,21 @@ static void test_roundtrip_raw(void **state) {
     free(want.data);
     free(got.data);
 
-    idx_images im2;
-    idx_labels lb2;
-    assert_int_equal(idx_load_images(ipath, &im2, &err), NN_OK);
+    nn_idx_images im2;
+    nn_idx_labels lb2;
+    assert_int_equal(nn_idx_load_images(ipath, &im2, &err), NN_OK);
     assert_int_equal(im2.count, 3);
     assert_int_equal(im2.rows, 4);
     assert_int_equal(im2.cols, 5);
     assert_memory_equal(im2.pixels, pixels, sizeof pixels);
-    assert_int_equal(idx_load_labels(lpath, 10, &lb2, &err), NN_OK);
+    assert_int_equal(nn_idx_load_labels(lpath, 10, &lb2, &err), NN_OK);
     assert_int_equal(lb2.count, 3);
     assert_memory_equal(lb2.labels, labels, 3);
-    idx_free_images(&im2);
-    idx_free_labels(&lb2);
+    nn_idx_free_images(&im2);
+    nn_idx_free_labels(&lb2);
     assert_null(im2.pixels);
-    idx_free_images(&im2); /* twice is harmless */
-    idx_free_labels(&lb2);
+    nn_idx_free_images(&im2); /* twice is harmless */
+    nn_idx_free_labels(&lb2);
 
     /* No temporary file is left beside the outputs. */
     DIR *d = opendir(dir);
@@ -195,10 +195,10 @@ static void test_roundtrip_raw(void **state) {
 
     /* Saving again replaces the file. */
     labels[1] = 2;
-    assert_int_equal(idx_save_labels(lpath, &lb, &err), NN_OK);
-    assert_int_equal(idx_load_labels(lpath, 10, &lb2, &err), NN_OK);
+    assert_int_equal(nn_idx_save_labels(lpath, &lb, &err), NN_OK);
+    assert_int_equal(nn_idx_load_labels(lpath, 10, &lb2, &err), NN_OK);
     assert_int_equal(lb2.labels[1], 2);
-    idx_free_labels(&lb2);
+    nn_idx_free_labels(&lb2);
 
     free(ipath);
     free(lpath);
@@ -220,29 +220,29 @@ static void test_roundtrip_gz(void **state) {
     write_gz(ipath, ib.data, ib.size);
     write_gz(lpath, lb.data, lb.size);
 
-    idx_images im;
-    idx_labels lab;
+    nn_idx_images im;
+    nn_idx_labels lab;
     nn_error err = {{0}};
-    assert_int_equal(idx_load_images(ipath, &im, &err), NN_OK);
+    assert_int_equal(nn_idx_load_images(ipath, &im, &err), NN_OK);
     assert_int_equal(im.count, N);
     assert_int_equal(im.rows, R);
     assert_int_equal(im.cols, C);
     assert_memory_equal(im.pixels, pixels, N * R * C);
-    assert_int_equal(idx_load_labels(lpath, 10, &lab, &err), NN_OK);
+    assert_int_equal(nn_idx_load_labels(lpath, 10, &lab, &err), NN_OK);
     assert_int_equal(lab.count, N);
     assert_memory_equal(lab.labels, labels, N);
-    idx_free_images(&im);
-    idx_free_labels(&lab);
+    nn_idx_free_images(&im);
+    nn_idx_free_labels(&lab);
 
     /* Two concatenated gzip members are one stream (as gzip -c a b > c gives).
      * The trailer then gives only the second member's size, so the reader
      * cannot size its buffer up front and has to grow it: over 1 MB, that
      * takes more than one step. */
     write_gz_members(ipath, ib.data, ib.size);
-    assert_int_equal(idx_load_images(ipath, &im, &err), NN_OK);
+    assert_int_equal(nn_idx_load_images(ipath, &im, &err), NN_OK);
     assert_int_equal(im.count, N);
     assert_memory_equal(im.pixels, pixels, N * R * C);
-    idx_free_images(&im);
+    nn_idx_free_images(&im);
     /* The same growing buffer must still see one byte too many or too few. */
     ib.data[ib.size] = 0x42;
     write_gz_members(ipath, ib.data, ib.size + 1);
@@ -261,16 +261,16 @@ static void test_roundtrip_gz(void **state) {
 
 static void test_free_zeroed(void **state) {
     (void)state;
-    idx_images im = {0};
-    idx_labels lb = {0};
-    dataset d = {0};
-    idx_free_images(&im);
-    idx_free_labels(&lb);
-    dataset_free(&d);
-    dataset_free(&d);
-    idx_free_images(NULL);
-    idx_free_labels(NULL);
-    dataset_free(NULL);
+    nn_idx_images im = {0};
+    nn_idx_labels lb = {0};
+    nn_dataset d = {0};
+    nn_idx_free_images(&im);
+    nn_idx_free_labels(&lb);
+    nn_dataset_free(&d);
+    nn_dataset_free(&d);
+    nn_idx_free_images(NULL);
+    nn_idx_free_labels(NULL);
+    nn_dataset_free(NULL);
     assert_null(im.pixels);
 }
 
@@ -279,18 +279,18 @@ static void test_save_errors(void **state) {
     char *dir = test_tmpdir();
     nn_error err = {{0}};
     uint8_t px[4] = {1, 2, 3, 4};
-    idx_images im = {1, 2, 2, px};
+    nn_idx_images im = {1, 2, 2, px};
     char *nodir = path_in(dir, "no/such/dir/im.idx");
-    assert_int_equal(idx_save_images(nodir, &im, &err), NN_ERR_IO);
+    assert_int_equal(nn_idx_save_images(nodir, &im, &err), NN_ERR_IO);
     assert_non_null(strstr(err.msg, nodir));
-    idx_images empty = {0, 2, 2, px};
+    nn_idx_images empty = {0, 2, 2, px};
     char *p = path_in(dir, "im.idx");
-    assert_int_equal(idx_save_images(p, &empty, &err), NN_ERR_ARG);
+    assert_int_equal(nn_idx_save_images(p, &empty, &err), NN_ERR_ARG);
     assert_non_null(strstr(err.msg, p));
-    idx_images nopix = {1, 2, 2, NULL};
-    assert_int_equal(idx_save_images(p, &nopix, &err), NN_ERR_ARG);
-    idx_labels nolab = {3, NULL};
-    assert_int_equal(idx_save_labels(p, &nolab, &err), NN_ERR_ARG);
+    nn_idx_images nopix = {1, 2, 2, NULL};
+    assert_int_equal(nn_idx_save_images(p, &nopix, &err), NN_ERR_ARG);
+    nn_idx_labels nolab = {3, NULL};
+    assert_int_equal(nn_idx_save_labels(p, &nolab, &err), NN_ERR_ARG);
     struct stat st;
     assert_int_not_equal(stat(p, &st), 0); /* nothing was written */
     free(nodir);
@@ -464,10 +464,10 @@ static void test_bad_labels(void **state) {
     uint8_t labels[6] = {0, 1, 2, 9, 3, 4};
     for (int gz = 0; gz <= 1; gz++) {
         char *p = put(dir, "ok", labels_bytes(6, labels), gz);
-        idx_labels lb;
+        nn_idx_labels lb;
         nn_error err = {{0}};
-        assert_int_equal(idx_load_labels(p, 10, &lb, &err), NN_OK);
-        idx_free_labels(&lb);
+        assert_int_equal(nn_idx_load_labels(p, 10, &lb, &err), NN_OK);
+        nn_idx_free_labels(&lb);
         /* With 9 classes, the 9 at index 3 is out of range. */
         expect_labels_error(p, 9, NN_ERR_FORMAT, "label 9 at index 3");
         expect_labels_error(p, 0, NN_ERR_ARG, NULL);
@@ -508,11 +508,11 @@ static void test_bad_labels(void **state) {
 /* ---- seeded mutation fuzz ---- */
 
 /* nn's seeded generator: every run tries the same mutations */
-static uint64_t fuzz_next(rng *s) { return rng_next(s); }
+static uint64_t fuzz_next(nn_rng *s) { return nn_rng_next(s); }
 
-static size_t fuzz_below(rng *s, size_t n) { return (size_t)(fuzz_next(s) % n); }
+static size_t fuzz_below(nn_rng *s, size_t n) { return (size_t)(fuzz_next(s) % n); }
 
-static void fuzz_mutate(rng *s, unsigned char *buf, size_t *size, size_t cap) {
+static void fuzz_mutate(nn_rng *s, unsigned char *buf, size_t *size, size_t cap) {
     static const unsigned char interesting[] = {0x00, 0x01, 0x03, 0x08, 0x7f, 0x80, 0xff};
     int kind = (int)fuzz_below(s, 5);
     if (kind == 0 || kind == 4) { /* a few random byte changes anywhere */
@@ -547,8 +547,8 @@ static void test_fuzz(void **state) {
     bytes bases[2] = {images_bytes(5, 4, 3, px), labels_bytes(7, lab)};
     enum { CAP = 256 };
     unsigned char buf[CAP];
-    rng seed;
-    rng_seed(&seed, 20231209);
+    nn_rng seed;
+    nn_rng_seed(&seed, 20231209);
     int ok = 0, failed = 0;
     for (int iter = 0; iter < 2000; iter++) {
         bytes base = bases[iter & 1];
@@ -571,10 +571,10 @@ static void test_fuzz(void **state) {
                 free(gz.data);
             }
         }
-        idx_images im;
-        idx_labels lb;
+        nn_idx_images im;
+        nn_idx_labels lb;
         nn_error err = {{0}};
-        nn_status st = idx_load_images(path, &im, &err);
+        nn_status st = nn_idx_load_images(path, &im, &err);
         fuzz_check(st, path, &err);
         if (st == NN_OK) {
             assert_non_null(im.pixels);
@@ -585,14 +585,14 @@ static void test_fuzz(void **state) {
         } else {
             failed++;
         }
-        idx_free_images(&im);
-        st = idx_load_labels(path, 10, &lb, &err);
+        nn_idx_free_images(&im);
+        st = nn_idx_load_labels(path, 10, &lb, &err);
         fuzz_check(st, path, &err);
         if (st == NN_OK) {
             for (int i = 0; i < lb.count; i++) assert_true(lb.labels[i] < 10);
             if (mode == 0) assert_int_equal(8 + (size_t)lb.count, size);
         }
-        idx_free_labels(&lb);
+        nn_idx_free_labels(&lb);
     }
     print_message("fuzz: %d image files loaded, %d rejected\n", ok, failed);
     /* The fuzz must have reached both outcomes to mean anything. */
@@ -629,9 +629,9 @@ static void test_dataset_tiny(void **state) {
     (void)state;
     char *dir = test_tmpdir();
     make_tiny_dataset(dir, STD_NAMES, 0x6, 6, 2); /* train labels and test images gzip */
-    dataset d;
+    nn_dataset d;
     nn_error err = {{0}};
-    assert_int_equal(dataset_load(dir, &d, &err), NN_OK);
+    assert_int_equal(nn_dataset_load(dir, &d, &err), NN_OK);
     assert_int_equal(d.train_images.count, 6);
     assert_int_equal(d.train_images.rows, 2);
     assert_int_equal(d.train_images.cols, 3);
@@ -644,16 +644,16 @@ static void test_dataset_tiny(void **state) {
     fill_pattern(px, sizeof px, 2);
     assert_memory_equal(d.train_images.pixels, px, 36);
     assert_memory_equal(d.test_images.pixels, px, 18);
-    dataset_free(&d);
+    nn_dataset_free(&d);
     assert_null(d.train_images.pixels);
-    dataset_free(&d);
+    nn_dataset_free(&d);
 
-    assert_int_equal(dataset_load_test(dir, &d, &err), NN_OK);
+    assert_int_equal(nn_dataset_load_test(dir, &d, &err), NN_OK);
     assert_int_equal(d.test_images.count, 3);
     assert_int_equal(d.train_images.count, 0);
     assert_null(d.train_images.pixels);
     assert_null(d.train_labels.labels);
-    dataset_free(&d);
+    nn_dataset_free(&d);
     test_tmpdir_remove(dir);
 }
 
@@ -666,25 +666,25 @@ static void test_dataset_find_file(void **state) {
     write_raw(raw, "x", 1);
     write_raw(gz, "x", 1);
     write_raw(bgz, "x", 1);
-    assert_int_equal(dataset_find_file(dir, "a", path, sizeof path, &err), NN_OK);
+    assert_int_equal(nn_dataset_find_file(dir, "a", path, sizeof path, &err), NN_OK);
     assert_string_equal(path, raw); /* raw wins when both exist */
-    assert_int_equal(dataset_find_file(dir, "b", path, sizeof path, &err), NN_OK);
+    assert_int_equal(nn_dataset_find_file(dir, "b", path, sizeof path, &err), NN_OK);
     assert_string_equal(path, bgz);
 
-    assert_int_equal(dataset_find_file(dir, "c", path, sizeof path, &err), NN_ERR_IO);
+    assert_int_equal(nn_dataset_find_file(dir, "c", path, sizeof path, &err), NN_ERR_IO);
     char *c = path_in(dir, "c"), *cgz = path_in(dir, "c.gz");
     assert_non_null(strstr(err.msg, c));
     assert_non_null(strstr(err.msg, cgz));
     /* A directory called c is not the file c. */
     assert_int_equal(mkdir(c, 0755), 0);
-    assert_int_equal(dataset_find_file(dir, "c", path, sizeof path, &err), NN_ERR_IO);
+    assert_int_equal(nn_dataset_find_file(dir, "c", path, sizeof path, &err), NN_ERR_IO);
 
     char *nodir = path_in(dir, "nowhere");
-    assert_int_equal(dataset_find_file(nodir, "a", path, sizeof path, &err), NN_ERR_IO);
+    assert_int_equal(nn_dataset_find_file(nodir, "a", path, sizeof path, &err), NN_ERR_IO);
     assert_non_null(strstr(err.msg, nodir));
     assert_non_null(strstr(err.msg, "not a directory"));
     char tiny[8];
-    assert_int_equal(dataset_find_file(dir, "a", tiny, sizeof tiny, &err), NN_ERR_ARG);
+    assert_int_equal(nn_dataset_find_file(dir, "a", tiny, sizeof tiny, &err), NN_ERR_ARG);
     free(raw);
     free(gz);
     free(bgz);
@@ -696,10 +696,10 @@ static void test_dataset_find_file(void **state) {
 
 static void expect_dataset_error(const char *dir, int test_only, nn_status code,
                                  const char *detail1, const char *detail2) {
-    dataset d;
+    nn_dataset d;
     memset(&d, 0xab, sizeof d);
     nn_error err = {{0}};
-    nn_status st = test_only ? dataset_load_test(dir, &d, &err) : dataset_load(dir, &d, &err);
+    nn_status st = test_only ? nn_dataset_load_test(dir, &d, &err) : nn_dataset_load(dir, &d, &err);
     if (st != code || !strstr(err.msg, detail1) || (detail2 && !strstr(err.msg, detail2)))
         fail_msg("dataset %s: status %d (want %d), message \"%s\"", dir, st, code, err.msg);
     /* Failure leaves nothing allocated behind. */
@@ -724,10 +724,10 @@ static void test_dataset_errors(void **state) {
     free(p);
     free(q);
     /* The test split alone is fine. */
-    dataset d;
+    nn_dataset d;
     nn_error err = {{0}};
-    assert_int_equal(dataset_load_test(mismatch, &d, &err), NN_OK);
-    dataset_free(&d);
+    assert_int_equal(nn_dataset_load_test(mismatch, &d, &err), NN_OK);
+    nn_dataset_free(&d);
 
     /* Test images 3x2 but train images 2x3. */
     char *shape = path_in(dir, "shape");
@@ -770,25 +770,25 @@ static void test_dataset_dot_names(void **state) {
                                              "t10k-images.idx3-ubyte", "t10k-labels.idx1-ubyte"};
     char *dir = test_tmpdir();
     make_tiny_dataset(dir, dot_names, 0x5, 6, 2);
-    dataset d;
+    nn_dataset d;
     nn_error err = {{0}};
-    assert_int_equal(dataset_load(dir, &d, &err), NN_OK);
+    assert_int_equal(nn_dataset_load(dir, &d, &err), NN_OK);
     assert_int_equal(d.train_images.count, 6);
     assert_int_equal(d.test_labels.count, 3);
-    dataset_free(&d);
+    nn_dataset_free(&d);
     test_tmpdir_remove(dir);
 }
 
 /* ---- real data ---- */
 
-static uint64_t pixel_sum(const idx_images *im) {
+static uint64_t pixel_sum(const nn_idx_images *im) {
     uint64_t sum = 0;
     size_t n = (size_t)im->count * (size_t)im->rows * (size_t)im->cols;
     for (size_t i = 0; i < n; i++) sum += im->pixels[i];
     return sum;
 }
 
-static void check_histogram(const idx_labels *lb, const int *want) {
+static void check_histogram(const nn_idx_labels *lb, const int *want) {
     int hist[10] = {0}, total = 0;
     for (int i = 0; i < lb->count; i++) hist[lb->labels[i]]++;
     for (int c = 0; c < 10; c++) {
@@ -805,9 +805,9 @@ static void test_mnist(void **state) {
         print_message("MNIST_DIR not set: skipping the real-MNIST checks\n");
         skip();
     }
-    dataset d;
+    nn_dataset d;
     nn_error err = {{0}};
-    nn_status st = dataset_load(dir, &d, &err);
+    nn_status st = nn_dataset_load(dir, &d, &err);
     if (st != NN_OK) fail_msg("%s", err.msg);
     assert_int_equal(d.train_images.count, 60000);
     assert_int_equal(d.test_images.count, 10000);
@@ -825,7 +825,7 @@ static void test_mnist(void **state) {
     /* Pixel sums of the canonical files (computed with Python's gzip module). */
     assert_true(pixel_sum(&d.train_images) == 1567298545ull);
     assert_true(pixel_sum(&d.test_images) == 264923200ull);
-    dataset_free(&d);
+    nn_dataset_free(&d);
 }
 
 static void test_fashion_mnist(void **state) {
@@ -836,9 +836,9 @@ static void test_fashion_mnist(void **state) {
         print_message("%s absent (apt-get install dataset-fashion-mnist): skipping\n", dir);
         skip();
     }
-    dataset d;
+    nn_dataset d;
     nn_error err = {{0}};
-    if (dataset_load(dir, &d, &err) != NN_OK) fail_msg("%s", err.msg);
+    if (nn_dataset_load(dir, &d, &err) != NN_OK) fail_msg("%s", err.msg);
     assert_int_equal(d.train_images.count, 60000);
     assert_int_equal(d.test_images.count, 10000);
     assert_int_equal(d.train_images.rows, 28);
@@ -853,7 +853,7 @@ static void test_fashion_mnist(void **state) {
     check_histogram(&d.test_labels, test_hist);
     assert_true(pixel_sum(&d.train_images) == 3431114169ull);
     assert_true(pixel_sum(&d.test_images) == 573469082ull);
-    dataset_free(&d);
+    nn_dataset_free(&d);
 }
 
 int main(void) {

@@ -27,36 +27,36 @@
 #include "support.h"
 
 typedef struct {
-    layer_kind kind;
+    nn_layer_kind kind;
     int in, out, ndyad; /* ndyad: blocks or rank; 1 for sparse */
     float density;      /* sparse */
 } shape;
 
 static const shape shapes[] = {
-    {LAYER_BLOCKDIAG, 8, 8, 2, 0},  {LAYER_BLOCKDIAG, 12, 8, 4, 0},
-    {LAYER_BLOCKDIAG, 9, 15, 3, 0}, {LAYER_BLOCKDIAG, 6, 6, 1, 0},
-    {LAYER_MONARCH, 8, 8, 2, 0},    {LAYER_MONARCH, 16, 16, 4, 0}, /* q = N: full mixing */
-    {LAYER_MONARCH, 12, 8, 4, 0},   {LAYER_MONARCH, 8, 16, 2, 0},
-    {LAYER_MONARCH, 6, 6, 6, 0},    {LAYER_MONARCH, 9, 15, 3, 0},
-    {LAYER_MONARCH, 32, 16, 8, 0},  {LAYER_LOWRANK, 8, 8, 2, 0},
-    {LAYER_LOWRANK, 12, 5, 3, 0},   {LAYER_LOWRANK, 5, 12, 5, 0},
-    {LAYER_LOWRANK, 1, 3, 1, 0},    {LAYER_SPARSE, 8, 8, 1, 0.5f},
-    {LAYER_SPARSE, 12, 5, 1, 0.25f}, {LAYER_SPARSE, 16, 16, 1, 1.0f},
-    {LAYER_SPARSE, 3, 7, 1, 0.1f},
+    {NN_LAYER_BLOCKDIAG, 8, 8, 2, 0},  {NN_LAYER_BLOCKDIAG, 12, 8, 4, 0},
+    {NN_LAYER_BLOCKDIAG, 9, 15, 3, 0}, {NN_LAYER_BLOCKDIAG, 6, 6, 1, 0},
+    {NN_LAYER_MONARCH, 8, 8, 2, 0},    {NN_LAYER_MONARCH, 16, 16, 4, 0}, /* q = N: full mixing */
+    {NN_LAYER_MONARCH, 12, 8, 4, 0},   {NN_LAYER_MONARCH, 8, 16, 2, 0},
+    {NN_LAYER_MONARCH, 6, 6, 6, 0},    {NN_LAYER_MONARCH, 9, 15, 3, 0},
+    {NN_LAYER_MONARCH, 32, 16, 8, 0},  {NN_LAYER_LOWRANK, 8, 8, 2, 0},
+    {NN_LAYER_LOWRANK, 12, 5, 3, 0},   {NN_LAYER_LOWRANK, 5, 12, 5, 0},
+    {NN_LAYER_LOWRANK, 1, 3, 1, 0},    {NN_LAYER_SPARSE, 8, 8, 1, 0.5f},
+    {NN_LAYER_SPARSE, 12, 5, 1, 0.25f}, {NN_LAYER_SPARSE, 16, 16, 1, 1.0f},
+    {NN_LAYER_SPARSE, 3, 7, 1, 0.1f},
 };
 #define NSHAPES (int)(sizeof shapes / sizeof shapes[0])
 
 typedef struct {
-    layer l;
+    nn_layer l;
     float *params, *grads;
     size_t np;
 } test_layer;
 
 static void make_layer(test_layer *t, shape s, uint64_t seed) {
     memset(t, 0, sizeof *t);
-    if (layer_check(s.kind, s.in, s.out, s.ndyad, NULL) != NN_OK)
-        fail_msg("%s %d->%d /%d rejected", layer_kind_name(s.kind), s.in, s.out, s.ndyad);
-    t->np = layer_param_count(s.kind, s.in, s.out, s.ndyad);
+    if (nn_layer_check(s.kind, s.in, s.out, s.ndyad, NULL) != NN_OK)
+        fail_msg("%s %d->%d /%d rejected", nn_layer_kind_name(s.kind), s.in, s.out, s.ndyad);
+    t->np = nn_layer_param_count(s.kind, s.in, s.out, s.ndyad);
     t->params = calloc(t->np, sizeof(float));
     t->grads = calloc(t->np, sizeof(float));
     assert_non_null(t->params);
@@ -66,10 +66,10 @@ static void make_layer(test_layer *t, shape s, uint64_t seed) {
     t->l.out = s.out;
     t->l.ndyad = s.ndyad;
     t->l.density = s.density;
-    layer_bind(&t->l, t->params, t->grads);
-    rng r;
-    rng_seed(&r, seed);
-    layer_init(&t->l, &r);
+    nn_layer_bind(&t->l, t->params, t->grads);
+    nn_rng r;
+    nn_rng_seed(&r, seed);
+    nn_layer_init(&t->l, &r);
 }
 
 static void free_layer(test_layer *t) {
@@ -80,13 +80,13 @@ static void free_layer(test_layer *t) {
 static const float *tensor(const test_layer *t, const char *name) {
     for (int i = 0; i < t->l.tensors.count; i++)
         if (!strcmp(t->l.tensors.t[i].name, name)) return t->params + t->l.tensors.t[i].offset;
-    fail_msg("%s has no tensor %s", layer_kind_name(t->l.kind), name);
+    fail_msg("%s has no tensor %s", nn_layer_kind_name(t->l.kind), name);
     return NULL;
 }
 
 static int is_mask(const test_layer *t, size_t p) {
     for (int i = 0; i < t->l.tensors.count; i++) {
-        const layer_tensor *lt = &t->l.tensors.t[i];
+        const nn_layer_tensor *lt = &t->l.tensors.t[i];
         if (!strcmp(lt->name, "mask") && p >= lt->offset && p < lt->offset + lt->count) return 1;
     }
     return 0;
@@ -115,11 +115,11 @@ static void stride_permutation(double *p, int n, int N, int transpose) {
 
 /* The documented W (out x in), in double. */
 static void doc_weight(const test_layer *t, double *w) {
-    const layer *l = &t->l;
+    const nn_layer *l = &t->l;
     int in = l->in, out = l->out, N = l->ndyad;
     memset(w, 0, sizeof(double) * in * out);
     switch (l->kind) {
-    case LAYER_BLOCKDIAG: {
+    case NN_LAYER_BLOCKDIAG: {
         const float *wl = tensor(t, "wl");
         int a = in / N, b = out / N;
         for (int k = 0; k < N; k++)
@@ -127,7 +127,7 @@ static void doc_weight(const test_layer *t, double *w) {
                 for (int i = 0; i < a; i++) w[(k * b + j) * in + k * a + i] = wl[(k * b + j) * a + i];
         break;
     }
-    case LAYER_MONARCH: {
+    case NN_LAYER_MONARCH: {
         int mid = in > out ? in : out, a = in / N, b = out / N, q = mid / N;
         const float *r1 = tensor(t, "blkdiag1"), *l2 = tensor(t, "blkdiag2");
         double *R = calloc((size_t)mid * in, sizeof(double));
@@ -148,14 +148,14 @@ static void doc_weight(const test_layer *t, double *w) {
         free(R), free(L), free(Pm), free(Po), free(t1), free(t2);
         break;
     }
-    case LAYER_LOWRANK: {
+    case NN_LAYER_LOWRANK: {
         const float *u = tensor(t, "u"), *v = tensor(t, "v");
         for (int o = 0; o < out; o++)
             for (int i = 0; i < in; i++)
                 for (int k = 0; k < N; k++) w[o * in + i] += (double)u[o * N + k] * v[k * in + i];
         break;
     }
-    case LAYER_SPARSE: {
+    case NN_LAYER_SPARSE: {
         const float *wt = tensor(t, "weight"), *m = tensor(t, "mask");
         for (int e = 0; e < in * out; e++) w[e] = (double)wt[e] * m[e];
         break;
@@ -166,7 +166,7 @@ static void doc_weight(const test_layer *t, double *w) {
 
 static void doc_forward(const test_layer *t, const double *w, const float *x, double *y,
                         int batch, int relu) {
-    const layer *l = &t->l;
+    const nn_layer *l = &t->l;
     for (int o = 0; o < l->out; o++)
         for (int s = 0; s < batch; s++) {
             double acc = l->param.bias[o];
@@ -175,13 +175,13 @@ static void doc_forward(const test_layer *t, const double *w, const float *x, do
         }
 }
 
-static void random_fill(float *v, size_t n, rng *r) {
-    for (size_t e = 0; e < n; e++) v[e] = 2.0f * rng_uniform(r) - 1.0f;
+static void random_fill(float *v, size_t n, nn_rng *r) {
+    for (size_t e = 0; e < n; e++) v[e] = 2.0f * nn_rng_uniform(r) - 1.0f;
 }
 
 static const char *label(shape s) {
     static char buf[64];
-    snprintf(buf, sizeof buf, "%s %d->%d /%d d=%g", layer_kind_name(s.kind), s.in, s.out, s.ndyad,
+    snprintf(buf, sizeof buf, "%s %d->%d /%d d=%g", nn_layer_kind_name(s.kind), s.in, s.out, s.ndyad,
              (double)s.density);
     return buf;
 }
@@ -199,14 +199,14 @@ static void test_forward_matches_documented_weight(void **state) {
                 test_layer t;
                 make_layer(&t, s, 100 + si);
                 t.l.relu = relu;
-                rng r;
-                rng_seed(&r, 7 + bi);
+                nn_rng r;
+                nn_rng_seed(&r, 7 + bi);
                 float *x = malloc(sizeof(float) * s.in * batch);
                 float *y = malloc(sizeof(float) * s.out * batch);
                 double *w = malloc(sizeof(double) * s.in * s.out);
                 double *yref = malloc(sizeof(double) * s.out * batch);
                 random_fill(x, (size_t)s.in * batch, &r);
-                layer_forward(&t.l, x, y, batch, path ? pool : NULL);
+                nn_layer_forward(&t.l, x, y, batch, path ? pool : NULL);
                 doc_weight(&t, w);
                 doc_forward(&t, w, x, yref, batch, relu);
                 double num = 0, den = 1e-30;
@@ -231,7 +231,7 @@ static void test_materialised_weight_matches_definition(void **state) {
         make_layer(&t, s, 200 + si);
         float *w = malloc(sizeof(float) * s.in * s.out);
         double *wref = malloc(sizeof(double) * s.in * s.out);
-        layer_dense_weight(&t.l, w);
+        nn_layer_dense_weight(&t.l, w);
         doc_weight(&t, wref);
         for (int e = 0; e < s.in * s.out; e++)
             if (fabs(w[e] - wref[e]) > 1e-5)
@@ -265,7 +265,7 @@ static int matrix_rank(double *m, int rows, int cols) {
     return rank;
 }
 
-/* W's zero pattern is what each header documents and layer_weight_part says:
+/* W's zero pattern is what each header documents and nn_layer_weight_part says:
  * blockdiag the N diagonal blocks (1/N of W), monarch dense when q >= N,
  * lowrank no zeros and rank exactly R, sparse exactly round(D in out) kept
  * entries, where the mask is. Random weights: a structural nonzero is never
@@ -281,7 +281,7 @@ static void test_zero_pattern_and_rank(void **state) {
         size_t nonzero = 0;
         for (int row = 0; row < s.out; row++)
             for (int col = 0; col < s.in; col++) {
-                int part = layer_weight_part(&t.l, row, col);
+                int part = nn_layer_weight_part(&t.l, row, col);
                 int nz = w[row * s.in + col] != 0.0;
                 if (part != 0 && part != 1) fail_msg("%s: weight_part %d", label(s), part);
                 if (nz != part)
@@ -291,24 +291,24 @@ static void test_zero_pattern_and_rank(void **state) {
             }
         size_t cells = (size_t)s.in * s.out;
         int mid = s.in > s.out ? s.in : s.out;
-        assert_int_equal(layer_kind_get(s.kind)->nonzeros(&t.l), nonzero); /* the closed form */
+        assert_int_equal(nn_layer_kind_get(s.kind)->nonzeros(&t.l), nonzero); /* the closed form */
         switch (s.kind) {
-        case LAYER_BLOCKDIAG:
+        case NN_LAYER_BLOCKDIAG:
             assert_int_equal(nonzero, cells / s.ndyad);
             for (int row = 0; row < s.out; row++)
                 for (int col = 0; col < s.in; col++)
-                    assert_int_equal(layer_weight_part(&t.l, row, col),
+                    assert_int_equal(nn_layer_weight_part(&t.l, row, col),
                                      row / (s.out / s.ndyad) == col / (s.in / s.ndyad));
             break;
-        case LAYER_MONARCH:
+        case NN_LAYER_MONARCH:
             if (mid / s.ndyad >= s.ndyad) assert_int_equal(nonzero, cells);
             else assert_true(nonzero < cells);
             break;
-        case LAYER_LOWRANK:
+        case NN_LAYER_LOWRANK:
             assert_int_equal(nonzero, cells);
             assert_int_equal(matrix_rank(w, s.out, s.in), s.ndyad);
             break;
-        case LAYER_SPARSE: {
+        case NN_LAYER_SPARSE: {
             size_t want = (size_t)llround((double)s.density * cells);
             assert_int_equal(nonzero, want < 1 ? 1 : want);
             break;
@@ -316,10 +316,10 @@ static void test_zero_pattern_and_rank(void **state) {
         default: fail();
         }
         /* parameters the kind trains: what its header says */
-        size_t trained = layer_trained_count(&t.l);
-        size_t weights = s.kind == LAYER_BLOCKDIAG ? cells / s.ndyad
-                         : s.kind == LAYER_MONARCH ? (size_t)mid * (s.in + s.out) / s.ndyad
-                         : s.kind == LAYER_LOWRANK ? (size_t)s.ndyad * (s.in + s.out)
+        size_t trained = nn_layer_trained_count(&t.l);
+        size_t weights = s.kind == NN_LAYER_BLOCKDIAG ? cells / s.ndyad
+                         : s.kind == NN_LAYER_MONARCH ? (size_t)mid * (s.in + s.out) / s.ndyad
+                         : s.kind == NN_LAYER_LOWRANK ? (size_t)s.ndyad * (s.in + s.out)
                                                    : nonzero;
         assert_int_equal(trained, weights + s.out);
         free(w);
@@ -338,14 +338,14 @@ static void test_backward_matches_finite_differences(void **state) {
         shape s = shapes[si];
         test_layer t;
         make_layer(&t, s, 400 + si);
-        rng r;
-        rng_seed(&r, 11);
+        nn_rng r;
+        nn_rng_seed(&r, 11);
         float *x = malloc(sizeof(float) * s.in * batch);
         float *gy = malloc(sizeof(float) * s.out * batch);
         float *dx = malloc(sizeof(float) * s.in * batch);
         random_fill(x, (size_t)s.in * batch, &r);
         random_fill(gy, (size_t)s.out * batch, &r);
-        layer_backward(&t.l, x, gy, dx, batch, NULL);
+        nn_layer_backward(&t.l, x, gy, dx, batch, NULL);
         double *w = malloc(sizeof(double) * s.in * s.out);
         double *y = malloc(sizeof(double) * s.out * batch);
         const double h = 1e-2;
@@ -411,11 +411,11 @@ static void test_fused_sgd_matches_gradients(void **state) {
             ref.l.relu = fused.l.relu = 1;
             size_t np = ref.np;
             float *vel_ref = malloc(np * sizeof(float)), *vel = malloc(np * sizeof(float));
-            rng r;
-            rng_seed(&r, 21);
+            nn_rng r;
+            nn_rng_seed(&r, 21);
             random_fill(vel_ref, np, &r);
             for (size_t e = 0; e < np; e++) /* as in training: zero where nothing trains */
-                if (is_mask(&ref, e) || (s.kind == LAYER_SPARSE && e < (size_t)s.in * s.out &&
+                if (is_mask(&ref, e) || (s.kind == NN_LAYER_SPARSE && e < (size_t)s.in * s.out &&
                                          tensor(&ref, "mask")[e] == 0.0f))
                     vel_ref[e] = 0;
             memcpy(vel, vel_ref, np * sizeof(float));
@@ -426,26 +426,26 @@ static void test_fused_sgd_matches_gradients(void **state) {
             random_fill(x, nx, &r);
             random_fill(dy1, ny, &r);
             memcpy(dy2, dy1, ny * sizeof(float));
-            layer_forward(&ref.l, x, y, batch, NULL);
+            nn_layer_forward(&ref.l, x, y, batch, NULL);
             for (size_t e = 0; e < ny; e++)
                 if (y[e] <= 0) dy1[e] = 0;
-            layer_backward(&ref.l, x, dy1, dx1, batch, NULL);
+            nn_layer_backward(&ref.l, x, dy1, dx1, batch, NULL);
             for (int ti = 0; ti < ref.l.tensors.count; ti++) {
-                const layer_tensor *lt = &ref.l.tensors.t[ti];
+                const nn_layer_tensor *lt = &ref.l.tensors.t[ti];
                 for (size_t e = lt->offset; e < lt->offset + lt->count; e++) {
                     vel_ref[e] = momentum * vel_ref[e] + ref.grads[e];
                     ref.params[e] -= lr * (vel_ref[e] + (lt->decay ? wd : 0) * ref.params[e]);
                 }
             }
-            layer_sgd sgd = {.velocity = vel, .lr = lr, .momentum = momentum, .weight_decay = wd};
-            layer_backward_step(&fused.l, x, y, dy2, dx2, batch, c, &sgd);
+            nn_layer_sgd sgd = {.velocity = vel, .lr = lr, .momentum = momentum, .weight_decay = wd};
+            nn_layer_backward_step(&fused.l, x, y, dy2, dx2, batch, c, &sgd);
             for (size_t e = 0; e < nx; e++) assert_float_equal(dx1[e], dx2[e], 1e-5);
             for (size_t e = 0; e < np; e++) {
                 if (fabs(vel_ref[e] - vel[e]) > 1e-5 || fabs(ref.params[e] - fused.params[e]) > 1e-6)
                     fail_msg("%s path %d: param %zu %g vs %g, velocity %g vs %g", label(s), path, e,
                              ref.params[e], fused.params[e], vel_ref[e], vel[e]);
             }
-            if (s.kind == LAYER_SPARSE) { /* masked weights stay exactly zero */
+            if (s.kind == NN_LAYER_SPARSE) { /* masked weights stay exactly zero */
                 const float *m = tensor(&fused, "mask"), *wt = tensor(&fused, "weight");
                 for (int e = 0; e < s.in * s.out; e++)
                     if (m[e] == 0.0f) assert_true(wt[e] == 0.0f);
@@ -462,8 +462,8 @@ static void test_fused_sgd_matches_gradients(void **state) {
  * blocks side by side (monarch): pooled == serial. */
 static void test_pool_matches_serial_wide(void **state) {
     (void)state;
-    const shape wide[] = {{LAYER_MONARCH, 256, 512, 4, 0}, {LAYER_LOWRANK, 512, 256, 64, 0},
-                          {LAYER_BLOCKDIAG, 512, 512, 8, 0}, {LAYER_SPARSE, 256, 512, 1, 0.3f}};
+    const shape wide[] = {{NN_LAYER_MONARCH, 256, 512, 4, 0}, {NN_LAYER_LOWRANK, 512, 256, 64, 0},
+                          {NN_LAYER_BLOCKDIAG, 512, 512, 8, 0}, {NN_LAYER_SPARSE, 256, 512, 1, 0.3f}};
     nn_compute *c;
     assert_int_equal(nn_compute_create(&c, 2, NULL), NN_OK);
     const int batch = 64;
@@ -472,17 +472,17 @@ static void test_pool_matches_serial_wide(void **state) {
         test_layer a, b;
         make_layer(&a, s, 5);
         make_layer(&b, s, 5);
-        rng r;
-        rng_seed(&r, 3);
+        nn_rng r;
+        nn_rng_seed(&r, 3);
         size_t nx = (size_t)s.in * batch, ny = (size_t)s.out * batch;
         float *x = malloc(nx * 4), *dy = malloc(ny * 4), *y1 = malloc(ny * 4), *y2 = malloc(ny * 4);
         float *dx1 = malloc(nx * 4), *dx2 = malloc(nx * 4);
         random_fill(x, nx, &r);
         random_fill(dy, ny, &r);
-        layer_forward(&a.l, x, y1, batch, NULL);
-        layer_forward(&b.l, x, y2, batch, c);
-        layer_backward(&a.l, x, dy, dx1, batch, NULL);
-        layer_backward(&b.l, x, dy, dx2, batch, c);
+        nn_layer_forward(&a.l, x, y1, batch, NULL);
+        nn_layer_forward(&b.l, x, y2, batch, c);
+        nn_layer_backward(&a.l, x, dy, dx1, batch, NULL);
+        nn_layer_backward(&b.l, x, dy, dx2, batch, c);
         for (size_t e = 0; e < ny; e++) assert_float_equal(y1[e], y2[e], 1e-4);
         for (size_t e = 0; e < nx; e++) assert_float_equal(dx1[e], dx2[e], 1e-4);
         for (size_t e = 0; e < a.np; e++) assert_float_equal(a.grads[e], b.grads[e], 1e-3);
@@ -498,21 +498,21 @@ static void test_pool_matches_serial_wide(void **state) {
  * update): same outputs, gradients and SGD step as the one-chunk path. */
 static void test_chunked_passes_match(void **state) {
     (void)state;
-    const shape cases[] = {{LAYER_MONARCH, 12, 8, 4, 0}, {LAYER_MONARCH, 9, 15, 3, 0},
-                           {LAYER_LOWRANK, 12, 5, 3, 0}, {LAYER_LOWRANK, 8, 8, 2, 0}};
+    const shape cases[] = {{NN_LAYER_MONARCH, 12, 8, 4, 0}, {NN_LAYER_MONARCH, 9, 15, 3, 0},
+                           {NN_LAYER_LOWRANK, 12, 5, 3, 0}, {NN_LAYER_LOWRANK, 8, 8, 2, 0}};
     const int caps[] = {1, 3, 4};
     const int batch = 10;
     for (int ci = 0; ci < 4; ci++)
         for (int k = 0; k < 3; k++)
             for (int with_sgd = 0; with_sgd < 2; with_sgd++) {
                 shape s = cases[ci];
-                int mon = s.kind == LAYER_MONARCH;
+                int mon = s.kind == NN_LAYER_MONARCH;
                 test_layer a, b;
                 make_layer(&a, s, 70 + ci);
                 make_layer(&b, s, 70 + ci);
                 a.l.relu = b.l.relu = 1;
-                rng r;
-                rng_seed(&r, 9);
+                nn_rng r;
+                nn_rng_seed(&r, 9);
                 size_t nx = (size_t)s.in * batch, ny = (size_t)s.out * batch;
                 float *x = malloc(nx * 4), *dy = malloc(ny * 4), *y1 = malloc(ny * 4),
                       *y2 = malloc(ny * 4), *dx1 = malloc(nx * 4), *dx2 = malloc(nx * 4);
@@ -521,17 +521,17 @@ static void test_chunked_passes_match(void **state) {
                 random_fill(dy, ny, &r);
                 random_fill(v1, a.np, &r);
                 memcpy(v2, v1, a.np * 4);
-                layer_forward(&a.l, x, y1, batch, NULL);
-                if (mon) monarch_forward_cols(&b.l, x, y2, batch, NULL, caps[k]);
-                else lowrank_forward_cols(&b.l, x, y2, batch, NULL, caps[k]);
+                nn_layer_forward(&a.l, x, y1, batch, NULL);
+                if (mon) nn_monarch_forward_cols(&b.l, x, y2, batch, NULL, caps[k]);
+                else nn_lowrank_forward_cols(&b.l, x, y2, batch, NULL, caps[k]);
                 for (size_t e = 0; e < ny; e++) assert_float_equal(y1[e], y2[e], 1e-5);
-                layer_sgd sg1 = {.velocity = v1, .lr = 0.1f, .momentum = 0.9f, .weight_decay = 0.01f};
-                layer_sgd sg2 = sg1;
+                nn_layer_sgd sg1 = {.velocity = v1, .lr = 0.1f, .momentum = 0.9f, .weight_decay = 0.01f};
+                nn_layer_sgd sg2 = sg1;
                 sg2.velocity = v2;
-                const layer_sgd *p1 = with_sgd ? &sg1 : NULL, *p2 = with_sgd ? &sg2 : NULL;
-                layer_kind_get(s.kind)->backward(&a.l, x, dy, dx1, batch, NULL, p1);
-                if (mon) monarch_backward_cols(&b.l, x, dy, dx2, batch, NULL, p2, caps[k]);
-                else lowrank_backward_cols(&b.l, x, dy, dx2, batch, NULL, p2, caps[k]);
+                const nn_layer_sgd *p1 = with_sgd ? &sg1 : NULL, *p2 = with_sgd ? &sg2 : NULL;
+                nn_layer_kind_get(s.kind)->backward(&a.l, x, dy, dx1, batch, NULL, p1);
+                if (mon) nn_monarch_backward_cols(&b.l, x, dy, dx2, batch, NULL, p2, caps[k]);
+                else nn_lowrank_backward_cols(&b.l, x, dy, dx2, batch, NULL, p2, caps[k]);
                 for (size_t e = 0; e < nx; e++) assert_float_equal(dx1[e], dx2[e], 1e-5);
                 /* weights: gradients (no sgd) or the updated weights and velocity */
                 size_t nw = a.np - (size_t)s.out;
@@ -551,20 +551,20 @@ static void test_chunked_passes_match(void **state) {
 
 static void test_checks_and_init(void **state) {
     (void)state;
-    assert_int_equal(layer_check(LAYER_BLOCKDIAG, 12, 8, 3, NULL), NN_ERR_ARG);
-    assert_int_equal(layer_check(LAYER_MONARCH, 12, 8, 8, NULL), NN_ERR_ARG);
-    assert_int_equal(layer_check(LAYER_LOWRANK, 12, 8, 9, NULL), NN_ERR_ARG);
-    assert_int_equal(layer_check(LAYER_LOWRANK, 12, 8, 8, NULL), NN_OK);
-    assert_int_equal(layer_check(LAYER_LOWRANK, 12, 8, 0, NULL), NN_ERR_ARG);
-    assert_int_equal(layer_check(LAYER_SPARSE, 12, 8, 2, NULL), NN_ERR_ARG);
+    assert_int_equal(nn_layer_check(NN_LAYER_BLOCKDIAG, 12, 8, 3, NULL), NN_ERR_ARG);
+    assert_int_equal(nn_layer_check(NN_LAYER_MONARCH, 12, 8, 8, NULL), NN_ERR_ARG);
+    assert_int_equal(nn_layer_check(NN_LAYER_LOWRANK, 12, 8, 9, NULL), NN_ERR_ARG);
+    assert_int_equal(nn_layer_check(NN_LAYER_LOWRANK, 12, 8, 8, NULL), NN_OK);
+    assert_int_equal(nn_layer_check(NN_LAYER_LOWRANK, 12, 8, 0, NULL), NN_ERR_ARG);
+    assert_int_equal(nn_layer_check(NN_LAYER_SPARSE, 12, 8, 2, NULL), NN_ERR_ARG);
     /* closed-form reach of a 2^20-wide Monarch (no parameters needed): q = N reaches all
      * of W, q = 1 only N of the N^2 (row class, column block) pairs */
-    layer huge = {.kind = LAYER_MONARCH, .in = 1 << 20, .out = 1 << 20, .ndyad = 1 << 10};
-    assert_int_equal(layer_kind_get(LAYER_MONARCH)->nonzeros(&huge), (size_t)1 << 40);
+    nn_layer huge = {.kind = NN_LAYER_MONARCH, .in = 1 << 20, .out = 1 << 20, .ndyad = 1 << 10};
+    assert_int_equal(nn_layer_kind_get(NN_LAYER_MONARCH)->nonzeros(&huge), (size_t)1 << 40);
     huge.ndyad = 1 << 20;
-    assert_int_equal(layer_kind_get(LAYER_MONARCH)->nonzeros(&huge), (size_t)1 << 20);
+    assert_int_equal(nn_layer_kind_get(NN_LAYER_MONARCH)->nonzeros(&huge), (size_t)1 << 20);
     /* the same seed gives the same mask; another seed another one */
-    shape s = {LAYER_SPARSE, 64, 32, 1, 0.25f};
+    shape s = {NN_LAYER_SPARSE, 64, 32, 1, 0.25f};
     test_layer a, b, c;
     make_layer(&a, s, 1);
     make_layer(&b, s, 1);
@@ -574,7 +574,7 @@ static void test_checks_and_init(void **state) {
     free_layer(&a), free_layer(&b), free_layer(&c);
     /* each factor within +-1/sqrt(its fan-in) */
     test_layer m;
-    make_layer(&m, (shape){LAYER_MONARCH, 64, 128, 4, 0}, 3);
+    make_layer(&m, (shape){NN_LAYER_MONARCH, 64, 128, 4, 0}, 3);
     const float *r1 = tensor(&m, "blkdiag1"), *l2 = tensor(&m, "blkdiag2");
     float max1 = 0, max2 = 0;
     for (int e = 0; e < 4 * 32 * 16; e++) max1 = fmaxf(max1, fabsf(r1[e]));
@@ -586,66 +586,66 @@ static void test_checks_and_init(void **state) {
 
 static void test_parse_layers(void **state) {
     (void)state;
-    layer_spec specs[8];
+    nn_layer_spec specs[8];
     nn_error err;
-    int n = mlp_parse_layers("blockdiag/8:1024,monarch/4:1024,lowrank/64:1024,sparse/0.25:1024,dense:10",
+    int n = nn_mlp_parse_layers("blockdiag/8:1024,monarch/4:1024,lowrank/64:1024,sparse/0.25:1024,dense:10",
                              specs, 8, &err);
     assert_int_equal(n, 5);
-    assert_int_equal(specs[0].kind, LAYER_BLOCKDIAG);
+    assert_int_equal(specs[0].kind, NN_LAYER_BLOCKDIAG);
     assert_int_equal(specs[0].ndyad, 8);
-    assert_int_equal(specs[1].kind, LAYER_MONARCH);
+    assert_int_equal(specs[1].kind, NN_LAYER_MONARCH);
     assert_int_equal(specs[1].ndyad, 4);
-    assert_int_equal(specs[2].kind, LAYER_LOWRANK);
+    assert_int_equal(specs[2].kind, NN_LAYER_LOWRANK);
     assert_int_equal(specs[2].ndyad, 64);
-    assert_int_equal(specs[3].kind, LAYER_SPARSE);
+    assert_int_equal(specs[3].kind, NN_LAYER_SPARSE);
     assert_int_equal(specs[3].ndyad, 1);
     assert_true(specs[3].density == 0.25f);
-    assert_int_equal(mlp_check_specs(784, specs, n, &err), NN_OK);
+    assert_int_equal(nn_mlp_check_specs(784, specs, n, &err), NN_OK);
     const char *bad[] = {"sparse:1024,dense:10", "sparse/0:1024,dense:10",
                          "sparse/1.5:1024,dense:10", "sparse/-1:1024,dense:10",
                          "sparse/abc:1024,dense:10", "lowrank:64,dense:10",
                          "blockdiag/0.5:64,dense:10", "monarch:64,dense:10"};
     for (int i = 0; i < (int)(sizeof bad / sizeof bad[0]); i++)
-        if (mlp_parse_layers(bad[i], specs, 8, &err) >= 0) fail_msg("'%s' parsed", bad[i]);
+        if (nn_mlp_parse_layers(bad[i], specs, 8, &err) >= 0) fail_msg("'%s' parsed", bad[i]);
     /* parsed, but does not fit the widths */
-    assert_int_equal(mlp_parse_layers("lowrank/900:1024,dense:10", specs, 8, &err), 2);
-    assert_int_equal(mlp_check_specs(784, specs, 2, &err), NN_ERR_ARG);
-    assert_int_equal(mlp_parse_layers("monarch/3:1024,dense:10", specs, 8, &err), 2);
-    assert_int_equal(mlp_check_specs(784, specs, 2, &err), NN_ERR_ARG);
+    assert_int_equal(nn_mlp_parse_layers("lowrank/900:1024,dense:10", specs, 8, &err), 2);
+    assert_int_equal(nn_mlp_check_specs(784, specs, 2, &err), NN_ERR_ARG);
+    assert_int_equal(nn_mlp_parse_layers("monarch/3:1024,dense:10", specs, 8, &err), 2);
+    assert_int_equal(nn_mlp_check_specs(784, specs, 2, &err), NN_ERR_ARG);
 }
 
 /* Every kind in one net: save, load, same parameters and outputs; dyad.layers
  * names kind and parameter; a broken mask is refused with the file's name. */
 static void test_checkpoint_round_trip(void **state) {
     (void)state;
-    layer_spec specs[8];
+    nn_layer_spec specs[8];
     nn_error err;
-    int n = mlp_parse_layers("blockdiag/4:32,monarch/4:48,lowrank/8:24,sparse/0.3:16,dense:10", specs,
+    int n = nn_mlp_parse_layers("blockdiag/4:32,monarch/4:48,lowrank/8:24,sparse/0.3:16,dense:10", specs,
                              8, &err);
     assert_int_equal(n, 5);
-    mlp net;
-    assert_int_equal(mlp_create(&net, 48, specs, n, 0, &err), NN_OK);
-    mlp_init(&net, 17);
+    nn_mlp net;
+    assert_int_equal(nn_mlp_create(&net, 48, specs, n, 0, &err), NN_OK);
+    nn_mlp_init(&net, 17);
     char *dir = test_tmpdir();
     char path[512];
     snprintf(path, sizeof path, "%s/kinds.safetensors", dir);
-    assert_int_equal(checkpoint_save(path, &net, NULL, &err), NN_OK);
-    mlp back;
-    if (checkpoint_load(path, &back, NULL, &err) != NN_OK) fail_msg("%s", err.msg);
+    assert_int_equal(nn_checkpoint_save(path, &net, NULL, &err), NN_OK);
+    nn_mlp back;
+    if (nn_checkpoint_load(path, &back, NULL, &err) != NN_OK) fail_msg("%s", err.msg);
     assert_int_equal(back.nparams, net.nparams);
     assert_memory_equal(back.params, net.params, net.nparams * sizeof(float));
     char d1[256], d2[256];
-    mlp_describe(&net, d1, sizeof d1);
-    mlp_describe(&back, d2, sizeof d2);
+    nn_mlp_describe(&net, d1, sizeof d1);
+    nn_mlp_describe(&back, d2, sizeof d2);
     assert_string_equal(d1, "48 -> blockdiag/4:32 -> monarch/4:48 -> lowrank/8:24 -> sparse/0.3:16 -> dense:10");
     assert_string_equal(d1, d2);
     assert_true(back.layers[3].density == 0.3f);
-    assert_int_equal(mlp_reserve(&net, 3, &err), NN_OK);
-    assert_int_equal(mlp_reserve(&back, 3, &err), NN_OK);
+    assert_int_equal(nn_mlp_reserve(&net, 3, &err), NN_OK);
+    assert_int_equal(nn_mlp_reserve(&back, 3, &err), NN_OK);
     for (int e = 0; e < 48 * 3; e++) net.acts[0][e] = back.acts[0][e] = (float)(e % 7) / 7.0f;
-    const float *y1 = mlp_forward(&net, 3), *y2 = mlp_forward(&back, 3);
+    const float *y1 = nn_mlp_forward(&net, 3), *y2 = nn_mlp_forward(&back, 3);
     assert_memory_equal(y1, y2, 10 * 3 * sizeof(float));
-    mlp_free(&back);
+    nn_mlp_free(&back);
 
     /* the header names each kind and its parameter */
     FILE *f = fopen(path, "rb");
@@ -668,16 +668,16 @@ static void test_checkpoint_round_trip(void **state) {
     size_t one = 0;
     while (mask[one] != 1.0f) one++;
     mask[one] = 0.5f;
-    assert_int_equal(checkpoint_save(path, &net, NULL, &err), NN_OK);
-    assert_int_equal(checkpoint_load(path, &back, NULL, &err), NN_ERR_FORMAT);
+    assert_int_equal(nn_checkpoint_save(path, &net, NULL, &err), NN_OK);
+    assert_int_equal(nn_checkpoint_load(path, &back, NULL, &err), NN_ERR_FORMAT);
     assert_non_null(strstr(err.msg, path));
     assert_non_null(strstr(err.msg, "mask"));
     mask[one] = 0.0f;
     net.layers[3].param.weight[one] = 0.0f;
-    assert_int_equal(checkpoint_save(path, &net, NULL, &err), NN_OK);
-    assert_int_equal(checkpoint_load(path, &back, NULL, &err), NN_ERR_FORMAT);
+    assert_int_equal(nn_checkpoint_save(path, &net, NULL, &err), NN_OK);
+    assert_int_equal(nn_checkpoint_load(path, &back, NULL, &err), NN_ERR_FORMAT);
     assert_non_null(strstr(err.msg, "keeps"));
-    mlp_free(&net);
+    nn_mlp_free(&net);
     test_tmpdir_remove(dir);
 }
 
@@ -713,17 +713,17 @@ static void test_bad_kind_metadata(void **state) {
     char path[512];
     snprintf(path, sizeof path, "%s/m.safetensors", dir);
     for (int i = 0; i < 4; i++) {
-        layer_spec specs[4];
+        nn_layer_spec specs[4];
         nn_error err;
-        assert_int_equal(mlp_parse_layers("monarch/4:32,lowrank/12:24,sparse/0.3:16,dense:10", specs,
+        assert_int_equal(nn_mlp_parse_layers("monarch/4:32,lowrank/12:24,sparse/0.3:16,dense:10", specs,
                                           4, &err), 4);
-        mlp net;
-        assert_int_equal(mlp_create(&net, 48, specs, 4, 0, &err), NN_OK);
-        mlp_init(&net, 5);
-        assert_int_equal(checkpoint_save(path, &net, NULL, &err), NN_OK);
-        mlp_free(&net);
+        nn_mlp net;
+        assert_int_equal(nn_mlp_create(&net, 48, specs, 4, 0, &err), NN_OK);
+        nn_mlp_init(&net, 5);
+        assert_int_equal(nn_checkpoint_save(path, &net, NULL, &err), NN_OK);
+        nn_mlp_free(&net);
         patch_file(path, cases[i].from, cases[i].to);
-        if (checkpoint_load(path, &net, NULL, &err) == NN_OK) fail_msg("case %d loaded", i);
+        if (nn_checkpoint_load(path, &net, NULL, &err) == NN_OK) fail_msg("case %d loaded", i);
         if (!strstr(err.msg, path) || !strstr(err.msg, cases[i].says))
             fail_msg("case %d: %s", i, err.msg);
     }
@@ -735,11 +735,11 @@ static void test_old_checkpoints_load(void **state) {
     (void)state;
     const char *files[] = {"assets/dyad.safetensors", "assets/dense.safetensors"};
     for (int i = 0; i < 2; i++) {
-        mlp net;
+        nn_mlp net;
         nn_error err;
-        if (checkpoint_load(files[i], &net, NULL, &err) != NN_OK) fail_msg("%s", err.msg);
+        if (nn_checkpoint_load(files[i], &net, NULL, &err) != NN_OK) fail_msg("%s", err.msg);
         for (int l = 0; l < net.nlayers; l++) assert_true(net.layers[l].density == 0.0f);
-        mlp_free(&net);
+        nn_mlp_free(&net);
     }
 }
 
@@ -753,37 +753,37 @@ static void test_match_params(void **state) {
         for (int ni = 0; ni < 3; ni++) {
             int in = dims[di][0], out = dims[di][1], nd = ns[ni];
             if (in % nd || out % nd) continue;
-            layer_match m[LAYER_KIND_COUNT];
-            int count = layer_match_params(LAYER_DYAD_IT, nd, 0.0f, in, out, m, LAYER_KIND_COUNT);
+            nn_layer_match m[NN_LAYER_KIND_COUNT];
+            int count = nn_layer_match_params(NN_LAYER_DYAD_IT, nd, 0.0f, in, out, m, NN_LAYER_KIND_COUNT);
             size_t target = 2 * (size_t)in * out / nd;
             assert_true(count >= 4);
             for (int i = 0; i < count; i++) {
                 double err = fabs((double)m[i].weights - (double)target);
                 switch (m[i].kind) {
-                case LAYER_LOWRANK:
+                case NN_LAYER_LOWRANK:
                     assert_true(err <= (in + out) / 2.0 || m[i].ndyad == (in < out ? in : out));
                     break;
-                case LAYER_SPARSE:
+                case NN_LAYER_SPARSE:
                     assert_true(err <= 0.5 + 1e-9 * target);
                     assert_int_equal(m[i].weights, (size_t)llround((double)m[i].density * in * out));
                     break;
-                case LAYER_BLOCKDIAG:
-                case LAYER_MONARCH:
-                    assert_int_equal(layer_check(m[i].kind, in, out, m[i].ndyad, NULL), NN_OK);
+                case NN_LAYER_BLOCKDIAG:
+                case NN_LAYER_MONARCH:
+                    assert_int_equal(nn_layer_check(m[i].kind, in, out, m[i].ndyad, NULL), NN_OK);
                     break;
                 default: break;
                 }
             }
         }
     /* the square case is exact for every kind */
-    layer_match m[LAYER_KIND_COUNT];
-    int count = layer_match_params(LAYER_DYAD_IT, 4, 0.0f, 1024, 1024, m, LAYER_KIND_COUNT);
+    nn_layer_match m[NN_LAYER_KIND_COUNT];
+    int count = nn_layer_match_params(NN_LAYER_DYAD_IT, 4, 0.0f, 1024, 1024, m, NN_LAYER_KIND_COUNT);
     for (int i = 0; i < count; i++) {
         assert_int_equal(m[i].weights, 2 * 1024 * 1024 / 4);
-        if (m[i].kind == LAYER_BLOCKDIAG) assert_int_equal(m[i].ndyad, 2);
-        if (m[i].kind == LAYER_MONARCH) assert_int_equal(m[i].ndyad, 4);
-        if (m[i].kind == LAYER_LOWRANK) assert_int_equal(m[i].ndyad, 256);
-        if (m[i].kind == LAYER_SPARSE) assert_true(m[i].density == 0.5f);
+        if (m[i].kind == NN_LAYER_BLOCKDIAG) assert_int_equal(m[i].ndyad, 2);
+        if (m[i].kind == NN_LAYER_MONARCH) assert_int_equal(m[i].ndyad, 4);
+        if (m[i].kind == NN_LAYER_LOWRANK) assert_int_equal(m[i].ndyad, 256);
+        if (m[i].kind == NN_LAYER_SPARSE) assert_true(m[i].density == 0.5f);
     }
 }
 
@@ -803,11 +803,11 @@ static void test_heatmap_shows_materialised_weight(void **state) {
         assert_int_equal(m.cols, s.in);
         float *w = malloc(sizeof(float) * s.in * s.out), *row = malloc(sizeof(float) * s.in);
         unsigned char *part = malloc((size_t)s.in);
-        layer_dense_weight(&t.l, w);
+        nn_layer_dense_weight(&t.l, w);
         for (int r = 0; r < s.out; r++) {
             heat_layer_row(&t.l, r, HEAT_PART_BOTH, row, part);
             for (int c = 0; c < s.in; c++) {
-                int e = r * s.in + c, want = layer_weight_part(&t.l, r, c) != 0;
+                int e = r * s.in + c, want = nn_layer_weight_part(&t.l, r, c) != 0;
                 assert_true(m.value[e] == w[e] && row[c] == w[e]);
                 assert_int_equal(m.part[e], want);
                 assert_int_equal(part[c], want);
@@ -830,18 +830,18 @@ static void test_commands_on_every_kind(void **state) {
         print_message("%s not built: skipped (set DYAD_BIN)\n", bin);
         skip();
     }
-    layer_spec specs[4];
+    nn_layer_spec specs[4];
     nn_error err;
-    int n = mlp_parse_layers("monarch/4:32,lowrank/4:16,sparse/0.5:16,dense:10", specs, 4, &err);
+    int n = nn_mlp_parse_layers("monarch/4:32,lowrank/4:16,sparse/0.5:16,dense:10", specs, 4, &err);
     assert_int_equal(n, 4);
-    mlp net;
-    assert_int_equal(mlp_create(&net, 784, specs, n, 0, &err), NN_OK);
-    mlp_init(&net, 2);
+    nn_mlp net;
+    assert_int_equal(nn_mlp_create(&net, 784, specs, n, 0, &err), NN_OK);
+    nn_mlp_init(&net, 2);
     char *dir = test_tmpdir();
     char path[512], cmd[2048], out[16384];
     snprintf(path, sizeof path, "%s/k.safetensors", dir);
-    assert_int_equal(checkpoint_save(path, &net, NULL, &err), NN_OK);
-    mlp_free(&net);
+    assert_int_equal(nn_checkpoint_save(path, &net, NULL, &err), NN_OK);
+    nn_mlp_free(&net);
     snprintf(cmd, sizeof cmd, "'%s' info '%s'", bin, path);
     if (test_run(cmd, out, sizeof out) != 0) fail_msg("%s", out);
     if (!strstr(out, "monarch") || !strstr(out, "lowrank") || !strstr(out, "0.5") ||
@@ -890,7 +890,7 @@ static void test_teach_compare(void **state) {
     gfx_image img;
     assert_int_equal(gfx_image_create(&img, 1500, 560, &err), NN_OK);
     gfx_rect r = {0, 0, 1500, 560};
-    teach_compare_config c = {16, 4, LAYER_DYAD_IT};
+    teach_compare_config c = {16, 4, NN_LAYER_DYAD_IT};
     if (teach_compare_draw(&img, r, font, &c, &err) != NN_OK) fail_msg("%s", err.msg);
     int reached[TEACH_COMPARE_PANELS] = {0};
     for (int p = 0; p < TEACH_COMPARE_PANELS; p++)
@@ -909,8 +909,8 @@ static void test_teach_compare(void **state) {
     assert_int_equal(reached[1], 7 * 16); /* (2N-1)/N^2 of 256 */
     assert_int_equal(reached[2], 256);
     assert_int_equal(reached[3], 128);
-    teach_compare_config bad[] = {{16, 3, LAYER_DYAD_IT}, {7, 1, LAYER_DYAD_IT},
-                                  {16, 4, LAYER_MONARCH}, {16, 4, LAYER_DENSE}};
+    teach_compare_config bad[] = {{16, 3, NN_LAYER_DYAD_IT}, {7, 1, NN_LAYER_DYAD_IT},
+                                  {16, 4, NN_LAYER_MONARCH}, {16, 4, NN_LAYER_DENSE}};
     for (int i = 0; i < 4; i++) assert_int_equal(teach_compare_draw(&img, r, font, &bad[i], &err), NN_ERR_ARG);
     assert_int_equal(teach_compare_draw(&img, (gfx_rect){0, 0, 200, 150}, font, &c, &err), NN_ERR_ARG);
     gfx_image_free(&img);

@@ -16,31 +16,31 @@
 #include "support.h"
 
 typedef struct {
-    layer_kind kind;
+    nn_layer_kind kind;
     int in, out, ndyad;
 } shape;
 
 /* n = 1, n = D, non-square, and the doc's 8x8 n = 2, for every variant. */
 static const shape shapes[] = {
-    {LAYER_DENSE, 8, 8, 1},      {LAYER_DENSE, 12, 5, 1},     {LAYER_DENSE, 1, 3, 1},
-    {LAYER_DYAD_IT, 8, 8, 2},    {LAYER_DYAD_OT, 8, 8, 2},    {LAYER_DYAD_DT, 8, 8, 2},
-    {LAYER_DYAD_IT, 12, 12, 1},  {LAYER_DYAD_OT, 12, 12, 1},  {LAYER_DYAD_DT, 12, 12, 1},
-    {LAYER_DYAD_IT, 6, 6, 6},    {LAYER_DYAD_OT, 6, 6, 6},    {LAYER_DYAD_DT, 6, 6, 6},
-    {LAYER_DYAD_IT, 12, 8, 4},   {LAYER_DYAD_OT, 12, 8, 4},   {LAYER_DYAD_DT, 12, 8, 4},
-    {LAYER_DYAD_IT, 9, 15, 3},   {LAYER_DYAD_OT, 9, 15, 3},   {LAYER_DYAD_DT, 9, 15, 3},
-    {LAYER_DYAD_IT, 32, 16, 8},  {LAYER_DYAD_OT, 32, 16, 8},  {LAYER_DYAD_DT, 32, 16, 8},
+    {NN_LAYER_DENSE, 8, 8, 1},      {NN_LAYER_DENSE, 12, 5, 1},     {NN_LAYER_DENSE, 1, 3, 1},
+    {NN_LAYER_DYAD_IT, 8, 8, 2},    {NN_LAYER_DYAD_OT, 8, 8, 2},    {NN_LAYER_DYAD_DT, 8, 8, 2},
+    {NN_LAYER_DYAD_IT, 12, 12, 1},  {NN_LAYER_DYAD_OT, 12, 12, 1},  {NN_LAYER_DYAD_DT, 12, 12, 1},
+    {NN_LAYER_DYAD_IT, 6, 6, 6},    {NN_LAYER_DYAD_OT, 6, 6, 6},    {NN_LAYER_DYAD_DT, 6, 6, 6},
+    {NN_LAYER_DYAD_IT, 12, 8, 4},   {NN_LAYER_DYAD_OT, 12, 8, 4},   {NN_LAYER_DYAD_DT, 12, 8, 4},
+    {NN_LAYER_DYAD_IT, 9, 15, 3},   {NN_LAYER_DYAD_OT, 9, 15, 3},   {NN_LAYER_DYAD_DT, 9, 15, 3},
+    {NN_LAYER_DYAD_IT, 32, 16, 8},  {NN_LAYER_DYAD_OT, 32, 16, 8},  {NN_LAYER_DYAD_DT, 32, 16, 8},
 };
 #define NSHAPES (int)(sizeof shapes / sizeof shapes[0])
 
 typedef struct {
-    layer l;
+    nn_layer l;
     float *params, *grads;
 } test_layer;
 
 static void make_layer(test_layer *t, shape s, uint64_t seed) {
     memset(t, 0, sizeof *t);
-    assert_int_equal(layer_check(s.kind, s.in, s.out, s.ndyad, NULL), NN_OK);
-    size_t n = layer_param_count(s.kind, s.in, s.out, s.ndyad);
+    assert_int_equal(nn_layer_check(s.kind, s.in, s.out, s.ndyad, NULL), NN_OK);
+    size_t n = nn_layer_param_count(s.kind, s.in, s.out, s.ndyad);
     t->params = calloc(n, sizeof(float));
     t->grads = calloc(n, sizeof(float));
     assert_non_null(t->params);
@@ -49,10 +49,10 @@ static void make_layer(test_layer *t, shape s, uint64_t seed) {
     t->l.in = s.in;
     t->l.out = s.out;
     t->l.ndyad = s.ndyad;
-    layer_bind(&t->l, t->params, t->grads);
-    rng r;
-    rng_seed(&r, seed);
-    layer_init(&t->l, &r);
+    nn_layer_bind(&t->l, t->params, t->grads);
+    nn_rng r;
+    nn_rng_seed(&r, seed);
+    nn_layer_init(&t->l, &r);
 }
 
 static void free_layer(test_layer *t) {
@@ -61,9 +61,9 @@ static void free_layer(test_layer *t) {
 }
 
 /* The doc's W, built from its index tables, in double. */
-static void doc_weight(const layer *l, double *w) {
+static void doc_weight(const nn_layer *l, double *w) {
     memset(w, 0, sizeof(double) * l->in * l->out);
-    if (l->kind == LAYER_DENSE) {
+    if (l->kind == NN_LAYER_DENSE) {
         for (int e = 0; e < l->in * l->out; e++) w[e] = l->param.weight[e];
         return;
     }
@@ -75,9 +75,9 @@ static void doc_weight(const layer *l, double *w) {
                 w[(k * b + j) * l->in + k * a + i] += l->param.wl[e];
                 int row = 0, col = 0;
                 switch (l->kind) {
-                case LAYER_DYAD_IT: row = k * b + j, col = i * n + k; break;
-                case LAYER_DYAD_OT: row = j * n + k, col = k * a + i; break;
-                case LAYER_DYAD_DT: row = j * n + k, col = i * n + k; break;
+                case NN_LAYER_DYAD_IT: row = k * b + j, col = i * n + k; break;
+                case NN_LAYER_DYAD_OT: row = j * n + k, col = k * a + i; break;
+                case NN_LAYER_DYAD_DT: row = j * n + k, col = i * n + k; break;
                 default: fail();
                 }
                 w[row * l->in + col] += l->param.wu[e];
@@ -85,7 +85,7 @@ static void doc_weight(const layer *l, double *w) {
 }
 
 /* y = W x + bias in double, x and y feature-major (features x batch). */
-static void doc_forward(const layer *l, const double *w, const float *x, double *y, int batch) {
+static void doc_forward(const nn_layer *l, const double *w, const float *x, double *y, int batch) {
     for (int o = 0; o < l->out; o++)
         for (int s = 0; s < batch; s++) {
             double acc = l->param.bias[o];
@@ -94,8 +94,8 @@ static void doc_forward(const layer *l, const double *w, const float *x, double 
         }
 }
 
-static void random_fill(float *v, size_t n, rng *r) {
-    for (size_t e = 0; e < n; e++) v[e] = 2.0f * rng_uniform(r) - 1.0f;
+static void random_fill(float *v, size_t n, nn_rng *r) {
+    for (size_t e = 0; e < n; e++) v[e] = 2.0f * nn_rng_uniform(r) - 1.0f;
 }
 
 static void test_forward_matches_dense_reference(void **state) {
@@ -107,14 +107,14 @@ static void test_forward_matches_dense_reference(void **state) {
             int batch = batches[bi];
             test_layer t;
             make_layer(&t, s, 100 + si);
-            rng r;
-            rng_seed(&r, 7 + bi);
+            nn_rng r;
+            nn_rng_seed(&r, 7 + bi);
             float *x = malloc(sizeof(float) * s.in * batch);
             float *y = malloc(sizeof(float) * s.out * batch);
             double *w = malloc(sizeof(double) * s.in * s.out);
             double *yref = malloc(sizeof(double) * s.out * batch);
             random_fill(x, (size_t)s.in * batch, &r);
-            layer_forward(&t.l, x, y, batch, NULL);
+            nn_layer_forward(&t.l, x, y, batch, NULL);
             doc_weight(&t.l, w);
             doc_forward(&t.l, w, x, yref, batch);
             double num = 0, den = 0;
@@ -124,7 +124,7 @@ static void test_forward_matches_dense_reference(void **state) {
             }
             double rel = sqrt(num / den);
             if (rel > 1e-5)
-                fail_msg("%s %d->%d n=%d batch %d: relative error %g", layer_kind_name(s.kind), s.in,
+                fail_msg("%s %d->%d n=%d batch %d: relative error %g", nn_layer_kind_name(s.kind), s.in,
                          s.out, s.ndyad, batch, rel);
             free(x), free(y), free(w), free(yref);
             free_layer(&t);
@@ -139,7 +139,7 @@ static void test_materialised_weight_matches_doc(void **state) {
         make_layer(&t, s, 200 + si);
         float *w = malloc(sizeof(float) * s.in * s.out);
         double *wref = malloc(sizeof(double) * s.in * s.out);
-        layer_dense_weight(&t.l, w);
+        nn_layer_dense_weight(&t.l, w);
         doc_weight(&t.l, wref);
         for (int e = 0; e < s.in * s.out; e++) assert_float_equal(w[e], wref[e], 1e-6);
         free(w), free(wref);
@@ -156,14 +156,14 @@ static void test_backward_matches_finite_differences(void **state) {
         shape s = shapes[si];
         test_layer t;
         make_layer(&t, s, 300 + si);
-        rng r;
-        rng_seed(&r, 11);
+        nn_rng r;
+        nn_rng_seed(&r, 11);
         float *x = malloc(sizeof(float) * s.in * batch);
         float *gy = malloc(sizeof(float) * s.out * batch);
         float *dx = malloc(sizeof(float) * s.in * batch);
         random_fill(x, (size_t)s.in * batch, &r);
         random_fill(gy, (size_t)s.out * batch, &r);
-        layer_backward(&t.l, x, gy, dx, batch, NULL);
+        nn_layer_backward(&t.l, x, gy, dx, batch, NULL);
 
         double *w = malloc(sizeof(double) * s.in * s.out);
         double *y = malloc(sizeof(double) * s.out * batch);
@@ -175,7 +175,7 @@ static void test_backward_matches_finite_differences(void **state) {
         out_var = 0;                                                                     \
         for (int e = 0; e < s.out * batch; e++) out_var += (double)gy[e] * y[e];         \
     } while (0)
-        size_t np = layer_param_count(s.kind, s.in, s.out, s.ndyad);
+        size_t np = nn_layer_param_count(s.kind, s.in, s.out, s.ndyad);
         for (size_t p = 0; p < np; p++) {
             float keep = t.params[p];
             double lp, lm;
@@ -187,7 +187,7 @@ static void test_backward_matches_finite_differences(void **state) {
             double fd = (lp - lm) / (2 * h);
             if (fabs(fd - t.grads[p]) > 1e-4 * (1 + fabs(fd)))
                 fail_msg("%s %d->%d n=%d: param %zu grad %g, finite difference %g",
-                         layer_kind_name(s.kind), s.in, s.out, s.ndyad, p, t.grads[p], fd);
+                         nn_layer_kind_name(s.kind), s.in, s.out, s.ndyad, p, t.grads[p], fd);
         }
         for (int e = 0; e < s.in * batch; e++) {
             float keep = x[e];
@@ -199,7 +199,7 @@ static void test_backward_matches_finite_differences(void **state) {
             x[e] = keep;
             double fd = (lp - lm) / (2 * h);
             if (fabs(fd - dx[e]) > 1e-4 * (1 + fabs(fd)))
-                fail_msg("%s %d->%d n=%d: dx[%d] %g, finite difference %g", layer_kind_name(s.kind),
+                fail_msg("%s %d->%d n=%d: dx[%d] %g, finite difference %g", nn_layer_kind_name(s.kind),
                          s.in, s.out, s.ndyad, e, dx[e], fd);
         }
 #undef LOSS
@@ -218,7 +218,7 @@ static const char *const doc_pictures[4][8] = {
 
 static void test_doc_pictures(void **state) {
     (void)state;
-    const layer_kind kinds[4] = {LAYER_DYAD_IT, LAYER_DYAD_IT, LAYER_DYAD_OT, LAYER_DYAD_DT};
+    const nn_layer_kind kinds[4] = {NN_LAYER_DYAD_IT, NN_LAYER_DYAD_IT, NN_LAYER_DYAD_OT, NN_LAYER_DYAD_DT};
     for (int p = 0; p < 4; p++) {
         test_layer t;
         make_layer(&t, (shape){kinds[p], 8, 8, 2}, 1);
@@ -227,16 +227,16 @@ static void test_doc_pictures(void **state) {
             t.l.param.wu[e] = p == 0 ? 0.0f : 1.0f; /* picture 0 is BLOCK DIAG alone */
         }
         float w[64];
-        layer_dense_weight(&t.l, w);
+        nn_layer_dense_weight(&t.l, w);
         for (int row = 0; row < 8; row++)
             for (int col = 0; col < 8; col++) {
                 int want = doc_pictures[p][row][col] - '0';
                 if ((int)w[row * 8 + col] != want)
                     fail_msg("picture %d (%s): W[%d][%d] = %g, doc says %d", p,
-                             layer_kind_name(kinds[p]), row, col, w[row * 8 + col], want);
+                             nn_layer_kind_name(kinds[p]), row, col, w[row * 8 + col], want);
                 if (p > 0) {
-                    /* layer_weight_part must agree: 2 = both parts, 1 = one of them */
-                    int part = layer_weight_part(&t.l, row, col);
+                    /* nn_layer_weight_part must agree: 2 = both parts, 1 = one of them */
+                    int part = nn_layer_weight_part(&t.l, row, col);
                     int count = (part & 1) + ((part >> 1) & 1);
                     assert_int_equal(count, want);
                 }
@@ -248,21 +248,21 @@ static void test_doc_pictures(void **state) {
 static void test_nonzero_fraction(void **state) {
     (void)state;
     const int ns[] = {2, 4, 8};
-    const layer_kind kinds[] = {LAYER_DYAD_IT, LAYER_DYAD_OT, LAYER_DYAD_DT};
+    const nn_layer_kind kinds[] = {NN_LAYER_DYAD_IT, NN_LAYER_DYAD_OT, NN_LAYER_DYAD_DT};
     for (int ki = 0; ki < 3; ki++)
         for (int ni = 0; ni < 3; ni++) {
             int n = ns[ni], in = 64, out = 32;
             test_layer t;
             make_layer(&t, (shape){kinds[ki], in, out, n}, 5);
             float *w = malloc(sizeof(float) * in * out);
-            layer_dense_weight(&t.l, w);
+            nn_layer_dense_weight(&t.l, w);
             int nonzero = 0, structural = 0;
             for (int row = 0; row < out; row++)
                 for (int col = 0; col < in; col++) {
                     nonzero += w[row * in + col] != 0.0f;
-                    structural += layer_weight_part(&t.l, row, col) != 0;
+                    structural += nn_layer_weight_part(&t.l, row, col) != 0;
                     /* a structural zero must be exactly zero */
-                    if (layer_weight_part(&t.l, row, col) == 0)
+                    if (nn_layer_weight_part(&t.l, row, col) == 0)
                         assert_true(w[row * in + col] == 0.0f);
                 }
             double want = (2.0 * n - 1) / (n * n);
@@ -276,25 +276,25 @@ static void test_nonzero_fraction(void **state) {
 static void test_param_count_and_checks(void **state) {
     (void)state;
     nn_error err;
-    assert_int_equal(layer_param_count(LAYER_DENSE, 784, 1024, 1), 784 * 1024 + 1024);
-    assert_int_equal(layer_param_count(LAYER_DYAD_IT, 784, 1024, 4), 2 * 784 * 1024 / 4 + 1024);
-    assert_int_equal(layer_check(LAYER_DYAD_IT, 784, 1024, 4, &err), NN_OK);
-    assert_int_equal(layer_check(LAYER_DYAD_OT, 784, 1024, 3, &err), NN_ERR_ARG);
+    assert_int_equal(nn_layer_param_count(NN_LAYER_DENSE, 784, 1024, 1), 784 * 1024 + 1024);
+    assert_int_equal(nn_layer_param_count(NN_LAYER_DYAD_IT, 784, 1024, 4), 2 * 784 * 1024 / 4 + 1024);
+    assert_int_equal(nn_layer_check(NN_LAYER_DYAD_IT, 784, 1024, 4, &err), NN_OK);
+    assert_int_equal(nn_layer_check(NN_LAYER_DYAD_OT, 784, 1024, 3, &err), NN_ERR_ARG);
     assert_non_null(strstr(err.msg, "must divide"));
-    assert_int_equal(layer_check(LAYER_DYAD_DT, 100, 64, 32, &err), NN_ERR_ARG);
-    assert_int_equal(layer_check(LAYER_DENSE, 10, 10, 2, &err), NN_ERR_ARG);
-    assert_int_equal(layer_check(LAYER_DYAD_IT, 0, 10, 1, &err), NN_ERR_ARG);
-    layer_kind k;
-    assert_int_equal(layer_kind_parse("dyad-dt", &k), NN_OK);
-    assert_int_equal(k, LAYER_DYAD_DT);
-    assert_int_equal(layer_kind_parse("dyad", &k), NN_ERR_ARG);
+    assert_int_equal(nn_layer_check(NN_LAYER_DYAD_DT, 100, 64, 32, &err), NN_ERR_ARG);
+    assert_int_equal(nn_layer_check(NN_LAYER_DENSE, 10, 10, 2, &err), NN_ERR_ARG);
+    assert_int_equal(nn_layer_check(NN_LAYER_DYAD_IT, 0, 10, 1, &err), NN_ERR_ARG);
+    nn_layer_kind k;
+    assert_int_equal(nn_layer_kind_parse("dyad-dt", &k), NN_OK);
+    assert_int_equal(k, NN_LAYER_DYAD_DT);
+    assert_int_equal(nn_layer_kind_parse("dyad", &k), NN_ERR_ARG);
 }
 
 static void test_init_bound(void **state) {
     (void)state;
     test_layer t;
-    make_layer(&t, (shape){LAYER_DYAD_IT, 784, 1024, 4}, 9);
-    size_t n = layer_param_count(LAYER_DYAD_IT, 784, 1024, 4);
+    make_layer(&t, (shape){NN_LAYER_DYAD_IT, 784, 1024, 4}, 9);
+    size_t n = nn_layer_param_count(NN_LAYER_DYAD_IT, 784, 1024, 4);
     float k = 1.0f / sqrtf(784.0f);
     float maxv = 0;
     double mean = 0;
@@ -313,8 +313,8 @@ static void test_init_bound(void **state) {
  * path gives. Dense layers split over threads from 4M multiply-adds on
  * (nn/kernels_cpu.c), hence the large shapes with a batch of 16. */
 static const shape pool_shapes[] = {
-    {LAYER_DENSE, 600, 520, 1}, {LAYER_DENSE, 513, 511, 1}, {LAYER_DYAD_IT, 300, 260, 4},
-    {LAYER_DYAD_OT, 300, 260, 4}, {LAYER_DYAD_DT, 300, 260, 4},
+    {NN_LAYER_DENSE, 600, 520, 1}, {NN_LAYER_DENSE, 513, 511, 1}, {NN_LAYER_DYAD_IT, 300, 260, 4},
+    {NN_LAYER_DYAD_OT, 300, 260, 4}, {NN_LAYER_DYAD_DT, 300, 260, 4},
 };
 #define NALL (NSHAPES + (int)(sizeof pool_shapes / sizeof pool_shapes[0]))
 
@@ -343,21 +343,21 @@ static void test_pool_matches_serial(void **state) {
                 make_layer(&serial, s, 400 + si);
                 make_layer(&pooled, s, 400 + si);
                 serial.l.relu = pooled.l.relu = relu;
-                rng r;
-                rng_seed(&r, 13);
+                nn_rng r;
+                nn_rng_seed(&r, 13);
                 size_t nx = (size_t)s.in * batch, ny = (size_t)s.out * batch;
                 float *x = malloc(nx * sizeof(float)), *dy = malloc(ny * sizeof(float));
                 float *y1 = malloc(ny * sizeof(float)), *y2 = malloc(ny * sizeof(float));
                 float *dx1 = malloc(nx * sizeof(float)), *dx2 = malloc(nx * sizeof(float));
                 random_fill(x, nx, &r);
                 random_fill(dy, ny, &r);
-                layer_forward(&serial.l, x, y1, batch, NULL);
-                layer_forward(&pooled.l, x, y2, batch, c);
-                layer_backward(&serial.l, x, dy, dx1, batch, NULL);
-                layer_backward(&pooled.l, x, dy, dx2, batch, c);
+                nn_layer_forward(&serial.l, x, y1, batch, NULL);
+                nn_layer_forward(&pooled.l, x, y2, batch, c);
+                nn_layer_backward(&serial.l, x, dy, dx1, batch, NULL);
+                nn_layer_backward(&pooled.l, x, dy, dx2, batch, c);
                 for (size_t e = 0; e < ny; e++) assert_float_equal(y1[e], y2[e], 1e-5);
                 for (size_t e = 0; e < nx; e++) assert_float_equal(dx1[e], dx2[e], 1e-5);
-                size_t np = layer_param_count(s.kind, s.in, s.out, s.ndyad);
+                size_t np = nn_layer_param_count(s.kind, s.in, s.out, s.ndyad);
                 for (size_t e = 0; e < np; e++)
                     assert_float_equal(serial.grads[e], pooled.grads[e], 1e-5);
                 free(x), free(dy), free(y1), free(y2), free(dx1), free(dx2);
@@ -380,14 +380,14 @@ static void test_forward_relu_is_fused_max(void **state) {
         make_layer(&plain, s, 70 + si);
         make_layer(&fused, s, 70 + si);
         fused.l.relu = 1;
-        rng r;
-        rng_seed(&r, 5);
+        nn_rng r;
+        nn_rng_seed(&r, 5);
         size_t nx = (size_t)s.in * batch, ny = (size_t)s.out * batch;
         float *x = malloc(nx * sizeof(float)), *y1 = malloc(ny * sizeof(float));
         float *y2 = malloc(ny * sizeof(float));
         random_fill(x, nx, &r);
-        layer_forward(&plain.l, x, y1, batch, NULL);
-        layer_forward(&fused.l, x, y2, batch, NULL);
+        nn_layer_forward(&plain.l, x, y1, batch, NULL);
+        nn_layer_forward(&fused.l, x, y2, batch, NULL);
         int negatives = 0;
         for (size_t e = 0; e < ny; e++) {
             negatives += y1[e] < 0;
@@ -419,10 +419,10 @@ static void test_fused_sgd_matches_gradients(void **state) {
             make_layer(&ref, s, 900 + si);
             make_layer(&fused, s, 900 + si);
             ref.l.relu = fused.l.relu = 1;
-            size_t np = layer_param_count(s.kind, s.in, s.out, s.ndyad);
+            size_t np = nn_layer_param_count(s.kind, s.in, s.out, s.ndyad);
             float *vel_ref = malloc(np * sizeof(float)), *vel = malloc(np * sizeof(float));
-            rng r;
-            rng_seed(&r, 21);
+            nn_rng r;
+            nn_rng_seed(&r, 21);
             random_fill(vel_ref, np, &r); /* a velocity from earlier steps */
             memcpy(vel, vel_ref, np * sizeof(float));
             size_t nx = (size_t)s.in * batch, ny = (size_t)s.out * batch;
@@ -432,20 +432,20 @@ static void test_fused_sgd_matches_gradients(void **state) {
             random_fill(x, nx, &r);
             random_fill(dy1, ny, &r);
             memcpy(dy2, dy1, ny * sizeof(float));
-            layer_forward(&ref.l, x, y, batch, NULL);
+            nn_layer_forward(&ref.l, x, y, batch, NULL);
             /* reference: mask, gradients, then the update tensor by tensor */
             for (size_t e = 0; e < ny; e++)
                 if (y[e] <= 0) dy1[e] = 0;
-            layer_backward(&ref.l, x, dy1, dx1, batch, NULL);
+            nn_layer_backward(&ref.l, x, dy1, dx1, batch, NULL);
             for (int t = 0; t < ref.l.tensors.count; t++) {
-                const layer_tensor *lt = &ref.l.tensors.t[t];
+                const nn_layer_tensor *lt = &ref.l.tensors.t[t];
                 for (size_t e = lt->offset; e < lt->offset + lt->count; e++) {
                     vel_ref[e] = momentum * vel_ref[e] + ref.grads[e];
                     ref.params[e] -= lr * (vel_ref[e] + (lt->decay ? wd : 0) * ref.params[e]);
                 }
             }
-            layer_sgd sgd = {.velocity = vel, .lr = lr, .momentum = momentum, .weight_decay = wd};
-            layer_backward_step(&fused.l, x, y, dy2, dx2, batch, c, &sgd);
+            nn_layer_sgd sgd = {.velocity = vel, .lr = lr, .momentum = momentum, .weight_decay = wd};
+            nn_layer_backward_step(&fused.l, x, y, dy2, dx2, batch, c, &sgd);
             for (size_t e = 0; e < nx; e++) assert_float_equal(dx1[e], dx2[e], 1e-5);
             for (size_t e = 0; e < np; e++) {
                 assert_float_equal(vel_ref[e], vel[e], 1e-5);
@@ -465,16 +465,16 @@ static void test_fused_sgd_matches_gradients(void **state) {
 static void test_kind_and_tensor_tables(void **state) {
     (void)state;
     /* dense and DYAD; the kinds after them: tests/test_kinds.c */
-    for (int k = 0; k <= LAYER_DYAD_DT; k++) {
-        const layer_kind_info *info = layer_kind_get((layer_kind)k);
+    for (int k = 0; k <= NN_LAYER_DYAD_DT; k++) {
+        const nn_layer_kind_info *info = nn_layer_kind_get((nn_layer_kind)k);
         assert_non_null(info);
         assert_int_equal(info->kind, k);
-        layer_kind parsed;
-        assert_int_equal(layer_kind_parse(info->name, &parsed), NN_OK);
+        nn_layer_kind parsed;
+        assert_int_equal(nn_layer_kind_parse(info->name, &parsed), NN_OK);
         assert_int_equal(parsed, k);
         int n = info->blocked ? 4 : 1;
-        layer_tensor_table t;
-        layer_tensor_layout((layer_kind)k, 12, 8, n, &t);
+        nn_layer_tensor_table t;
+        nn_layer_tensor_layout((nn_layer_kind)k, 12, 8, n, &t);
         size_t next = 0, weights = 0;
         int biases = 0;
         for (int i = 0; i < t.count; i++) {
@@ -493,14 +493,14 @@ static void test_kind_and_tensor_tables(void **state) {
         }
         assert_int_equal(biases, 1);
         assert_int_equal(t.total, next);
-        assert_int_equal(layer_param_count((layer_kind)k, 12, 8, n), next);
+        assert_int_equal(nn_layer_param_count((nn_layer_kind)k, 12, 8, n), next);
         assert_int_equal(weights, info->blocked ? 2 * 12 * 8 / n : 12 * 8);
     }
-    assert_null(layer_kind_get(LAYER_KIND_COUNT));
-    layer_kind parsed;
-    assert_int_equal(layer_kind_parse("dyad-xx", &parsed), NN_ERR_ARG);
+    assert_null(nn_layer_kind_get(NN_LAYER_KIND_COUNT));
+    nn_layer_kind parsed;
+    assert_int_equal(nn_layer_kind_parse("dyad-xx", &parsed), NN_ERR_ARG);
     char list[128];
-    layer_kind_list(list, sizeof list, ",", 1);
+    nn_layer_kind_list(list, sizeof list, ",", 1);
     assert_string_equal(list, "dyad-it,dyad-ot,dyad-dt,blockdiag,monarch");
 }
 

@@ -33,17 +33,17 @@
 typedef struct {
     const char *name;
     const char *layers;
-    optim_kind optimizer;
+    nn_optim_kind optimizer;
     float lr, weight_decay;
-    schedule_kind schedule;
+    nn_schedule_kind schedule;
 } curve_case;
 
 static const curve_case cases[] = {
-    {"dense-sgd", "dense:256,dense:10", OPTIM_SGD, 0.05f, 5e-4f, SCHEDULE_COSINE},
-    {"dyad-sgd", "dyad-dt/4:512,dyad-it/4:256,dyad-ot/2:128,dense:10", OPTIM_SGD, 0.5f, 0.0f,
-     SCHEDULE_CONSTANT},
-    {"dyad-adam", "dyad-it/4:512,dyad-ot/4:256,dyad-dt/2:128,dense:10", OPTIM_ADAM, 0.002f, 1e-4f,
-     SCHEDULE_CONSTANT},
+    {"dense-sgd", "dense:256,dense:10", NN_OPTIM_SGD, 0.05f, 5e-4f, NN_SCHEDULE_COSINE},
+    {"dyad-sgd", "dyad-dt/4:512,dyad-it/4:256,dyad-ot/2:128,dense:10", NN_OPTIM_SGD, 0.5f, 0.0f,
+     NN_SCHEDULE_CONSTANT},
+    {"dyad-adam", "dyad-it/4:512,dyad-ot/4:256,dyad-dt/2:128,dense:10", NN_OPTIM_ADAM, 0.002f, 1e-4f,
+     NN_SCHEDULE_CONSTANT},
 };
 #define NCASES (int)(sizeof cases / sizeof cases[0])
 
@@ -52,47 +52,47 @@ typedef struct {
     int count;
 } curve;
 
-static void record(const train_progress *p, void *user) {
+static void record(const nn_train_progress *p, void *user) {
     curve *c = user;
     if (c->count < STEPS) c->loss[c->count++] = p->loss;
 }
 
 /* One epoch of case cc on the subset; threads 1 runs serially. */
-static void run_case(const curve_case *cc, const dataset *ds, int threads, curve *out) {
-    layer_spec specs[8];
+static void run_case(const curve_case *cc, const nn_dataset *ds, int threads, curve *out) {
+    nn_layer_spec specs[8];
     nn_error err;
-    int n = mlp_parse_layers(cc->layers, specs, 8, &err);
+    int n = nn_mlp_parse_layers(cc->layers, specs, 8, &err);
     assert_true(n > 0);
-    mlp net;
-    assert_int_equal(mlp_create(&net, 784, specs, n, 1, &err), NN_OK);
-    assert_int_equal(mlp_reserve(&net, BATCH, &err), NN_OK);
-    mlp_init(&net, 1);
+    nn_mlp net;
+    assert_int_equal(nn_mlp_create(&net, 784, specs, n, 1, &err), NN_OK);
+    assert_int_equal(nn_mlp_reserve(&net, BATCH, &err), NN_OK);
+    nn_mlp_init(&net, 1);
     nn_compute *compute = NULL;
     if (threads > 1) assert_int_equal(nn_compute_create(&compute, threads, &err), NN_OK);
     net.compute = compute;
-    optim_config cfg = {.kind = cc->optimizer, .lr = cc->lr, .momentum = 0.9f, .beta1 = 0.9f,
+    nn_optim_config cfg = {.kind = cc->optimizer, .lr = cc->lr, .momentum = 0.9f, .beta1 = 0.9f,
                         .beta2 = 0.999f, .eps = 1e-8f, .weight_decay = cc->weight_decay,
                         .schedule = cc->schedule};
-    optimizer opt;
-    assert_int_equal(optim_create(&opt, &cfg, net.nparams, &err), NN_OK);
-    train_loop loop;
-    assert_int_equal(train_loop_create(&loop, SUBSET, BATCH, 1, &err), NN_OK);
-    rng shuffle;
-    rng_seed(&shuffle, 1 ^ 0x5eed5eedULL);
-    idx_images images = ds->train_images;
-    idx_labels labels = ds->train_labels;
+    nn_optimizer opt;
+    assert_int_equal(nn_optim_create(&opt, &cfg, net.nparams, &err), NN_OK);
+    nn_train_loop loop;
+    assert_int_equal(nn_train_loop_create(&loop, SUBSET, BATCH, 1, &err), NN_OK);
+    nn_rng shuffle;
+    nn_rng_seed(&shuffle, 1 ^ 0x5eed5eedULL);
+    nn_idx_images images = ds->train_images;
+    nn_idx_labels labels = ds->train_labels;
     images.count = labels.count = SUBSET;
     memset(out, 0, sizeof *out);
-    train_progress result;
-    train_epoch(&loop, &net, &opt, &shuffle, &images, &labels, 1, &result, record, 1, out);
+    nn_train_progress result;
+    nn_train_epoch(&loop, &net, &opt, &shuffle, &images, &labels, 1, &result, record, 1, out);
     assert_int_equal(out->count, STEPS);
-    train_loop_free(&loop);
-    optim_free(&opt);
+    nn_train_loop_free(&loop);
+    nn_optim_free(&opt);
     nn_compute_free(compute);
-    mlp_free(&net);
+    nn_mlp_free(&net);
 }
 
-static void write_fixture(const dataset *ds) {
+static void write_fixture(const nn_dataset *ds) {
     FILE *f = fopen(FIXTURE, "w");
     assert_non_null(f);
     fprintf(f, "# case step running_mean_loss (tests/test_loss_curve.c, UPDATE_LOSS_CURVE=1)\n");
@@ -127,9 +127,9 @@ static void read_fixture(curve expected[NCASES]) {
 static void check_threads(int threads) {
     const char *dir = test_mnist_dir();
     if (!dir) skip();
-    dataset ds;
+    nn_dataset ds;
     nn_error err;
-    assert_int_equal(dataset_load(dir, &ds, &err), NN_OK);
+    assert_int_equal(nn_dataset_load(dir, &ds, &err), NN_OK);
     if (getenv("UPDATE_LOSS_CURVE")) write_fixture(&ds);
     curve expected[NCASES];
     read_fixture(expected);
@@ -143,7 +143,7 @@ static void check_threads(int threads) {
         /* the curve is a real descent, not a constant that any code would match */
         assert_true(got.loss[STEPS - 1] < got.loss[0] - 0.1);
     }
-    dataset_free(&ds);
+    nn_dataset_free(&ds);
 }
 
 static void test_curve_serial(void **state) {

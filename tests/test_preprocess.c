@@ -42,11 +42,11 @@ typedef struct {
 
 /* Bounding box of pixels above threshold and the centre of mass. */
 static digit_stats stats_of(const uint8_t *d, int threshold) {
-    digit_stats s = {DIGIT_SIDE, DIGIT_SIDE, -1, -1, 0, 0, 0};
+    digit_stats s = {NN_DIGIT_SIDE, NN_DIGIT_SIDE, -1, -1, 0, 0, 0};
     double mass = 0;
-    for (int y = 0; y < DIGIT_SIDE; y++)
-        for (int x = 0; x < DIGIT_SIDE; x++) {
-            int v = d[y * DIGIT_SIDE + x];
+    for (int y = 0; y < NN_DIGIT_SIDE; y++)
+        for (int x = 0; x < NN_DIGIT_SIDE; x++) {
+            int v = d[y * NN_DIGIT_SIDE + x];
             mass += v;
             s.cx += (double)v * x;
             s.cy += (double)v * y;
@@ -115,9 +115,9 @@ static void test_rect_on_white_is_inverted_and_fitted(void **state) {
     int w = 200, h = 120;
     uint8_t *img = canvas(w, h, 255);
     fill_rect(img, w, 70, 10, 100, 40, 0); /* off-centre, dark on light */
-    uint8_t out[DIGIT_PIXELS];
+    uint8_t out[NN_DIGIT_PIXELS];
     nn_error err;
-    assert_int_equal(preprocess_digit(img, w, h, POLARITY_AUTO, out, &err), NN_OK);
+    assert_int_equal(nn_preprocess_digit(img, w, h, NN_POLARITY_AUTO, out, &err), NN_OK);
     digit_stats s = stats_of(out, 0);
     assert_int_equal(s.x1 - s.x0 + 1, 20);
     int short_side = s.y1 - s.y0 + 1;
@@ -125,19 +125,19 @@ static void test_rect_on_white_is_inverted_and_fitted(void **state) {
     assert_int_equal(s.peak, 255);
     /* inverted: the rectangle is bright, the corners of the frame are black */
     assert_int_equal(out[0], 0);
-    assert_int_equal(out[14 * DIGIT_SIDE + 14], 255);
+    assert_int_equal(out[14 * NN_DIGIT_SIDE + 14], 255);
     assert_centred(out, "rectangle");
     /* the same rectangle told to be dark ink gives the same result */
-    uint8_t forced[DIGIT_PIXELS];
-    assert_int_equal(preprocess_digit(img, w, h, POLARITY_DARK_INK, forced, &err), NN_OK);
-    assert_memory_equal(out, forced, DIGIT_PIXELS);
+    uint8_t forced[NN_DIGIT_PIXELS];
+    assert_int_equal(nn_preprocess_digit(img, w, h, NN_POLARITY_DARK_INK, forced, &err), NN_OK);
+    assert_memory_equal(out, forced, NN_DIGIT_PIXELS);
     free(img);
 }
 
 static void test_centre_of_mass_of_off_centre_shapes(void **state) {
     (void)state;
     int w = 150, h = 110;
-    uint8_t out[DIGIT_PIXELS];
+    uint8_t out[NN_DIGIT_PIXELS];
     nn_error err;
     char what[64];
     for (int shape = 0; shape < 6; shape++) {
@@ -167,7 +167,7 @@ static void test_centre_of_mass_of_off_centre_shapes(void **state) {
             break;
         }
         snprintf(what, sizeof what, "shape %d", shape);
-        assert_int_equal(preprocess_digit(img, w, h, POLARITY_AUTO, out, &err), NN_OK);
+        assert_int_equal(nn_preprocess_digit(img, w, h, NN_POLARITY_AUTO, out, &err), NN_OK);
         assert_centred(out, what);
         digit_stats s = stats_of(out, 25);
         int long_side = s.x1 - s.x0 > s.y1 - s.y0 ? s.x1 - s.x0 + 1 : s.y1 - s.y0 + 1;
@@ -181,18 +181,18 @@ static void test_light_ink_not_inverted(void **state) {
     int w = 90, h = 90;
     uint8_t *img = canvas(w, h, 0);
     fill_disk(img, w, h, 30, 40, 18, 255, 0);
-    uint8_t automatic[DIGIT_PIXELS], light[DIGIT_PIXELS], dark[DIGIT_PIXELS];
+    uint8_t automatic[NN_DIGIT_PIXELS], light[NN_DIGIT_PIXELS], dark[NN_DIGIT_PIXELS];
     nn_error err;
-    assert_int_equal(preprocess_digit(img, w, h, POLARITY_AUTO, automatic, &err), NN_OK);
-    assert_int_equal(preprocess_digit(img, w, h, POLARITY_LIGHT_INK, light, &err), NN_OK);
-    assert_memory_equal(automatic, light, DIGIT_PIXELS);
+    assert_int_equal(nn_preprocess_digit(img, w, h, NN_POLARITY_AUTO, automatic, &err), NN_OK);
+    assert_int_equal(nn_preprocess_digit(img, w, h, NN_POLARITY_LIGHT_INK, light, &err), NN_OK);
+    assert_memory_equal(automatic, light, NN_DIGIT_PIXELS);
     /* a filled disk: bright at the centre, black at the frame's corners */
-    assert_int_equal(automatic[14 * DIGIT_SIDE + 14], 255);
+    assert_int_equal(automatic[14 * NN_DIGIT_SIDE + 14], 255);
     assert_int_equal(automatic[0], 0);
     /* told it is dark ink, the black page is background and the disk is
      * lighter than it: nothing is ink */
     err.msg[0] = 0;
-    assert_int_equal(preprocess_digit(img, w, h, POLARITY_DARK_INK, dark, &err), NN_ERR_ARG);
+    assert_int_equal(nn_preprocess_digit(img, w, h, NN_POLARITY_DARK_INK, dark, &err), NN_ERR_ARG);
     assert_non_null(strstr(err.msg, "no ink"));
     free(img);
 }
@@ -204,13 +204,13 @@ static void test_faint_digit_gets_full_contrast(void **state) {
     fill_rect(strong, w, 20, 10, 8, 60, 255);
     fill_rect(strong, w, 10, 10, 30, 8, 255);
     for (size_t i = 0; i < (size_t)w * h; i++) faint[i] = (uint8_t)(strong[i] * 40 / 255);
-    uint8_t a[DIGIT_PIXELS], b[DIGIT_PIXELS];
+    uint8_t a[NN_DIGIT_PIXELS], b[NN_DIGIT_PIXELS];
     nn_error err;
-    assert_int_equal(preprocess_digit(strong, w, h, POLARITY_AUTO, a, &err), NN_OK);
-    assert_int_equal(preprocess_digit(faint, w, h, POLARITY_AUTO, b, &err), NN_OK);
+    assert_int_equal(nn_preprocess_digit(strong, w, h, NN_POLARITY_AUTO, a, &err), NN_OK);
+    assert_int_equal(nn_preprocess_digit(faint, w, h, NN_POLARITY_AUTO, b, &err), NN_OK);
     assert_int_equal(stats_of(b, 0).peak, 255);
     int worst = 0;
-    for (int i = 0; i < DIGIT_PIXELS; i++) {
+    for (int i = 0; i < NN_DIGIT_PIXELS; i++) {
         int d = abs(a[i] - b[i]);
         if (d > worst) worst = d;
     }
@@ -219,9 +219,9 @@ static void test_faint_digit_gets_full_contrast(void **state) {
 
     /* faint dark pencil on white paper, too */
     for (size_t i = 0; i < (size_t)w * h; i++) faint[i] = (uint8_t)(255 - strong[i] * 40 / 255);
-    assert_int_equal(preprocess_digit(faint, w, h, POLARITY_AUTO, b, &err), NN_OK);
+    assert_int_equal(nn_preprocess_digit(faint, w, h, NN_POLARITY_AUTO, b, &err), NN_OK);
     assert_int_equal(stats_of(b, 0).peak, 255);
-    assert_true(correlation(a, b, DIGIT_PIXELS) > 0.99);
+    assert_true(correlation(a, b, NN_DIGIT_PIXELS) > 0.99);
     free(strong);
     free(faint);
 }
@@ -237,14 +237,14 @@ static void test_grey_background_is_removed(void **state) {
         img[i] = (uint8_t)(200 + (seed >> 28)); /* 200..215 */
     }
     fill_rect(img, w, 50, 20, 12, 80, 40);
-    uint8_t out[DIGIT_PIXELS];
+    uint8_t out[NN_DIGIT_PIXELS];
     nn_error err;
-    assert_int_equal(preprocess_digit(img, w, h, POLARITY_AUTO, out, &err), NN_OK);
+    assert_int_equal(nn_preprocess_digit(img, w, h, NN_POLARITY_AUTO, out, &err), NN_OK);
     digit_stats s = stats_of(out, 25);
     assert_int_equal(s.y1 - s.y0 + 1, 20); /* the box is the bar's, not the page's */
     assert_in_range(s.x1 - s.x0 + 1, 2, 4);
     assert_int_equal(out[0], 0);
-    assert_int_equal(out[27 * DIGIT_SIDE + 27], 0);
+    assert_int_equal(out[27 * NN_DIGIT_SIDE + 27], 0);
     free(img);
 }
 
@@ -257,37 +257,37 @@ static void test_downscaling_averages_area(void **state) {
     int w = 220, h = 120;
     uint8_t *img = canvas(w, h, 0);
     for (int x = 0; x < 199; x += 3) fill_rect(img, w, 10 + x, 10, 1, 100, 255);
-    uint8_t out[DIGIT_PIXELS];
+    uint8_t out[NN_DIGIT_PIXELS];
     nn_error err;
-    assert_int_equal(preprocess_digit(img, w, h, POLARITY_AUTO, out, &err), NN_OK);
+    assert_int_equal(nn_preprocess_digit(img, w, h, NN_POLARITY_AUTO, out, &err), NN_OK);
     digit_stats s = stats_of(out, 25);
     assert_int_equal(s.x1 - s.x0 + 1, 20);
     assert_int_equal(s.y1 - s.y0 + 1, 10);
     int lowest = 255;
     for (int y = s.y0; y <= s.y1; y++)
         for (int x = s.x0; x <= s.x1; x++)
-            if (out[y * DIGIT_SIDE + x] < lowest) lowest = out[y * DIGIT_SIDE + x];
+            if (out[y * NN_DIGIT_SIDE + x] < lowest) lowest = out[y * NN_DIGIT_SIDE + x];
     if (lowest < 170) fail_msg("area average is uneven: a pixel inside the box is %d", lowest);
     free(img);
 }
 
 static void test_no_ink_and_bad_arguments(void **state) {
     (void)state;
-    uint8_t out[DIGIT_PIXELS];
+    uint8_t out[NN_DIGIT_PIXELS];
     nn_error err;
     uint8_t *white = canvas(50, 40, 255), *black = canvas(50, 40, 0), *grey = canvas(50, 40, 128);
     const uint8_t *blank[] = {white, black, grey};
     for (int i = 0; i < 3; i++) {
         err.msg[0] = 0;
-        assert_int_equal(preprocess_digit(blank[i], 50, 40, POLARITY_AUTO, out, &err), NN_ERR_ARG);
+        assert_int_equal(nn_preprocess_digit(blank[i], 50, 40, NN_POLARITY_AUTO, out, &err), NN_ERR_ARG);
         assert_non_null(strstr(err.msg, "no ink"));
     }
     /* white paper told to be dark ink on light paper has no ink either */
-    assert_int_equal(preprocess_digit(white, 50, 40, POLARITY_DARK_INK, out, &err), NN_ERR_ARG);
-    assert_int_equal(preprocess_digit(NULL, 50, 40, POLARITY_AUTO, out, &err), NN_ERR_ARG);
-    assert_int_equal(preprocess_digit(white, 0, 40, POLARITY_AUTO, out, &err), NN_ERR_ARG);
-    assert_int_equal(preprocess_digit(white, 50, -1, POLARITY_AUTO, out, &err), NN_ERR_ARG);
-    assert_int_equal(preprocess_digit(white, 50, 40, (digit_polarity)7, out, &err), NN_ERR_ARG);
+    assert_int_equal(nn_preprocess_digit(white, 50, 40, NN_POLARITY_DARK_INK, out, &err), NN_ERR_ARG);
+    assert_int_equal(nn_preprocess_digit(NULL, 50, 40, NN_POLARITY_AUTO, out, &err), NN_ERR_ARG);
+    assert_int_equal(nn_preprocess_digit(white, 0, 40, NN_POLARITY_AUTO, out, &err), NN_ERR_ARG);
+    assert_int_equal(nn_preprocess_digit(white, 50, -1, NN_POLARITY_AUTO, out, &err), NN_ERR_ARG);
+    assert_int_equal(nn_preprocess_digit(white, 50, 40, (nn_digit_polarity)7, out, &err), NN_ERR_ARG);
     free(white);
     free(black);
     free(grey);
@@ -295,54 +295,54 @@ static void test_no_ink_and_bad_arguments(void **state) {
 
 static void test_tiny_and_huge_inputs(void **state) {
     (void)state;
-    uint8_t out[DIGIT_PIXELS];
+    uint8_t out[NN_DIGIT_PIXELS];
     nn_error err;
     uint8_t one = 255;
-    assert_int_equal(preprocess_digit(&one, 1, 1, POLARITY_LIGHT_INK, out, &err), NN_OK);
+    assert_int_equal(nn_preprocess_digit(&one, 1, 1, NN_POLARITY_LIGHT_INK, out, &err), NN_OK);
     digit_stats s = stats_of(out, 0);
     assert_int_equal(s.x1 - s.x0 + 1, 20); /* one pixel blown up to 20x20 */
     assert_int_equal(s.y1 - s.y0 + 1, 20);
     assert_centred(out, "1x1");
     uint8_t dot = 0; /* a black pixel as dark ink */
-    assert_int_equal(preprocess_digit(&dot, 1, 1, POLARITY_DARK_INK, out, &err), NN_OK);
+    assert_int_equal(nn_preprocess_digit(&dot, 1, 1, NN_POLARITY_DARK_INK, out, &err), NN_OK);
     assert_int_equal(stats_of(out, 0).peak, 255);
 
     /* 3x2 light-ink L: upscaling keeps the shape (bright bottom row) */
     const uint8_t small[] = {255, 0, 0, 255, 255, 255};
-    assert_int_equal(preprocess_digit(small, 3, 2, POLARITY_LIGHT_INK, out, &err), NN_OK);
+    assert_int_equal(nn_preprocess_digit(small, 3, 2, NN_POLARITY_LIGHT_INK, out, &err), NN_OK);
     s = stats_of(out, 25);
     assert_int_equal(s.x1 - s.x0 + 1, 20);
     assert_in_range(s.y1 - s.y0 + 1, 13, 15);
-    assert_true(out[s.y0 * DIGIT_SIDE + s.x1 - 1] < 64);  /* top right: empty */
-    assert_true(out[s.y1 * DIGIT_SIDE + s.x1 - 1] > 200); /* bottom right: ink */
+    assert_true(out[s.y0 * NN_DIGIT_SIDE + s.x1 - 1] < 64);  /* top right: empty */
+    assert_true(out[s.y1 * NN_DIGIT_SIDE + s.x1 - 1] > 200); /* bottom right: ink */
 
     int big = 2000;
     uint8_t *img = canvas(big, big, 255);
     fill_disk(img, big, big, 1200, 700, 500, 0, 255);
     fill_disk(img, big, big, 1200, 700, 380, 255, 0);
-    assert_int_equal(preprocess_digit(img, big, big, POLARITY_AUTO, out, &err), NN_OK);
+    assert_int_equal(nn_preprocess_digit(img, big, big, NN_POLARITY_AUTO, out, &err), NN_OK);
     s = stats_of(out, 25);
     assert_in_range(s.x1 - s.x0 + 1, 19, 21);
     assert_in_range(s.y1 - s.y0 + 1, 19, 21);
-    assert_true(out[14 * DIGIT_SIDE + 14] < 10); /* the ring's hole */
+    assert_true(out[14 * NN_DIGIT_SIDE + 14] < 10); /* the ring's hole */
     assert_centred(out, "2000x2000 ring");
     free(img);
 }
 
 static void test_digit_to_input(void **state) {
     (void)state;
-    uint8_t d[DIGIT_PIXELS];
-    for (int i = 0; i < DIGIT_PIXELS; i++) d[i] = (uint8_t)(i * 7);
-    float x[DIGIT_PIXELS];
-    digit_to_input(d, x);
-    for (int i = 0; i < DIGIT_PIXELS; i++) assert_float_equal(x[i], d[i] / 255.0f, 1e-7);
+    uint8_t d[NN_DIGIT_PIXELS];
+    for (int i = 0; i < NN_DIGIT_PIXELS; i++) d[i] = (uint8_t)(i * 7);
+    float x[NN_DIGIT_PIXELS];
+    nn_digit_to_input(d, x);
+    for (int i = 0; i < NN_DIGIT_PIXELS; i++) assert_float_equal(x[i], d[i] / 255.0f, 1e-7);
     assert_float_equal(x[0], 0.0f, 0);
 }
 
 
 /* ---- MNIST: preprocessing MNIST digits again changes little ------------- */
 
-static int load_mnist_test_images(idx_images *images) {
+static int load_mnist_test_images(nn_idx_images *images) {
     const char *dir = test_mnist_dir();
     if (!dir) return 0;
     char path[4096];
@@ -350,38 +350,38 @@ static int load_mnist_test_images(idx_images *images) {
     snprintf(path, sizeof path, "%s/t10k-images-idx3-ubyte", dir);
     if (stat(path, &st) != 0) snprintf(path, sizeof path, "%s/t10k-images-idx3-ubyte.gz", dir);
     nn_error err;
-    if (idx_load_images(path, images, &err) != NN_OK) fail_msg("%s", err.msg);
-    assert_int_equal(images->rows, DIGIT_SIDE);
-    assert_int_equal(images->cols, DIGIT_SIDE);
+    if (nn_idx_load_images(path, images, &err) != NN_OK) fail_msg("%s", err.msg);
+    assert_int_equal(images->rows, NN_DIGIT_SIDE);
+    assert_int_equal(images->cols, NN_DIGIT_SIDE);
     return 1;
 }
 
 static void test_mnist_digits_map_back(void **state) {
     (void)state;
-    idx_images images;
+    nn_idx_images images;
     if (!load_mnist_test_images(&images)) {
         skip();
         return;
     }
-    int n = images.count < 200 ? images.count : 200, big = 4 * DIGIT_SIDE;
-    uint8_t out[DIGIT_PIXELS];
+    int n = images.count < 200 ? images.count : 200, big = 4 * NN_DIGIT_SIDE;
+    uint8_t out[NN_DIGIT_PIXELS];
     uint8_t *upscaled = malloc((size_t)big * big);
     assert_non_null(upscaled);
     nn_error err;
     double sum_same = 0, sum_big = 0, worst_same = 1, worst_big = 1;
     for (int k = 0; k < n; k++) {
-        const uint8_t *orig = images.pixels + (size_t)k * DIGIT_PIXELS;
-        assert_int_equal(preprocess_digit(orig, DIGIT_SIDE, DIGIT_SIDE, POLARITY_AUTO, out, &err), NN_OK);
-        double c = correlation(orig, out, DIGIT_PIXELS);
+        const uint8_t *orig = images.pixels + (size_t)k * NN_DIGIT_PIXELS;
+        assert_int_equal(nn_preprocess_digit(orig, NN_DIGIT_SIDE, NN_DIGIT_SIDE, NN_POLARITY_AUTO, out, &err), NN_OK);
+        double c = correlation(orig, out, NN_DIGIT_PIXELS);
         sum_same += c;
         if (c < worst_same) worst_same = c;
 
         /* x4 nearest-neighbour, dark on light: how a scan or a PNG looks */
         for (int y = 0; y < big; y++)
             for (int x = 0; x < big; x++)
-                upscaled[y * big + x] = (uint8_t)(255 - orig[(y / 4) * DIGIT_SIDE + x / 4]);
-        assert_int_equal(preprocess_digit(upscaled, big, big, POLARITY_AUTO, out, &err), NN_OK);
-        c = correlation(orig, out, DIGIT_PIXELS);
+                upscaled[y * big + x] = (uint8_t)(255 - orig[(y / 4) * NN_DIGIT_SIDE + x / 4]);
+        assert_int_equal(nn_preprocess_digit(upscaled, big, big, NN_POLARITY_AUTO, out, &err), NN_OK);
+        c = correlation(orig, out, NN_DIGIT_PIXELS);
         sum_big += c;
         if (c < worst_big) worst_big = c;
     }
@@ -391,7 +391,7 @@ static void test_mnist_digits_map_back(void **state) {
     assert_true(mean_same > 0.9);
     assert_true(mean_big > 0.85);
     free(upscaled);
-    idx_free_images(&images);
+    nn_idx_free_images(&images);
 }
 
 /* ---- image files --------------------------------------------------------- */
@@ -417,16 +417,16 @@ static void test_png_round_trip_matches_in_memory(void **state) {
     assert_memory_equal(gray, img, (size_t)w * h);
     free(gray);
 
-    uint8_t from_file[DIGIT_PIXELS], in_memory[DIGIT_PIXELS];
+    uint8_t from_file[NN_DIGIT_PIXELS], in_memory[NN_DIGIT_PIXELS];
     assert_int_equal(image_load_digit(path, from_file, &err), NN_OK);
-    assert_int_equal(preprocess_digit(img, w, h, POLARITY_AUTO, in_memory, &err), NN_OK);
-    assert_memory_equal(from_file, in_memory, DIGIT_PIXELS);
+    assert_int_equal(nn_preprocess_digit(img, w, h, NN_POLARITY_AUTO, in_memory, &err), NN_OK);
+    assert_memory_equal(from_file, in_memory, NN_DIGIT_PIXELS);
 
     /* a BMP of the same pixels reads the same */
     snprintf(path, sizeof path, "%s/digit.bmp", dir);
     assert_true(stbi_write_bmp(path, w, h, 1, img) != 0);
     assert_int_equal(image_load_digit(path, from_file, &err), NN_OK);
-    assert_memory_equal(from_file, in_memory, DIGIT_PIXELS);
+    assert_memory_equal(from_file, in_memory, NN_DIGIT_PIXELS);
     free(img);
     test_tmpdir_remove(dir);
 }
@@ -457,7 +457,7 @@ static void test_colour_and_alpha_to_luminance(void **state) {
 static void test_fixture_images(void **state) {
     (void)state;
     char path[4096];
-    uint8_t d[DIGIT_PIXELS];
+    uint8_t d[NN_DIGIT_PIXELS];
     nn_error err;
     digit_stats s;
 
@@ -467,9 +467,9 @@ static void test_fixture_images(void **state) {
     s = stats_of(d, 25);
     assert_int_equal(s.y1 - s.y0 + 1, 20);
     int top_row = 0, bottom_row = 0;
-    for (int x = 0; x < DIGIT_SIDE; x++) {
-        top_row += d[(s.y0 + 1) * DIGIT_SIDE + x] > 128;
-        bottom_row += d[s.y1 * DIGIT_SIDE + x] > 25;
+    for (int x = 0; x < NN_DIGIT_SIDE; x++) {
+        top_row += d[(s.y0 + 1) * NN_DIGIT_SIDE + x] > 128;
+        bottom_row += d[s.y1 * NN_DIGIT_SIDE + x] > 25;
     }
     assert_true(top_row >= 10);
     assert_true(bottom_row <= 5);
@@ -492,8 +492,8 @@ static void test_fixture_images(void **state) {
     s = stats_of(d, 25);
     assert_int_equal(s.y1 - s.y0 + 1, 20);
     assert_in_range(s.x1 - s.x0 + 1, 12, 16);
-    assert_true(d[14 * DIGIT_SIDE + 14] < 25);
-    assert_true(d[s.y0 * DIGIT_SIDE + 14] > 128 || d[(s.y0 + 1) * DIGIT_SIDE + 14] > 128);
+    assert_true(d[14 * NN_DIGIT_SIDE + 14] < 25);
+    assert_true(d[s.y0 * NN_DIGIT_SIDE + 14] > 128 || d[(s.y0 + 1) * NN_DIGIT_SIDE + 14] > 128);
     assert_centred(d, path);
 
     /* "4" in blue ink on grey paper (BMP): the paper vanishes */
@@ -502,7 +502,7 @@ static void test_fixture_images(void **state) {
     s = stats_of(d, 25);
     assert_int_equal(s.y1 - s.y0 + 1, 20);
     assert_int_equal(d[0], 0);
-    assert_int_equal(d[DIGIT_PIXELS - 1], 0);
+    assert_int_equal(d[NN_DIGIT_PIXELS - 1], 0);
     assert_int_equal(s.peak, 255);
     assert_centred(d, path);
 }
@@ -511,7 +511,7 @@ static void test_bad_image_files(void **state) {
     (void)state;
     char *dir = test_tmpdir();
     char path[4200];
-    uint8_t d[DIGIT_PIXELS];
+    uint8_t d[NN_DIGIT_PIXELS];
     static uint8_t sentinel[1];
     uint8_t *gray = sentinel;
     int w = 5, h = 5;
@@ -580,12 +580,12 @@ static void test_predict_command(void **state) {
     char model[4200], image[4096], cmd[16384], out[16384];
     nn_error err;
 
-    layer_spec specs[2] = {{LAYER_DENSE, 1, 32, 0}, {LAYER_DENSE, 1, 10, 0}};
-    mlp net;
-    assert_int_equal(mlp_create(&net, DIGIT_PIXELS, specs, 2, 0, &err), NN_OK);
-    mlp_init(&net, 7);
+    nn_layer_spec specs[2] = {{NN_LAYER_DENSE, 1, 32, 0}, {NN_LAYER_DENSE, 1, 10, 0}};
+    nn_mlp net;
+    assert_int_equal(nn_mlp_create(&net, NN_DIGIT_PIXELS, specs, 2, 0, &err), NN_OK);
+    nn_mlp_init(&net, 7);
     snprintf(model, sizeof model, "%s/tiny.safetensors", dir);
-    if (checkpoint_save(model, &net, NULL, &err) != NN_OK) fail_msg("%s", err.msg);
+    if (nn_checkpoint_save(model, &net, NULL, &err) != NN_OK) fail_msg("%s", err.msg);
 
     fixture_path(image, sizeof image, "seven_dark_on_white.png");
     snprintf(cmd, sizeof cmd, "'%s' predict '%s' '%s'", test_dyad_bin(), model, image);
@@ -600,17 +600,17 @@ static void test_predict_command(void **state) {
     assert_true(pct[0] + pct[1] + pct[2] <= 100.05);
 
     /* the command's best class is the in-process one on the same digit */
-    uint8_t d[DIGIT_PIXELS];
-    float x[DIGIT_PIXELS], probs[10];
+    uint8_t d[NN_DIGIT_PIXELS];
+    float x[NN_DIGIT_PIXELS], probs[10];
     assert_int_equal(image_load_digit(image, d, &err), NN_OK);
-    assert_int_equal(mlp_reserve(&net, 1, &err), NN_OK);
-    digit_to_input(d, x);
-    mlp_predict(&net, x, probs);
+    assert_int_equal(nn_mlp_reserve(&net, 1, &err), NN_OK);
+    nn_digit_to_input(d, x);
+    nn_mlp_predict(&net, x, probs);
     int best = 0;
     for (int c = 1; c < 10; c++) best = probs[c] > probs[best] ? c : best;
     assert_int_equal(digits[0], best);
     assert_true(fabs(pct[0] - 100.0 * probs[best]) < 0.051);
-    mlp_free(&net);
+    nn_mlp_free(&net);
 
     /* --show draws 28 rows of the digit; a missing image is reported with its
      * path while the other image still gets its answer; exit status 1 */
@@ -624,7 +624,7 @@ static void test_predict_command(void **state) {
     assert_true(parse_prediction(out, image, digits, pct));
     int art_rows = 0;
     for (const char *p = out; (p = strstr(p, "|\n")) != NULL; p += 2) art_rows++;
-    assert_int_equal(art_rows, DIGIT_SIDE);
+    assert_int_equal(art_rows, NN_DIGIT_SIDE);
     assert_non_null(strstr(out, "@@")); /* full-contrast ink shows as the darkest glyph */
 
     /* usage errors and help */

@@ -37,15 +37,15 @@ static void test_train_subset_then_eval(void **state) {
 
     char path[4200];
     snprintf(path, sizeof path, "%s/m.safetensors", dir);
-    mlp net;
-    train_record rec;
+    nn_mlp net;
+    nn_train_record rec;
     nn_error err;
-    assert_int_equal(checkpoint_load(path, &net, &rec, &err), NN_OK);
+    assert_int_equal(nn_checkpoint_load(path, &net, &rec, &err), NN_OK);
     assert_int_equal(rec.epochs, 2);
     assert_int_equal((int)rec.seed, 3);
     /* 6000 images, 2 epochs: a working net is far above chance; a bug is not */
     assert_true(rec.test_accuracy > 0.85); /* measured 89.7%; dense gets 90.4% */
-    mlp_free(&net);
+    nn_mlp_free(&net);
 
     snprintf(cmd, sizeof cmd, "%s eval %s --data '%s' --json", test_dyad_bin(), path, mnist);
     run_ok(cmd);
@@ -83,12 +83,12 @@ static void test_mixed_layers_train(void **state) {
     assert_non_null(strstr(out, "784 -> dyad-it/4:128 -> dyad-dt/2:64 -> dyad-ot/4:32 -> dense:10"));
     char path[4200];
     snprintf(path, sizeof path, "%s/mix.safetensors", dir);
-    mlp net;
-    train_record rec;
-    assert_int_equal(checkpoint_load(path, &net, &rec, NULL), NN_OK);
+    nn_mlp net;
+    nn_train_record rec;
+    assert_int_equal(nn_checkpoint_load(path, &net, &rec, NULL), NN_OK);
     assert_true(rec.test_accuracy > 0.8); /* measured 87% */
     assert_string_equal(rec.optimizer, "adam");
-    mlp_free(&net);
+    nn_mlp_free(&net);
     test_tmpdir_remove(dir);
 }
 
