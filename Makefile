@@ -3,7 +3,7 @@
 
 BUILD ?= build
 CC ?= cc
-PKGS_NN := openblas zlib libcjson
+PKGS_NN := openblas zlib libcjson nettle
 PKGS_APP := sdl2 stb
 PKGS_TEST := cmocka
 
@@ -20,9 +20,16 @@ LIBS_APP = $(shell pkg-config --libs $(PKGS_APP)) $(LIBS_NN)
 LIBS_TEST = $(shell pkg-config --libs $(PKGS_TEST)) $(LIBS_APP)
 
 NN_SRC := $(wildcard nn/*.c)
-APP_SRC := $(filter-out app/main.c,$(wildcard app/*.c))
+# app/ has three folders (cmd/ -> window/ -> render/ -> nn/); every .c under
+# app/, at any depth, is built, so a file added at app/ top level builds too.
+APP_ALL_SRC := $(shell find app -name '*.c' | LC_ALL=C sort)
+APP_MAIN := app/cmd/main.c
+APP_SRC := $(filter-out $(APP_MAIN),$(APP_ALL_SRC))
+APP_HDR := $(shell find app -name '*.h')
+# Files at app/ top level (older layout) still find the headers by bare name.
+APP_TOP_INC := -iquote app/cmd -iquote app/window -iquote app/render
 TEST_SRC := $(wildcard tests/test_*.c)
-TEST_SUPPORT := $(filter-out $(TEST_SRC),$(wildcard tests/*.c))
+TEST_SUPPORT := $(filter-out $(TEST_SRC),$(wildcard tests/*.c)) tests/fuzz/targets.c
 
 NN_OBJ := $(NN_SRC:%.c=$(BUILD)/%.o)
 APP_OBJ := $(APP_SRC:%.c=$(BUILD)/%.o)
@@ -30,14 +37,12 @@ SUPPORT_OBJ := $(TEST_SUPPORT:%.c=$(BUILD)/%.o)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 PROGRAM := $(if $(filter build,$(BUILD)),dyad,$(BUILD)/dyad)
 
-.PHONY: all test sanitize clean data deps run models bench bench-compare
+.PHONY: all test sanitize clean data deps run models bench bench-compare reproduce reproduce-quick fuzz fuzz-build valgrind
 all: $(PROGRAM)
 
-$(BUILD)/%.o: %.c $(wildcard nn/*.h app/*.h tests/*.h) | $(BUILD)/nn $(BUILD)/app $(BUILD)/tests
-	$(CC) $(CFLAGS) -c $< -o $@
-
-$(BUILD)/nn $(BUILD)/app $(BUILD)/tests:
-	mkdir -p $@
+$(BUILD)/%.o: %.c $(wildcard nn/*.h tests/*.h tests/fuzz/*.h) $(APP_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(if $(filter app/,$(dir $<)),$(APP_TOP_INC)) -c $< -o $@
 
 $(BUILD)/libnn.a: $(NN_OBJ)
 	rm -f $@ && ar rcs $@ $^
@@ -45,7 +50,7 @@ $(BUILD)/libnn.a: $(NN_OBJ)
 $(BUILD)/libapp.a: $(APP_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
-$(PROGRAM): $(BUILD)/app/main.o $(BUILD)/libapp.a $(BUILD)/libnn.a
+$(PROGRAM): $(APP_MAIN:%.c=$(BUILD)/%.o) $(BUILD)/libapp.a $(BUILD)/libnn.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_APP)
 
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(SUPPORT_OBJ) $(BUILD)/libapp.a $(BUILD)/libnn.a
@@ -60,6 +65,46 @@ test: deps
 sanitize:
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  $(MAKE) --no-print-directory BUILD=build-san SAN=1 OPT=-O1 test
+
+# libFuzzer (clang): one harness per parser, tests/fuzz/fuzz_NAME.c, each run
+# for FUZZ_SECONDS on a scratch corpus seeded from tests/fuzz/seeds/NAME.
+# A crash stops the run and leaves its input in build-fuzz/crashes/NAME/:
+# fix it, then keep the input in tests/fuzz/regressions/NAME/ (replayed by
+# tests/test_fuzz_regressions.c in every `make test`).
+FUZZ_SECONDS ?= 60
+FUZZ_NAMES := idx checkpoint layers script image
+FUZZ_DIR := build-fuzz
+FUZZ_CFLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
+  -fno-omit-frame-pointer
+fuzz-build:
+	@DYAD_ROBUSTNESS_DEPS=1 bash .ci/install-deps
+	@$(MAKE) --no-print-directory BUILD=$(FUZZ_DIR) CC=clang OPT=-O1 \
+	  CFLAGS_EXTRA="$(FUZZ_CFLAGS)" LDFLAGS="-fsanitize=fuzzer,address,undefined" \
+	  $(FUZZ_NAMES:%=$(FUZZ_DIR)/fuzz_%)
+
+$(BUILD)/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/targets.o $(BUILD)/libapp.a $(BUILD)/libnn.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_APP)
+
+.SECONDARY: $(FUZZ_NAMES:%=$(BUILD)/tests/fuzz/fuzz_%.o) $(BUILD)/tests/fuzz/targets.o
+
+fuzz: fuzz-build
+	@for n in $(FUZZ_NAMES); do \
+	  mkdir -p $(FUZZ_DIR)/corpus/$$n $(FUZZ_DIR)/crashes/$$n; \
+	  echo "== fuzz $$n for $(FUZZ_SECONDS) s"; \
+	  ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 \
+	  $(FUZZ_DIR)/fuzz_$$n -max_total_time=$(FUZZ_SECONDS) -timeout=20 -rss_limit_mb=2560 \
+	    -malloc_limit_mb=1024 -print_final_stats=1 -artifact_prefix=$(FUZZ_DIR)/crashes/$$n/ \
+	    $(FUZZ_DIR)/corpus/$$n tests/fuzz/seeds/$$n > $(FUZZ_DIR)/$$n.log 2>&1; rc=$$?; \
+	  grep -E 'DONE|number_of_executed_units|peak_rss|ERROR|SUMMARY|Test unit written' \
+	    $(FUZZ_DIR)/$$n.log; \
+	  [ $$rc -eq 0 ] || { echo "fuzz $$n: FAILED, see $(FUZZ_DIR)/$$n.log"; exit 1; }; \
+	done
+
+# valgrind memcheck on the image and checkpoint paths of the real program
+# (the system libstb is not instrumented, so ASan cannot see into it).
+valgrind: $(PROGRAM)
+	@DYAD_ROBUSTNESS_DEPS=1 bash .ci/install-deps
+	bash tests/valgrind.sh $(abspath $(PROGRAM))
 
 data:
 	bash data/fetch-mnist.sh
@@ -83,5 +128,25 @@ bench: dyad
 bench-compare: dyad
 	python3 tests/bench/compare.py --dyad ./dyad $(BENCH_ARGS)
 
+# The study (issue 10): the full grid, resumable (rerun to continue; run it in
+# the background, e.g. `nohup make reproduce > reproduce.log 2>&1 &`), then the
+# generated report in assets/study/. reproduce-quick runs a few configs in a
+# fresh directory and checks the report it generates (CI runs it).
+STUDY_RUNS ?= study-runs/full
+STUDY_QUICK ?= $(BUILD)/study-quick
+# Both grids use Fashion-MNIST too (dataset-fashion-mnist, installed with the test deps).
+reproduce: $(PROGRAM)
+	@DYAD_TEST_DEPS=1 bash .ci/install-deps
+	nice ./$(PROGRAM) sweep assets/study/grid.json --out $(STUDY_RUNS) --jobs auto
+	python3 assets/study/report.py $(STUDY_RUNS) --out assets/study
+	python3 tests/study/check_report.py $(STUDY_RUNS) assets/study
+
+reproduce-quick: $(PROGRAM)
+	@DYAD_TEST_DEPS=1 bash .ci/install-deps
+	rm -rf $(STUDY_QUICK)
+	./$(PROGRAM) sweep assets/study/grid-quick.json --out $(STUDY_QUICK) --jobs auto
+	python3 assets/study/report.py $(STUDY_QUICK) --out $(STUDY_QUICK)/report
+	python3 tests/study/check_report.py $(STUDY_QUICK) $(STUDY_QUICK)/report
+
 clean:
-	rm -rf build build-san dyad
+	rm -rf build build-san $(FUZZ_DIR) dyad

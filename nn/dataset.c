@@ -2,9 +2,12 @@
  * loads them and checks that they belong together. */
 #include "dataset.h"
 
+#include <nettle/sha2.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <zlib.h>
 
 #define DATASET_NCLASSES 10
 
@@ -113,4 +116,108 @@ void nn_dataset_free(nn_dataset *d) {
     nn_idx_free_labels(&d->train_labels);
     nn_idx_free_images(&d->test_images);
     nn_idx_free_labels(&d->test_labels);
+}
+
+/* ------------------------------------------------------------ identity */
+
+static const dataset_file *file_of(int i) {
+    static const dataset_file *const files[NN_DATASET_NFILES] = {&TRAIN_IMAGES, &TRAIN_LABELS,
+                                                             &TEST_IMAGES, &TEST_LABELS};
+    return i >= 0 && i < NN_DATASET_NFILES ? files[i] : NULL;
+}
+
+const char *nn_dataset_file_name(int i) {
+    const dataset_file *f = file_of(i);
+    return f ? f->name : NULL;
+}
+
+/* The sha256 of the idx contents (gunzipped), in nn_dataset_file_name order. */
+typedef struct {
+    const char *name;
+    const char *sha256[NN_DATASET_NFILES];
+} known_dataset;
+
+static const known_dataset KNOWN[] = {
+    {"mnist",
+     {"ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+      "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+      "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+      "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2"}},
+    {"fashion-mnist",
+     {"c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
+      "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
+      "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
+      "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34"}},
+};
+
+nn_status nn_dataset_sha256_file(const char *path, char hex[65], nn_error *err) {
+    gzFile f = gzopen(path, "rb");
+    if (!f) return nn_fail(err, NN_ERR_IO, "%s: cannot open", path);
+    enum { CHUNK = 1 << 16 };
+    unsigned char *buf = malloc(CHUNK);
+    if (!buf) {
+        gzclose(f);
+        return nn_fail(err, NN_ERR_NOMEM, "%s: out of memory", path);
+    }
+    struct sha256_ctx ctx;
+    sha256_init(&ctx);
+    int n;
+    while ((n = gzread(f, buf, CHUNK)) > 0) sha256_update(&ctx, (size_t)n, buf);
+    int bad = n < 0;
+    free(buf);
+    gzclose(f);
+    if (bad) return nn_fail(err, NN_ERR_FORMAT, "%s: read error (corrupt gzip?)", path);
+    uint8_t digest[SHA256_DIGEST_SIZE];
+    sha256_digest(&ctx, SHA256_DIGEST_SIZE, digest);
+    for (int i = 0; i < SHA256_DIGEST_SIZE; i++) snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+    return NN_OK;
+}
+
+nn_status nn_dataset_identify(const char *dir, nn_dataset_identity *id, nn_error *err) {
+    memset(id, 0, sizeof *id);
+    for (int i = 0; i < NN_DATASET_NFILES; i++) {
+        char path[4096];
+        nn_status st = find_dataset_file(dir, *file_of(i), path, sizeof path, err);
+        if (st == NN_OK) st = nn_dataset_sha256_file(path, id->sha256[i], err);
+        if (st != NN_OK) return st;
+    }
+    snprintf(id->name, sizeof id->name, "custom");
+    for (size_t k = 0; k < sizeof KNOWN / sizeof KNOWN[0]; k++) {
+        int same = 1;
+        for (int i = 0; i < NN_DATASET_NFILES; i++) same &= !strcmp(id->sha256[i], KNOWN[k].sha256[i]);
+        if (same) snprintf(id->name, sizeof id->name, "%s", KNOWN[k].name);
+    }
+    return NN_OK;
+}
+
+int nn_dataset_sha256_json(const nn_dataset_identity *id, char *buf, size_t size) {
+    size_t used = 0;
+    for (int i = 0; i < NN_DATASET_NFILES; i++) {
+        int n = snprintf(buf + used, size - used, "%s\"%s\":\"%s\"%s", i ? "" : "{",
+                         nn_dataset_file_name(i), id->sha256[i], i + 1 < NN_DATASET_NFILES ? "," : "}");
+        if (n < 0 || (size_t)n >= size - used) return 0;
+        used += (size_t)n;
+    }
+    return 1;
+}
+
+nn_status nn_dataset_check_model(const nn_idx_images *images, const nn_idx_labels *labels,
+                              const nn_mlp *net, const char *model, const char *data,
+                              nn_error *err) {
+    if (!images || !labels || !net || net->nlayers < 1)
+        return nn_fail(err, NN_ERR_ARG, "dataset_check_model: NULL argument");
+    if ((long long)images->rows * images->cols != net->in)
+        return nn_fail(err, NN_ERR_ARG, "%s has %dx%d images but %s takes %d inputs", data,
+                       images->rows, images->cols, model, net->in);
+    if (labels->count != images->count)
+        return nn_fail(err, NN_ERR_ARG, "%s has %d images but %d labels", data, images->count,
+                       labels->count);
+    int classes = nn_mlp_classes(net), top = -1;
+    for (int i = 0; i < labels->count; i++)
+        if (labels->labels[i] > top) top = labels->labels[i];
+    if (top >= classes)
+        return nn_fail(err, NN_ERR_ARG, "%s has %d output class%s (0..%d) but the labels in %s go "
+                       "up to %d: the model was not trained for this data", model, classes,
+                       classes == 1 ? "" : "es", classes - 1, data, top);
+    return NN_OK;
 }

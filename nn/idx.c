@@ -2,10 +2,11 @@
  * whether the bytes come straight from disk or through zlib, so every check
  * (header, sizes, trailing bytes) is written once. Payloads are read in one
  * large call where the size is known up front (MNIST's 47 MB training images:
- * one fread, or one gzread), never byte by byte. */
+ * one fread, or one inflate into the final buffer), never byte by byte. */
 #include "idx.h"
 
 #include "atomic_file.h"
+#include "safe_io.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -32,11 +33,18 @@
 /* zlib takes unsigned lengths and returns int: stay well below both. */
 #define IDX_MAX_READ ((size_t)1 << 30)
 
+/* Compressed bytes are read from the file this many at a time. */
+#define IDX_GZ_INPUT_CHUNK ((size_t)256 * 1024)
+
 typedef struct {
     const char *path;
     FILE *raw;       /* set for an uncompressed file */
-    gzFile gz;       /* set for a gzip file */
-    off_t raw_size;  /* size of a regular uncompressed file, else -1 */
+    int gz_fd;       /* set (>= 0) for a gzip file */
+    z_stream strm;   /* inflating the gzip file, header and trailer included */
+    unsigned char *gz_in; /* compressed input buffer */
+    int gz_in_eof;   /* no more compressed bytes in the file */
+    int gz_done;     /* the last gzip member ended with a verified trailer */
+    off_t raw_size;  /* size of the file on disk */
     /* The gzip trailer's ISIZE: the uncompressed size mod 2^32 (of the last
      * member only). A hint for sizing the buffer, never trusted for checks. */
     int has_isize;
@@ -46,19 +54,12 @@ typedef struct {
 static nn_status source_open(idx_source *src, const char *path, nn_error *err) {
     memset(src, 0, sizeof *src);
     src->path = path;
-    src->raw_size = -1;
-    int fd = open(path, O_RDONLY);
-    if (fd < 0) return nn_fail(err, NN_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    src->gz_fd = -1;
+    int fd;
     struct stat st;
-    if (fstat(fd, &st) != 0) {
-        int saved = errno;
-        close(fd);
-        return nn_fail(err, NN_ERR_IO, "%s: cannot stat: %s", path, strerror(saved));
-    }
-    if (S_ISDIR(st.st_mode)) {
-        close(fd);
-        return nn_fail(err, NN_ERR_IO, "%s: is a directory, not an IDX file", path);
-    }
+    nn_status status = nn_safe_open_regular(path, "expected an IDX file", &fd, &st, err);
+    if (status != NN_OK) return status;
+    src->raw_size = st.st_size;
     /* pread leaves the offset at 0 for whichever reader takes the descriptor. */
     unsigned char magic[2];
     ssize_t got = pread(fd, magic, sizeof magic, 0);
@@ -69,19 +70,27 @@ static nn_status source_open(idx_source *src, const char *path, nn_error *err) {
     }
     if (got == 2 && magic[0] == 0x1f && magic[1] == 0x8b) {
         unsigned char trailer[4];
-        if (S_ISREG(st.st_mode) && st.st_size >= 18 &&
-            pread(fd, trailer, 4, st.st_size - 4) == 4) {
+        if (st.st_size >= 18 && pread(fd, trailer, 4, st.st_size - 4) == 4) {
             src->has_isize = 1;
             src->isize = (uint32_t)trailer[0] | (uint32_t)trailer[1] << 8 |
                          (uint32_t)trailer[2] << 16 | (uint32_t)trailer[3] << 24;
         }
-        src->gz = gzdopen(fd, "rb");
-        if (!src->gz) {
+        /* Our own inflate loop rather than gzread: zlib's gzread reports a
+         * stream whose CRC/length trailer is cut off as a clean end of file
+         * when the input runs out exactly where the deflate data ends. */
+        src->gz_in = malloc(IDX_GZ_INPUT_CHUNK);
+        if (!src->gz_in) {
             close(fd);
             return nn_fail(err, NN_ERR_NOMEM, "%s: cannot start gzip reader", path);
         }
-        /* Larger reads of compressed input, but no big buffers for small files. */
-        gzbuffer(src->gz, st.st_size > 256 * 1024 ? 256 * 1024 : 8 * 1024);
+        if (inflateInit2(&src->strm, 16 + MAX_WBITS) != Z_OK) {
+            free(src->gz_in);
+            src->gz_in = NULL;
+            close(fd);
+            return nn_fail(err, NN_ERR_NOMEM, "%s: cannot start gzip reader", path);
+        }
+        src->gz_fd = fd;
+        src->raw_size = -1; /* the payload size is known only once inflated */
         return NN_OK;
     }
     src->raw = fdopen(fd, "rb");
@@ -90,15 +99,82 @@ static nn_status source_open(idx_source *src, const char *path, nn_error *err) {
         close(fd);
         return nn_fail(err, NN_ERR_IO, "%s: cannot open: %s", path, strerror(saved));
     }
-    if (S_ISREG(st.st_mode)) src->raw_size = st.st_size;
     return NN_OK;
 }
 
 static void source_close(idx_source *src) {
     if (src->raw) fclose(src->raw);
-    if (src->gz) gzclose(src->gz);
+    if (src->gz_fd >= 0) {
+        inflateEnd(&src->strm);
+        close(src->gz_fd);
+        free(src->gz_in);
+    }
     src->raw = NULL;
-    src->gz = NULL;
+    src->gz_fd = -1;
+    src->gz_in = NULL;
+}
+
+/* Refills the compressed input buffer once it is empty; 0 bytes at the end. */
+static nn_status gz_refill(idx_source *src, nn_error *err) {
+    if (src->strm.avail_in > 0 || src->gz_in_eof) return NN_OK;
+    ssize_t n;
+    do n = read(src->gz_fd, src->gz_in, IDX_GZ_INPUT_CHUNK);
+    while (n < 0 && errno == EINTR);
+    if (n < 0) return nn_fail(err, NN_ERR_IO, "%s: read error: %s", src->path, strerror(errno));
+    if (n == 0) src->gz_in_eof = 1;
+    src->strm.next_in = src->gz_in;
+    src->strm.avail_in = (uInt)n;
+    return NN_OK;
+}
+
+/* After a gzip member's trailer: either the file ends, or another member
+ * starts (gzip -c a b > c), or bytes that are not gzip follow. */
+static nn_status gz_after_member(idx_source *src, nn_error *err) {
+    nn_status st = gz_refill(src, err);
+    if (st != NN_OK) return st;
+    if (src->strm.avail_in == 0) {
+        src->gz_done = 1;
+        return NN_OK;
+    }
+    if (src->strm.next_in[0] != 0x1f)
+        return nn_fail(err, NN_ERR_FORMAT, "%s: corrupt gzip data: bytes after the end of the "
+                       "compressed stream", src->path);
+    if (inflateReset(&src->strm) != Z_OK)
+        return nn_fail(err, NN_ERR_FORMAT, "%s: corrupt gzip data", src->path);
+    return NN_OK;
+}
+
+/* Inflates up to want bytes into dst; *got says how many. Every gzip member
+ * must end with a trailer whose CRC32 and length zlib has verified. */
+static nn_status gz_read(idx_source *src, unsigned char *dst, size_t want, size_t *got,
+                         nn_error *err) {
+    *got = 0;
+    while (*got < want && !src->gz_done) {
+        nn_status st = gz_refill(src, err);
+        if (st != NN_OK) return st;
+        size_t room = want - *got;
+        src->strm.next_out = dst + *got;
+        src->strm.avail_out = (uInt)(room > IDX_MAX_READ ? IDX_MAX_READ : room);
+        uInt before_in = src->strm.avail_in, before_out = src->strm.avail_out;
+        int ret = inflate(&src->strm, Z_NO_FLUSH);
+        *got += before_out - src->strm.avail_out;
+        if (ret == Z_STREAM_END) {
+            st = gz_after_member(src, err);
+            if (st != NN_OK) return st;
+            continue;
+        }
+        if (ret == Z_MEM_ERROR)
+            return nn_fail(err, NN_ERR_NOMEM, "%s: out of memory inflating", src->path);
+        if (ret != Z_OK && ret != Z_BUF_ERROR)
+            return nn_fail(err, NN_ERR_FORMAT, "%s: corrupt gzip data: %s", src->path,
+                           src->strm.msg ? src->strm.msg : "inflate failed");
+        int stuck = before_in == src->strm.avail_in && before_out == src->strm.avail_out;
+        if (src->gz_in_eof && src->strm.avail_in == 0 && (stuck || ret == Z_BUF_ERROR))
+            return nn_fail(err, NN_ERR_FORMAT,
+                           "%s: corrupt gzip data: compressed stream ends early, before its "
+                           "CRC/length trailer (file truncated?)", src->path);
+    }
+    return NN_OK;
 }
 
 /* Reads up to want bytes; *got says how many arrived (fewer only at the end of
@@ -107,36 +183,13 @@ static nn_status source_read(idx_source *src, void *buf, size_t want, size_t *go
                              nn_error *err) {
     unsigned char *dst = buf;
     *got = 0;
+    if (src->gz_fd >= 0) return gz_read(src, dst, want, got, err);
     while (*got < want) {
         size_t chunk = want - *got;
         if (chunk > IDX_MAX_READ) chunk = IDX_MAX_READ;
-        size_t n;
-        if (src->raw) {
-            n = fread(dst + *got, 1, chunk, src->raw);
-            if (n < chunk && ferror(src->raw))
-                return nn_fail(err, NN_ERR_IO, "%s: read error: %s", src->path,
-                               strerror(errno));
-        } else {
-            int r = gzread(src->gz, dst + *got, (unsigned)chunk);
-            int code = Z_OK;
-            const char *why = gzerror(src->gz, &code);
-            if (r < 0 || (code != Z_OK && code != Z_BUF_ERROR)) {
-                if (code == Z_ERRNO)
-                    return nn_fail(err, NN_ERR_IO, "%s: read error: %s", src->path,
-                                   strerror(errno));
-                if (code == Z_MEM_ERROR)
-                    return nn_fail(err, NN_ERR_NOMEM, "%s: out of memory inflating", src->path);
-                return nn_fail(err, NN_ERR_FORMAT, "%s: corrupt gzip data: %s", src->path, why);
-            }
-            /* Z_BUF_ERROR: the compressed stream stops mid-way. zlib may flag it
-             * while bytes before the cut are still to be handed out, so it only
-             * counts once a read comes up short. */
-            if (code == Z_BUF_ERROR && (size_t)r < chunk)
-                return nn_fail(err, NN_ERR_FORMAT,
-                               "%s: corrupt gzip data: compressed stream ends early "
-                               "(file truncated?)", src->path);
-            n = (size_t)r;
-        }
+        size_t n = fread(dst + *got, 1, chunk, src->raw);
+        if (n < chunk && ferror(src->raw))
+            return nn_fail(err, NN_ERR_IO, "%s: read error: %s", src->path, strerror(errno));
         *got += n;
         if (n < chunk) break; /* end of data */
     }

@@ -65,8 +65,9 @@ typedef struct {
 } nn_epilogue;
 
 /* Runs count items side by side; each item runs ops[0..nops) in order (so
- * they may write the same rows), then the epilogue. A single item with one
- * op and enough work is split over the threads by rows of C. ep may be NULL. */
+ * they may write the same rows, and may differ in shape), then the epilogue
+ * (bias and ReLU on the last op's C). A single item with one op and enough
+ * work is split over the threads by rows of C. ep may be NULL. */
 void nn_gemm_items(nn_compute *c, const nn_gemm *ops, int nops, int count, const nn_epilogue *ep);
 
 /* ------------------------------------------------ element-wise and the rest */

@@ -111,12 +111,16 @@ static void gemm_rows(const nn_gemm *g, int t, int row0, int rows) {
                 g->ldb, g->beta, c, g->ldc);
 }
 
+/* rows < 0: every op over all its own rows (ops may differ in shape); else
+ * rows [row0, row0+rows) of a single op's C. */
 static void run_item_rows(const items_job *j, int t, int row0, int rows) {
     for (int o = 0; o < j->nops; o++) {
-        gemm_rows(&j->ops[o], t, row0, rows);
-        if (j->ep) apply_epilogue(&j->ops[o], t, row0, rows, j->ep);
+        int r = rows < 0 ? j->ops[o].m : rows;
+        gemm_rows(&j->ops[o], t, row0, r);
+        if (j->ep) apply_epilogue(&j->ops[o], t, row0, r, j->ep);
     }
-    if (j->ep && j->ep->bias) bias_relu_rows(&j->ops[j->nops - 1], t, row0, rows, j->ep);
+    const nn_gemm *last = &j->ops[j->nops - 1];
+    if (j->ep && j->ep->bias) bias_relu_rows(last, t, row0, rows < 0 ? last->m : rows, j->ep);
 }
 
 static void item_task(void *ctx, int t) {
@@ -130,7 +134,7 @@ static void item_task(void *ctx, int t) {
         if (r1 > r0) run_item_rows(j, 0, r0, r1 - r0);
         return;
     }
-    run_item_rows(j, t, 0, j->ops[0].m);
+    run_item_rows(j, t, 0, -1);
 }
 
 void nn_gemm_items(nn_compute *c, const nn_gemm *ops, int nops, int count, const nn_epilogue *ep) {

@@ -144,3 +144,32 @@ void nn_layer_param_text(nn_layer_kind kind, int ndyad, float density, char *buf
 double nn_layer_forward_flops(const nn_layer *l, int batch) {
     return 2.0 * (double)trained_weights(l) * batch;
 }
+
+/* Values x in [0, h) with x % n == m. */
+static size_t count_congruent(size_t h, size_t n, size_t m) {
+    return h / n + (h % n > m ? 1 : 0);
+}
+
+size_t nn_layer_structural_nonzeros(const nn_layer *l) {
+    if (l->kind == NN_LAYER_DENSE) return (size_t)l->in * (size_t)l->out;
+    const nn_layer_kind_info *info = nn_layer_kind_get(l->kind);
+    if (info->nonzeros) return info->nonzeros(l); /* the kinds after DYAD: closed forms */
+    size_t n = (size_t)l->ndyad, a = (size_t)l->in / n, b = (size_t)l->out / n;
+    int strided_in = l->kind == NN_LAYER_DYAD_IT || l->kind == NN_LAYER_DYAD_DT;
+    int strided_out = l->kind == NN_LAYER_DYAD_OT || l->kind == NN_LAYER_DYAD_DT;
+    /* BLOCK DIAG and BLOCK TRANS feed n*b*a entries each; subtract the entries
+     * both feed: row and col in the same diagonal block k, and the BLOCK TRANS
+     * block of the row (k_out) equal to that of the column (k_in). One pass
+     * over the rows, the columns counted in closed form. */
+    size_t overlap = 0;
+    for (size_t k = 0; k < n; k++) {
+        for (size_t row = k * b; row < (k + 1) * b; row++) {
+            size_t k_out = strided_out ? row % n : k;
+            if (strided_in)
+                overlap += count_congruent((k + 1) * a, n, k_out) - count_congruent(k * a, n, k_out);
+            else
+                overlap += k_out == k ? a : 0;
+        }
+    }
+    return 2 * n * b * a - overlap;
+}

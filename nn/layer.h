@@ -173,6 +173,13 @@ size_t nn_layer_trained_count(const nn_layer *l);
  * for dense. */
 void nn_layer_param_text(nn_layer_kind kind, int ndyad, float density, char *buf, size_t size);
 
+/* Entries of W with nn_layer_weight_part != 0, in O(out) time (not O(in*out):
+ * a file can declare a 2^20 x 2^20 layer). */
+size_t nn_layer_structural_nonzeros(const nn_layer *l);
+
+/* The (out, in) position in W of BLOCK TRANS element wu[k][j][i]. */
+void nn_layer_trans_position(const nn_layer *l, int k, int j, int i, int *row, int *col);
+
 /* Floating-point operations of one forward pass over batch samples. */
 double nn_layer_forward_flops(const nn_layer *l, int batch);
 

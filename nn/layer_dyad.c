@@ -60,24 +60,16 @@ void nn_dyad_backward(const nn_layer *l, const float *x, const float *dy, float 
     int n = l->ndyad, a = l->in / n, b = l->out / n, B = batch;
     ptrdiff_t ab = (ptrdiff_t)a * b;
     trans_rows t = trans_layout(l);
-    if (dx) { /* dx = W^T dy, before W changes; BLOCK DIAG covers every input row once */
-        nn_gemm diag = {.trans_a = 1, .m = a, .n = B, .k = b, .a = l->param.wl, .lda = a,
-                        .stride_a = ab, .b = dy, .ldb = B, .stride_b = (ptrdiff_t)b * B,
-                        .beta = 0.0f, .c = dx, .ldc = B, .stride_c = (ptrdiff_t)a * B};
-        nn_gemm trans = {.trans_a = 1, .m = a, .n = B, .k = b, .a = l->param.wu, .lda = a,
-                         .stride_a = ab, .b = dy, .ldb = t.out_step * B,
-                         .stride_b = t.out_stride * B, .beta = 1.0f, .c = dx,
-                         .ldc = t.in_step * B, .stride_c = t.in_stride * B};
-        if (t.in_step == 1) {
-            nn_gemm ops[2] = {diag, trans};
-            nn_gemm_items(c, ops, 2, n, NULL);
-        } else { /* strided inputs interleave the blocks' dx rows */
-            nn_gemm_items(c, &diag, 1, n, NULL);
-            nn_gemm_items(c, &trans, 1, n, NULL);
-        }
-    }
-    /* dwl[k] = dy_k x_k^T and dwu[k] likewise on BLOCK TRANS rows; each item
-     * owns its two blocks, so the fused update follows in the same task */
+    /* dx = W^T dy; BLOCK DIAG covers every input row once (beta 0) */
+    nn_gemm dx_diag = {.trans_a = 1, .m = a, .n = B, .k = b, .a = l->param.wl, .lda = a,
+                       .stride_a = ab, .b = dy, .ldb = B, .stride_b = (ptrdiff_t)b * B,
+                       .beta = 0.0f, .c = dx, .ldc = B, .stride_c = (ptrdiff_t)a * B};
+    nn_gemm dx_trans = {.trans_a = 1, .m = a, .n = B, .k = b, .a = l->param.wu, .lda = a,
+                        .stride_a = ab, .b = dy, .ldb = t.out_step * B,
+                        .stride_b = t.out_stride * B, .beta = 1.0f, .c = dx,
+                        .ldc = t.in_step * B, .stride_c = t.in_stride * B};
+    /* dwl[k] = dy_k x_k^T, dwu[k] likewise on BLOCK TRANS rows; fused, they
+     * accumulate into the velocity and the block is updated right after */
     float *dwl = l->grad.wl, *dwu = l->grad.wu;
     float beta = 0.0f;
     if (sgd) {
@@ -85,16 +77,28 @@ void nn_dyad_backward(const nn_layer *l, const float *x, const float *dy, float 
         dwu = sgd->velocity + (l->param.wu - l->params);
         beta = sgd->momentum;
     }
-    nn_gemm ops[2] = {
-        {.trans_b = 1, .m = b, .n = a, .k = B, .a = dy, .lda = B, .stride_a = (ptrdiff_t)b * B,
-         .b = x, .ldb = B, .stride_b = (ptrdiff_t)a * B, .beta = beta, .c = dwl, .ldc = a,
-         .stride_c = ab, .sgd_param = sgd ? l->param.wl : NULL},
-        {.trans_b = 1, .m = b, .n = a, .k = B, .a = dy, .lda = t.out_step * B,
-         .stride_a = t.out_stride * B, .b = x, .ldb = t.in_step * B, .stride_b = t.in_stride * B,
-         .beta = beta, .c = dwu, .ldc = a, .stride_c = ab, .sgd_param = sgd ? l->param.wu : NULL},
-    };
+    nn_gemm dw_diag = {.trans_b = 1, .m = b, .n = a, .k = B, .a = dy, .lda = B,
+                       .stride_a = (ptrdiff_t)b * B, .b = x, .ldb = B,
+                       .stride_b = (ptrdiff_t)a * B, .beta = beta, .c = dwl, .ldc = a,
+                       .stride_c = ab, .sgd_param = sgd ? l->param.wl : NULL};
+    nn_gemm dw_trans = {.trans_b = 1, .m = b, .n = a, .k = B, .a = dy, .lda = t.out_step * B,
+                        .stride_a = t.out_stride * B, .b = x, .ldb = t.in_step * B,
+                        .stride_b = t.in_stride * B, .beta = beta, .c = dwu, .ldc = a,
+                        .stride_c = ab, .sgd_param = sgd ? l->param.wu : NULL};
     nn_epilogue ep = {.lr = sgd ? sgd->lr : 0.0f, .weight_decay = sgd ? sgd->weight_decay : 0.0f};
-    nn_gemm_items(c, ops, 2, n, &ep);
+    /* Item k reads and updates only wl[k] and wu[k], and each item reads a
+     * block before it updates it: so dx and dW share dispatches. */
+    if (!dx) {
+        nn_gemm ops[2] = {dw_diag, dw_trans};
+        nn_gemm_items(c, ops, 2, n, &ep);
+    } else if (t.in_step == 1) { /* block k's dx rows are its own */
+        nn_gemm ops[4] = {dx_diag, dx_trans, dw_diag, dw_trans};
+        nn_gemm_items(c, ops, 4, n, &ep);
+    } else { /* strided inputs interleave the blocks' dx rows: BLOCK TRANS second */
+        nn_gemm first[2] = {dx_diag, dw_diag}, second[2] = {dx_trans, dw_trans};
+        nn_gemm_items(c, first, 2, n, &ep);
+        nn_gemm_items(c, second, 2, n, &ep);
+    }
 }
 
 void nn_layer_trans_position(const nn_layer *l, int k, int j, int i, int *row, int *col) {

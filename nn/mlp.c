@@ -48,8 +48,9 @@ nn_status nn_mlp_create(nn_mlp *net, int in, const nn_layer_spec *specs, int nla
     net->params = calloc(net->nparams, sizeof(float));
     if (with_grads) net->grads = calloc(net->nparams, sizeof(float));
     if (!net->params || (with_grads && !net->grads)) {
+        size_t nparams = net->nparams; /* nn_mlp_free zeroes the net */
         nn_mlp_free(net);
-        return nn_fail(err, NN_ERR_NOMEM, "out of memory for %zu parameters", net->nparams);
+        return nn_fail(err, NN_ERR_NOMEM, "out of memory for %zu parameters", nparams);
     }
     size_t off = 0;
     for (int i = 0; i < nlayers; i++) {
@@ -122,6 +123,9 @@ static float backward(nn_mlp *net, const uint8_t *labels, int batch, int *correc
     int hits = 0;
     float loss = nn_softmax_xent(net->acts[net->nlayers], labels, nn_mlp_classes(net), batch,
                                  net->dacts[net->nlayers], &hits);
+    if (correct) *correct = hits;
+    /* a non-finite loss takes no fused step: the weights stay those of the last finite one */
+    if (velocity && !isfinite(loss)) return loss;
     size_t off = 0;
     for (int i = 0; i < net->nlayers; i++) off += net->layers[i].tensors.total;
     for (int i = net->nlayers - 1; i >= 0; i--) {

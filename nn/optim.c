@@ -82,11 +82,12 @@ void nn_optim_step(nn_optimizer *opt, nn_mlp *net, float lr) {
 float nn_optim_backward_step(nn_optimizer *opt, nn_mlp *net, const uint8_t *labels, int batch, float lr,
                           int *correct) {
     if (opt->cfg.kind == NN_OPTIM_SGD) {
-        opt->step++;
-        return nn_mlp_backward_sgd(net, labels, batch, correct, opt->m, lr, opt->cfg.momentum,
-                                opt->cfg.weight_decay);
+        float loss = nn_mlp_backward_sgd(net, labels, batch, correct, opt->m, lr, opt->cfg.momentum,
+                                      opt->cfg.weight_decay);
+        if (isfinite(loss)) opt->step++;
+        return loss;
     }
     float loss = nn_mlp_backward(net, labels, batch, correct);
-    nn_optim_step(opt, net, lr);
+    if (isfinite(loss)) nn_optim_step(opt, net, lr);
     return loss;
 }

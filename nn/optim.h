@@ -45,7 +45,8 @@ void nn_optim_step(nn_optimizer *opt, nn_mlp *net, float lr);
 
 /* After nn_mlp_forward: the backward pass and one update at learning rate lr.
  * SGD runs fused (nn_mlp_backward_sgd: net->grads then holds only scratch);
- * Adam runs nn_mlp_backward then nn_optim_step. Returns the mean loss. */
+ * Adam runs nn_mlp_backward then nn_optim_step. Returns the mean loss; a non-finite
+ * loss takes no step (the parameters and optimiser state stay as they were). */
 float nn_optim_backward_step(nn_optimizer *opt, nn_mlp *net, const uint8_t *labels, int batch, float lr,
                           int *correct);
 

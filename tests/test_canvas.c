@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../app/canvas.h"
+#include "../app/render/canvas.h"
 #include "support.h"
 
 static canvas make_canvas(void) {

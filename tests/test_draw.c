@@ -12,9 +12,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "../app/draw_app.h"
-#include "../app/gfx.h"
-#include "../app/script.h"
+#include "../app/window/draw_app.h"
+#include "../app/render/gfx.h"
+#include "../app/window/script.h"
 #include "../nn/checkpoint.h"
 #include "../nn/idx.h"
 #include "../nn/mlp.h"
@@ -398,15 +398,18 @@ static void test_app_hover_zoom_pan(void **state) {
     gfx_rect r = draw_app_rect(app, DRAW_RECT_HEAT_A);
     assert_true(r.w >= 64 && r.h >= 64);
     const heat_view *v = draw_app_heat_view(app);
-    float fit = v->zoom;
+    float fit = v->zoom; /* the maps fill their area: rows may have their own zoom */
+    float fit_rows = v->row_zoom > 0.0f ? v->row_zoom : v->zoom;
     assert_true(fit >= 1.0f);
+    assert_true(fit * 64 <= r.w + 0.01f && fit_rows * 64 <= r.h + 0.01f);
+    assert_true(fit * 64 > r.w - 1.0f || fit_rows * 64 > r.h - 1.0f); /* no room wasted */
     int x = r.x + r.w / 2 + 3, y = r.y + r.h / 3 + 1;
     send(app, (app_event){.type = APP_EV_MOUSE_MOVE, .x = x, .y = y});
     int slot, row, col, part;
     float value;
     assert_true(draw_app_hover(app, &slot, &row, &col, &value, &part));
     assert_int_equal(slot, 0);
-    assert_int_equal(row, (int)((y - r.y + 0.5f) / fit));
+    assert_int_equal(row, (int)((y - r.y + 0.5f) / fit_rows));
     assert_int_equal(col, (int)((x - r.x + 0.5f) / fit));
     assert_true(value == w[row * 64 + col]);
     assert_int_equal(part, nn_layer_weight_part(l, row, col));
@@ -501,6 +504,12 @@ static void test_app_views_help_quit(void **state) {
     assert_int_equal(draw_app_sample(app, NULL), -1);
     assert_non_null(draw_app_render(app));
     key(app, APP_KEY_TAB, 0);
+    assert_int_equal(draw_app_view(app), DRAW_VIEW_WHY);
+    assert_non_null(draw_app_render(app));
+    key(app, APP_KEY_TAB, 0);
+    assert_int_equal(draw_app_view(app), DRAW_VIEW_TRAIN);
+    assert_non_null(draw_app_render(app));
+    key(app, APP_KEY_TAB, 0);
     assert_int_equal(draw_app_view(app), DRAW_VIEW_WEIGHTS);
 
     key(app, APP_KEY_F1, 0);
@@ -513,7 +522,11 @@ static void test_app_views_help_quit(void **state) {
     assert_true(draw_app_help_shown(app));
     key(app, '?', 0);
     assert_false(draw_app_help_shown(app));
+    /* Esc never quits (a drawing would be lost): it says how to */
     key(app, APP_KEY_ESCAPE, 0);
+    assert_false(draw_app_quit_requested(app));
+    assert_non_null(strstr(draw_app_message(app, NULL), "Ctrl+Q"));
+    key(app, 'q', APP_MOD_CTRL);
     assert_true(draw_app_quit_requested(app));
 
     /* clicking a view tab in the header */
@@ -545,7 +558,11 @@ static void test_app_drop_and_resize(void **state) {
     assert_non_null(draw_app_render(app));
     /* messages time out */
     assert_true(draw_app_timeout_ms(app) > 0);
+    /* its time runs from the first clock update after it was set (the
+     * window may have idled long before the event came) */
     draw_app_set_time(app, 60000);
+    assert_string_not_equal(draw_app_message(app, NULL), "");
+    draw_app_set_time(app, 60000 + 9001);
     assert_string_equal(draw_app_message(app, NULL), "");
     assert_int_equal(draw_app_timeout_ms(app), -1);
 
@@ -569,6 +586,7 @@ static void test_app_drop_and_resize(void **state) {
 
     /* S writes a screenshot into the screenshot directory */
     key(app, 's', 0);
+    draw_app_render(app); /* the frame is saved once rendered */
     msg = draw_app_message(app, &is_error);
     assert_false(is_error);
     const char *path = strstr(msg, f->dir);

@@ -15,11 +15,11 @@
 
 #include <stb_image.h>
 
-#include "../app/colormap.h"
-#include "../app/gfx.h"
-#include "../app/heatmap.h"
-#include "../app/receptive.h"
-#include "../app/teach.h"
+#include "../app/render/colormap.h"
+#include "../app/render/gfx.h"
+#include "../app/render/heatmap.h"
+#include "../app/render/receptive.h"
+#include "../app/render/teach.h"
 #include "../nn/layer.h"
 #include "support.h"
 

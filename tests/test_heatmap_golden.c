@@ -19,10 +19,12 @@
 
 #include <stb_image.h>
 
-#include "../app/gfx.h"
-#include "../app/heatmap.h"
-#include "../app/receptive.h"
-#include "../app/teach.h"
+#include "../app/render/gfx.h"
+#include "../app/window/draw_app.h"
+#include "../app/window/draw_state.h"
+#include "../app/render/heatmap.h"
+#include "../app/render/receptive.h"
+#include "../app/render/teach.h"
 #include "../nn/checkpoint.h"
 #include "../nn/mlp.h"
 #include "support.h"
@@ -335,6 +337,90 @@ static void test_cli(void **state) {
     test_tmpdir_remove(dir);
 }
 
+/* ---- the window's new views (issue 7): cropped to what holds no timing ---- */
+
+static void crop_golden(const gfx_image *frame, gfx_rect r, const char *name) {
+    gfx_image img;
+    assert_int_equal(gfx_image_create(&img, r.w, r.h, NULL), NN_OK);
+    for (int y = 0; y < r.h; y++)
+        memcpy(img.px + (size_t)y * r.w, frame->px + (size_t)(r.y + y) * frame->w + r.x,
+               sizeof(uint32_t) * (size_t)r.w);
+    check_golden(&img, name);
+    gfx_image_free(&img);
+}
+
+static void save_window_net(const char *path, const char *spec, uint64_t seed) {
+    nn_layer_spec specs[4];
+    nn_error err;
+    int n = nn_mlp_parse_layers(spec, specs, 4, &err);
+    assert_true(n > 0);
+    nn_mlp net;
+    assert_int_equal(nn_mlp_create(&net, 784, specs, n, 0, &err), NN_OK);
+    nn_mlp_init(&net, seed);
+    nn_train_record rec;
+    nn_train_record_clear(&rec);
+    assert_int_equal(nn_checkpoint_save(path, &net, &rec, &err), NN_OK);
+    nn_mlp_free(&net);
+}
+
+static void window_key(draw_app *app, int key) {
+    app_event ev = {.type = APP_EV_KEY, .key = key};
+    draw_app_handle(app, &ev);
+}
+
+static void test_window_goldens(void **state) {
+    (void)state;
+    char *dir = test_tmpdir();
+    char dyad[4200], dense[4200];
+    snprintf(dyad, sizeof dyad, "%s/dyad.safetensors", dir);
+    snprintf(dense, sizeof dense, "%s/dense.safetensors", dir);
+    save_window_net(dyad, "dyad-it/4:64,dyad-it/4:64,dense:10", 31);
+    save_window_net(dense, "dense:64,dense:64,dense:10", 32);
+    draw_app_options o = {0};
+    o.model_path[0] = dyad;
+    o.model_path[1] = dense;
+    o.strict = 1;
+    o.width = 1280;
+    o.height = 800;
+    draw_app *app;
+    nn_error err;
+    assert_int_equal(draw_app_create(&app, &o, &err), NN_OK);
+    draw_app_set_time(app, 0);
+    assert_int_equal(draw_app_stroke_begin(app, 0.35f, 0.2f, 0, &err), NN_OK);
+    draw_app_stroke_to(app, 0.65f, 0.25f);
+    draw_app_stroke_to(app, 0.45f, 0.55f);
+    draw_app_stroke_to(app, 0.6f, 0.8f);
+    draw_app_stroke_end(app);
+    /* Weights, layer 2, BLOCK DIAG only (BLOCK TRANS hidden), a weight hovered */
+    window_key(app, ']');
+    window_key(app, 'd');
+    gfx_rect heat = draw_app_rect(app, DRAW_RECT_HEAT_A);
+    app_event move = {.type = APP_EV_MOUSE_MOVE, .x = heat.x + heat.w / 3, .y = heat.y + heat.h / 4};
+    draw_app_handle(app, &move);
+    const gfx_image *frame = draw_app_render(app);
+    crop_golden(frame, draw_app_rect(app, DRAW_RECT_RIGHT), "window_weights_diag");
+    /* the activation strips under the DYAD prediction */
+    gfx_rect first = app->lay.act_label[0][0];
+    gfx_rect P = app->lay.pred[0];
+    assert_true(first.h > 0 && first.y > P.y); /* shown at this size */
+    crop_golden(frame, (gfx_rect){P.x, first.y, P.w, P.y + P.h - first.y}, "window_activations");
+    /* Why */
+    app_event leave = {.type = APP_EV_MOUSE_LEAVE};
+    draw_app_handle(app, &leave);
+    window_key(app, '5');
+    frame = draw_app_render(app);
+    crop_golden(frame, draw_app_rect(app, DRAW_RECT_RIGHT), "window_why");
+    /* Teaching, step-through at row 2 */
+    window_key(app, '3');
+    window_key(app, '.');
+    window_key(app, '.');
+    window_key(app, '.');
+    frame = draw_app_render(app);
+    crop_golden(frame, draw_app_rect(app, DRAW_RECT_RIGHT), "window_teach_step");
+    draw_app_destroy(app);
+    test_tmpdir_remove(dir);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_heat_signed),     cmocka_unit_test(test_heat_abs),
@@ -342,6 +428,7 @@ int main(void) {
         cmocka_unit_test(test_heat_trans_abs),  cmocka_unit_test(test_heat_dense),
         cmocka_unit_test(test_heat_views),      cmocka_unit_test(test_teach_golden),
         cmocka_unit_test(test_receptive_golden), cmocka_unit_test(test_cli),
+        cmocka_unit_test(test_window_goldens),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

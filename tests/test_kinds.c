@@ -17,8 +17,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../app/heatmap.h"
-#include "../app/teach_compare.h"
+#include "../app/render/heatmap.h"
+#include "../app/render/teach_compare.h"
 #include "../nn/checkpoint.h"
 #include "../nn/layer.h"
 #include "../nn/layer_match.h"

@@ -17,7 +17,7 @@
 
 #include <stb_image_write.h>
 
-#include "../app/image_load.h"
+#include "../app/render/image_load.h"
 #include "../nn/checkpoint.h"
 #include "../nn/idx.h"
 #include "../nn/mlp.h"

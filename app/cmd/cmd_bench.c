@@ -1,0 +1,382 @@
+/* dyad bench: DYAD layers against the dense layer of the same widths, timed
+ * in the same run. Reports medians and the dense/DYAD time ratio next to the
+ * ideal FLOP ratio ndyad/2; --peak times plain sgemm on the training shapes
+ * of the dense 784-1024-1024-10 net, the rate its FLOP limit is computed from. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../nn/layer.h"
+#include "../../nn/layer_match.h"
+#include "../../nn/train.h"
+#include "cli.h"
+#include "commands.h"
+
+#define MAX_LIST 16
+
+static const char usage[] =
+    "usage: dyad bench [--widths 512,1024,2048] [--ndyad 4,8,16] [--kinds dyad-it,dyad-ot,dyad-dt]\n"
+    "                  [--batch 64[,256...]] [--repeats 15] [--threads N] [--strategy blas|pool|both]\n"
+    "                  [--csv FILE] [--json]\n"
+    "       dyad bench --peak [--batch 64] [--repeats 15] [--threads N] [--json]\n"
+    "\n"
+    "Times one square layer (width x width) forward, and forward+backward (dW and dX), for\n"
+    "dense and for each DYAD kind and ndyad, all in this run. Each cell is the median of\n"
+    "--repeats timings, each timing long enough (>= 20 ms) to be stable. 'speed' is\n"
+    "dense time / DYAD time, against dense run the same way; 'ideal' is the FLOP ratio\n"
+    "ndyad/2. Two ways to use the cores (--strategy both, the default): 'blas' calls the\n"
+    "GEMMs one after another and lets OpenBLAS thread each; 'pool' runs single-threaded\n"
+    "GEMMs side by side on --threads threads (DYAD: one block each; dense: a slice of the\n"
+    "output rows each). dyad train and eval use 'pool'.\n"
+    "\n"
+    "--peak: plain sgemm on the forward, dX and dW shapes of the dense 784-1024-1024-10 net\n"
+    "at --batch (default 64), both strategies; the better rate is the FLOP limit's rate\n"
+    "(make bench-compare). --json: one JSON object per line instead of the table\n"
+    "(layers: kind, variant, strategy, width, batch, ndyad, ms, gflops, speedup, ideal).\n"
+    "\n"
+    "--kinds also takes blockdiag, monarch, lowrank, sparse, or 'all': each is timed at the\n"
+    "parameter whose weight count matches DYAD-IT's at that ndyad (dyad train\n"
+    "--match-params), shown in the 'param' column; 'ideal' is then the FLOP ratio dense\n"
+    "weights / the kind's weights. sparse runs a dense GEMM on its masked weight.\n";
+
+static int parse_list(const char *flag, const char *text, int *out, int max) {
+    int n = 0;
+    const char *p = text;
+    while (*p && n < max) {
+        char *end;
+        long v = strtol(p, &end, 10);
+        if (end == p || v < 1 || v > 1 << 16 || (*end && *end != ',')) {
+            fprintf(stderr, "dyad bench: %s '%s': expected comma-separated positive integers\n",
+                    flag, text);
+            return 0;
+        }
+        out[n++] = (int)v;
+        p = *end ? end + 1 : end;
+    }
+    return n;
+}
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Median over repeats of the mean time of one call of fn(ctx), each sample
+ * at least 20 ms long. */
+static double time_median(void (*fn)(void *ctx), void *ctx, int repeats) {
+    double samples[64];
+    if (repeats > 64) repeats = 64;
+    int calls = 1;
+    for (;;) {
+        double t0 = nn_train_now_seconds();
+        for (int c = 0; c < calls; c++) fn(ctx);
+        if (nn_train_now_seconds() - t0 > 0.02 || calls > 1 << 20) break;
+        calls *= 2;
+    }
+    for (int r = 0; r < repeats; r++) {
+        double t0 = nn_train_now_seconds();
+        for (int c = 0; c < calls; c++) fn(ctx);
+        samples[r] = (nn_train_now_seconds() - t0) / calls;
+    }
+    qsort(samples, (size_t)repeats, sizeof(double), cmp_double);
+    return samples[repeats / 2];
+}
+
+typedef struct {
+    nn_layer *l;
+    const float *x, *dy;
+    float *y, *dx;
+    int batch, backward;
+    nn_compute *compute;
+} layer_call;
+
+static void run_layer(void *ctx) {
+    layer_call *c = ctx;
+    nn_layer_forward(c->l, c->x, c->y, c->batch, c->compute);
+    if (c->backward) nn_layer_backward(c->l, c->x, c->dy, c->dx, c->batch, c->compute);
+}
+
+typedef struct {
+    double forward, train; /* median seconds per call */
+} timing;
+
+static timing time_layer(layer_call *call, int repeats) {
+    timing t;
+    call->backward = 0;
+    t.forward = time_median(run_layer, call, repeats);
+    call->backward = 1;
+    t.train = time_median(run_layer, call, repeats);
+    return t;
+}
+
+/* ------------------------------------------------------------------ --peak */
+
+/* The dense 784-1024-1024-10 net's GEMMs for one training step: per layer
+ * forward (out x B x in), dX (in x B x out) and dW (out x in x B). */
+static const int peak_widths[] = {784, 1024, 1024, 10};
+#define PEAK_LAYERS 3
+
+typedef struct {
+    nn_gemm g[3 * PEAK_LAYERS];
+    nn_compute *compute;
+} peak_job;
+
+static void run_peak(void *ctx) {
+    peak_job *p = ctx;
+    for (int i = 0; i < 3 * PEAK_LAYERS; i++) nn_gemm_items(p->compute, &p->g[i], 1, 1, NULL);
+}
+
+static int bench_peak(nn_compute *compute, int batch, int repeats, int json) {
+    size_t maxw = 1024, act = maxw * batch;
+    float *w = nn_alloc_floats(maxw * maxw), *dw = nn_alloc_floats(maxw * maxw);
+    float *x = nn_alloc_floats(act), *y = nn_alloc_floats(act), *dx = nn_alloc_floats(act);
+    if (!w || !dw || !x || !y || !dx) {
+        fprintf(stderr, "dyad bench: out of memory\n");
+        nn_free_floats(w), nn_free_floats(dw), nn_free_floats(x), nn_free_floats(y),
+            nn_free_floats(dx);
+        return 1;
+    }
+    for (size_t e = 0; e < maxw * maxw; e++) w[e] = (float)(e % 17) * 0.01f;
+    for (size_t e = 0; e < act; e++) x[e] = y[e] = (float)(e % 13) * 0.01f;
+    peak_job job = {.compute = compute};
+    double flops = 0;
+    for (int i = 0; i < PEAK_LAYERS; i++) {
+        int in = peak_widths[i], out = peak_widths[i + 1], B = batch;
+        job.g[3 * i] = (nn_gemm){.m = out, .n = B, .k = in, .a = w, .lda = in, .b = x, .ldb = B,
+                                 .c = y, .ldc = B};
+        job.g[3 * i + 1] = (nn_gemm){.trans_a = 1, .m = in, .n = B, .k = out, .a = w, .lda = in,
+                                     .b = y, .ldb = B, .c = dx, .ldc = B};
+        job.g[3 * i + 2] = (nn_gemm){.trans_b = 1, .m = out, .n = in, .k = B, .a = y, .lda = B,
+                                     .b = x, .ldb = B, .c = dw, .ldc = in};
+        flops += 6.0 * in * out * B;
+    }
+    double best = 0;
+    for (int st = 0; st < 2; st++) {
+        nn_compute_set_threading(compute, st ? NN_THREADING_POOL : NN_THREADING_BLAS);
+        double t = time_median(run_peak, &job, repeats);
+        double gflops = flops / t / 1e9;
+        if (gflops > best) best = gflops;
+        const char *how = st ? "pool" : "blas";
+        if (json)
+            printf("{\"kind\":\"peak\",\"strategy\":\"%s\",\"batch\":%d,\"threads\":%d,"
+                   "\"ms\":%.4f,\"gflops\":%.2f}\n", how, batch, nn_compute_threads(compute),
+                   t * 1e3, gflops);
+        else
+            printf("sgemm on the 784-1024-1024-10 training shapes, batch %d, %d threads, %s: "
+                   "%.3f ms per step, %.1f GFLOP/s\n", batch, nn_compute_threads(compute), how,
+                   t * 1e3, gflops);
+    }
+    nn_compute_set_threading(compute, NN_THREADING_POOL);
+    if (json)
+        printf("{\"kind\":\"peak\",\"strategy\":\"best\",\"batch\":%d,\"threads\":%d,"
+               "\"gflops\":%.2f}\n", batch, nn_compute_threads(compute), best);
+    else
+        printf("peak %.1f GFLOP/s\n", best);
+    nn_free_floats(w), nn_free_floats(dw), nn_free_floats(x), nn_free_floats(y),
+        nn_free_floats(dx);
+    return 0;
+}
+
+/* ---------------------------------------------------------------- layers */
+
+typedef struct {
+    int widths[MAX_LIST], nwidths;
+    int batches[MAX_LIST], nbatches;
+    int ndyads[MAX_LIST], nndyads;
+    nn_layer_kind kinds[NN_LAYER_KIND_COUNT];
+    int nkinds, repeats, json;
+    int first_strategy, last_strategy;
+    FILE *csv;
+} layer_bench;
+
+/* The layer a kind is timed as at DYAD's ndyad n: DYAD kinds at n, the
+ * others at the parameter that matches DYAD-IT/n's weight count. */
+static int bench_layer(nn_layer_kind kind, int w, int n, nn_layer *l) {
+    *l = (nn_layer){.kind = kind, .in = w, .out = w, .ndyad = n};
+    if (kind == NN_LAYER_DENSE || (nn_layer_kind_get(kind)->blocked && nn_layer_kind_get(kind)->strided_in +
+                                                                     nn_layer_kind_get(kind)->strided_out))
+        return nn_layer_check(kind, w, w, kind == NN_LAYER_DENSE ? 1 : n, NULL) == NN_OK;
+    if (nn_layer_check(NN_LAYER_DYAD_IT, w, w, n, NULL) != NN_OK) return 0;
+    nn_layer_match m[NN_LAYER_KIND_COUNT];
+    int count = nn_layer_match_params(NN_LAYER_DYAD_IT, n, 0.0f, w, w, m, NN_LAYER_KIND_COUNT);
+    for (int i = 0; i < count; i++)
+        if (m[i].kind == kind) {
+            l->ndyad = m[i].ndyad;
+            l->density = m[i].density;
+            return 1;
+        }
+    return 0;
+}
+
+static int bench_width(const layer_bench *b, nn_compute *compute, int w, int batch) {
+    size_t act = (size_t)w * batch;
+    /* the largest layer: sparse stores weight and mask */
+    size_t maxp = nn_layer_param_count(NN_LAYER_SPARSE, w, w, 1);
+    float *x = nn_alloc_floats(act), *y = nn_alloc_floats(act);
+    float *dy = nn_alloc_floats(act), *dx = nn_alloc_floats(act);
+    float *params = nn_alloc_floats(maxp), *grads = nn_alloc_floats(maxp);
+    int status = 0;
+    if (!x || !y || !dy || !dx || !params || !grads) {
+        fprintf(stderr, "dyad bench: out of memory at width %d\n", w);
+        status = 1;
+    }
+    nn_rng r;
+    nn_rng_seed(&r, 1);
+    for (size_t e = 0; !status && e < act; e++) {
+        x[e] = nn_rng_uniform(&r);
+        dy[e] = nn_rng_uniform(&r) - 0.5f;
+    }
+    timing dense_t[2] = {{0, 0}, {0, 0}}; /* per strategy */
+    for (int ki = -1; !status && ki < b->nkinds; ki++) {
+        for (int ni = 0; ni < (ki < 0 ? 1 : b->nndyads); ni++) {
+            nn_layer l;
+            if (!bench_layer(ki < 0 ? NN_LAYER_DENSE : b->kinds[ki], w, ki < 0 ? 1 : b->ndyads[ni],
+                             &l)) {
+                if (!b->json)
+                    printf("%6d %5d  %-8s %5d  skipped: ndyad does not divide the width\n", w,
+                           batch, nn_layer_kind_name(b->kinds[ki]), b->ndyads[ni]);
+                continue;
+            }
+            char param[32];
+            nn_layer_param_text(l.kind, l.ndyad, l.density, param, sizeof param);
+            nn_layer_bind(&l, params, grads);
+            nn_layer_init(&l, &r);
+            for (int st = b->first_strategy; st <= b->last_strategy; st++) {
+                nn_compute_set_threading(compute, st ? NN_THREADING_POOL : NN_THREADING_BLAS);
+                layer_call call = {.l = &l, .x = x, .dy = dy, .y = y, .dx = dx, .batch = batch,
+                                   .compute = compute};
+                timing t = time_layer(&call, b->repeats);
+                nn_compute_set_threading(compute, NN_THREADING_POOL);
+                if (ki < 0) dense_t[st] = t;
+                const char *how = st ? "pool" : "blas";
+                /* the FLOP ratio: ndyad/2 for DYAD */
+                double ideal = (double)w * w /
+                               (double)nn_layer_weight_count(l.kind, w, w, l.ndyad, l.density);
+                double gflops = nn_layer_forward_flops(&l, batch) * 3 / t.train / 1e9;
+                double speed_f = dense_t[st].forward / t.forward;
+                double speed_t = dense_t[st].train / t.train;
+                if (b->json)
+                    printf("{\"kind\":\"layer\",\"variant\":\"%s\",\"strategy\":\"%s\","
+                           "\"width\":%d,\"batch\":%d,\"ndyad\":%d,\"ms\":%.4f,"
+                           "\"forward_ms\":%.4f,\"gflops\":%.2f,\"speedup\":%.4f,"
+                           "\"ideal\":%.2f,\"param\":\"%s\"}\n",
+                           nn_layer_kind_name(l.kind), how, w, batch, ki < 0 ? 1 : b->ndyads[ni],
+                           t.train * 1e3, t.forward * 1e3, gflops, speed_t, ideal, param);
+                else
+                    printf("%6d %5d  %-9s %5s %-7s %11.1f %11.1f  %8.2fx %8.2fx  %5.2fx  %8.1f\n",
+                           w, batch, nn_layer_kind_name(l.kind), param[0] ? param : "1", how,
+                           t.forward * 1e6,
+                           t.train * 1e6, speed_f, speed_t, ideal, gflops);
+                if (b->csv)
+                    fprintf(b->csv, "%d,%d,%s,%s,%s,%.3f,%.3f,%.4f,%.4f,%.2f\n", w, batch,
+                            nn_layer_kind_name(l.kind), param[0] ? param : "1", how, t.forward * 1e6,
+                            t.train * 1e6, speed_f, speed_t, ideal);
+                fflush(stdout);
+            }
+        }
+    }
+    nn_free_floats(x), nn_free_floats(y), nn_free_floats(dy), nn_free_floats(dx);
+    nn_free_floats(params), nn_free_floats(grads);
+    return status;
+}
+
+int cmd_bench(int argc, char **argv) {
+    layer_bench b = {.widths = {512, 1024, 2048}, .nwidths = 3, .batches = {64}, .nbatches = 1,
+                     .ndyads = {4, 8, 16}, .nndyads = 3,
+                     .kinds = {NN_LAYER_DYAD_IT, NN_LAYER_DYAD_OT, NN_LAYER_DYAD_DT}, .nkinds = 3,
+                     .repeats = 15};
+    int threads = 0, peak = 0;
+    const char *csv_path = NULL, *strategy = "both";
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v;
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            fputs(usage, stdout);
+            return 0;
+        }
+        if (!strcmp(a, "--peak")) {
+            peak = 1;
+            continue;
+        }
+        if (!strcmp(a, "--json")) {
+            b.json = 1;
+            continue;
+        }
+        if (!(v = cli_value("bench", argc, argv, &i))) return 2;
+        int ok = 1;
+        if (!strcmp(a, "--widths")) ok = (b.nwidths = parse_list(a, v, b.widths, MAX_LIST)) > 0;
+        else if (!strcmp(a, "--ndyad")) ok = (b.nndyads = parse_list(a, v, b.ndyads, MAX_LIST)) > 0;
+        else if (!strcmp(a, "--batch")) ok = (b.nbatches = parse_list(a, v, b.batches, MAX_LIST)) > 0;
+        else if (!strcmp(a, "--repeats")) ok = cli_int("bench", a, v, 1, 64, &b.repeats);
+        else if (!strcmp(a, "--threads")) ok = cli_int("bench", a, v, 1, 1024, &threads);
+        else if (!strcmp(a, "--csv")) csv_path = v;
+        else if (!strcmp(a, "--strategy")) {
+            strategy = v;
+            if (strcmp(v, "blas") && strcmp(v, "pool") && strcmp(v, "both")) {
+                fprintf(stderr, "dyad bench: --strategy '%s' is not blas, pool or both\n", v);
+                ok = 0;
+            }
+        }
+        else if (!strcmp(a, "--kinds")) {
+            b.nkinds = 0;
+            char buf[256];
+            snprintf(buf, sizeof buf, "%s", v);
+            for (char *tok = strtok(buf, ","); tok && ok; tok = strtok(NULL, ",")) {
+                nn_layer_kind k;
+                if (!strcmp(tok, "all")) { /* every kind that takes a parameter */
+                    b.nkinds = 0;
+                    for (int kk = 0; kk < NN_LAYER_KIND_COUNT; kk++)
+                        if (nn_layer_kind_get((nn_layer_kind)kk)->param != NN_LAYER_PARAM_NONE)
+                            b.kinds[b.nkinds++] = (nn_layer_kind)kk;
+                    continue;
+                }
+                if (b.nkinds >= NN_LAYER_KIND_COUNT || nn_layer_kind_parse(tok, &k) != NN_OK ||
+                    nn_layer_kind_get(k)->param == NN_LAYER_PARAM_NONE) {
+                    char kinds[128];
+                    nn_layer_kind_list(kinds, sizeof kinds, ", ", 0);
+                    fprintf(stderr, "dyad bench: --kinds: '%s' is not one of %s\n", tok, kinds);
+                    ok = 0;
+                } else {
+                    b.kinds[b.nkinds++] = k;
+                }
+            }
+        } else {
+            fprintf(stderr, "dyad bench: unknown option '%s' (see --help)\n", a);
+            ok = 0;
+        }
+        if (!ok) return 2;
+    }
+    nn_compute *compute = cli_set_threads("bench", threads);
+    if (!compute) return 1;
+    if (peak) {
+        int status = bench_peak(compute, b.batches[0], b.repeats, b.json);
+        nn_compute_free(compute);
+        return status;
+    }
+    b.first_strategy = strcmp(strategy, "pool") ? 0 : 1;
+    b.last_strategy = strcmp(strategy, "blas") ? 1 : 0;
+    if (csv_path && !(b.csv = fopen(csv_path, "w"))) {
+        perror(csv_path);
+        nn_compute_free(compute);
+        return 1;
+    }
+    if (b.csv)
+        fprintf(b.csv, "width,batch,kind,param,strategy,forward_us,train_us,forward_speedup,"
+                       "train_speedup,ideal\n");
+    if (!b.json) {
+        printf("layer width x width, %d threads, median of %d\n", nn_compute_threads(compute),
+               b.repeats);
+        printf("%6s %5s  %-9s %5s %-7s %11s %11s  %9s %9s  %6s  %8s\n", "width", "batch", "kind",
+               "param", "threads", "forward us", "fwd+bwd us", "fwd speed", "trn speed", "ideal",
+               "GFLOP/s");
+    }
+    int status = 0;
+    for (int bi = 0; bi < b.nbatches && !status; bi++)
+        for (int wi = 0; wi < b.nwidths && !status; wi++)
+            status = bench_width(&b, compute, b.widths[wi], b.batches[bi]);
+    nn_compute_free(compute);
+    if (b.csv && fclose(b.csv) != 0) {
+        perror(csv_path);
+        status = 1;
+    }
+    return status;
+}

@@ -1,0 +1,3 @@
+/* libFuzzer harness for the checkpoint target (see targets.h). */
+#define FUZZ_TARGET 1
+#include "harness.h"

@@ -1,0 +1,3 @@
+/* libFuzzer harness for the image target (see targets.h). */
+#define FUZZ_TARGET 4
+#include "harness.h"

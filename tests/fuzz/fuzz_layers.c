@@ -1,0 +1,3 @@
+/* libFuzzer harness for the layers target (see targets.h). */
+#define FUZZ_TARGET 2
+#include "harness.h"
