@@ -864,6 +864,14 @@ static void test_commands_on_every_kind(void **state) {
              "SDL_VIDEODRIVER=dummy '%s' draw --model '%s' --baseline assets/dense.safetensors "
              "--script '%s' --screenshot '%s/draw.png'", bin, path, script, dir);
     if (test_run(cmd, out, sizeof out) != 0 || !strstr(out, "predict k ")) fail_msg("draw:\n%s", out);
+    /* Teaching tab: "this model" finds no DYAD layer in these kinds (no crash), then the
+     * comparison of kinds */
+    const char *teach_keys = "key 3\nkey l\nkey k\n";
+    assert_int_equal(test_write_file(script, teach_keys, strlen(teach_keys)), 0);
+    snprintf(cmd, sizeof cmd,
+             "SDL_VIDEODRIVER=dummy '%s' draw --model '%s' --baseline assets/dense.safetensors "
+             "--script '%s' --screenshot '%s/teach.png'", bin, path, script, dir);
+    if (test_run(cmd, out, sizeof out) != 0) fail_msg("draw teach:\n%s", out);
     snprintf(cmd, sizeof cmd, "'%s' train --match-params dyad-it/4", bin);
     if (test_run(cmd, out, sizeof out) != 0) fail_msg("%s", out);
     if (!strstr(out, "lowrank/222:1024,lowrank/256:1024,dense:10")) fail_msg("match:\n%s", out);

@@ -206,7 +206,7 @@ nn_status heat_matrix_build_w(heat_matrix *m, const nn_layer *l, int parts, int 
     m->rows = l->out;
     m->cols = l->in;
     m->kind = l->kind;
-    m->ndyad = l->ndyad;
+    m->ndyad = all.ndyad; /* block lines only where W has blocks */
     m->value = malloc(sizeof(float) * count);
     m->part = malloc(count);
     m->hidden = malloc(count);
