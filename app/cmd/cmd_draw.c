@@ -221,6 +221,7 @@ int cmd_draw(int argc, char **argv) {
         if (!shot_ok) {
             fprintf(stderr, "dyad draw: %s\n", err.msg);
             script_free(&sc);
+            nn_compute_free(serial);
             return 2;
         }
     }
