@@ -84,6 +84,12 @@ void nn_mlp_init(nn_mlp *net, uint64_t seed) {
     for (int i = 0; i < net->nlayers; i++) nn_layer_init(&net->layers[i], &r);
 }
 
+size_t nn_mlp_trained_count(const nn_mlp *net) {
+    size_t count = 0;
+    for (int i = 0; i < net->nlayers; i++) count += nn_layer_trained_count(&net->layers[i]);
+    return count;
+}
+
 int nn_mlp_classes(const nn_mlp *net) { return net->layers[net->nlayers - 1].out; }
 
 static int width_of(const nn_mlp *net, int i) { return i == 0 ? net->in : net->layers[i - 1].out; }

@@ -41,6 +41,10 @@ nn_status nn_mlp_create(nn_mlp *net, int in, const nn_layer_spec *specs, int nla
                      nn_error *err);
 void nn_mlp_free(nn_mlp *net);
 
+/* Parameters training changes (nn_layer_trained_count summed): nparams less
+ * what is fixed, such as a sparse layer's mask and the weights it zeroes. */
+size_t nn_mlp_trained_count(const nn_mlp *net);
+
 /* Reference initialisation from a seed. */
 void nn_mlp_init(nn_mlp *net, uint64_t seed);
 

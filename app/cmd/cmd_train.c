@@ -671,7 +671,8 @@ int cmd_train(int argc, char **argv) {
         goto done;
     char desc[512];
     nn_mlp_describe(&r.net, desc, sizeof desc);
-    printf("net %s  (%zu parameters), %d threads\n", desc, r.net.nparams, nn_compute_threads(compute));
+    printf("net %s  (%zu parameters), %d threads\n", desc, nn_mlp_trained_count(&r.net),
+           nn_compute_threads(compute));
     printf("data %s: %d train, %d test; %s lr %g, %s schedule, batch %d, %d epochs, seed %llu\n",
            r.dir, r.ds.train_images.count, r.ds.test_images.count,
            nn_optim_kind_name(r.opt.cfg.kind), r.opt.cfg.lr, nn_schedule_kind_name(r.opt.cfg.schedule),
