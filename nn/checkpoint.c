@@ -94,6 +94,7 @@ static void specs_of(const nn_mlp *net, nn_layer_spec *specs) {
         specs[i].kind = net->layers[i].kind;
         specs[i].ndyad = net->layers[i].ndyad;
         specs[i].out = net->layers[i].out;
+        specs[i].density = net->layers[i].density;
     }
 }
 
@@ -139,6 +140,18 @@ static char *layers_json(const nn_mlp *net) {
              cJSON_AddNumberToObject(obj, "in", l->in) &&
              cJSON_AddNumberToObject(obj, "out", l->out) &&
              cJSON_AddStringToObject(obj, "activation", l->relu ? "relu" : "none");
+        /* sparse: the density (its ndyad is 1; lowrank's rank is its ndyad), as the
+         * shortest decimal that reads back to the same float: 0.3, not 0.30000001 */
+        if (ok && nn_layer_kind_get(l->kind)->param == NN_LAYER_PARAM_DENSITY) {
+            char text[32];
+            double d = l->density;
+            for (int digits = 6; digits <= 9; digits++) {
+                snprintf(text, sizeof text, "%.*g", digits, (double)l->density);
+                d = strtod(text, NULL);
+                if ((float)d == l->density) break;
+            }
+            ok = cJSON_AddNumberToObject(obj, "density", d) != NULL;
+        }
     }
     char *text = ok ? cJSON_PrintUnformatted(arr) : NULL;
     cJSON_Delete(arr);
@@ -382,6 +395,15 @@ static nn_status parse_layers(const char *path, const char *text, nn_layer_spec 
         }
         specs[i].ndyad = (int)ndyad;
         specs[i].out = (int)lout;
+        if (nn_layer_kind_get(specs[i].kind)->param == NN_LAYER_PARAM_DENSITY) {
+            const cJSON *dens = cJSON_GetObjectItemCaseSensitive(obj, "density");
+            if (!cJSON_IsNumber(dens) || !(dens->valuedouble > 0.0 && dens->valuedouble <= 1.0)) {
+                st = bad(err, path, "dyad.layers[%d]: a %s layer needs 'density', a number in (0, 1]",
+                         i, kind->valuestring);
+                goto done;
+            }
+            specs[i].density = (float)dens->valuedouble;
+        }
         prev_out = (int)lout;
         i++;
     }
@@ -669,6 +691,14 @@ static nn_status load_mapped(const char *path, const unsigned char *file, uint64
             st = bad(err, path, "tensor '%s' holds %s at index %zu: the weights are not finite "
                      "(a diverged training run?)", slots[s].name,
                      isnan(values[bad_at]) ? "NaN" : "an infinity", bad_at);
+            nn_mlp_free(net);
+            goto done;
+        }
+    }
+    for (int i = 0; i < nlayers; i++) { /* what a kind needs of its values (the sparse mask) */
+        const nn_layer_kind_info *k = nn_layer_kind_get(net->layers[i].kind);
+        if (k->validate && (st = k->validate(&net->layers[i], &inner)) != NN_OK) {
+            bad(err, path, "layer %d: %s", i, inner.msg);
             nn_mlp_free(net);
             goto done;
         }

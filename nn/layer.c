@@ -4,15 +4,18 @@
 #include "layer.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "layer_ops.h"
+#include "layer_ops_kinds.h"
 
 nn_status nn_layer_check(nn_layer_kind kind, int in, int out, int ndyad, nn_error *err) {
     const nn_layer_kind_info *k = nn_layer_kind_get(kind);
     if (!k) return nn_fail(err, NN_ERR_ARG, "unknown layer kind %d", (int)kind);
     if (in <= 0 || out <= 0)
         return nn_fail(err, NN_ERR_ARG, "layer widths must be positive (got %d -> %d)", in, out);
+    if (k->check) return k->check(in, out, ndyad, err);
     if (!k->blocked) {
         if (ndyad != 1)
             return nn_fail(err, NN_ERR_ARG, "a %s layer has ndyad 1 (got %d)", k->name, ndyad);
@@ -77,6 +80,11 @@ void nn_layer_bind(nn_layer *l, float *params, float *grads) {
 }
 
 void nn_layer_init(nn_layer *l, nn_rng *r) {
+    const nn_layer_kind_info *info = nn_layer_kind_get(l->kind);
+    if (info->init) {
+        info->init(l, r);
+        return;
+    }
     float k = 1.0f / sqrtf((float)l->in);
     /* every tensor, in table order (the order the reference init always used) */
     for (size_t i = 0; i < l->tensors.total; i++) l->params[i] = (2.0f * nn_rng_uniform(r) - 1.0f) * k;
@@ -115,11 +123,26 @@ int nn_layer_weight_part(const nn_layer *l, int row, int col) {
     return nn_layer_kind_get(l->kind)->weight_part(l, row, col);
 }
 
-double nn_layer_forward_flops(const nn_layer *l, int batch) {
-    double macs = 0;
+/* Weights (decayed tensors) that training changes. */
+static size_t trained_weights(const nn_layer *l) {
+    if (l->kind == NN_LAYER_SPARSE) return nn_sparse_nonzeros(l->in, l->out, l->density);
+    size_t count = 0;
     for (int i = 0; i < l->tensors.count; i++)
-        if (l->tensors.t[i].decay) macs += (double)l->tensors.t[i].count;
-    return 2.0 * macs * batch;
+        if (l->tensors.t[i].decay) count += l->tensors.t[i].count;
+    return count;
+}
+
+size_t nn_layer_trained_count(const nn_layer *l) { return trained_weights(l) + (size_t)l->out; }
+
+void nn_layer_param_text(nn_layer_kind kind, int ndyad, float density, char *buf, size_t size) {
+    const nn_layer_kind_info *k = nn_layer_kind_get(kind);
+    if (!k || k->param == NN_LAYER_PARAM_NONE) snprintf(buf, size, "%s", "");
+    else if (k->param == NN_LAYER_PARAM_DENSITY) snprintf(buf, size, "%g", (double)density);
+    else snprintf(buf, size, "%d", ndyad);
+}
+
+double nn_layer_forward_flops(const nn_layer *l, int batch) {
+    return 2.0 * (double)trained_weights(l) * batch;
 }
 
 /* Values x in [0, h) with x % n == m. */
@@ -129,6 +152,8 @@ static size_t count_congruent(size_t h, size_t n, size_t m) {
 
 size_t nn_layer_structural_nonzeros(const nn_layer *l) {
     if (l->kind == NN_LAYER_DENSE) return (size_t)l->in * (size_t)l->out;
+    const nn_layer_kind_info *info = nn_layer_kind_get(l->kind);
+    if (info->nonzeros) return info->nonzeros(l); /* the kinds after DYAD: closed forms */
     size_t n = (size_t)l->ndyad, a = (size_t)l->in / n, b = (size_t)l->out / n;
     int strided_in = l->kind == NN_LAYER_DYAD_IT || l->kind == NN_LAYER_DYAD_DT;
     int strided_out = l->kind == NN_LAYER_DYAD_OT || l->kind == NN_LAYER_DYAD_DT;

@@ -22,6 +22,10 @@ typedef enum {
     NN_LAYER_DYAD_IT, /* BLOCK TRANS reads strided inputs */
     NN_LAYER_DYAD_OT, /* BLOCK TRANS writes strided outputs */
     NN_LAYER_DYAD_DT, /* both */
+    NN_LAYER_BLOCKDIAG, /* BLOCK DIAG alone (nn/layer_blockdiag.c) */
+    NN_LAYER_MONARCH,   /* M = P L P^T R (nn/layer_monarch.c) */
+    NN_LAYER_LOWRANK,   /* W = U V (nn/layer_lowrank.c) */
+    NN_LAYER_SPARSE,    /* fixed random mask of density D (nn/layer_sparse.c) */
     NN_LAYER_KIND_COUNT
 } nn_layer_kind;
 
@@ -54,12 +58,14 @@ typedef struct {
 typedef struct {
     nn_layer_kind kind;
     int in, out;
-    int ndyad; /* 1 for dense */
+    int ndyad; /* the kind's integer parameter: blocks (DYAD, blockdiag,
+                * monarch), rank (lowrank); 1 for dense and sparse */
     int relu;  /* ReLU after this layer (nn_layer_forward applies it) */
     nn_layer_tensor_table tensors;
     float *params, *grads; /* the layer's first parameter and gradient (grads may be NULL) */
     nn_layer_tensors param;
     nn_layer_tensors grad; /* all NULL when the owner keeps no gradients */
+    float density; /* sparse: fraction of W's entries the mask keeps; 0 otherwise */
 } nn_layer;
 
 /* The SGD state a fused backward pass updates the layer with. */
@@ -67,6 +73,14 @@ typedef struct {
     float *velocity; /* the layer's slice of the velocity, laid out like its params */
     float lr, momentum, weight_decay;
 } nn_layer_sgd;
+
+/* What a kind's /PARAM on the command line and in checkpoints means. */
+typedef enum {
+    NN_LAYER_PARAM_NONE = 0, /* dense */
+    NN_LAYER_PARAM_BLOCKS,   /* /N: blocks, N divides both widths (ndyad) */
+    NN_LAYER_PARAM_RANK,     /* /R: rank, 1 <= R <= min(in, out) (ndyad) */
+    NN_LAYER_PARAM_DENSITY   /* /D: density, 0 < D <= 1 (density) */
+} nn_layer_param;
 
 /* What a layer kind is. */
 typedef struct {
@@ -86,6 +100,17 @@ typedef struct {
                      nn_compute *c, const nn_layer_sgd *sgd);
     void (*dense_weight)(const nn_layer *l, float *w);
     int (*weight_part)(const nn_layer *l, int row, int col);
+    /* Kinds after DYAD (issue 9); NULL hooks take the defaults. */
+    nn_layer_param param;
+    /* replaces nn_layer_check's default (blocks divide both widths) */
+    nn_status (*check)(int in, int out, int ndyad, nn_error *err);
+    /* replaces the reference init (every tensor uniform, k = 1/sqrt(in)) */
+    void (*init)(nn_layer *l, nn_rng *r);
+    /* checks loaded parameters (e.g. the sparse mask); NULL: nothing to check */
+    nn_status (*validate)(const nn_layer *l, nn_error *err);
+    /* entries of W some parameter feeds, in closed form (a file may declare a
+     * 2^20-wide layer); NULL: count nn_layer_weight_part entry by entry */
+    size_t (*nonzeros)(const nn_layer *l);
 } nn_layer_kind_info;
 
 /* NULL for an unknown kind. */
@@ -136,6 +161,17 @@ void nn_layer_dense_weight(const nn_layer *l, float *w);
 /* Which part of the DYAD weight feeds W[row][col]: bit 1 BLOCK DIAG, bit 2
  * BLOCK TRANS (3: both, 0: structural zero). Dense layers report 1. */
 int nn_layer_weight_part(const nn_layer *l, int row, int col);
+
+/* The (out, in) position in W of BLOCK TRANS element wu[k][j][i]. */
+void nn_layer_trans_position(const nn_layer *l, int k, int j, int i, int *row, int *col);
+
+/* Parameters that training changes, biases included: the tensor table's
+ * floats, less what is fixed (the sparse mask, and the entries it zeroes). */
+size_t nn_layer_trained_count(const nn_layer *l);
+
+/* The kind's parameter as written on the command line: "4", "64", "0.25"; ""
+ * for dense. */
+void nn_layer_param_text(nn_layer_kind kind, int ndyad, float density, char *buf, size_t size);
 
 /* Entries of W with nn_layer_weight_part != 0, in O(out) time (not O(in*out):
  * a file can declare a 2^20 x 2^20 layer). */

@@ -13,6 +13,11 @@ nn_status nn_mlp_check_specs(int in, const nn_layer_spec *specs, int nlayers, nn
         nn_error inner;
         if (nn_layer_check(specs[i].kind, width, specs[i].out, specs[i].ndyad, &inner) != NN_OK)
             return nn_fail(err, NN_ERR_ARG, "layer %d: %s", i, inner.msg);
+        int dens = nn_layer_kind_get(specs[i].kind)->param == NN_LAYER_PARAM_DENSITY;
+        float d = specs[i].density;
+        if (dens ? !(d > 0.0f && d <= 1.0f) : d != 0.0f)
+            return nn_fail(err, NN_ERR_ARG, "layer %d: density %g %s", i, (double)d,
+                           dens ? "must be in (0, 1]" : "only applies to sparse layers");
         width = specs[i].out;
     }
     return NN_OK;
@@ -34,6 +39,7 @@ nn_status nn_mlp_create(nn_mlp *net, int in, const nn_layer_spec *specs, int nla
         l->in = width;
         l->out = specs[i].out;
         l->ndyad = specs[i].ndyad;
+        l->density = specs[i].density;
         l->relu = i + 1 < nlayers;
         nn_layer_tensor_layout(l->kind, l->in, l->out, l->ndyad, &l->tensors);
         net->nparams += l->tensors.total;
@@ -58,6 +64,15 @@ nn_status nn_mlp_create(nn_mlp *net, int in, const nn_layer_spec *specs, int nla
 nn_status nn_mlp_to_device(nn_mlp *dev, const nn_mlp *host, nn_compute *c, nn_error *err) {
     memset(dev, 0, sizeof *dev);
     if (!nn_compute_on_device(c)) return nn_fail(err, NN_ERR_ARG, "not a GPU compute context");
+    /* the structured baselines use host scratch (and sparse a host mask) in
+     * their compute: only dense and DYAD layers are on the CUDA backend so far */
+    for (int i = 0; i < host->nlayers; i++) {
+        nn_layer_kind k = host->layers[i].kind;
+        if (k != NN_LAYER_DENSE && k != NN_LAYER_DYAD_IT && k != NN_LAYER_DYAD_OT &&
+            k != NN_LAYER_DYAD_DT)
+            return nn_fail(err, NN_ERR_ARG, "layer %d is %s: the CUDA backend runs dense and DYAD "
+                           "layers only so far (use --device cpu)", i, nn_layer_kind_name(k));
+    }
     dev->in = host->in;
     dev->nlayers = host->nlayers;
     dev->nparams = host->nparams;
@@ -113,6 +128,12 @@ void nn_mlp_init(nn_mlp *net, uint64_t seed) {
     nn_rng r;
     nn_rng_seed(&r, seed);
     for (int i = 0; i < net->nlayers; i++) nn_layer_init(&net->layers[i], &r);
+}
+
+size_t nn_mlp_trained_count(const nn_mlp *net) {
+    size_t count = 0;
+    for (int i = 0; i < net->nlayers; i++) count += nn_layer_trained_count(&net->layers[i]);
+    return count;
 }
 
 int nn_mlp_classes(const nn_mlp *net) { return net->layers[net->nlayers - 1].out; }
@@ -199,6 +220,22 @@ static int parse_int(const char *s, const char *end, int *out) {
     return 1;
 }
 
+/* A density in (0, 1] spelled as a plain decimal ("0.25", "1"). */
+static int parse_density(const char *s, const char *end, float *out) {
+    char buf[32];
+    size_t len = (size_t)(end - s);
+    if (len == 0 || len >= sizeof buf) return 0;
+    memcpy(buf, s, len);
+    buf[len] = 0;
+    for (size_t i = 0; i < len; i++)
+        if (!((buf[i] >= '0' && buf[i] <= '9') || buf[i] == '.')) return 0;
+    char *stop;
+    double v = strtod(buf, &stop);
+    if (*stop || !(v > 0.0 && v <= 1.0)) return 0;
+    *out = (float)v;
+    return 1;
+}
+
 int nn_mlp_parse_layers(const char *text, nn_layer_spec *specs, int max, nn_error *err) {
     int count = 0;
     const char *p = text;
@@ -233,16 +270,27 @@ int nn_mlp_parse_layers(const char *text, nn_layer_spec *specs, int max, nn_erro
                     kind, kinds);
             return -1;
         }
-        int blocked = nn_layer_kind_get(s->kind)->blocked;
+        nn_layer_param param = nn_layer_kind_get(s->kind)->param;
+        int blocked = param != NN_LAYER_PARAM_NONE;
         s->ndyad = 1;
-        if (slash && (!parse_int(slash + 1, colon, &s->ndyad) || s->ndyad < 1)) {
-            nn_fail(err, NN_ERR_ARG, "layer '%.*s': ndyad must be a positive integer",
-                    (int)(end - p), p);
+        s->density = 0.0f;
+        if (slash && param == NN_LAYER_PARAM_DENSITY) {
+            if (!parse_density(slash + 1, colon, &s->density)) {
+                nn_fail(err, NN_ERR_ARG, "layer '%.*s': density must be a number in (0, 1]",
+                        (int)(end - p), p);
+                return -1;
+            }
+        } else if (slash && (!parse_int(slash + 1, colon, &s->ndyad) || s->ndyad < 1)) {
+            nn_fail(err, NN_ERR_ARG, "layer '%.*s': %s must be a positive integer",
+                    (int)(end - p), p, param == NN_LAYER_PARAM_RANK ? "the rank" : "ndyad");
             return -1;
         }
         if (blocked && !slash) {
-            nn_fail(err, NN_ERR_ARG, "layer '%.*s': a %s layer needs /NDYAD, e.g. %s/4:%.*s",
-                    (int)(end - p), p, kind, kind, (int)(end - colon - 1), colon + 1);
+            const char *eg = param == NN_LAYER_PARAM_DENSITY ? "0.25" : param == NN_LAYER_PARAM_RANK ? "64" : "4";
+            nn_fail(err, NN_ERR_ARG, "layer '%.*s': a %s layer needs /%s, e.g. %s/%s:%.*s",
+                    (int)(end - p), p, kind,
+                    param == NN_LAYER_PARAM_DENSITY ? "DENSITY" : param == NN_LAYER_PARAM_RANK ? "RANK" : "NDYAD",
+                    kind, eg, (int)(end - colon - 1), colon + 1);
             return -1;
         }
         if (!blocked && s->ndyad != 1) {
@@ -266,10 +314,9 @@ void nn_mlp_describe(const nn_mlp *net, char *buf, size_t size) {
     size_t used = (size_t)snprintf(buf, size, "%d", net->in);
     for (int i = 0; i < net->nlayers && used < size; i++) {
         const nn_layer *l = &net->layers[i];
-        if (!nn_layer_kind_get(l->kind)->blocked)
-            used += (size_t)snprintf(buf + used, size - used, " -> %s:%d", nn_layer_kind_name(l->kind), l->out);
-        else
-            used += (size_t)snprintf(buf + used, size - used, " -> %s/%d:%d",
-                                     nn_layer_kind_name(l->kind), l->ndyad, l->out);
+        char param[32];
+        nn_layer_param_text(l->kind, l->ndyad, l->density, param, sizeof param);
+        used += (size_t)snprintf(buf + used, size - used, " -> %s%s%s:%d", nn_layer_kind_name(l->kind),
+                                 param[0] ? "/" : "", param, l->out);
     }
 }

@@ -11,11 +11,13 @@
 #include "error.h"
 #include "layer.h"
 
-/* One layer as written on the command line: KIND[/NDYAD]:WIDTH. */
+/* One layer as written on the command line: KIND[/PARAM]:WIDTH. PARAM is
+ * ndyad (blocks, or lowrank's rank) or, for sparse, density. */
 typedef struct {
     nn_layer_kind kind;
     int ndyad;
     int out;
+    float density; /* sparse only; 0 otherwise */
 } nn_layer_spec;
 
 typedef struct {
@@ -51,6 +53,10 @@ nn_status nn_mlp_to_device(nn_mlp *dev, const nn_mlp *host, nn_compute *c, nn_er
  * on the host or on a device. */
 void nn_mlp_copy_params(nn_mlp *dst, const nn_mlp *src);
 
+/* Parameters training changes (nn_layer_trained_count summed): nparams less
+ * what is fixed, such as a sparse layer's mask and the weights it zeroes. */
+size_t nn_mlp_trained_count(const nn_mlp *net);
+
 /* Reference initialisation from a seed. */
 void nn_mlp_init(nn_mlp *net, uint64_t seed);
 
@@ -79,7 +85,7 @@ void nn_mlp_predict(nn_mlp *net, const float *x, float *probs);
 
 int nn_mlp_classes(const nn_mlp *net);
 
-/* Parses "dyad-it/4:1024,dense:10" into specs (at most max). Returns the
+/* Parses "dyad-it/4:1024,sparse/0.25:1024,dense:10" into specs (at most max). Returns the
  * count, or -1 with err set. */
 int nn_mlp_parse_layers(const char *text, nn_layer_spec *specs, int max, nn_error *err);
 

@@ -179,7 +179,7 @@ static void test_mode_kept_and_umask_followed(void **state) {
 }
 
 static void make_net(nn_mlp *net, int hidden) {
-    nn_layer_spec specs[] = {{NN_LAYER_DYAD_IT, 4, hidden}, {NN_LAYER_DENSE, 1, 10}};
+    nn_layer_spec specs[] = {{NN_LAYER_DYAD_IT, 4, hidden, 0}, {NN_LAYER_DENSE, 1, 10, 0}};
     nn_error err;
     assert_int_equal(nn_mlp_create(net, 64, specs, 2, 0, &err), NN_OK);
     nn_mlp_init(net, 7);

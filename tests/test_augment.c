@@ -278,7 +278,7 @@ static void test_augment_off_is_bit_identical(void **state) {
     nn_idx_images images;
     nn_idx_labels labels;
     synthetic(&images, &labels, 150, 8, 8, 31);
-    const nn_layer_spec specs[] = {{NN_LAYER_DYAD_IT, 4, 16}, {NN_LAYER_DENSE, 1, 10}};
+    const nn_layer_spec specs[] = {{NN_LAYER_DYAD_IT, 4, 16, 0}, {NN_LAYER_DENSE, 1, 10, 0}};
     nn_optim_config oc = {.kind = NN_OPTIM_SGD, .lr = 0.05f, .momentum = 0.9f,
                        .schedule = NN_SCHEDULE_COSINE};
     nn_mlp nets[2];

@@ -93,7 +93,7 @@ static int has_control_byte(const char *s) {
 
 static void test_class_mismatch_unit(void **state) {
     (void)state;
-    nn_layer_spec specs[] = {{NN_LAYER_DENSE, 1, 16}, {NN_LAYER_DENSE, 1, 3}};
+    nn_layer_spec specs[] = {{NN_LAYER_DENSE, 1, 16, 0}, {NN_LAYER_DENSE, 1, 3, 0}};
     nn_mlp net;
     nn_error err;
     assert_int_equal(nn_mlp_create(&net, 784, specs, 2, 0, &err), NN_OK);
@@ -117,7 +117,7 @@ static void test_class_mismatch_unit(void **state) {
  * never writes past the classes x classes matrix. */
 static void test_train_evaluate_guard(void **state) {
     (void)state;
-    nn_layer_spec specs[] = {{NN_LAYER_DENSE, 1, 3}};
+    nn_layer_spec specs[] = {{NN_LAYER_DENSE, 1, 3, 0}};
     nn_mlp net;
     nn_error err;
     assert_int_equal(nn_mlp_create(&net, 4, specs, 1, 0, &err), NN_OK);
@@ -147,7 +147,7 @@ static void test_eval_class_mismatch(void **state) {
     write_small_mnist(dir, 20);
     char model[4200], cmd[9000], out[8192];
     snprintf(model, sizeof model, "%s/three.safetensors", dir);
-    nn_layer_spec specs[] = {{NN_LAYER_DENSE, 1, 16}, {NN_LAYER_DENSE, 1, 3}};
+    nn_layer_spec specs[] = {{NN_LAYER_DENSE, 1, 16, 0}, {NN_LAYER_DENSE, 1, 3, 0}};
     save_net(model, 784, specs, 2);
     snprintf(cmd, sizeof cmd, "'%s' eval '%s' --data '%s'", test_dyad_bin(), model, dir);
     assert_int_equal(test_run(cmd, out, sizeof out), 1);
@@ -155,7 +155,7 @@ static void test_eval_class_mismatch(void **state) {
     ASSERT_HAS(out, dir);
     ASSERT_HAS(out, "3 output classes");
     /* a 10-class model on the same data still works */
-    nn_layer_spec ten[] = {{NN_LAYER_DENSE, 1, 16}, {NN_LAYER_DENSE, 1, 10}};
+    nn_layer_spec ten[] = {{NN_LAYER_DENSE, 1, 16, 0}, {NN_LAYER_DENSE, 1, 10, 0}};
     save_net(model, 784, ten, 2);
     snprintf(cmd, sizeof cmd, "'%s' eval '%s' --data '%s' --json", test_dyad_bin(), model, dir);
     assert_int_equal(test_run(cmd, out, sizeof out), 0);
@@ -198,7 +198,7 @@ static void test_fifo_refused(void **state) {
         ASSERT_HAS(out, "FIFO");
         char model[4200];
         snprintf(model, sizeof model, "%s/m.safetensors", dir);
-        nn_layer_spec specs[] = {{NN_LAYER_DENSE, 1, 10}};
+        nn_layer_spec specs[] = {{NN_LAYER_DENSE, 1, 10, 0}};
         save_net(model, 784, specs, 1);
         snprintf(cmd, sizeof cmd, "'%s' predict '%s' '%s'", test_dyad_bin(), model, fifo);
         assert_int_equal(test_run(cmd, out, sizeof out), 1);
@@ -263,7 +263,7 @@ static void test_nonfinite_weights(void **state) {
     char *dir = test_tmpdir();
     char path[4200];
     snprintf(path, sizeof path, "%s/nan.safetensors", dir);
-    nn_layer_spec specs[] = {{NN_LAYER_DYAD_IT, 2, 4}, {NN_LAYER_DENSE, 1, 2}};
+    nn_layer_spec specs[] = {{NN_LAYER_DYAD_IT, 2, 4, 0}, {NN_LAYER_DENSE, 1, 2, 0}};
     float bad[] = {NAN, INFINITY, -INFINITY};
     const char *want[] = {"NaN", "infinity", "infinity"};
     for (int i = 0; i < 3; i++) {
@@ -310,7 +310,7 @@ static void test_huge_layer_bounded(void **state) {
     char *dir = test_tmpdir();
     char path[4200], cmd[9000], out[16384];
     snprintf(path, sizeof path, "%s/wide.safetensors", dir);
-    nn_layer_spec specs[] = {{NN_LAYER_DYAD_IT, 1 << 20, 1 << 20}};
+    nn_layer_spec specs[] = {{NN_LAYER_DYAD_IT, 1 << 20, 1 << 20, 0}};
     save_net(path, 1 << 20, specs, 1);
     if (have_dyad()) {
         snprintf(cmd, sizeof cmd, "timeout %d '%s' info '%s'", HANG_GUARD_SECONDS,
@@ -356,7 +356,7 @@ static void test_stdout_write_error(void **state) {
     char *dir = test_tmpdir();
     char model[1024], image[1024], args[4096], cmd[9000], out[8192];
     snprintf(model, sizeof model, "%s/m.safetensors", dir);
-    nn_layer_spec specs[] = {{NN_LAYER_DENSE, 1, 10}};
+    nn_layer_spec specs[] = {{NN_LAYER_DENSE, 1, 10, 0}};
     save_net(model, 784, specs, 1);
     fixture_path(image, sizeof image, "seven_dark_on_white.png");
     const char *commands[] = {"info '%s'", "predict '%s' '%s'", "--help%s"};
@@ -493,7 +493,7 @@ static void test_checkpoint_strings_escaped(void **state) {
     char *dir = test_tmpdir();
     char path[4200], cmd[9000], out[16384];
     snprintf(path, sizeof path, "%s/esc.safetensors", dir);
-    nn_layer_spec specs[] = {{NN_LAYER_DENSE, 1, 10}};
+    nn_layer_spec specs[] = {{NN_LAYER_DENSE, 1, 10, 0}};
     nn_mlp net;
     nn_error err;
     assert_int_equal(nn_mlp_create(&net, 784, specs, 1, 0, &err), NN_OK);
@@ -519,7 +519,7 @@ static void test_draw_model_message(void **state) {
     char *dir = test_tmpdir();
     char model[4200], cmd[9000], out[8192];
     snprintf(model, sizeof model, "%s/wide.safetensors", dir);
-    nn_layer_spec specs[] = {{NN_LAYER_DENSE, 1, 40}};
+    nn_layer_spec specs[] = {{NN_LAYER_DENSE, 1, 40, 0}};
     save_net(model, 100, specs, 1);
     snprintf(cmd, sizeof cmd,
              "SDL_VIDEODRIVER=dummy '%s' draw --model '%s' --script /dev/null --screenshot "
@@ -543,7 +543,7 @@ static void test_oom_message(void **state) {
     if (pid == 0) {
         struct rlimit lim = {(rlim_t)1 << 30, (rlim_t)1 << 30};
         if (setrlimit(RLIMIT_AS, &lim) != 0) _exit(2);
-        nn_layer_spec specs[] = {{NN_LAYER_DENSE, 1, 1000000}};
+        nn_layer_spec specs[] = {{NN_LAYER_DENSE, 1, 1000000, 0}};
         nn_mlp net;
         nn_error err;
         if (nn_mlp_create(&net, 784, specs, 1, 0, &err) != NN_ERR_NOMEM) _exit(3);

@@ -31,11 +31,11 @@
 /* The mixed net: every kind, several ndyad. */
 static void make_mixed(nn_mlp *net, uint64_t seed) {
     nn_layer_spec specs[] = {
-        {NN_LAYER_DENSE, 1, 16},
-        {NN_LAYER_DYAD_IT, 2, 16},
-        {NN_LAYER_DYAD_OT, 4, 8},
-        {NN_LAYER_DYAD_DT, 2, 8},
-        {NN_LAYER_DENSE, 1, 10},
+        {NN_LAYER_DENSE, 1, 16, 0},
+        {NN_LAYER_DYAD_IT, 2, 16, 0},
+        {NN_LAYER_DYAD_OT, 4, 8, 0},
+        {NN_LAYER_DYAD_DT, 2, 8, 0},
+        {NN_LAYER_DENSE, 1, 10, 0},
     };
     nn_error err;
     assert_int_equal(nn_mlp_create(net, 12, specs, 5, 0, &err), NN_OK);
@@ -46,7 +46,7 @@ static void make_mixed(nn_mlp *net, uint64_t seed) {
  * layers.0.wl/wu [2,2,2] (32 bytes each), layers.0.bias [4] (16),
  * layers.1.weight [2,4] (32), layers.1.bias [2] (8): 120 data bytes. */
 static void make_small(nn_mlp *net) {
-    nn_layer_spec specs[] = {{NN_LAYER_DYAD_IT, 2, 4}, {NN_LAYER_DENSE, 1, 2}};
+    nn_layer_spec specs[] = {{NN_LAYER_DYAD_IT, 2, 4, 0}, {NN_LAYER_DENSE, 1, 2, 0}};
     nn_error err;
     assert_int_equal(nn_mlp_create(net, 4, specs, 2, 0, &err), NN_OK);
     nn_mlp_init(net, 7);
@@ -613,7 +613,7 @@ static void test_atomic_save(void **state) {
     snprintf(sub, sizeof sub, "%s/adir", dir);
     nn_mlp small, big;
     make_small(&small);
-    nn_layer_spec specs[] = {{NN_LAYER_DENSE, 1, 256}, {NN_LAYER_DENSE, 1, 10}};
+    nn_layer_spec specs[] = {{NN_LAYER_DENSE, 1, 256, 0}, {NN_LAYER_DENSE, 1, 10, 0}};
     nn_error err;
     assert_int_equal(nn_mlp_create(&big, 64, specs, 2, 0, &err), NN_OK);
     nn_mlp_init(&big, 1);
@@ -957,7 +957,7 @@ static void test_big_file(void **state) {
     char *dir = test_tmpdir();
     char path[4200];
     snprintf(path, sizeof path, "%s/big.safetensors", dir);
-    nn_layer_spec specs[] = {{NN_LAYER_DENSE, 1, 1024}, {NN_LAYER_DENSE, 1, 1024}, {NN_LAYER_DENSE, 1, 10}};
+    nn_layer_spec specs[] = {{NN_LAYER_DENSE, 1, 1024, 0}, {NN_LAYER_DENSE, 1, 1024, 0}, {NN_LAYER_DENSE, 1, 10, 0}};
     nn_mlp net, back;
     nn_error err;
     assert_int_equal(nn_mlp_create(&net, 784, specs, 3, 0, &err), NN_OK);

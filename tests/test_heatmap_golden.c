@@ -38,7 +38,7 @@ typedef struct {
 
 /* 16 inputs (a 4x4 "image"), one layer of every kind. */
 static const nn_layer_spec tiny_specs[] = {
-    {NN_LAYER_DYAD_IT, 2, 16}, {NN_LAYER_DYAD_OT, 4, 8}, {NN_LAYER_DYAD_DT, 2, 8}, {NN_LAYER_DENSE, 1, 4}};
+    {NN_LAYER_DYAD_IT, 2, 16, 0}, {NN_LAYER_DYAD_OT, 4, 8, 0}, {NN_LAYER_DYAD_DT, 2, 8, 0}, {NN_LAYER_DENSE, 1, 4, 0}};
 
 static int setup(void **state) {
     fixture *f = calloc(1, sizeof *f);

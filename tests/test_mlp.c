@@ -16,7 +16,7 @@
 
 /* A net that mixes every kind and several ndyad. */
 static const nn_layer_spec mixed[] = {
-    {NN_LAYER_DYAD_IT, 2, 12}, {NN_LAYER_DYAD_OT, 3, 9}, {NN_LAYER_DYAD_DT, 3, 6}, {NN_LAYER_DENSE, 1, 4}};
+    {NN_LAYER_DYAD_IT, 2, 12, 0}, {NN_LAYER_DYAD_OT, 3, 9, 0}, {NN_LAYER_DYAD_DT, 3, 6, 0}, {NN_LAYER_DENSE, 1, 4, 0}};
 
 static double loss_double(nn_mlp *net, const uint8_t *labels, int batch) {
     /* forward in float, loss summed in double: FD noise stays small with h = 1e-2 */
@@ -99,7 +99,7 @@ static void test_parse_layers(void **state) {
 
 static void test_sgd_momentum_and_decay(void **state) {
     (void)state;
-    nn_layer_spec spec = {NN_LAYER_DENSE, 1, 1};
+    nn_layer_spec spec = {NN_LAYER_DENSE, 1, 1, 0};
     nn_mlp net;
     assert_int_equal(nn_mlp_create(&net, 1, &spec, 1, 1, NULL), NN_OK);
     nn_optim_config cfg = {.kind = NN_OPTIM_SGD, .lr = 0.1f, .momentum = 0.5f, .weight_decay = 0.1f,
@@ -122,7 +122,7 @@ static void test_sgd_momentum_and_decay(void **state) {
 
 static void test_adam_first_step(void **state) {
     (void)state;
-    nn_layer_spec spec = {NN_LAYER_DENSE, 1, 2};
+    nn_layer_spec spec = {NN_LAYER_DENSE, 1, 2, 0};
     nn_mlp net;
     assert_int_equal(nn_mlp_create(&net, 1, &spec, 1, 1, NULL), NN_OK);
     nn_optim_config cfg = {.kind = NN_OPTIM_ADAM, .lr = 0.01f, .beta1 = 0.9f, .beta2 = 0.999f,

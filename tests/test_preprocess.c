@@ -580,7 +580,7 @@ static void test_predict_command(void **state) {
     char model[4200], image[4096], cmd[16384], out[16384];
     nn_error err;
 
-    nn_layer_spec specs[2] = {{NN_LAYER_DENSE, 1, 32}, {NN_LAYER_DENSE, 1, 10}};
+    nn_layer_spec specs[2] = {{NN_LAYER_DENSE, 1, 32, 0}, {NN_LAYER_DENSE, 1, 10, 0}};
     nn_mlp net;
     assert_int_equal(nn_mlp_create(&net, NN_DIGIT_PIXELS, specs, 2, 0, &err), NN_OK);
     nn_mlp_init(&net, 7);

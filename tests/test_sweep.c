@@ -127,10 +127,12 @@ static void test_bad_grids(void **state) {
         {"![1, 2", "not valid JSON"},
         {"!{\"name\": \"x\"}", "\"groups\" must be a non-empty list"},
         {"!{\"seed\": [1], \"groups\": []}", "unknown key \"seed\""},
-        {"[{\"name\": \"b\", \"nets\": [\"blockdiag/8:1024,dense:10\"]}]",
-         "group 'b': net 'blockdiag/8:1024,dense:10': layer 'blockdiag/8:1024': unknown kind 'blockdiag'"},
-        {"[{\"name\": \"h\", \"hidden\": [[64]], \"kinds\": [\"monarch\"], \"ndyad\": [4]}]",
-         "unknown kind 'monarch'"},
+        {"[{\"name\": \"b\", \"nets\": [\"nosuchkind/8:1024,dense:10\"]}]",
+         "group 'b': net 'nosuchkind/8:1024,dense:10': layer 'nosuchkind/8:1024': unknown kind 'nosuchkind'"},
+        {"[{\"name\": \"p\", \"nets\": [\"sparse/1.5:1024,dense:10\"]}]",
+         "layer 'sparse/1.5:1024': density must be a number in (0, 1]"},
+        {"[{\"name\": \"h\", \"hidden\": [[64]], \"kinds\": [\"monarch\"], \"ndyad\": [5]}]",
+         "ndyad 5 must divide both widths"},
         {"[{\"name\": \"n\", \"hidden\": [[30]], \"kinds\": [\"dyad-it\"], \"ndyad\": [7]}]",
          "ndyad 7 must divide both widths"},
         {"[{\"name\": \"o\", \"args\": [\"--out\", \"x\"], \"nets\": [\"dense:10\"]}]",
@@ -169,10 +171,10 @@ static void test_bad_grids(void **state) {
     /* through the program: exit 2, one line, nothing created (the failure comes before any run) */
     char cmd[8192];
     const char *path = write_grid(dir, "{\"groups\": [{\"name\": \"b\", \"nets\": "
-                                       "[\"lowrank/64:1024,dense:10\"]}]}");
+                                       "[\"lowrank/1000:1024,dense:10\"]}]}");
     snprintf(cmd, sizeof cmd, "%s sweep %s --out %s/runs", test_dyad_bin(), path, dir);
     assert_int_equal(test_run(cmd, out, sizeof out), 2);
-    assert_non_null(strstr(out, "unknown kind 'lowrank'"));
+    assert_non_null(strstr(out, "rank 1000 must be in 1..784"));
     char runs[4200];
     snprintf(runs, sizeof runs, "%s/runs", dir);
     assert_int_not_equal(access(runs, F_OK), 0);

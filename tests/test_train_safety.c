@@ -466,7 +466,7 @@ typedef struct {
 
 static void tiny_setup(tiny_run *t) {
     memset(t, 0, sizeof *t);
-    nn_layer_spec specs[] = {{NN_LAYER_DENSE, 1, 8}, {NN_LAYER_DENSE, 1, 10}};
+    nn_layer_spec specs[] = {{NN_LAYER_DENSE, 1, 8, 0}, {NN_LAYER_DENSE, 1, 10, 0}};
     nn_error err;
     assert_int_equal(nn_mlp_create(&t->net, 16, specs, 2, 1, &err), NN_OK);
     nn_mlp_init(&t->net, 3);
@@ -619,7 +619,7 @@ static void test_heatmap_and_draw_refuse_inputs(void **state) {
     snprintf(model, sizeof model, "%s/m.st", dir);
     snprintf(fifo, sizeof fifo, "%s/fifo", dir);
     assert_int_equal(mkfifo(fifo, 0644), 0);
-    nn_layer_spec specs[] = {{NN_LAYER_DYAD_IT, 4, 16}, {NN_LAYER_DENSE, 1, 10}};
+    nn_layer_spec specs[] = {{NN_LAYER_DYAD_IT, 4, 16, 0}, {NN_LAYER_DENSE, 1, 10, 0}};
     nn_mlp net;
     nn_error err;
     assert_int_equal(nn_mlp_create(&net, 784, specs, 2, 0, &err), NN_OK);

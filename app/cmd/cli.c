@@ -122,6 +122,11 @@ int cli_net_spec(const char *cmd, const char *layers, const char *hidden, const 
         fprintf(stderr, "dyad %s: --kind '%s' is not one of %s\n", cmd, kind, kinds);
         return 0;
     }
+    if (nn_layer_kind_get(k)->param == NN_LAYER_PARAM_DENSITY) {
+        fprintf(stderr, "dyad %s: --kind %s takes a density: use --layers %s/0.5:1024,...\n", cmd,
+                kind, kind);
+        return 0;
+    }
     /* ndyad 0 means "not given": 4 for DYAD kinds */
     if (k != NN_LAYER_DENSE && ndyad == 0) ndyad = 4;
     if (k == NN_LAYER_DENSE && ndyad > 1) {
@@ -143,9 +148,9 @@ int cli_net_spec(const char *cmd, const char *layers, const char *hidden, const 
             fprintf(stderr, "dyad %s: --hidden: too many layers (at most %d)\n", cmd, max - 1);
             return 0;
         }
-        specs[n++] = (nn_layer_spec){k, k == NN_LAYER_DENSE ? 1 : ndyad, (int)width};
+        specs[n++] = (nn_layer_spec){k, k == NN_LAYER_DENSE ? 1 : ndyad, (int)width, 0.0f};
         p = *end ? end + 1 : end;
     }
-    specs[n++] = (nn_layer_spec){NN_LAYER_DENSE, 1, classes};
+    specs[n++] = (nn_layer_spec){NN_LAYER_DENSE, 1, classes, 0.0f};
     return n;
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "../../nn/layer.h"
+#include "../../nn/layer_match.h"
 #include "../../nn/train.h"
 #include "cli.h"
 #include "commands.h"
@@ -36,7 +37,11 @@ static const char usage[] =
     "(layers: kind, variant, strategy, width, batch, ndyad, ms, gflops, speedup, ideal).\n"
     "\n"
     "--device cuda: everything on the GPU (strategy 'cuda'); the run starts by timing\n"
-    "one 8192 x 8192 x 8192 GEMM at --precision, the peak each row's share is of.\n";
+    "one 8192 x 8192 x 8192 GEMM at --precision, the peak each row's share is of.\n"
+    "--kinds also takes blockdiag, monarch, lowrank, sparse, or 'all': each is timed at the\n"
+    "parameter whose weight count matches DYAD-IT's at that ndyad (dyad train\n"
+    "--match-params), shown in the 'param' column; 'ideal' is then the FLOP ratio dense\n"
+    "weights / the kind's weights. sparse runs a dense GEMM on its masked weight.\n";
 
 static int parse_list(const char *flag, const char *text, int *out, int max) {
     int n = 0;
@@ -235,9 +240,29 @@ typedef struct {
     FILE *csv;
 } layer_bench;
 
+/* The layer a kind is timed as at DYAD's ndyad n: DYAD kinds at n, the
+ * others at the parameter that matches DYAD-IT/n's weight count. */
+static int bench_layer(nn_layer_kind kind, int w, int n, nn_layer *l) {
+    *l = (nn_layer){.kind = kind, .in = w, .out = w, .ndyad = n};
+    if (kind == NN_LAYER_DENSE || (nn_layer_kind_get(kind)->blocked && nn_layer_kind_get(kind)->strided_in +
+                                                                     nn_layer_kind_get(kind)->strided_out))
+        return nn_layer_check(kind, w, w, kind == NN_LAYER_DENSE ? 1 : n, NULL) == NN_OK;
+    if (nn_layer_check(NN_LAYER_DYAD_IT, w, w, n, NULL) != NN_OK) return 0;
+    nn_layer_match m[NN_LAYER_KIND_COUNT];
+    int count = nn_layer_match_params(NN_LAYER_DYAD_IT, n, 0.0f, w, w, m, NN_LAYER_KIND_COUNT);
+    for (int i = 0; i < count; i++)
+        if (m[i].kind == kind) {
+            l->ndyad = m[i].ndyad;
+            l->density = m[i].density;
+            return 1;
+        }
+    return 0;
+}
+
 static int bench_width(const layer_bench *b, nn_compute *compute, int w, int batch) {
     size_t act = (size_t)w * batch;
-    size_t maxp = nn_layer_param_count(NN_LAYER_DENSE, w, w, 1);
+    /* the largest layer: sparse stores weight and mask */
+    size_t maxp = nn_layer_param_count(NN_LAYER_SPARSE, w, w, 1);
     nn_rng r;
     nn_rng_seed(&r, 1);
     float *x = bench_buffer(compute, act, 0, &r), *y = nn_compute_alloc(compute, act);
@@ -252,14 +277,16 @@ static int bench_width(const layer_bench *b, nn_compute *compute, int w, int bat
     timing dense_t[2] = {{0, 0}, {0, 0}}; /* per strategy */
     for (int ki = -1; !status && ki < b->nkinds; ki++) {
         for (int ni = 0; ni < (ki < 0 ? 1 : b->nndyads); ni++) {
-            nn_layer l = {.kind = ki < 0 ? NN_LAYER_DENSE : b->kinds[ki], .in = w, .out = w,
-                       .ndyad = ki < 0 ? 1 : b->ndyads[ni]};
-            if (nn_layer_check(l.kind, w, w, l.ndyad, NULL) != NN_OK) {
+            nn_layer l;
+            if (!bench_layer(ki < 0 ? NN_LAYER_DENSE : b->kinds[ki], w, ki < 0 ? 1 : b->ndyads[ni],
+                             &l)) {
                 if (!b->json)
                     printf("%6d %5d  %-8s %5d  skipped: ndyad does not divide the width\n", w,
-                           batch, nn_layer_kind_name(l.kind), l.ndyad);
+                           batch, nn_layer_kind_name(b->kinds[ki]), b->ndyads[ni]);
                 continue;
             }
+            char param[32];
+            nn_layer_param_text(l.kind, l.ndyad, l.density, param, sizeof param);
             /* init on the host, then the layer reads the context's copy */
             nn_layer_bind(&l, host_params, NULL);
             nn_layer_init(&l, &r);
@@ -273,7 +300,9 @@ static int bench_width(const layer_bench *b, nn_compute *compute, int w, int bat
                 nn_compute_set_threading(compute, NN_THREADING_POOL);
                 if (ki < 0) dense_t[st] = t;
                 const char *how = nn_compute_on_device(compute) ? "cuda" : st ? "pool" : "blas";
-                double ideal = ki < 0 ? 1.0 : l.ndyad / 2.0;
+                /* the FLOP ratio: ndyad/2 for DYAD */
+                double ideal = (double)w * w /
+                               (double)nn_layer_weight_count(l.kind, w, w, l.ndyad, l.density);
                 double gflops = nn_layer_forward_flops(&l, batch) * 3 / t.train / 1e9;
                 double speed_f = dense_t[st].forward / t.forward;
                 double speed_t = dense_t[st].train / t.train;
@@ -282,20 +311,22 @@ static int bench_width(const layer_bench *b, nn_compute *compute, int w, int bat
                     printf("{\"kind\":\"layer\",\"variant\":\"%s\",\"strategy\":\"%s\","
                            "\"width\":%d,\"batch\":%d,\"ndyad\":%d,\"ms\":%.4f,"
                            "\"forward_ms\":%.4f,\"gflops\":%.2f,\"speedup\":%.4f,"
-                           "\"ideal\":%.2f,\"peak_pct\":%.1f}\n",
-                           nn_layer_kind_name(l.kind), how, w, batch, l.ndyad, t.train * 1e3,
-                           t.forward * 1e3, gflops, speed_t, ideal, peak_pct);
+                           "\"ideal\":%.2f,\"peak_pct\":%.1f,\"param\":\"%s\"}\n",
+                           nn_layer_kind_name(l.kind), how, w, batch, ki < 0 ? 1 : b->ndyads[ni],
+                           t.train * 1e3, t.forward * 1e3, gflops, speed_t, ideal, peak_pct, param);
                 else if (b->peak_tflops > 0)
-                    printf("%6d %5d  %-8s %5d %-7s %11.1f %11.1f  %8.2fx %8.2fx  %5.2fx  %8.1f %5.1f%%\n",
-                           w, batch, nn_layer_kind_name(l.kind), l.ndyad, how, t.forward * 1e6,
-                           t.train * 1e6, speed_f, speed_t, ideal, gflops / 1e3, peak_pct);
+                    printf("%6d %5d  %-9s %5s %-7s %11.1f %11.1f  %8.2fx %8.2fx  %5.2fx  %8.1f %5.1f%%\n",
+                           w, batch, nn_layer_kind_name(l.kind), param[0] ? param : "1", how,
+                           t.forward * 1e6, t.train * 1e6, speed_f, speed_t, ideal, gflops / 1e3,
+                           peak_pct);
                 else
-                    printf("%6d %5d  %-8s %5d %-7s %11.1f %11.1f  %8.2fx %8.2fx  %5.2fx  %8.1f\n",
-                           w, batch, nn_layer_kind_name(l.kind), l.ndyad, how, t.forward * 1e6,
+                    printf("%6d %5d  %-9s %5s %-7s %11.1f %11.1f  %8.2fx %8.2fx  %5.2fx  %8.1f\n",
+                           w, batch, nn_layer_kind_name(l.kind), param[0] ? param : "1", how,
+                           t.forward * 1e6,
                            t.train * 1e6, speed_f, speed_t, ideal, gflops);
                 if (b->csv)
-                    fprintf(b->csv, "%d,%d,%s,%d,%s,%.3f,%.3f,%.4f,%.4f,%.2f\n", w, batch,
-                            nn_layer_kind_name(l.kind), l.ndyad, how, t.forward * 1e6,
+                    fprintf(b->csv, "%d,%d,%s,%s,%s,%.3f,%.3f,%.4f,%.4f,%.2f\n", w, batch,
+                            nn_layer_kind_name(l.kind), param[0] ? param : "1", how, t.forward * 1e6,
                             t.train * 1e6, speed_f, speed_t, ideal);
                 fflush(stdout);
             }
@@ -356,10 +387,17 @@ int cmd_bench(int argc, char **argv) {
             snprintf(buf, sizeof buf, "%s", v);
             for (char *tok = strtok(buf, ","); tok && ok; tok = strtok(NULL, ",")) {
                 nn_layer_kind k;
+                if (!strcmp(tok, "all")) { /* every kind that takes a parameter */
+                    b.nkinds = 0;
+                    for (int kk = 0; kk < NN_LAYER_KIND_COUNT; kk++)
+                        if (nn_layer_kind_get((nn_layer_kind)kk)->param != NN_LAYER_PARAM_NONE)
+                            b.kinds[b.nkinds++] = (nn_layer_kind)kk;
+                    continue;
+                }
                 if (b.nkinds >= NN_LAYER_KIND_COUNT || nn_layer_kind_parse(tok, &k) != NN_OK ||
-                    !nn_layer_kind_get(k)->blocked) {
+                    nn_layer_kind_get(k)->param == NN_LAYER_PARAM_NONE) {
                     char kinds[128];
-                    nn_layer_kind_list(kinds, sizeof kinds, ", ", 1);
+                    nn_layer_kind_list(kinds, sizeof kinds, ", ", 0);
                     fprintf(stderr, "dyad bench: --kinds: '%s' is not one of %s\n", tok, kinds);
                     ok = 0;
                 } else {
@@ -392,7 +430,7 @@ int cmd_bench(int argc, char **argv) {
         return 1;
     }
     if (b.csv)
-        fprintf(b.csv, "width,batch,kind,ndyad,strategy,forward_us,train_us,forward_speedup,"
+        fprintf(b.csv, "width,batch,kind,param,strategy,forward_us,train_us,forward_speedup,"
                        "train_speedup,ideal\n");
     if (!b.json && on_device) {
         printf("layer width x width on %s, median of %d; peak: one 8192^3 GEMM at %.1f TFLOP/s\n",
@@ -403,8 +441,8 @@ int cmd_bench(int argc, char **argv) {
     } else if (!b.json) {
         printf("layer width x width, %d threads, median of %d\n", nn_compute_threads(compute),
                b.repeats);
-        printf("%6s %5s  %-8s %5s %-7s %11s %11s  %9s %9s  %6s  %8s\n", "width", "batch", "kind",
-               "ndyad", "threads", "forward us", "fwd+bwd us", "fwd speed", "trn speed", "ideal",
+        printf("%6s %5s  %-9s %5s %-7s %11s %11s  %9s %9s  %6s  %8s\n", "width", "batch", "kind",
+               "param", "threads", "forward us", "fwd+bwd us", "fwd speed", "trn speed", "ideal",
                "GFLOP/s");
     } else if (on_device) {
         printf("{\"kind\":\"peak\",\"strategy\":\"gemm8192\",\"tflops\":%.2f}\n", b.peak_tflops);

@@ -13,6 +13,7 @@
 #include "../render/heatmap.h"
 #include "../render/receptive.h"
 #include "../render/teach.h"
+#include "../render/teach_compare.h"
 
 #define CMD "heatmap"
 
@@ -23,8 +24,8 @@ static void usage(FILE *out) {
             "                    [--size WxH]\n"
             "       dyad heatmap MODEL --receptive --out FILE.png [--units N] [--first U]\n"
             "                    [--scale signed|abs] [--parts both|diag|trans] [--size WxH]\n"
-            "       dyad heatmap --teach --width W --ndyad N --kind dyad-it|dyad-ot|dyad-dt\n"
-            "                    --out FILE.png [--size WxH]\n"
+            "       dyad heatmap --teach [--compare] --width W --ndyad N\n"
+            "                    --kind dyad-it|dyad-ot|dyad-dt --out FILE.png [--size WxH]\n"
             "\n"
             "Writes layer I's (0-based, see `dyad info`) effective weight W (rows =\n"
             "outputs, columns = inputs) as a heatmap with a title and colour legend.\n"
@@ -43,6 +44,8 @@ static void usage(FILE *out) {
             "  --teach          DYAD's structure without a model: BLOCK DIAG, BLOCK TRANS,\n"
             "                   their sum and the permuted form of a W x W layer\n"
             "                   (--width 8..64, --ndyad dividing it; default 8, 2, dyad-it)\n"
+            "  --compare        with --teach: blockdiag, DYAD (--kind), monarch and sparse\n"
+            "                   at DYAD's weight count, side by side, for the same width and N\n"
             "  --size WxH       picture size in pixels (default: fitted to the matrix;\n"
             "                   receptive 1200x900; teach 1500x620)\n");
 }
@@ -71,7 +74,7 @@ typedef struct {
     int layer_index; /* -1: not given */
     heat_scale scale;
     int parts, permuted, receptive, units, first_unit;
-    int teach, width, ndyad;
+    int teach, compare, width, ndyad;
     nn_layer_kind kind;
     int size_w, size_h; /* 0: default */
     float range;        /* > 0: --range R; < 0: --range max; 0: 99th percentile */
@@ -93,6 +96,7 @@ static int parse_args(int argc, char **argv, options *o) {
         if (!strcmp(arg, "--permuted")) o->permuted = 1, model_args++;
         else if (!strcmp(arg, "--receptive")) o->receptive = 1;
         else if (!strcmp(arg, "--teach")) o->teach = 1;
+        else if (!strcmp(arg, "--compare")) o->compare = 1;
         else if (arg[0] == '-' && arg[1] == '-') {
             if (!(v = cli_value(CMD, argc, argv, &i))) return 0;
             if (!strcmp(arg, "--out")) o->out = v;
@@ -169,8 +173,8 @@ static int parse_args(int argc, char **argv, options *o) {
         }
         return 1;
     }
-    if (teach_args) {
-        fprintf(stderr, "dyad " CMD ": --width, --ndyad and --kind belong to --teach\n");
+    if (teach_args || o->compare) {
+        fprintf(stderr, "dyad " CMD ": --width, --ndyad, --kind and --compare belong to --teach\n");
         return 0;
     }
     if (!o->model) {
@@ -263,13 +267,24 @@ typedef struct {
 static int plan_layer(const nn_layer *l, const options *o, const gfx_font *font, layer_picture *p,
                       int *img_w, int *img_h);
 
+/* "dense", "dyad-it, ndyad 4", "lowrank, R 64", "sparse, D 0.25" for titles. */
+static void kind_label(const nn_layer *l, char *buf, size_t size) {
+    char param[32];
+    nn_layer_param_text(l->kind, l->ndyad, l->density, param, sizeof param);
+    nn_layer_param what = nn_layer_kind_get(l->kind)->param;
+    if (!param[0]) snprintf(buf, size, "%s", nn_layer_kind_name(l->kind));
+    else
+        snprintf(buf, size, "%s, %s %s", nn_layer_kind_name(l->kind),
+                 what == NN_LAYER_PARAM_RANK ? "R" : what == NN_LAYER_PARAM_DENSITY ? "D" : "ndyad", param);
+}
+
 /* Builds the matrix and picks cell sizes; with no --size, also the picture
  * size that fits them. Returns 0 after printing the problem. */
 static int plan_layer(const nn_layer *l, const options *o, const gfx_font *font, layer_picture *p,
                       int *img_w, int *img_h) {
     nn_error err;
-    p->parts = l->kind == NN_LAYER_DENSE ? HEAT_PART_BOTH : o->parts;
-    p->permuted = l->kind == NN_LAYER_DENSE ? 0 : o->permuted;
+    p->parts = !heat_layer_has_parts(l) ? HEAT_PART_BOTH : o->parts;
+    p->permuted = !heat_layer_has_parts(l) ? 0 : o->permuted;
     if (heat_matrix_build(&p->m, l, p->parts, p->permuted, &err) != NN_OK) {
         fprintf(stderr, "dyad " CMD ": %s\n", err.msg);
         return 0;
@@ -300,13 +315,12 @@ static int plan_layer(const nn_layer *l, const options *o, const gfx_font *font,
 static void draw_layer_picture(gfx_image *img, const gfx_font *font, const nn_layer *l,
                                const options *o, layer_picture *p) {
     char kind[64], title[256], sub1[256], sub2[256], zoom_text[96];
-    if (l->kind == NN_LAYER_DENSE) snprintf(kind, sizeof kind, "dense");
-    else snprintf(kind, sizeof kind, "%s, ndyad %d", nn_layer_kind_name(l->kind), l->ndyad);
+    kind_label(l, kind, sizeof kind);
     snprintf(title, sizeof title, "layer %d: %s, %d \xE2\x86\x92 %d  (W is %d \xC3\x97 %d)",
              o->layer_index, kind, l->in, l->out, l->out, l->in);
     snprintf(sub1, sizeof sub1, "%s, %s%s; rows = outputs, columns = inputs%s",
              o->scale == HEAT_SIGNED ? "signed weights" : "|weights|",
-             l->kind == NN_LAYER_DENSE ? "dense" : parts_label(p->parts),
+             !heat_layer_has_parts(l) ? nn_layer_kind_name(l->kind) : parts_label(p->parts),
              p->permuted ? ", BLOCK TRANS unshuffled (wu[k] drawn at block k,k)" : "",
              l->kind == NN_LAYER_DENSE ? "" : "; grey = structural zero");
     if (p->zoom < 1.0f)
@@ -358,15 +372,14 @@ static int draw_receptive(gfx_image *img, const gfx_font *font, const nn_mlp *ne
     }
     int count = o->units;
     if (count > l->out - o->first_unit) count = l->out - o->first_unit;
-    int parts = l->kind == NN_LAYER_DENSE ? HEAT_PART_BOTH : o->parts;
+    int parts = !heat_layer_has_parts(l) ? HEAT_PART_BOTH : o->parts;
     char kind[64], title[256], sub1[256], sub2[256];
-    if (l->kind == NN_LAYER_DENSE) snprintf(kind, sizeof kind, "dense");
-    else snprintf(kind, sizeof kind, "%s, ndyad %d", nn_layer_kind_name(l->kind), l->ndyad);
+    kind_label(l, kind, sizeof kind);
     snprintf(title, sizeof title,
              "layer 0 (%s, %d \xE2\x86\x92 %d): receptive fields of units %d..%d", kind, l->in,
              l->out, o->first_unit, o->first_unit + count - 1);
     snprintf(sub1, sizeof sub1, "each tile: one unit's row of W as a %d \xC3\x97 %d image, %s",
-             side, side, l->kind == NN_LAYER_DENSE ? "dense" : parts_label(parts));
+             side, side, !heat_layer_has_parts(l) ? nn_layer_kind_name(l->kind) : parts_label(parts));
     snprintf(sub2, sizeof sub2, "each tile scaled to its own max |w|%s",
              l->kind == NN_LAYER_DENSE ? "" : "; grey: inputs the unit cannot see (structural zeros)");
     draw_heading(img, font, title, sub1, sub2);
@@ -405,7 +418,7 @@ int cmd_heatmap(int argc, char **argv) {
         return 1;
     }
     if (o.teach) {
-        if (!w) w = 1500, h = 620;
+        if (!w) w = 1500, h = o.compare ? 560 : 620;
     } else {
         if (nn_checkpoint_load(o.model, &net, NULL, &err) != NN_OK) {
             fprintf(stderr, "dyad " CMD ": %s\n", err.msg);
@@ -428,7 +441,13 @@ int cmd_heatmap(int argc, char **argv) {
         goto done;
     }
     gfx_fill(&img, GFX_RGB(0xFF, 0xFF, 0xFF));
-    if (o.teach) {
+    if (o.teach && o.compare) {
+        teach_compare_config c = {o.width, o.ndyad, o.kind};
+        if (teach_compare_draw(&img, (gfx_rect){0, 0, w, h}, font, &c, &err) != NN_OK)
+            fprintf(stderr, "dyad " CMD ": %s\n", err.msg);
+        else
+            ok = 1;
+    } else if (o.teach) {
         teach_config c = {o.width, o.ndyad, o.kind, 0};
         if (teach_draw(&img, (gfx_rect){0, 0, w, h}, font, &c, &err) != NN_OK)
             fprintf(stderr, "dyad " CMD ": %s\n", err.msg);

@@ -15,10 +15,12 @@ static void usage(FILE *out) {
     fprintf(out,
             "usage: dyad info MODEL\n"
             "\n"
-            "Prints a checkpoint's architecture and, for each layer: kind, ndyad, widths,\n"
+            "Prints a checkpoint's architecture and, for each layer: kind, its parameter\n"
+            "(ndyad or blocks N, lowrank's rank R, sparse's density D), widths, trained\n"
             "parameters, the parameters a dense layer of the same widths would have, the\n"
             "fraction of the effective weight W that is structurally nonzero (counted\n"
-            "exactly; for DYAD also the formula (2n-1)/n^2), and the activation.\n"
+            "exactly) next to what the kind's definition says (DYAD (2n-1)/n^2,\n"
+            "blockdiag 1/N, monarch, lowrank's rank bound, sparse D), and the activation.\n"
             "Then totals, the file size and the training record when the file has one.\n");
 }
 
@@ -71,24 +73,43 @@ static void print_record(const nn_train_record *rec) {
         printf("  test accuracy: %.2f%%\n", 100.0 * rec->test_accuracy);
 }
 
+/* What the kind's definition says about W's structure. */
+static void structure_text(const nn_layer *l, char *buf, size_t size) {
+    int n = l->ndyad;
+    switch (l->kind) {
+    case NN_LAYER_DENSE: snprintf(buf, size, "-"); break;
+    case NN_LAYER_BLOCKDIAG: snprintf(buf, size, "1/%d=%.2f%%", n, 100.0 / n); break;
+    case NN_LAYER_MONARCH: {
+        int mid = l->in > l->out ? l->in : l->out;
+        snprintf(buf, size, "%s", mid / n >= n ? "q>=N: 100%" : "q<N: partial");
+        break;
+    }
+    case NN_LAYER_LOWRANK: snprintf(buf, size, "rank<=%d", n); break;
+    case NN_LAYER_SPARSE: snprintf(buf, size, "D=%.2f%%", 100.0 * l->density); break;
+    default: { /* DYAD; n*n overflows int for a file's ndyad of 2^20 */
+        long long m = n;
+        snprintf(buf, size, "%lld/%lld=%.2f%%", 2 * m - 1, m * m,
+                 100.0 * (double)(2 * m - 1) / ((double)m * (double)m));
+    }
+    }
+}
+
 static void print_layers(const nn_mlp *net) {
-    size_t params = 0, dense_params = 0, nonzeros = 0, entries = 0;
-    printf("%5s  %-8s %5s %6s %6s %10s %12s %10s %16s  %s\n", "layer", "kind", "ndyad", "in",
-           "out", "params", "dense-equiv", "nonzero-W", "(2n-1)/n^2", "activation");
+    size_t params = 0, dense_params = 0, nonzeros = 0, entries = 0, fixed = 0;
+    printf("%5s  %-9s %5s %6s %6s %10s %12s %10s %16s  %s\n", "layer", "kind", "param", "in",
+           "out", "params", "dense-equiv", "nonzero-W", "by definition", "activation");
     for (int i = 0; i < net->nlayers; i++) {
         const nn_layer *l = &net->layers[i];
-        size_t count = nn_layer_param_count(l->kind, l->in, l->out, l->ndyad);
+        size_t count = nn_layer_trained_count(l);
+        fixed += l->tensors.total - count;
         size_t dense = nn_layer_param_count(NN_LAYER_DENSE, l->in, l->out, 1);
         size_t cells = (size_t)l->in * l->out;
         size_t nz = nn_layer_structural_nonzeros(l);
-        char formula[400] = "-";
-        if (l->kind != NN_LAYER_DENSE) {
-            long long n = l->ndyad; /* n*n overflows int for a file's ndyad of 2^20 */
-            snprintf(formula, sizeof formula, "%lld/%lld=%.2f%%", 2 * n - 1, n * n,
-                     100.0 * (double)(2 * n - 1) / ((double)n * (double)n));
-        }
-        printf("%5d  %-8s %5d %6d %6d %10zu %12zu %9.2f%% %16s  %s\n", i,
-               nn_layer_kind_name(l->kind), l->ndyad, l->in, l->out, count, dense,
+        char formula[64], param[32];
+        structure_text(l, formula, sizeof formula);
+        nn_layer_param_text(l->kind, l->ndyad, l->density, param, sizeof param);
+        printf("%5d  %-9s %5s %6d %6d %10zu %12zu %9.2f%% %16s  %s\n", i,
+               nn_layer_kind_name(l->kind), param[0] ? param : "-", l->in, l->out, count, dense,
                100.0 * (double)nz / (double)cells, formula, l->relu ? "relu" : "none");
         params += count;
         dense_params += dense;
@@ -97,6 +118,9 @@ static void print_layers(const nn_mlp *net) {
     }
     printf("total: %zu parameters; a dense net of the same widths has %zu (%.2f%%)\n", params,
            dense_params, 100.0 * (double)params / (double)dense_params);
+    if (fixed)
+        printf("stored but not trained: %zu floats (sparse masks, and the weights they zero)\n",
+               fixed);
     printf("effective weights: %zu of %zu entries structurally nonzero (%.2f%%)\n", nonzeros,
            entries, 100.0 * (double)nonzeros / (double)entries);
 }

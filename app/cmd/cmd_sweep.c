@@ -443,7 +443,7 @@ static int record_run(sweep *s, const slot *sl, metrics_summary *m) {
         return 0;
     }
     double nonzero = nonzero_fraction(&net);
-    size_t params = net.nparams;
+    size_t params = nn_mlp_trained_count(&net); /* a sparse mask is not a parameter */
     nn_mlp_free(&net);
     struct stat st;
     long long bytes = stat(model, &st) == 0 ? (long long)st.st_size : -1;

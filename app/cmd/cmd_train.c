@@ -13,6 +13,7 @@
 
 #include "../../nn/checkpoint.h"
 #include "../../nn/dataset.h"
+#include "../../nn/layer_match.h"
 #include "../../nn/file_check.h"
 #include "../../nn/train.h"
 #include "augment_cli.h"
@@ -36,9 +37,15 @@ static const char usage[] =
     "net (uniform form; the output layer is dense with one unit per class):\n"
     "  --hidden W,W,...    hidden widths (default 1024,1024)\n"
     "  --kind K            %s (default dense)\n"
-    "  --ndyad N           blocks per DYAD layer; must divide both widths (default 4)\n"
+    "  --ndyad N           blocks per DYAD, blockdiag or monarch layer (must divide both\n"
+    "                      widths), or lowrank's rank (default 4); sparse needs --layers\n"
     "net (every layer spelled out):\n"
-    "  --layers SPEC       KIND[/NDYAD]:WIDTH,... e.g. dyad-it/4:1024,dyad-ot/8:1024,dense:10\n"
+    "  --layers SPEC       KIND[/PARAM]:WIDTH,... e.g. dyad-it/4:1024,dyad-ot/8:1024,dense:10;\n"
+    "                      PARAM: blocks N (dyad-*, blockdiag, monarch), rank R (lowrank),\n"
+    "                      density D (sparse), e.g. monarch/4:1024,lowrank/256:1024,sparse/0.5:1024\n"
+    "  --match-params K/P  print, for every hidden layer of the net, the parameter of each other\n"
+    "                      kind whose weight count is closest to K/P's (e.g. dyad-it/4), and the\n"
+    "                      --layers line of each; then exit without training\n"
     "optimiser (defaults are the recipe that reaches the README's accuracies):\n"
     "  --optimizer O       sgd | adam (default sgd)\n"
     "  --lr X              base learning rate (default 0.05 for sgd, 0.001 for adam)\n"
@@ -80,6 +87,61 @@ static volatile sig_atomic_t stop_signal = 0;
 
 static void on_stop_signal(int sig) { stop_signal = sig; }
 
+/* --match-params: the table for the hidden layers of specs (input 784). */
+static int print_matches(const char *what, const nn_layer_spec *specs, int nlayers, int in) {
+    char text[64];
+    nn_layer_spec ref;
+    nn_error err;
+    snprintf(text, sizeof text, "%.40s:1", what);
+    if (strchr(what, ':') || nn_mlp_parse_layers(text, &ref, 1, &err) != 1 ||
+        nn_layer_kind_get(ref.kind)->param == NN_LAYER_PARAM_NONE) {
+        fprintf(stderr, "dyad train: --match-params '%s': expected KIND/PARAM, e.g. dyad-it/4%s%s\n",
+                what, strchr(what, ':') ? "" : ": ", strchr(what, ':') ? "" : err.msg);
+        return 2;
+    }
+    char param[32];
+    nn_layer_param_text(ref.kind, ref.ndyad, ref.density, param, sizeof param);
+    nn_layer_match m[MAX_LAYERS][NN_LAYER_KIND_COUNT];
+    int count[MAX_LAYERS], width = in;
+    printf("kinds matched to %s/%s by weight count (biases excluded: every kind has one per output)\n",
+           nn_layer_kind_name(ref.kind), param);
+    for (int i = 0; i + 1 < nlayers; i++) {
+        int out = specs[i].out;
+        if (nn_layer_check(ref.kind, width, out, ref.ndyad, &err) != NN_OK) {
+            fprintf(stderr, "dyad train: --match-params: layer %d: %s\n", i, err.msg);
+            return 2;
+        }
+        size_t target = nn_layer_weight_count(ref.kind, width, out, ref.ndyad, ref.density);
+        printf("layer %d (%d -> %d): %s/%s has %zu weights\n", i, width, out,
+               nn_layer_kind_name(ref.kind), param, target);
+        printf("  %-10s %6s %10s %9s\n", "kind", "param", "weights", "vs");
+        count[i] = nn_layer_match_params(ref.kind, ref.ndyad, ref.density, width, out, m[i],
+                                      NN_LAYER_KIND_COUNT);
+        for (int k = 0; k < count[i]; k++) {
+            char p[32];
+            nn_layer_param_text(m[i][k].kind, m[i][k].ndyad, m[i][k].density, p, sizeof p);
+            printf("  %-10s %6s %10zu %+8.2f%%\n", nn_layer_kind_name(m[i][k].kind), p, m[i][k].weights,
+                   100.0 * ((double)m[i][k].weights - (double)target) / (double)target);
+        }
+        width = out;
+    }
+    printf("--layers for each kind:\n");
+    for (int k = 0; nlayers > 1 && k < count[0]; k++) {
+        printf("  ");
+        for (int i = 0; i + 1 < nlayers; i++) {
+            const nn_layer_match *x = NULL;
+            for (int j = 0; j < count[i]; j++)
+                if (m[i][j].kind == m[0][k].kind) x = &m[i][j];
+            if (!x) break;
+            char p[32];
+            nn_layer_param_text(x->kind, x->ndyad, x->density, p, sizeof p);
+            printf("%s/%s:%d,", nn_layer_kind_name(x->kind), p, specs[i].out);
+        }
+        printf("%s:%d\n", nn_layer_kind_name(specs[nlayers - 1].kind), specs[nlayers - 1].out);
+    }
+    return 0;
+}
+
 typedef struct {
     int tty;
     /* test hook: DYAD_TRAIN_RAISE_AT="EPOCH:BATCH:SIGNAL" sends the process
@@ -112,7 +174,7 @@ static void show_progress(const nn_train_progress *p, void *user) {
 
 typedef struct {
     const char *data, *out, *metrics, *resume;
-    const char *layers, *hidden, *kind;
+    const char *layers, *hidden, *kind, *match;
     const char *device, *precision;
     const char *fixed_flag; /* first flag given that --resume takes from the checkpoint */
     int ndyad, batch, epochs, threads, train_limit;
@@ -153,6 +215,7 @@ static int parse_args(int argc, char **argv, train_args *a) {
         else if (!strcmp(f, "--threads")) ok = cli_int("train", f, v, 1, 1024, &a->threads), run_setting = 0;
         else if (!strcmp(f, "--layers")) a->layers = v;
         else if (!strcmp(f, "--hidden")) a->hidden = v;
+        else if (!strcmp(f, "--match-params")) a->match = v, run_setting = 0;
         else if (!strcmp(f, "--kind")) a->kind = v;
         else if (!strcmp(f, "--ndyad")) ok = cli_int("train", f, v, 1, 1 << 20, &a->ndyad);
         else if (!strcmp(f, "--batch")) ok = cli_int("train", f, v, 1, 1 << 16, &a->batch);
@@ -187,6 +250,7 @@ static int parse_args(int argc, char **argv, train_args *a) {
         return -1;
     }
     if (a->resume && !a->out) a->out = a->resume;
+    if (a->match) return 1; /* prints a table, trains nothing */
     if (!a->out) {
         fprintf(stderr, "dyad train: --out MODEL.safetensors is required (see --help)\n");
         return -1;
@@ -587,6 +651,12 @@ int cmd_train(int argc, char **argv) {
     train_args a;
     int parsed = parse_args(argc, argv, &a);
     if (parsed <= 0) return parsed == 0 ? 0 : 2;
+    if (a.match) {
+        nn_layer_spec mspecs[MAX_LAYERS];
+        int n = cli_net_spec("train", a.layers, a.hidden, a.kind, a.ndyad, NCLASSES, mspecs,
+                             MAX_LAYERS);
+        return n ? print_matches(a.match, mspecs, n, 784) : 2;
+    }
     nn_layer_spec specs[MAX_LAYERS];
     int nlayers = 0;
     if (!a.resume) {
@@ -664,9 +734,10 @@ int cmd_train(int argc, char **argv) {
     char desc[512];
     nn_mlp_describe(&r.net, desc, sizeof desc);
     if (nn_compute_on_device(compute))
-        printf("net %s  (%zu parameters), %s\n", desc, r.net.nparams, nn_compute_describe(compute));
+        printf("net %s  (%zu parameters), %s\n", desc, nn_mlp_trained_count(&r.net),
+               nn_compute_describe(compute));
     else
-        printf("net %s  (%zu parameters), %d threads\n", desc, r.net.nparams,
+        printf("net %s  (%zu parameters), %d threads\n", desc, nn_mlp_trained_count(&r.net),
                nn_compute_threads(compute));
     printf("data %s: %d train, %d test; %s lr %g, %s schedule, batch %d, %d epochs, seed %llu\n",
            r.dir, r.ds.train_images.count, r.ds.test_images.count,

@@ -15,8 +15,41 @@
 
 /* ---- the shown matrix ---- */
 
+int heat_layer_has_parts(const nn_layer *l) {
+    const nn_layer_kind_info *k = nn_layer_kind_get(l->kind);
+    return k && (k->strided_in || k->strided_out);
+}
+
+/* W and its structural zeros for a kind without DYAD's parts. */
+static nn_status materialise(const nn_layer *l, float *value, unsigned char *part, nn_error *err) {
+    nn_error inner;
+    if (nn_layer_check(l->kind, l->in, l->out, l->ndyad, &inner) != NN_OK)
+        return nn_fail(err, NN_ERR_ARG, "heatmap: malformed layer: %s", inner.msg);
+    nn_layer_dense_weight(l, value);
+    for (int row = 0; row < l->out; row++)
+        for (int col = 0; col < l->in; col++)
+            part[(size_t)row * l->in + col] = nn_layer_weight_part(l, row, col) != 0;
+    return NN_OK;
+}
+
 void heat_layer_row(const nn_layer *l, int row, int parts, float *value, unsigned char *part) {
     int in = l->in;
+    if (l->kind != NN_LAYER_DENSE && !heat_layer_has_parts(l)) {
+        /* one row of the materialised W (a whole W: fine for the few rows shown) */
+        size_t count = (size_t)l->in * l->out;
+        float *w = malloc(sizeof(float) * count);
+        unsigned char *p = malloc(count);
+        if (w && p && materialise(l, w, p, NULL) == NN_OK) {
+            memcpy(value, w + (size_t)row * in, sizeof(float) * (size_t)in);
+            memcpy(part, p + (size_t)row * in, (size_t)in);
+        } else {
+            memset(value, 0, sizeof(float) * (size_t)in);
+            memset(part, 0, (size_t)in);
+        }
+        free(w);
+        free(p);
+        return;
+    }
     if (l->kind == NN_LAYER_DENSE) {
         memcpy(value, l->param.weight + (size_t)row * in, sizeof(float) * (size_t)in);
         memset(part, 1, (size_t)in);
@@ -52,6 +85,32 @@ void heat_layer_row(const nn_layer *l, int row, int parts, float *value, unsigne
 nn_status heat_matrix_build(heat_matrix *m, const nn_layer *l, int parts, int permuted,
                             nn_error *err) {
     memset(m, 0, sizeof *m);
+    int plain = l->kind != NN_LAYER_DENSE && !heat_layer_has_parts(l);
+    if (plain) {
+        size_t count = (size_t)l->in * l->out;
+        if (l->in <= 0 || l->out <= 0)
+            return nn_fail(err, NN_ERR_ARG, "heatmap: malformed layer %d -> %d", l->in, l->out);
+        m->value = calloc(count, sizeof *m->value);
+        m->part = calloc(count, 1);
+        if (!m->value || !m->part) {
+            heat_matrix_free(m);
+            return nn_fail(err, NN_ERR_NOMEM, "heatmap: out of memory for a %d x %d matrix",
+                           l->out, l->in);
+        }
+        nn_status st = materialise(l, m->value, m->part, err);
+        if (st != NN_OK) {
+            heat_matrix_free(m);
+            return st;
+        }
+        m->rows = l->out;
+        m->cols = l->in;
+        m->kind = l->kind;
+        /* block lines only where W has blocks */
+        m->ndyad = nn_layer_kind_get(l->kind)->param == NN_LAYER_PARAM_BLOCKS ? l->ndyad : 1;
+        for (size_t e = 0; e < count; e++)
+            if (m->part[e] && fabsf(m->value[e]) > m->max_abs) m->max_abs = fabsf(m->value[e]);
+        return NN_OK;
+    }
     if (l->in <= 0 || l->out <= 0 || l->ndyad <= 0 || l->in % l->ndyad || l->out % l->ndyad)
         return nn_fail(err, NN_ERR_ARG, "heatmap: malformed layer %d -> %d, ndyad %d", l->in,
                        l->out, l->ndyad);
@@ -147,7 +206,7 @@ nn_status heat_matrix_build_w(heat_matrix *m, const nn_layer *l, int parts, int 
     m->rows = l->out;
     m->cols = l->in;
     m->kind = l->kind;
-    m->ndyad = l->ndyad;
+    m->ndyad = all.ndyad; /* block lines only where W has blocks */
     m->value = malloc(sizeof(float) * count);
     m->part = malloc(count);
     m->hidden = malloc(count);

@@ -55,6 +55,11 @@ nn_status heat_matrix_build(heat_matrix *m, const nn_layer *l, int parts, int pe
                             nn_error *err);
 void heat_matrix_free(heat_matrix *m);
 
+/* True for kinds with DYAD's two parts (BLOCK DIAG, BLOCK TRANS), which parts
+ * and permuted apply to. The others (dense, blockdiag, monarch, lowrank,
+ * sparse) show W as nn/ materialises it (nn_layer_dense_weight), part 1 wherever
+ * a parameter feeds W (nn_layer_weight_part) and 0 at structural zeros. */
+int heat_layer_has_parts(const nn_layer *l);
 /* The weight as the window shows it: W itself, with the parts not in
  * `parts` hidden (hidden[] names them; drawn hatched, not as structural
  * zeros). permuted: W with its inputs (IT), outputs (OT) or both (DT)

@@ -139,6 +139,7 @@ void action_run(draw_app *a, action act, int arg) {
     case ACT_TEACH_PLAY: teach_tab_set_playing(a, !a->tc.playing); break;
     case ACT_TEACH_STEP: teach_tab_step_row(a, arg); break;
     case ACT_TEACH_MODEL: teach_tab_toggle_model(a); break;
+    case ACT_TEACH_COMPARE: teach_tab_toggle_compare(a); break;
     case ACT_TRAIN_RUN: train_tab_run(a); break;
     case ACT_TRAIN_RESET: train_tab_reset(a); break;
     case ACT_TRAIN_USE: train_tab_use(a); break;

@@ -13,6 +13,13 @@
 
 /* The largest cells (2..7 px) that put units in `blocks` grids side by
  * side within w x h. Returns 0 when even 2 px cells do not fit. */
+/* Output blocks of a layer: its N where the kind has N blocks (DYAD,
+ * blockdiag, monarch), else 1 (dense, lowrank's rank and sparse are not
+ * blocks). */
+static int out_blocks(const nn_layer *l) {
+    return nn_layer_kind_get(l->kind)->param == NN_LAYER_PARAM_BLOCKS ? l->ndyad : 1;
+}
+
 static int fit_geo(int units, int blocks, int w, int h, int gap, act_geo *g) {
     int per_block = (units + blocks - 1) / blocks;
     for (int c = 7; c >= 2; c--) {
@@ -46,7 +53,7 @@ void layout_activations(draw_app *a, layout *L) {
         L->pred_body[s] = (gfx_rect){P.x, P.y, P.w, y - P.y};
         for (int i = 0; i < m->act_layers; i++) {
             const nn_layer *l = &m->net.layers[i];
-            int blocks = l->kind == NN_LAYER_DENSE ? 1 : l->ndyad;
+            int blocks = out_blocks(l);
             act_geo g;
             if (!fit_geo(l->out, blocks, P.w - 2 * pad, grid_h, gap, &g)) continue;
             L->act_label[s][i] = (gfx_rect){P.x + pad, y, P.w - 2 * pad, label_h};
@@ -151,7 +158,7 @@ void draw_activations(draw_app *a, int slot) {
                      i + 1, l->kind == NN_LAYER_DENSE ? "" : "", l->out, 100.0 * active / l->out);
         else
             snprintf(label, sizeof label, "layer %d  \xC2\xB7  %d units", i + 1, l->out);
-        if (l->kind != NN_LAYER_DENSE) {
+        if (out_blocks(l) > 1) {
             size_t n = strlen(label);
             snprintf(label + n, sizeof label - n, "  \xC2\xB7  %d blocks", l->ndyad);
         }
@@ -209,12 +216,12 @@ void draw_activation_tooltip(draw_app *a) {
                                                                 : COL_WELL);
         }
     int tx = x + pad + side + S(a, 12), tw = bw - (tx - x) - pad, ty = y + pad;
-    int per_block = l->kind == NN_LAYER_DENSE ? l->out : l->out / l->ndyad;
+    int per_block = l->out / out_blocks(l);
     char t1[96], t2[96], t3[160];
     snprintf(t1, sizeof t1, "%s", m->title);
     snprintf(t2, sizeof t2, "layer %d unit %d", a->acth.layer + 1, a->acth.unit);
     float act = m->act[m->act_off[a->acth.layer] + a->acth.unit];
-    if (l->kind != NN_LAYER_DENSE)
+    if (out_blocks(l) > 1)
         snprintf(t3, sizeof t3, "block %d   activation %.3f", a->acth.unit / per_block,
                  (double)act);
     else

@@ -85,6 +85,10 @@ static void k_teach_ndyad(draw_app *a, int key, int mods) {
     else teach_tab_step_ndyad(a, dir_of(key));
 }
 static void k_teach_model(draw_app *a, int key, int mods) { (void)key, (void)mods, teach_tab_toggle_model(a); }
+static void k_teach_compare(draw_app *a, int key, int mods) {
+    (void)key, (void)mods;
+    teach_tab_toggle_compare(a);
+}
 static void k_teach_kind(draw_app *a, int key, int mods) {
     (void)key, (void)mods;
     teach_tab_set_kind(a, a->tc.cfg.kind == NN_LAYER_DYAD_DT ? NN_LAYER_DYAD_IT : a->tc.cfg.kind + 1);
@@ -177,6 +181,7 @@ const key_binding key_table[] = {
     {APP_KEY_RIGHT, 0, T, 1, k_teach_ndyad, NULL, NULL, NULL},
     {'v', 0, T, 0, k_teach_kind, NULL, "V", "variant IT \xE2\x86\x92 OT \xE2\x86\x92 DT"},
     {'l', 0, T, 0, k_teach_model, NULL, "L", "this model: one block of its real weights"},
+    {'k', 0, T, 0, k_teach_compare, NULL, "K", "compare blockdiag, DYAD, Monarch, sparse"},
     {' ', 0, T, 0, k_teach_play, NULL, "Space", "play / pause y = W x, one output row at a time"},
     {'.', 0, T, 1, k_teach_step, NULL, ".  ,", "next / previous output row"},
     {',', 0, T, 1, k_teach_step, NULL, NULL, NULL},

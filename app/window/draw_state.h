@@ -113,6 +113,7 @@ typedef enum {
     ACT_TEACH_PLAY,
     ACT_TEACH_STEP,
     ACT_TEACH_MODEL,
+    ACT_TEACH_COMPARE,
     ACT_TRAIN_RUN,
     ACT_TRAIN_RESET,
     ACT_TRAIN_USE,
@@ -184,6 +185,7 @@ typedef struct {
     int hover, hover_panel, hover_row, hover_col;
     int this_model; /* show one block of the loaded DYAD model's weights instead */
     int block;      /* which block k */
+    int compare;    /* blockdiag, DYAD, Monarch and sparse side by side instead (issue 9) */
 } teach_tab;
 
 typedef struct {

@@ -7,6 +7,7 @@
 #include "draw_gfx.h"
 #include "../render/heatmap.h"
 #include "../render/teach.h"
+#include "../render/teach_compare.h"
 
 /* ---- state ---- */
 
@@ -140,7 +141,7 @@ void teach_tab_hover_text(const draw_app *a, char *text, size_t size) {
 static const nn_layer *model_dyad_layer(const draw_app *a, int *slot, int *index) {
     for (int s = 0; s < 2; s++)
         for (int i = 0; a->m[s].loaded && i < a->m[s].net.nlayers; i++)
-            if (a->m[s].net.layers[i].kind != NN_LAYER_DENSE) {
+            if (heat_layer_has_parts(&a->m[s].net.layers[i])) { /* DYAD: wl and wu */
                 *slot = s, *index = i;
                 return &a->m[s].net.layers[i];
             }
@@ -154,7 +155,16 @@ void teach_tab_toggle_model(draw_app *a) {
         return;
     }
     a->tc.this_model = !a->tc.this_model;
+    a->tc.compare = 0;
     a->tc.block = 0;
+    a->tc.hover = 0;
+    memset(&a->tc.geo, 0, sizeof a->tc.geo);
+    a->dirty |= D_FULL;
+}
+
+void teach_tab_toggle_compare(draw_app *a) {
+    a->tc.compare = !a->tc.compare;
+    a->tc.this_model = 0;
     a->tc.hover = 0;
     memset(&a->tc.geo, 0, sizeof a->tc.geo);
     a->dirty |= D_FULL;
@@ -278,6 +288,7 @@ void layout_teach(draw_app *a, layout *L, gfx_rect in) {
     layout_row_button(a, &x, row, ACT_TEACH_STEP, 1, 0, "Step  .");
     x += S(a, 16);
     layout_row_button(a, &x, row, ACT_TEACH_MODEL, 0, a->tc.this_model, "This model  L");
+    layout_row_button(a, &x, row, ACT_TEACH_COMPARE, 0, a->tc.compare, "Compare kinds  K");
     int top = in.y + rowh + S(a, 8);
     L->teach_info = (gfx_rect){in.x, top, in.w, S(a, 36)};
     top += S(a, 40);
@@ -293,6 +304,17 @@ void draw_teach(draw_app *a) {
         return;
     }
     nn_error err;
+    if (a->tc.compare) {
+        teach_compare_config c = {a->tc.cfg.width, a->tc.cfg.ndyad, a->tc.cfg.kind};
+        memset(&a->tc.geo, 0, sizeof a->tc.geo); /* no cell picking here */
+        if (teach_compare_draw(img, a->lay.teach, a->font, &c, &err) != NN_OK)
+            draw_text_wrap(img, a->font, inset(a->lay.teach, S(a, 8)), S(a, 14), S(a, 20), COL_DIM,
+                           err.msg, 4);
+        draw_text_wrap(img, a->font, a->lay.teach_info, S(a, 13), S(a, 17), COL_DIM,
+                       "The same width and N four ways: BLOCK DIAG alone, DYAD, Monarch and a "
+                       "random mask at DYAD's weight count.  K: back to DYAD's panels.", 2);
+        return;
+    }
     if (teach_draw_ex(img, a->lay.teach, a->font, &a->tc.cfg, a->tc.step, &a->tc.geo, &err) !=
         NN_OK) {
         memset(&a->tc.geo, 0, sizeof a->tc.geo);

@@ -19,6 +19,8 @@ void teach_tab_hover_text(const draw_app *a, char *text, size_t size);
 void teach_tab_step_text(const draw_app *a, char *text, size_t size);
 /* "This model": one block of the loaded DYAD model's weights instead. */
 void teach_tab_toggle_model(draw_app *a);
+/* blockdiag, DYAD, Monarch and sparse at DYAD's count for the same width and N */
+void teach_tab_toggle_compare(draw_app *a);
 void teach_tab_step_block(draw_app *a, int dir);
 void layout_teach(draw_app *a, layout *L, gfx_rect in);
 void draw_teach(draw_app *a);

@@ -58,7 +58,7 @@ static int shown_layer_is_dyad(const draw_app *a, int receptive) {
                          : a->m[i].loaded && a->wt.layer < a->m[i].net.nlayers
                              ? &a->m[i].net.layers[a->wt.layer]
                              : NULL;
-        if (l && l->kind != NN_LAYER_DENSE) return 1;
+        if (l && heat_layer_has_parts(l)) return 1;
     }
     return 0;
 }
@@ -254,21 +254,24 @@ void weights_caption_text(const draw_app *a, int slot, char *text, size_t size) 
     heat_matrix_nonzero(&m->heat, &shown, &whole);
     size_t used = (size_t)snprintf(text, size, "%d\xC3\x97%d  \xC2\xB7  ", l->out, l->in);
     if (used >= size) return;
-    if (l->kind != NN_LAYER_DENSE && a->wt.parts != HEAT_PART_BOTH)
+    if (heat_layer_has_parts(l) && a->wt.parts != HEAT_PART_BOTH)
         used += (size_t)snprintf(text + used, size - used, "%s: %.1f%% of W; W itself: %.1f%% nonzero",
                                  shown_parts_name(a->wt.parts), 100.0 * shown, 100.0 * whole);
     else
         used += (size_t)snprintf(text + used, size - used, "%.1f%% nonzero", 100.0 * whole);
-    if (used < size && a->wt.permuted && l->kind != NN_LAYER_DENSE)
+    if (used < size && a->wt.permuted && heat_layer_has_parts(l))
         snprintf(text + used, size - used, "  \xC2\xB7  permuted (%s reordered)",
                  l->kind == NN_LAYER_DYAD_IT   ? "inputs"
                  : l->kind == NN_LAYER_DYAD_OT ? "outputs"
                                             : "inputs and outputs");
 }
 
-/* The part name of an entry (dense layers: "dense"). */
+/* The part name of an entry (dense layers: "dense"; the kinds without DYAD's
+ * parts other than blockdiag: "dense" too, W's own entry). */
 static const char *entry_part_name(const heat_matrix *h, int part) {
-    return heat_part_name(h->kind == NN_LAYER_DENSE && part ? HEAT_PART_DENSE : part);
+    const nn_layer_kind_info *k = nn_layer_kind_get(h->kind);
+    int plain = h->kind != NN_LAYER_BLOCKDIAG && k && !k->strided_in && !k->strided_out;
+    return heat_part_name(plain && part ? HEAT_PART_DENSE : part);
 }
 
 /* "row 3, col 40   w = +0.01234   BLOCK TRANS" for the weight under the
@@ -343,6 +346,7 @@ void draw_weights(draw_app *a) {
         if (dot && title_w + S(a, 8) + text_w(a->font, S(a, 13), rest) > L->heat_cap[i].w)
             memmove(rest, dot + 4, strlen(dot + 4) + 1);
         if (m->heat.rows && a->wt.parts != HEAT_PART_BOTH && m->heat.kind != NN_LAYER_DENSE &&
+            nn_layer_kind_get(m->heat.kind)->strided_in + nn_layer_kind_get(m->heat.kind)->strided_out &&
             title_w + S(a, 8) + text_w(a->font, S(a, 13), rest) > L->heat_cap[i].w) {
             double shown, whole; /* still too wide: the two numbers, briefly */
             heat_matrix_nonzero(&m->heat, &shown, &whole);

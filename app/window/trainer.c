@@ -30,9 +30,9 @@ struct trainer {
 void trainer_specs(const trainer_config *cfg, int i, nn_layer_spec specs[3]) {
     nn_layer_kind hidden = i == 0 ? NN_LAYER_DYAD_IT : NN_LAYER_DENSE;
     int n = i == 0 ? cfg->ndyad : 1;
-    specs[0] = (nn_layer_spec){hidden, n, cfg->width};
-    specs[1] = (nn_layer_spec){hidden, n, cfg->width};
-    specs[2] = (nn_layer_spec){NN_LAYER_DENSE, 1, 10};
+    specs[0] = (nn_layer_spec){hidden, n, cfg->width, 0.0f};
+    specs[1] = (nn_layer_spec){hidden, n, cfg->width, 0.0f};
+    specs[2] = (nn_layer_spec){NN_LAYER_DENSE, 1, 10, 0.0f};
 }
 
 static void fail(trainer *t, const char *msg) {
