@@ -16,6 +16,12 @@ void test_tmpdir_remove(char *dir);
 /* Writes size bytes to path; returns 0 on success. */
 int test_write_file(const char *path, const void *data, size_t size);
 
+/* The whole file, NUL-terminated (the test fails if it cannot be read); free it. */
+unsigned char *test_read_whole(const char *path, size_t *size);
+
+/* Files in dir whose name holds ".tmp": debris an atomic writer must not leave. */
+int test_count_temp_files(const char *dir);
+
 /* Path of the dyad program (DYAD_BIN, set by `make test`). */
 const char *test_dyad_bin(void);
 

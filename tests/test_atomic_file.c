@@ -28,32 +28,6 @@
 #include "../nn/file_check.h"
 #include "support.h"
 
-static int count_temp_files(const char *dir) {
-    DIR *d = opendir(dir);
-    assert_non_null(d);
-    int count = 0;
-    struct dirent *e;
-    while ((e = readdir(d)))
-        if (strstr(e->d_name, ".tmp")) count++;
-    closedir(d);
-    return count;
-}
-
-static unsigned char *read_whole(const char *path, size_t *size) {
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    assert_int_equal(fseek(f, 0, SEEK_END), 0);
-    long n = ftell(f);
-    assert_true(n >= 0);
-    rewind(f);
-    unsigned char *buf = malloc((size_t)n + 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    *size = (size_t)n;
-    return buf;
-}
-
 static nn_status write_text(const char *path, const char *text, nn_error *err) {
     nn_atomic_file af;
     nn_status st = nn_atomic_file_open(&af, path, err);
@@ -64,7 +38,7 @@ static nn_status write_text(const char *path, const char *text, nn_error *err) {
 
 static void assert_file_text(const char *path, const char *text) {
     size_t size;
-    unsigned char *got = read_whole(path, &size);
+    unsigned char *got = test_read_whole(path, &size);
     assert_int_equal(size, strlen(text));
     assert_memory_equal(got, text, size);
     free(got);
@@ -93,7 +67,7 @@ static void test_symlink_updates_target(void **state) {
     assert_int_equal(lstat(link2, &st), 0);
     assert_true(S_ISLNK(st.st_mode));
     assert_file_text(target, "two hops");
-    assert_int_equal(count_temp_files(dir), 0);
+    assert_int_equal(test_count_temp_files(dir), 0);
 
     /* a dangling link is refused, nothing is created */
     char dangling[4200], missing[4200];
@@ -104,7 +78,7 @@ static void test_symlink_updates_target(void **state) {
     assert_non_null(strstr(err.msg, dangling));
     assert_non_null(strstr(err.msg, "symlink"));
     assert_int_equal(stat(missing, &st), -1);
-    assert_int_equal(count_temp_files(dir), 0);
+    assert_int_equal(test_count_temp_files(dir), 0);
     test_tmpdir_remove(dir);
 }
 
@@ -117,7 +91,7 @@ static void expect_refused(const char *dir, const char *path, const char *what, 
     struct stat st;
     assert_int_equal(lstat(path, &st), 0);
     assert_int_equal(st.st_mode & S_IFMT, type);
-    assert_int_equal(count_temp_files(dir), 0);
+    assert_int_equal(test_count_temp_files(dir), 0);
     /* the up-front check says the same */
     assert_int_equal(nn_file_check_output("--out", path, &err), NN_ERR_IO);
     assert_non_null(strstr(err.msg, "--out"));
@@ -218,17 +192,17 @@ static void test_full_disk_keeps_previous_checkpoint(void **state) {
     nn_error err;
     assert_int_equal(nn_checkpoint_save(path, &small, NULL, &err), NN_OK);
     size_t before_size;
-    unsigned char *before = read_whole(path, &before_size);
+    unsigned char *before = test_read_whole(path, &before_size);
     /* the limit lets the header through but not the data, then none at all */
     rlim_t limits[] = {before_size + 1024, 100, 0};
     for (int i = 0; i < 3; i++) {
         assert_int_equal(save_under_limit(path, &big, limits[i]), 0);
         size_t after_size;
-        unsigned char *after = read_whole(path, &after_size);
+        unsigned char *after = test_read_whole(path, &after_size);
         assert_int_equal(after_size, before_size);
         assert_memory_equal(after, before, before_size);
         free(after);
-        assert_int_equal(count_temp_files(dir), 0);
+        assert_int_equal(test_count_temp_files(dir), 0);
     }
     /* without the limit the same save goes through */
     assert_int_equal(nn_checkpoint_save(path, &big, NULL, &err), NN_OK);

@@ -63,20 +63,6 @@ static void make_record(nn_train_record *rec) {
     rec->test_accuracy = 0.9805;
 }
 
-static unsigned char *read_whole(const char *path, size_t *size) {
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *buf = malloc((size_t)len + 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)len, f), (size_t)len);
-    fclose(f);
-    *size = (size_t)len;
-    return buf;
-}
-
 static uint64_t get_u64le(const unsigned char *p) {
     uint64_t v = 0;
     for (int b = 7; b >= 0; b--) v = v << 8 | p[b];
@@ -112,7 +98,7 @@ typedef struct {
 } parsed_file;
 
 static void parse_file(const char *path, parsed_file *pf) {
-    pf->file = read_whole(path, &pf->size);
+    pf->file = test_read_whole(path, &pf->size);
     assert_true(pf->size >= 8);
     uint64_t hlen = get_u64le(pf->file);
     assert_true(8 + hlen <= pf->size);
@@ -155,17 +141,6 @@ static void expect_load_error(const char *what, const char *path, nn_status code
     assert_null(net.layers);
 }
 
-static int count_temp_files(const char *dir) {
-    DIR *d = opendir(dir);
-    assert_non_null(d);
-    int count = 0;
-    struct dirent *e;
-    while ((e = readdir(d)))
-        if (strstr(e->d_name, ".tmp")) count++;
-    closedir(d);
-    return count;
-}
-
 static double tensor_sum(const float *p, size_t count) {
     double sum = 0.0;
     for (size_t i = 0; i < count; i++) sum += p[i];
@@ -205,7 +180,7 @@ static void test_round_trip(void **state) {
     make_record(&rec);
     nn_error err;
     assert_int_equal(nn_checkpoint_save(path, &net, &rec, &err), NN_OK);
-    assert_int_equal(count_temp_files(dir), 0);
+    assert_int_equal(test_count_temp_files(dir), 0);
 
     assert_int_equal(nn_checkpoint_load(path, &back, &rec_back, &err), NN_OK);
     assert_null(back.grads);
@@ -231,7 +206,7 @@ static void test_round_trip(void **state) {
 
     /* the data section holds params[0..] as little-endian float32 */
     size_t size;
-    unsigned char *file = read_whole(path, &size);
+    unsigned char *file = test_read_whole(path, &size);
     uint64_t hlen = get_u64le(file);
     assert_int_equal(hlen % 8, 0);
     assert_int_equal(size, 8 + hlen + 4 * net.nparams);
@@ -537,7 +512,7 @@ static void test_bad_raw_files(void **state) {
     nn_mlp net;
     nn_error err;
     size_t size;
-    unsigned char *file = read_whole(good, &size);
+    unsigned char *file = test_read_whole(good, &size);
     uint64_t hlen = get_u64le(file);
 
     assert_int_equal(test_write_file(path, "", 0), 0);
@@ -622,9 +597,9 @@ static void test_atomic_save(void **state) {
     assert_int_equal(nn_checkpoint_save(path, &big, NULL, &err), NN_OK);
     assert_int_equal(nn_checkpoint_save(path, &small, NULL, &err), NN_OK);
     size_t before_size;
-    unsigned char *before = read_whole(path, &before_size);
+    unsigned char *before = test_read_whole(path, &before_size);
     assert_int_equal(before_size, 8 + get_u64le(before) + 4 * small.nparams);
-    assert_int_equal(count_temp_files(dir), 0);
+    assert_int_equal(test_count_temp_files(dir), 0);
 
     /* the path is a directory: rename fails, the temp file goes */
     assert_int_equal(mkdir(sub, 0755), 0);
@@ -635,7 +610,7 @@ static void test_atomic_save(void **state) {
     struct stat sb;
     assert_int_equal(stat(sub, &sb), 0);
     assert_true(S_ISDIR(sb.st_mode));
-    assert_int_equal(count_temp_files(dir), 0);
+    assert_int_equal(test_count_temp_files(dir), 0);
 
     /* a write that fails midway (file size limit) leaves the old file as it was */
     struct rlimit old_limit, limit;
@@ -651,10 +626,10 @@ static void test_atomic_save(void **state) {
     assert_non_null(strstr(err.msg, path));
     assert_null(strchr(err.msg, '\n'));
     size_t after_size;
-    unsigned char *after = read_whole(path, &after_size);
+    unsigned char *after = test_read_whole(path, &after_size);
     assert_int_equal(after_size, before_size);
     assert_memory_equal(after, before, before_size);
-    assert_int_equal(count_temp_files(dir), 0);
+    assert_int_equal(test_count_temp_files(dir), 0);
     free(after);
 
     /* a directory that does not exist */
@@ -675,10 +650,10 @@ static void test_atomic_save(void **state) {
         assert_non_null(strstr(err.msg, inside));
         assert_int_equal(chmod(ro, 0755), 0);
         size_t ro_size;
-        unsigned char *ro_file = read_whole(inside, &ro_size);
+        unsigned char *ro_file = test_read_whole(inside, &ro_size);
         assert_memory_equal(ro_file, before, before_size);
         free(ro_file);
-        assert_int_equal(count_temp_files(ro), 0);
+        assert_int_equal(test_count_temp_files(ro), 0);
     }
 
     free(before);
@@ -701,7 +676,7 @@ static void test_fuzz(void **state) {
     nn_mlp net;
     nn_error err;
     size_t size;
-    unsigned char *file = read_whole(good, &size);
+    unsigned char *file = test_read_whole(good, &size);
     uint64_t hlen = get_u64le(file);
     unsigned char *buf = malloc(size);
     assert_non_null(buf);
@@ -873,7 +848,7 @@ static void test_python_peer(void **state) {
 
     /* the peer can fail: a data section with a hole */
     size_t size;
-    unsigned char *file = read_whole(path, &size);
+    unsigned char *file = test_read_whole(path, &size);
     unsigned char *longer = malloc(size + 8);
     assert_non_null(longer);
     memcpy(longer, file, size);

@@ -35,33 +35,6 @@
 
 static char out[65536];
 
-static int count_temp_files(const char *dir) {
-    DIR *d = opendir(dir);
-    assert_non_null(d);
-    int count = 0;
-    struct dirent *e;
-    while ((e = readdir(d)))
-        if (strstr(e->d_name, ".tmp")) count++;
-    closedir(d);
-    return count;
-}
-
-static unsigned char *read_whole(const char *path, size_t *size) {
-    FILE *f = fopen(path, "rb");
-    if (!f) fail_msg("cannot open %s", path);
-    assert_int_equal(fseek(f, 0, SEEK_END), 0);
-    long n = ftell(f);
-    assert_true(n >= 0);
-    rewind(f);
-    unsigned char *buf = malloc((size_t)n + 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    buf[n] = 0;
-    *size = (size_t)n;
-    return buf;
-}
-
 static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int run(const char *fmt, ...) {
     char cmd[8192];
@@ -84,7 +57,7 @@ static void assert_identical(const char *label, const char *a, const char *b) {
     for (size_t i = 0; i < na.nparams; i++)
         differing += memcmp(&na.params[i], &nb.params[i], sizeof(float)) != 0;
     size_t sa, sb;
-    unsigned char *fa = read_whole(a, &sa), *fb = read_whole(b, &sb);
+    unsigned char *fa = test_read_whole(a, &sa), *fb = test_read_whole(b, &sb);
     int same_file = sa == sb && memcmp(fa, fb, sa) == 0;
     printf("  %s: %zu parameters (%zu bytes), %zu differ; whole checkpoint %zu vs %zu bytes, %s\n",
            label, na.nparams, 4 * na.nparams, differing, sa, sb,
@@ -98,7 +71,7 @@ static void assert_identical(const char *label, const char *a, const char *b) {
 /* The metrics CSV without its timing columns (seconds, images/s). */
 static void metrics_without_timing(const char *path, char *buf, size_t size) {
     size_t len;
-    unsigned char *text = read_whole(path, &len);
+    unsigned char *text = test_read_whole(path, &len);
     size_t used = 0;
     char *save = NULL;
     for (char *line = strtok_r((char *)text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
@@ -126,7 +99,7 @@ static void resume_case(const char *label, const char *args, const char *hook, i
              hook, bin, mnist, args, dir, dir);
     if (rc != want_rc) fail_msg("interrupted run exited %d, expected %d:\n%s", rc, want_rc, out);
     assert_non_null(strstr(out, "resume with: dyad train --resume"));
-    assert_int_equal(count_temp_files(dir), 0);
+    assert_int_equal(test_count_temp_files(dir), 0);
     /* the interrupted checkpoint is an ordinary model to every reader */
     nn_mlp net;
     nn_train_record rec;
@@ -237,7 +210,7 @@ static void test_real_sigint_then_resume(void **state) {
     if (WEXITSTATUS(status) != 130) fail_msg("exit %d after SIGINT:\n%s", WEXITSTATUS(status), out);
     assert_non_null(strstr(out, "stopped by SIGINT"));
     assert_non_null(strstr(out, "resume with: dyad train --resume"));
-    assert_int_equal(count_temp_files(dir), 0);
+    assert_int_equal(test_count_temp_files(dir), 0);
     const char *stop = strstr(out, "stopped by");
     printf("  real SIGINT: %.*s (exit 130)\n", (int)strcspn(stop, ";"), stop);
 
@@ -282,7 +255,7 @@ static void test_divergence_keeps_good_checkpoint(void **state) {
     int rc = run("%s train --data '%s' " SMALL_RUN " --epochs 1 --out %s", bin, mnist, path);
     if (rc != 0) fail_msg("exit %d:\n%s", rc, out);
     size_t before_size;
-    unsigned char *before = read_whole(path, &before_size);
+    unsigned char *before = test_read_whole(path, &before_size);
 
     const char *lrs[] = {"100", "20"};
     for (int i = 0; i < 2; i++) {
@@ -293,11 +266,11 @@ static void test_divergence_keeps_good_checkpoint(void **state) {
         printf("  --lr %s: exit %d, %.*s\n", lrs[i], rc, (int)strcspn(strstr(out, "dyad train:"), "\n"),
                strstr(out, "dyad train:"));
         size_t after_size;
-        unsigned char *after = read_whole(path, &after_size);
+        unsigned char *after = test_read_whole(path, &after_size);
         assert_int_equal(after_size, before_size);
         assert_memory_equal(after, before, before_size);
         free(after);
-        assert_int_equal(count_temp_files(dir), 0);
+        assert_int_equal(test_count_temp_files(dir), 0);
     }
     free(before);
     test_tmpdir_remove(dir);
@@ -356,7 +329,7 @@ static void test_outputs_checked_before_training(void **state) {
     assert_int_equal(mkdir(path, 0755), 0);
     snprintf(path, sizeof path, "%s/data/train-images-idx3-ubyte", dir);
     size_t images_size;
-    unsigned char *images = read_whole(path, &images_size);
+    unsigned char *images = test_read_whole(path, &images_size);
     snprintf(path, sizeof path, "%s/labels-link", dir);
     assert_int_equal(symlink("data/t10k-labels-idx1-ubyte", path), 0);
 
@@ -385,7 +358,7 @@ static void test_outputs_checked_before_training(void **state) {
     assert_true(S_ISFIFO(st.st_mode));
     snprintf(path, sizeof path, "%s/data/train-images-idx3-ubyte", dir);
     size_t after_size;
-    unsigned char *after = read_whole(path, &after_size);
+    unsigned char *after = test_read_whole(path, &after_size);
     assert_int_equal(after_size, images_size);
     assert_memory_equal(after, images, images_size);
     free(after);
@@ -401,7 +374,7 @@ static void test_outputs_checked_before_training(void **state) {
     /* the record names the data by content, not by folder: --data comes again */
     rc = run("%s train --resume %s/r.st --out %s/r.st --data %s", test_dyad_bin(), dir, dir, data);
     if (rc != 0) fail_msg("exit %d:\n%s", rc, out);
-    assert_int_equal(count_temp_files(dir), 0);
+    assert_int_equal(test_count_temp_files(dir), 0);
     test_tmpdir_remove(dir);
 }
 
@@ -627,7 +600,7 @@ static void test_heatmap_and_draw_refuse_inputs(void **state) {
     assert_int_equal(nn_checkpoint_save(model, &net, NULL, &err), NN_OK);
     nn_mlp_free(&net);
     size_t before_size;
-    unsigned char *before = read_whole(model, &before_size);
+    unsigned char *before = test_read_whole(model, &before_size);
     const char *bin = test_dyad_bin();
     int rc = run("%s heatmap %s --layer 0 --out %s/./m.st", bin, model, dir);
     if (rc != 2 || !strstr(out, "same file as the model")) fail_msg("exit %d:\n%s", rc, out);
@@ -639,7 +612,7 @@ static void test_heatmap_and_draw_refuse_inputs(void **state) {
     if (rc != 2 || !strstr(out, "same file as --model")) fail_msg("exit %d:\n%s", rc, out);
     printf("  draw --screenshot MODEL -> exit 2: %s", out);
     size_t after_size;
-    unsigned char *after = read_whole(model, &after_size);
+    unsigned char *after = test_read_whole(model, &after_size);
     assert_int_equal(after_size, before_size);
     assert_memory_equal(after, before, before_size);
     free(after);
