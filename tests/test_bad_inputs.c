@@ -168,7 +168,7 @@ static void test_eval_class_mismatch(void **state) {
 static void test_fifo_refused(void **state) {
     (void)state;
     char *dir = test_tmpdir();
-    char fifo[4200], cmd[9000], out[8192];
+    char fifo[4200], cmd[20000], out[8192];
     snprintf(fifo, sizeof fifo, "%s/pipe", dir);
     assert_int_equal(mkfifo(fifo, 0600), 0);
     alarm(HANG_GUARD_SECONDS); /* a blocking open() with no writer hangs forever */
@@ -202,6 +202,11 @@ static void test_fifo_refused(void **state) {
         save_net(model, 784, specs, 1);
         snprintf(cmd, sizeof cmd, "'%s' predict '%s' '%s'", test_dyad_bin(), model, fifo);
         assert_int_equal(test_run(cmd, out, sizeof out), 1);
+        ASSERT_HAS(out, "FIFO");
+        /* the window's script too */
+        snprintf(cmd, sizeof cmd, "SDL_VIDEODRIVER=dummy '%s' draw --model '%s' --baseline '%s' "
+                 "--script '%s' --screenshot '%s/shot.png'", test_dyad_bin(), model, model, fifo, dir);
+        assert_int_equal(test_run(cmd, out, sizeof out), 2);
         ASSERT_HAS(out, "FIFO");
     }
     alarm(0);
