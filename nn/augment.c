@@ -1,7 +1,6 @@
 /* Random affine and elastic distortion of training images; see augment.h. */
 #include "augment.h"
 
-#include <cblas.h>
 
 #include <math.h>
 #include <stdio.h>
@@ -123,12 +122,15 @@ void nn_augment_elastic_field(nn_rng *r, const float *blur_w, const float *blur_
                            float *d, float *tmp) {
     size_t n = (size_t)w * h;
     for (size_t i = 0; i < 2 * n; i++) d[i] = 2.0f * nn_rng_uniform(r) - 1.0f;
-    /* rows of both fields at once: tmp (2h x w) = d (2h x w) blur_w */
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, 2 * h, w, w, 1.0f, d, w, blur_w, w,
-                0.0f, tmp, w);
-    for (int f = 0; f < 2; f++)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, h, w, h, 1.0f, blur_h, h,
-                    tmp + f * n, w, 0.0f, d + f * n, w);
+    /* rows of both fields at once: tmp (2h x w) = d (2h x w) blur_w, then
+     * each field's columns: d_f (h x w) = blur_h (h x h) tmp_f; on the seam with
+     * no context: this thread, in order (the caller is already a pool task) */
+    nn_gemm rows = {.m = 2 * h, .n = w, .k = w, .a = d, .lda = w, .b = blur_w, .ldb = w,
+                    .c = tmp, .ldc = w};
+    nn_gemm_items(NULL, &rows, 1, 1, NULL);
+    nn_gemm cols = {.m = h, .n = w, .k = h, .a = blur_h, .lda = h, .b = tmp, .ldb = w,
+                    .stride_b = (ptrdiff_t)n, .c = d, .ldc = w, .stride_c = (ptrdiff_t)n};
+    nn_gemm_items(NULL, &cols, 1, 2, NULL);
 }
 
 void nn_augment_warp(const float *src, float *dst, int w, int h, const nn_augment_affine *t,

@@ -46,6 +46,9 @@ nn_status nn_compute_create_cuda(nn_compute **c, nn_precision precision, nn_erro
 int nn_compute_on_device(const nn_compute *c);
 /* "cpu" or e.g. "cuda (NVIDIA H200, fp32)". */
 const char *nn_compute_describe(const nn_compute *c);
+/* The CPU backend's BLAS as it describes itself (library config and the
+ * kernel core it picked), into buf; for reports and benchmarks. */
+void nn_compute_blas_info(char *buf, size_t size);
 
 /* Buffers of n floats in the context's memory, zeroed; NULL when out of
  * memory. nn_compute_release(c, p) frees what nn_compute_alloc(c, n) gave. */

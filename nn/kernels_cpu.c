@@ -7,6 +7,7 @@
 #include "kernels.h"
 
 #include <cblas.h>
+#include <stdio.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,6 +83,10 @@ int nn_compute_on_device(const nn_compute *c) { return c && c->cuda; }
 
 const char *nn_compute_describe(const nn_compute *c) {
     return nn_compute_on_device(c) ? nn_cuda_describe(c->cuda) : "cpu";
+}
+
+void nn_compute_blas_info(char *buf, size_t size) {
+    snprintf(buf, size, "%s (core %s)", openblas_get_config(), openblas_get_corename());
 }
 
 float *nn_compute_alloc(nn_compute *c, size_t n) {

@@ -3,7 +3,6 @@
  * A rerun skips the runs already there (a stable run id, the hash of what
  * makes the run), continues an interrupted run from its checkpoint, and
  * SIGINT/SIGTERM stop the children cleanly (their checkpoints resume). */
-#include <cblas.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -19,6 +18,7 @@
 #include <unistd.h>
 
 #include "../../nn/checkpoint.h"
+#include "../../nn/kernels.h"
 #include "commands.h"
 #include "sweep_csv.h"
 #include "sweep_grid.h"
@@ -612,8 +612,9 @@ static void machine(char *cpu, size_t cpusize, char *blas, size_t blassize) {
         }
     if (f) fclose(f);
     const char *core = getenv("OPENBLAS_CORETYPE");
-    snprintf(blas, blassize, "%s (core %s%s%s)", openblas_get_config(), openblas_get_corename(),
-             core ? ", OPENBLAS_CORETYPE=" : "", core ? core : "");
+    char info[256];
+    nn_compute_blas_info(info, sizeof info);
+    snprintf(blas, blassize, "%s%s%s", info, core ? ", OPENBLAS_CORETYPE=" : "", core ? core : "");
 }
 
 static void git_commit(char *out, size_t size) {
