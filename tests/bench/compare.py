@@ -176,7 +176,8 @@ def main():
     if args.layer_widths:
         print()
         print(f"Layer forward+backward, pool strategy, {args.threads} threads, speed-up over our "
-              "dense layer (median of repeats) against issue 8's targets:")
+              "dense layer, timed interleaved (median of the per-repeat ratios), against "
+              "issue 8's targets:")
         print("| width | batch | variant | ndyad | speed-up | target | |")
         print("| --- | --- | --- | --- | --- | --- | --- |")
         for w, b, v, n, sp, goal in layer_targets(args):
