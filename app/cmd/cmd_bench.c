@@ -25,7 +25,9 @@ static const char usage[] =
     "Times one square layer (width x width) forward, and forward+backward (dW and dX), for\n"
     "dense and for each DYAD kind and ndyad, all in this run. Each cell is the median of\n"
     "--repeats timings, each timing long enough (>= 20 ms) to be stable. 'speed' is\n"
-    "dense time / DYAD time, against dense run the same way; 'ideal' is the FLOP ratio\n"
+    "dense time / DYAD time: dense (run the same way) and each layer are timed interleaved,\n"
+    "one sample of each per repeat, and 'speed' is the median of those pairs' ratios (JSON:\n"
+    "speedup, speedup_forward, dense_ms); 'ideal' is the FLOP ratio\n"
     "ndyad/2. Two ways to use the cores (--strategy both, the default): 'blas' calls the\n"
     "GEMMs one after another and lets OpenBLAS thread each; 'pool' runs single-threaded\n"
     "GEMMs side by side on --threads threads (DYAD: one block each; dense: a slice of the\n"
@@ -65,27 +67,65 @@ static int cmp_double(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-/* Median over repeats of the mean time of one call of fn(ctx), each sample
- * at least 20 ms long. */
-static double time_median(void (*fn)(void *ctx), void *ctx, nn_compute *compute, int repeats) {
-    double samples[64];
-    if (repeats > 64) repeats = 64;
+/* How many calls of fn(ctx) make one sample at least 20 ms long. */
+static int calls_per_sample(void (*fn)(void *ctx), void *ctx, nn_compute *compute) {
     int calls = 1;
     for (;;) {
         double t0 = nn_train_now_seconds();
         for (int c = 0; c < calls; c++) fn(ctx);
         nn_compute_sync(compute, NULL);
-        if (nn_train_now_seconds() - t0 > 0.02 || calls > 1 << 20) break;
+        if (nn_train_now_seconds() - t0 > 0.02 || calls > 1 << 20) return calls;
         calls *= 2;
     }
+}
+
+/* The mean time of one call over one sample of `calls` calls. */
+static double sample_seconds(void (*fn)(void *ctx), void *ctx, nn_compute *compute, int calls) {
+    double t0 = nn_train_now_seconds();
+    for (int c = 0; c < calls; c++) fn(ctx);
+    nn_compute_sync(compute, NULL);
+    return (nn_train_now_seconds() - t0) / calls;
+}
+
+static double median(double *v, int n) {
+    qsort(v, (size_t)n, sizeof(double), cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* Median over repeats of the mean time of one call of fn(ctx), each sample
+ * at least 20 ms long. */
+static double time_median(void (*fn)(void *ctx), void *ctx, nn_compute *compute, int repeats) {
+    double samples[64];
+    if (repeats > 64) repeats = 64;
+    int calls = calls_per_sample(fn, ctx, compute);
+    for (int r = 0; r < repeats; r++) samples[r] = sample_seconds(fn, ctx, compute, calls);
+    return median(samples, repeats);
+}
+
+typedef struct {
+    double a, b;  /* median seconds per call of each */
+    double ratio; /* median over repeats of the pair's a/b */
+} pair_timing;
+
+/* Times fn(a) and fn(b) interleaved, one sample of each per repeat (order
+ * alternating, so a drift in clocks or load hits both alike): a speed ratio
+ * taken from two separate runs swung up to 1.5x on this machine. */
+static pair_timing time_pair(void (*fn)(void *ctx), void *a, void *b, nn_compute *compute,
+                             int repeats) {
+    double ta[64], tb[64], ratio[64];
+    if (repeats > 64) repeats = 64;
+    int calls_a = calls_per_sample(fn, a, compute), calls_b = calls_per_sample(fn, b, compute);
     for (int r = 0; r < repeats; r++) {
-        double t0 = nn_train_now_seconds();
-        for (int c = 0; c < calls; c++) fn(ctx);
-        nn_compute_sync(compute, NULL);
-        samples[r] = (nn_train_now_seconds() - t0) / calls;
+        if (r % 2) {
+            tb[r] = sample_seconds(fn, b, compute, calls_b);
+            ta[r] = sample_seconds(fn, a, compute, calls_a);
+        } else {
+            ta[r] = sample_seconds(fn, a, compute, calls_a);
+            tb[r] = sample_seconds(fn, b, compute, calls_b);
+        }
+        ratio[r] = ta[r] / tb[r];
     }
-    qsort(samples, (size_t)repeats, sizeof(double), cmp_double);
-    return samples[repeats / 2];
+    return (pair_timing){median(ta, repeats), median(tb, repeats), median(ratio, repeats)};
 }
 
 typedef struct {
@@ -103,15 +143,27 @@ static void run_layer(void *ctx) {
 }
 
 typedef struct {
-    double forward, train; /* median seconds per call */
+    double forward, train;       /* median seconds per call */
+    double speed_f, speed_t;     /* median of the interleaved dense/layer ratios */
+    double dense_forward, dense_train; /* the dense samples interleaved with these */
 } timing;
 
-static timing time_layer(layer_call *call, int repeats) {
-    timing t;
-    call->backward = 0;
-    t.forward = time_median(run_layer, call, call->compute, repeats);
-    call->backward = 1;
-    t.train = time_median(run_layer, call, call->compute, repeats);
+/* The layer alone (dense == NULL: speed 1), or interleaved with dense. */
+static timing time_layer(layer_call *call, layer_call *dense, int repeats) {
+    timing t = {0};
+    for (int backward = 0; backward <= 1; backward++) {
+        call->backward = backward;
+        double *ms = backward ? &t.train : &t.forward, *speed = backward ? &t.speed_t : &t.speed_f;
+        if (!dense) {
+            *ms = time_median(run_layer, call, call->compute, repeats);
+            *speed = 1;
+            continue;
+        }
+        dense->backward = backward;
+        pair_timing p = time_pair(run_layer, dense, call, call->compute, repeats);
+        *ms = p.b, *speed = p.ratio;
+        *(backward ? &t.dense_train : &t.dense_forward) = p.a;
+    }
     return t;
 }
 
@@ -269,16 +321,33 @@ static int bench_width(const layer_bench *b, nn_compute *compute, int w, int bat
     float *dy = bench_buffer(compute, act, 0, &r), *dx = nn_compute_alloc(compute, act);
     float *params = nn_compute_alloc(compute, maxp), *grads = nn_compute_alloc(compute, maxp);
     float *host_params = nn_alloc_floats(maxp);
+    /* the dense layer keeps its own weights: every kind is timed interleaved with it */
+    size_t densep = nn_layer_param_count(NN_LAYER_DENSE, w, w, 1);
+    float *dense_params = nn_compute_alloc(compute, densep);
+    float *dense_grads = nn_compute_alloc(compute, densep);
     int status = 0;
-    if (!x || !y || !dy || !dx || !params || !grads || !host_params) {
+    if (!x || !y || !dy || !dx || !params || !grads || !host_params || !dense_params ||
+        !dense_grads) {
         fprintf(stderr, "dyad bench: out of memory at width %d\n", w);
         status = 1;
     }
-    timing dense_t[2] = {{0, 0}, {0, 0}}; /* per strategy */
+    nn_layer dense;
+    if (!status && !bench_layer(NN_LAYER_DENSE, w, 1, &dense)) {
+        fprintf(stderr, "dyad bench: width %d: not a valid dense layer\n", w);
+        status = 1;
+    }
+    if (!status) {
+        nn_layer_bind(&dense, host_params, NULL);
+        nn_layer_init(&dense, &r);
+        nn_compute_upload(compute, dense_params, host_params, dense.tensors.total);
+        nn_layer_bind(&dense, dense_params, dense_grads);
+    }
     for (int ki = -1; !status && ki < b->nkinds; ki++) {
         for (int ni = 0; ni < (ki < 0 ? 1 : b->nndyads); ni++) {
             nn_layer l;
-            if (!bench_layer(ki < 0 ? NN_LAYER_DENSE : b->kinds[ki], w, ki < 0 ? 1 : b->ndyads[ni],
+            if (ki < 0) {
+                l = dense;
+            } else if (!bench_layer(ki < 0 ? NN_LAYER_DENSE : b->kinds[ki], w, ki < 0 ? 1 : b->ndyads[ni],
                              &l)) {
                 if (!b->json)
                     printf("%6d %5d  %-8s %5d  skipped: ndyad does not divide the width\n", w,
@@ -287,33 +356,36 @@ static int bench_width(const layer_bench *b, nn_compute *compute, int w, int bat
             }
             char param[32];
             nn_layer_param_text(l.kind, l.ndyad, l.density, param, sizeof param);
-            /* init on the host, then the layer reads the context's copy */
-            nn_layer_bind(&l, host_params, NULL);
-            nn_layer_init(&l, &r);
-            nn_compute_upload(compute, params, host_params, l.tensors.total);
-            nn_layer_bind(&l, params, grads);
+            if (ki >= 0) { /* init on the host, then the layer reads the context's copy */
+                nn_layer_bind(&l, host_params, NULL);
+                nn_layer_init(&l, &r);
+                nn_compute_upload(compute, params, host_params, l.tensors.total);
+                nn_layer_bind(&l, params, grads);
+            }
             for (int st = b->first_strategy; st <= b->last_strategy; st++) {
                 nn_compute_set_threading(compute, st ? NN_THREADING_POOL : NN_THREADING_BLAS);
                 layer_call call = {.l = &l, .x = x, .dy = dy, .y = y, .dx = dx, .batch = batch,
                                    .compute = compute};
-                timing t = time_layer(&call, b->repeats);
+                layer_call dense_call = call;
+                dense_call.l = &dense;
+                timing t = time_layer(&call, ki < 0 ? NULL : &dense_call, b->repeats);
                 nn_compute_set_threading(compute, NN_THREADING_POOL);
-                if (ki < 0) dense_t[st] = t;
                 const char *how = nn_compute_on_device(compute) ? "cuda" : st ? "pool" : "blas";
                 /* the FLOP ratio: ndyad/2 for DYAD */
                 double ideal = (double)w * w /
                                (double)nn_layer_weight_count(l.kind, w, w, l.ndyad, l.density);
                 double gflops = nn_layer_forward_flops(&l, batch) * 3 / t.train / 1e9;
-                double speed_f = dense_t[st].forward / t.forward;
-                double speed_t = dense_t[st].train / t.train;
+                double speed_f = t.speed_f, speed_t = t.speed_t;
                 double peak_pct = b->peak_tflops > 0 ? gflops / 1e3 / b->peak_tflops * 100 : 0;
                 if (b->json)
                     printf("{\"kind\":\"layer\",\"variant\":\"%s\",\"strategy\":\"%s\","
                            "\"width\":%d,\"batch\":%d,\"ndyad\":%d,\"ms\":%.4f,"
                            "\"forward_ms\":%.4f,\"gflops\":%.2f,\"speedup\":%.4f,"
-                           "\"ideal\":%.2f,\"peak_pct\":%.1f,\"param\":\"%s\"}\n",
+                           "\"ideal\":%.2f,\"peak_pct\":%.1f,\"param\":\"%s\","
+                           "\"dense_ms\":%.4f,\"speedup_forward\":%.4f}\n",
                            nn_layer_kind_name(l.kind), how, w, batch, ki < 0 ? 1 : b->ndyads[ni],
-                           t.train * 1e3, t.forward * 1e3, gflops, speed_t, ideal, peak_pct, param);
+                           t.train * 1e3, t.forward * 1e3, gflops, speed_t, ideal, peak_pct, param,
+                           (ki < 0 ? t.train : t.dense_train) * 1e3, speed_f);
                 else if (b->peak_tflops > 0)
                     printf("%6d %5d  %-9s %5s %-7s %11.1f %11.1f  %8.2fx %8.2fx  %5.2fx  %8.1f %5.1f%%\n",
                            w, batch, nn_layer_kind_name(l.kind), param[0] ? param : "1", how,
@@ -335,6 +407,7 @@ static int bench_width(const layer_bench *b, nn_compute *compute, int w, int bat
     nn_compute_release(compute, x), nn_compute_release(compute, y);
     nn_compute_release(compute, dy), nn_compute_release(compute, dx);
     nn_compute_release(compute, params), nn_compute_release(compute, grads);
+    nn_compute_release(compute, dense_params), nn_compute_release(compute, dense_grads);
     nn_free_floats(host_params);
     if (nn_compute_sync(compute, &(nn_error){{0}}) != NN_OK) {
         fprintf(stderr, "dyad bench: a GPU error at width %d batch %d\n", w, batch);

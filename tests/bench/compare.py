@@ -123,7 +123,7 @@ def main():
     p.add_argument("--nets", default=",".join(NETS), help="comma list of " + ", ".join(NETS))
     p.add_argument("--layer-widths", default="1024,2048,4096",
                    help="layer benchmark widths; empty: skip it")
-    p.add_argument("--layer-repeats", type=int, default=5)
+    p.add_argument("--layer-repeats", type=int, default=9)
     args = p.parse_args()
     args.layer_widths = [int(w) for w in args.layer_widths.split(",") if w]
     nets = [n.strip() for n in args.nets.split(",") if n.strip()]
@@ -176,7 +176,8 @@ def main():
     if args.layer_widths:
         print()
         print(f"Layer forward+backward, pool strategy, {args.threads} threads, speed-up over our "
-              "dense layer (median of repeats) against issue 8's targets:")
+              "dense layer, timed interleaved (median of the per-repeat ratios), against "
+              "issue 8's targets:")
         print("| width | batch | variant | ndyad | speed-up | target | |")
         print("| --- | --- | --- | --- | --- | --- | --- |")
         for w, b, v, n, sp, goal in layer_targets(args):
