@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <math.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include <time.h>
 
 #include "../app/window/draw_app.h"
+#include "../app/render/heatmap.h"
 #include "../app/window/trainer.h"
 #include "../nn/idx.h"
 #include "support.h"
@@ -155,11 +157,112 @@ static void test_training_tab(void **state) {
     test_tmpdir_remove(dir);
 }
 
+/* The W heatmaps of the learning nets: H shows them, [ ] pick the layer,
+ * and the heatmap follows the published parameters as training goes on. */
+static double heat_sum(draw_app *app, int net, long *version) {
+    char status[4096];
+    draw_app_status_json(app, status, sizeof status);
+    const char *t = strstr(status, "\"training\":{\"shown\":\"heatmaps\"");
+    assert_non_null(t);
+    const char *v = strstr(t, "\"version\":");
+    const char *h = strstr(t, "\"heat_abs_sum\":[");
+    assert_non_null(v);
+    assert_non_null(h);
+    *version = strtol(v + strlen("\"version\":"), NULL, 10);
+    char *end;
+    double s0 = strtod(h + strlen("\"heat_abs_sum\":["), &end);
+    double s1 = strtod(end + 1, NULL);
+    return net ? s1 : s0;
+}
+
+static long json_long(const char *status, const char *key) {
+    const char *p = strstr(status, key);
+    assert_non_null(p);
+    return strtol(p + strlen(key), NULL, 10);
+}
+
+/* Sum of |w| of layer `layer` of net i as the trainer initialises it
+ * (before any training): what the heatmap would show at version 0. */
+static double initial_sum(const trainer_config *cfg, int i, int layer) {
+    nn_layer_spec specs[3];
+    trainer_specs(cfg, i, specs);
+    nn_mlp net;
+    nn_error err;
+    assert_int_equal(nn_mlp_create(&net, 784, specs, 3, 0, &err), NN_OK);
+    nn_mlp_init(&net, cfg->seed + (unsigned long)i);
+    heat_matrix m = {0};
+    assert_int_equal(heat_matrix_build(&m, &net.layers[layer], HEAT_PART_BOTH, 0, &err), NN_OK);
+    double sum = 0;
+    for (long k = 0; k < (long)m.rows * m.cols; k++) sum += fabsf(m.value[k]);
+    heat_matrix_free(&m);
+    nn_mlp_free(&net);
+    return sum;
+}
+
+static void test_training_heatmaps(void **state) {
+    (void)state;
+    char *dir = test_tmpdir();
+    write_set(dir, "train-images-idx3-ubyte", "train-labels-idx1-ubyte", 400);
+    write_set(dir, "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte", 50);
+    draw_app_options o = {0};
+    o.data_dir = dir;
+    o.width = 960; /* the minimum window */
+    o.height = 600;
+    draw_app *app;
+    nn_error err;
+    assert_int_equal(draw_app_create(&app, &o, &err), NN_OK);
+    app_event ev = {.type = APP_EV_KEY, .key = '6'};
+    draw_app_handle(app, &ev);
+    char status[4096];
+    draw_app_status_json(app, status, sizeof status);
+    assert_non_null(strstr(status, "\"training\":{\"shown\":\"fields\",\"layer\":1"));
+    trainer_config cfg = {.width = (int)json_long(status, "\"width\":"),
+                          .ndyad = (int)json_long(status, "\"ndyad\":"),
+                          .seed = (unsigned long)json_long(status, "\"seed\":")};
+    ev.key = 'h';
+    draw_app_handle(app, &ev);
+    ev.key = ']';
+    draw_app_handle(app, &ev);
+    draw_app_status_json(app, status, sizeof status);
+    assert_non_null(strstr(status, "\"shown\":\"heatmaps\",\"layer\":2"));
+    ev.key = '[';
+    draw_app_handle(app, &ev); /* back to layer 1 (784 -> 256) */
+    long version;
+    assert_true(heat_sum(app, 0, &version) == 0.0); /* nothing trained: no heatmap yet */
+    assert_int_equal(version, 0);
+    ev.key = ' ';
+    draw_app_handle(app, &ev); /* Start */
+    uint64_t now = 0;
+    do {
+        now += 50;
+        nap();
+        draw_app_set_time(app, now);
+        assert_non_null(draw_app_render(app)); /* paints the heatmaps */
+        heat_sum(app, 0, &version);
+    } while (version == 0);
+    /* the shown W is the trained one: it moved away from the initial W */
+    for (int i = 0; i < 2; i++) {
+        double shown = heat_sum(app, i, &version);
+        assert_true(shown > 0.0);
+        assert_true(fabs(shown - initial_sum(&cfg, i, 0)) > 1e-6 * shown);
+    }
+    /* the selector changes what is shown: layer 3 is 10 x 256 */
+    ev.key = '[';
+    draw_app_handle(app, &ev); /* wraps from layer 1 to layer 3 */
+    draw_app_status_json(app, status, sizeof status);
+    assert_non_null(strstr(status, "\"shown\":\"heatmaps\",\"layer\":3"));
+    assert_true(heat_sum(app, 1, &version) > 0.0);
+    assert_non_null(draw_app_render(app));
+    draw_app_destroy(app); /* joins the thread */
+    test_tmpdir_remove(dir);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_trains_and_publishes),
         cmocka_unit_test(test_pause_and_stop),
         cmocka_unit_test(test_training_tab),
+        cmocka_unit_test(test_training_heatmaps),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -144,6 +144,8 @@ void action_run(draw_app *a, action act, int arg) {
     case ACT_TRAIN_RESET: train_tab_reset(a); break;
     case ACT_TRAIN_USE: train_tab_use(a); break;
     case ACT_TRAIN_NDYAD: train_tab_step_ndyad(a, arg); break;
+    case ACT_TRAIN_HEAT: train_tab_toggle_heat(a); break;
+    case ACT_TRAIN_LAYER: train_tab_step_layer(a, arg); break;
     case ACT_SAMPLE_FILTER: samples_set_filter(a, a->sm.filter == arg ? SAMPLES_ALL : arg); break;
     case ACT_SAMPLE_PICK:
         a->sm.pos = arg;

@@ -345,6 +345,10 @@ void draw_app_status_json(draw_app *a, char *buf, size_t size) {
         esc[k] = 0;
         used += (size_t)snprintf(buf + used, size - used, "],\"samples\":{\"shown\":%d,\"note\":\"%s\"}}",
                                  a->sm.shown, esc);
+    } else if (used < size && a->view == DRAW_VIEW_TRAIN) {
+        used += (size_t)snprintf(buf + used, size - used, "]");
+        if (used < size) used += (size_t)train_tab_status_json(a, buf + used, size - used);
+        if (used < size) snprintf(buf + used, size - used, "}");
     } else if (used < size) {
         snprintf(buf + used, size - used, "]}");
     }

@@ -108,6 +108,11 @@ static void k_teach_stop(draw_app *a, int key, int mods) {
 }
 static void k_train_run(draw_app *a, int key, int mods) { (void)key, (void)mods, train_tab_run(a); }
 static void k_train_use(draw_app *a, int key, int mods) { (void)key, (void)mods, train_tab_use(a); }
+static void k_train_heat(draw_app *a, int key, int mods) { (void)key, (void)mods, train_tab_toggle_heat(a); }
+static void k_train_layer(draw_app *a, int key, int mods) {
+    (void)mods;
+    train_tab_step_layer(a, key == ']' ? 1 : -1);
+}
 static void k_sample_step(draw_app *a, int key, int mods) {
     (void)mods;
     samples_step(a, dir_of(key));
@@ -194,6 +199,9 @@ const key_binding key_table[] = {
     {'f', 0, ANY, 0, k_filter, NULL, "F", "filter: all, DYAD wrong, DYAD wrong + dense right, ..."},
     {' ', 0, DRAW_VIEW_TRAIN, 0, k_train_run, "Training", "Space", "start / pause / resume"},
     {'u', 0, DRAW_VIEW_TRAIN, 0, k_train_use, NULL, "U", "use the trained nets as the models"},
+    {'h', 0, DRAW_VIEW_TRAIN, 0, k_train_heat, NULL, "H", "receptive fields / W heatmaps"},
+    {'[', 0, DRAW_VIEW_TRAIN, 1, k_train_layer, NULL, "[  ]", "heatmaps: previous / next layer"},
+    {']', 0, DRAW_VIEW_TRAIN, 1, k_train_layer, NULL, NULL, NULL},
     {'+', CTRL, ANY, 1, k_ui_scale, "Other", "Ctrl+  +  " MINUS "  0", "UI scale up / down / 100%"},
     {'-', CTRL, ANY, 1, k_ui_scale, NULL, NULL, NULL},
     {'0', CTRL, ANY, 0, k_ui_scale, NULL, NULL, NULL},

@@ -118,6 +118,8 @@ typedef enum {
     ACT_TRAIN_RESET,
     ACT_TRAIN_USE,
     ACT_TRAIN_NDYAD,
+    ACT_TRAIN_HEAT,
+    ACT_TRAIN_LAYER,
 } action;
 
 typedef enum { STYLE_BUTTON = 0, STYLE_TAB, STYLE_THUMB } widget_style;
@@ -248,6 +250,11 @@ struct draw_app {
         nn_mlp view[TRAINER_NETS];  /* the published parameters, for the fields */
         int view_ok;
         long view_version;
+        int show_heat;           /* the lower row: 0 receptive fields, 1 W heatmaps */
+        int heat_layer;          /* 0-based layer the heatmaps show */
+        heat_matrix heat[TRAINER_NETS]; /* built from view[] on the UI thread */
+        long heat_version;       /* view_version they were built from; 0 none */
+        int heat_built_layer;
         uint64_t next_poll_ms;
     } tr;
     struct {

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../render/heatmap.h"
 #include "../render/receptive.h"
 #include "draw_gfx.h"
 #include "draw_samples.h"
@@ -17,7 +18,15 @@ static int active(const draw_app *a) {
                        a->tr.st.state == TRAINER_PAUSED);
 }
 
+#define TRAIN_LAYERS 3
+
+static void free_heat(draw_app *a) {
+    for (int i = 0; i < TRAINER_NETS; i++) heat_matrix_free(&a->tr.heat[i]);
+    a->tr.heat_version = 0;
+}
+
 static void free_view(draw_app *a) {
+    free_heat(a);
     if (a->tr.view_ok)
         for (int i = 0; i < TRAINER_NETS; i++) nn_mlp_free(&a->tr.view[i]);
     a->tr.view_ok = 0;
@@ -82,6 +91,53 @@ void train_tab_step_ndyad(draw_app *a, int dir) {
     if (a->tr.t) train_tab_reset(a); /* another net: start over */
     a->tr.cfg.ndyad = choices[k];
     a->dirty |= D_FULL;
+}
+
+void train_tab_toggle_heat(draw_app *a) {
+    a->tr.show_heat = !a->tr.show_heat;
+    a->dirty |= D_FULL;
+}
+
+void train_tab_step_layer(draw_app *a, int dir) {
+    int l = a->tr.heat_layer + (dir < 0 ? -1 : 1);
+    a->tr.heat_layer = (l + TRAIN_LAYERS) % TRAIN_LAYERS; /* the button cycles */
+    a->tr.show_heat = 1;
+    a->dirty |= D_FULL;
+}
+
+/* The heatmaps from the tab's parameter copies: rebuilt only when a new
+ * version arrived or the layer changed (UI thread, no lock needed). */
+static void refresh_heat(draw_app *a) {
+    if (!a->tr.view_ok || !a->tr.show_heat) return;
+    if (a->tr.heat_version == a->tr.view_version && a->tr.heat_built_layer == a->tr.heat_layer)
+        return;
+    free_heat(a);
+    for (int i = 0; i < TRAINER_NETS; i++) {
+        nn_error err;
+        if (heat_matrix_build(&a->tr.heat[i], &a->tr.view[i].layers[a->tr.heat_layer],
+                              HEAT_PART_BOTH, 0, &err) != NN_OK) {
+            message_set(a, 1, "%s", err.msg);
+            free_heat(a);
+            return;
+        }
+    }
+    a->tr.heat_version = a->tr.view_version;
+    a->tr.heat_built_layer = a->tr.heat_layer;
+}
+
+int train_tab_status_json(draw_app *a, char *buf, size_t size) {
+    refresh_heat(a);
+    double sum[TRAINER_NETS] = {0};
+    for (int i = 0; i < TRAINER_NETS; i++) {
+        const heat_matrix *m = &a->tr.heat[i];
+        for (long k = 0; a->tr.heat_version && k < (long)m->rows * m->cols; k++)
+            sum[i] += fabsf(m->value[k]);
+    }
+    return snprintf(buf, size,
+                    ",\"training\":{\"shown\":\"%s\",\"layer\":%d,\"width\":%d,\"ndyad\":%d,"
+                    "\"seed\":%lu,\"version\":%ld,\"heat_abs_sum\":[%.9g,%.9g]}",
+                    a->tr.show_heat ? "heatmaps" : "fields", a->tr.heat_layer + 1, a->tr.cfg.width,
+                    a->tr.cfg.ndyad, a->tr.cfg.seed, a->tr.view_version, sum[0], sum[1]);
 }
 
 /* The published parameters into the tab's own copies (for the fields). */
@@ -187,6 +243,11 @@ void layout_train(draw_app *a, layout *L, gfx_rect in) {
     layout_add_widget(L, (gfx_rect){x, row.y, w + S(a, 12), row.h}, ACT_NONE, 0, 0, STYLE_TAB, lab);
     x += w + S(a, 18);
     layout_row_button(a, &x, row, ACT_TRAIN_NDYAD, 1, 0, "+");
+    x += S(a, 14); /* left out where there is no room: H and [ ] still work */
+    layout_row_button(a, &x, row, ACT_TRAIN_HEAT, 0, a->tr.show_heat, "W heatmaps");
+    char layer[32];
+    snprintf(layer, sizeof layer, "layer %d/%d", a->tr.heat_layer + 1, TRAIN_LAYERS);
+    layout_row_button(a, &x, row, ACT_TRAIN_LAYER, 1, 0, layer);
     int top = in.y + rowh + S(a, 8);
     L->train_info = (gfx_rect){in.x, top, in.w, S(a, 40)};
     top += S(a, 48);
@@ -273,13 +334,28 @@ void draw_train(draw_app *a) {
     draw_text_wrap(img, a->font, L->train_info, S(a, 13), S(a, 18), COL_TEXT, info, 2);
     plot(a, L->train_plot[0], 0, "training loss");
     plot(a, L->train_plot[1], 1, "test accuracy (2000 test digits)");
+    refresh_heat(a);
     for (int i = 0; i < TRAINER_NETS; i++) {
         char cap[96];
-        snprintf(cap, sizeof cap, "%s: first-layer receptive fields",
-                 i == 0 ? "DYAD" : "dense");
+        if (a->tr.show_heat)
+            snprintf(cap, sizeof cap, "%s: W of layer %d (H: fields)", i == 0 ? "DYAD" : "dense",
+                     a->tr.heat_layer + 1);
+        else
+            snprintf(cap, sizeof cap, "%s: first-layer receptive fields", i == 0 ? "DYAD" : "dense");
         gfx_text(img, bold_font(a), L->train_rf_cap[i].x, L->train_rf_cap[i].y, S(a, 12),
                  slot_accent[i], cap);
-        if (a->tr.view_ok)
+        if (a->tr.show_heat && a->tr.heat_version) {
+            const heat_matrix *m = &a->tr.heat[i];
+            gfx_rect r = L->train_rf[i];
+            heat_view v = {0};
+            heat_view_fit(&v, m, r);
+            if (m->rows * 8 < m->cols) v.row_zoom = (float)r.h / m->rows; /* the 10-row output layer */
+            v.scale = HEAT_SIGNED;
+            v.parts = HEAT_PART_BOTH;
+            v.range = heat_matrix_abs_quantile(m, 0.99f);
+            gfx_fill_rect(img, r, COL_WELL);
+            heat_draw(img, r, m, &v);
+        } else if (a->tr.view_ok && !a->tr.show_heat)
             receptive_draw(img, L->train_rf[i], &a->tr.view[i].layers[0], NN_DIGIT_SIDE, 0, 32,
                            HEAT_SIGNED, HEAT_PART_BOTH);
         else
