@@ -353,8 +353,7 @@ void draw_train(draw_app *a) {
             v.scale = HEAT_SIGNED;
             v.parts = HEAT_PART_BOTH;
             v.range = heat_matrix_abs_quantile(m, 0.99f);
-            gfx_fill_rect(img, r, COL_WELL);
-            heat_draw(img, r, m, &v);
+            heat_draw(img, r, m, &v); /* outside the matrix: the panel shows */
         } else if (a->tr.view_ok && !a->tr.show_heat)
             receptive_draw(img, L->train_rf[i], &a->tr.view[i].layers[0], NN_DIGIT_SIDE, 0, 32,
                            HEAT_SIGNED, HEAT_PART_BOTH);
