@@ -113,3 +113,12 @@ int test_count_temp_files(const char *dir) {
     closedir(d);
     return count;
 }
+
+void test_make_net(nn_mlp *net, const char *spec, uint64_t seed) {
+    nn_layer_spec specs[8];
+    nn_error err;
+    int n = nn_mlp_parse_layers(spec, specs, 8, &err);
+    assert_true(n > 0);
+    assert_int_equal(nn_mlp_create(net, 784, specs, n, 0, &err), NN_OK);
+    nn_mlp_init(net, seed);
+}

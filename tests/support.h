@@ -3,6 +3,9 @@
 #define TESTS_SUPPORT_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+#include "../nn/mlp.h"
 
 /* MNIST directory from MNIST_DIR, or NULL when absent. With REQUIRE_MNIST=1
  * an absent or incomplete directory fails the calling test instead. */
@@ -18,6 +21,10 @@ int test_write_file(const char *path, const void *data, size_t size);
 
 /* The whole file, NUL-terminated (the test fails if it cannot be read); free it. */
 unsigned char *test_read_whole(const char *path, size_t *size);
+
+/* An inference-only net of 784 inputs from a --layers spec, initialised from
+ * seed (the test fails if the spec is bad). */
+void test_make_net(nn_mlp *net, const char *spec, uint64_t seed);
 
 /* Files in dir whose name holds ".tmp": debris an atomic writer must not leave. */
 int test_count_temp_files(const char *dir);

@@ -30,18 +30,9 @@ typedef struct {
     char dyad[4200], dense[4200];
 } fixture;
 
-static void make_net(nn_mlp *net, const char *spec, uint64_t seed) {
-    nn_layer_spec specs[8];
-    nn_error err;
-    int n = nn_mlp_parse_layers(spec, specs, 8, &err);
-    assert_true(n > 0);
-    assert_int_equal(nn_mlp_create(net, 784, specs, n, 0, &err), NN_OK);
-    nn_mlp_init(net, seed);
-}
-
 static void save_net(const char *path, const char *spec, uint64_t seed, double accuracy) {
     nn_mlp net;
-    make_net(&net, spec, seed);
+    test_make_net(&net, spec, seed);
     nn_train_record rec;
     nn_train_record_clear(&rec);
     rec.test_accuracy = accuracy;
@@ -350,7 +341,7 @@ static void test_app_predictions(void **state) {
     uint8_t input[784];
     assert_true(draw_app_input(app, input));
     nn_mlp net;
-    make_net(&net, DYAD_SPEC, DYAD_SEED);
+    test_make_net(&net, DYAD_SPEC, DYAD_SEED);
     nn_error err;
     assert_int_equal(nn_mlp_reserve(&net, 1, &err), NN_OK);
     float x[784], expect[10];
@@ -389,7 +380,7 @@ static void test_app_hover_zoom_pan(void **state) {
     key(app, ']', 0);
     assert_int_equal(draw_app_layer(app), 1); /* 64x64: whole pixels per cell */
     nn_mlp net;
-    make_net(&net, DYAD_SPEC, DYAD_SEED);
+    test_make_net(&net, DYAD_SPEC, DYAD_SEED);
     const nn_layer *l = &net.layers[1];
     float *w = malloc(sizeof(float) * 64 * 64);
     assert_non_null(w);
@@ -618,7 +609,7 @@ static void test_app_drop_and_resize(void **state) {
 static void test_app_samples(void **state) {
     fixture *f = *state;
     nn_mlp net;
-    make_net(&net, DYAD_SPEC, DYAD_SEED);
+    test_make_net(&net, DYAD_SPEC, DYAD_SEED);
     nn_error err;
     assert_int_equal(nn_mlp_reserve(&net, 1, &err), NN_OK);
     enum { N = 5 };

@@ -40,15 +40,6 @@ typedef struct {
     nn_mlp net; /* the DYAD model as saved */
 } fixture;
 
-static void make_net(nn_mlp *net, const char *spec, uint64_t seed) {
-    nn_layer_spec specs[8];
-    nn_error err;
-    int n = nn_mlp_parse_layers(spec, specs, 8, &err);
-    assert_true(n > 0);
-    assert_int_equal(nn_mlp_create(net, 784, specs, n, 0, &err), NN_OK);
-    nn_mlp_init(net, seed);
-}
-
 static void save_net(const char *path, const nn_mlp *net) {
     nn_train_record rec;
     nn_train_record_clear(&rec);
@@ -62,10 +53,10 @@ static int setup(void **state) {
     f->dir = test_tmpdir();
     snprintf(f->dyad, sizeof f->dyad, "%s/dyad-t.safetensors", f->dir);
     snprintf(f->dense, sizeof f->dense, "%s/dense-t.safetensors", f->dir);
-    make_net(&f->net, DYAD_SPEC, 21);
+    test_make_net(&f->net, DYAD_SPEC, 21);
     save_net(f->dyad, &f->net);
     nn_mlp dense;
-    make_net(&dense, DENSE_SPEC, 22);
+    test_make_net(&dense, DENSE_SPEC, 22);
     save_net(f->dense, &dense);
     nn_mlp_free(&dense);
     *state = f;
@@ -511,7 +502,7 @@ static int top_class(nn_mlp *net, const float *x) {
 static void test_saliency_and_filters(void **state) {
     fixture *f = *state;
     nn_mlp dense;
-    make_net(&dense, DENSE_SPEC, 22);
+    test_make_net(&dense, DENSE_SPEC, 22);
     nn_error err;
     assert_int_equal(nn_mlp_reserve(&dense, 1, &err), NN_OK);
     assert_int_equal(nn_mlp_reserve(&f->net, 1, &err), NN_OK);
