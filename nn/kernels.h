@@ -138,6 +138,11 @@ void nn_adam_update(nn_compute *c, float *p, const float *g, float *m, float *v,
                     float lr, float beta1, float beta2, float eps, float weight_decay, float bc1,
                     float bc2);
 
+/* v[e] *= mask[e] for e < n (the sparse kind's masked weight gradient). */
+void nn_mask_multiply(nn_compute *c, float *v, const float *mask, size_t n);
+/* v[e] = value for e < n (e.g. NaN over an output a pass could not compute). */
+void nn_fill(nn_compute *c, float *v, size_t n, float value);
+
 /* Host buffers: zeroed, 64-byte aligned floats; NULL when out of memory. */
 float *nn_alloc_floats(size_t n);
 void nn_free_floats(float *p);

@@ -422,6 +422,22 @@ void nn_adam_update(nn_compute *c, float *p, const float *g, float *m, float *v,
     run_update(c, &j);
 }
 
+void nn_mask_multiply(nn_compute *c, float *v, const float *mask, size_t n) {
+    if (nn_compute_on_device(c)) {
+        nn_cuda_mask_multiply(c->cuda, v, mask, n);
+        return;
+    }
+    for (size_t e = 0; e < n; e++) v[e] *= mask[e];
+}
+
+void nn_fill(nn_compute *c, float *v, size_t n, float value) {
+    if (nn_compute_on_device(c)) {
+        nn_cuda_fill(c->cuda, v, n, value);
+        return;
+    }
+    for (size_t e = 0; e < n; e++) v[e] = value;
+}
+
 float *nn_alloc_floats(size_t n) {
     size_t bytes = (n * sizeof(float) + 63) & ~(size_t)63;
     if (bytes == 0) bytes = 64;

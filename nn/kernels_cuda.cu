@@ -459,3 +459,23 @@ extern "C" void nn_cuda_adam_update(nn_cuda *cu, float *p, const float *g, float
         adam_update<<<blocks_for((long long)n), THREADS>>>(p, g, m, v, (long long)n, lr, beta1,
                                                            beta2, eps, weight_decay, bc1, bc2);
 }
+
+__global__ static void mask_multiply(float *v, const float *mask, long long n) {
+    long long e = blockIdx.x * (long long)blockDim.x + threadIdx.x;
+    if (e < n) v[e] *= mask[e];
+}
+
+extern "C" void nn_cuda_mask_multiply(nn_cuda *cu, float *v, const float *mask, size_t n) {
+    (void)cu;
+    if (n) mask_multiply<<<blocks_for((long long)n), THREADS>>>(v, mask, (long long)n);
+}
+
+__global__ static void fill(float *v, long long n, float value) {
+    long long e = blockIdx.x * (long long)blockDim.x + threadIdx.x;
+    if (e < n) v[e] = value;
+}
+
+extern "C" void nn_cuda_fill(nn_cuda *cu, float *v, size_t n, float value) {
+    (void)cu;
+    if (n) fill<<<blocks_for((long long)n), THREADS>>>(v, (long long)n, value);
+}

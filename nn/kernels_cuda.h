@@ -36,6 +36,8 @@ void nn_cuda_sgd_update(nn_cuda *cu, float *p, const float *g, float *m, size_t 
 void nn_cuda_adam_update(nn_cuda *cu, float *p, const float *g, float *m, float *v, size_t n,
                          float lr, float beta1, float beta2, float eps, float weight_decay,
                          float bc1, float bc2);
+void nn_cuda_mask_multiply(nn_cuda *cu, float *v, const float *mask, size_t n);
+void nn_cuda_fill(nn_cuda *cu, float *v, size_t n, float value);
 
 #ifdef __cplusplus
 }

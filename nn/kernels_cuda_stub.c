@@ -54,3 +54,11 @@ void nn_cuda_adam_update(nn_cuda *cu, float *p, const float *g, float *m, float 
         (void)eps, (void)weight_decay, (void)bc1, (void)bc2;
     abort();
 }
+void nn_cuda_mask_multiply(nn_cuda *cu, float *v, const float *mask, size_t n) {
+    (void)cu, (void)v, (void)mask, (void)n;
+    abort();
+}
+void nn_cuda_fill(nn_cuda *cu, float *v, size_t n, float value) {
+    (void)cu, (void)v, (void)n, (void)value;
+    abort();
+}

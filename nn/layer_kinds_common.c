@@ -16,14 +16,15 @@ void nn_kind_uniform(float *v, size_t n, float bound, nn_rng *r) {
     for (size_t e = 0; e < n; e++) v[e] = (2.0f * nn_rng_uniform(r) - 1.0f) * bound;
 }
 
-void nn_kind_scratch_get(nn_kind_scratch *s, size_t rows, int max_cols) {
+void nn_kind_scratch_get(nn_kind_scratch *s, nn_compute *c, size_t rows, int max_cols) {
+    s->compute = c;
     s->cols = max_cols;
     s->buf = NULL;
-    while (s->cols > 0 && !(s->buf = nn_alloc_floats(rows * (size_t)s->cols))) s->cols /= 2;
+    while (s->cols > 0 && !(s->buf = nn_compute_alloc(c, rows * (size_t)s->cols))) s->cols /= 2;
 }
 
 void nn_kind_scratch_free(nn_kind_scratch *s) {
-    nn_free_floats(s->buf);
+    nn_compute_release(s->compute, s->buf);
     s->buf = NULL;
     s->cols = 0;
 }
@@ -52,6 +53,4 @@ void nn_kind_sgd_finish(const nn_layer *l, nn_compute *c, const nn_layer_sgd *sg
     }
 }
 
-void nn_kind_poison(float *v, size_t n) {
-    for (size_t e = 0; e < n; e++) v[e] = NAN;
-}
+void nn_kind_poison(nn_compute *c, float *v, size_t n) { nn_fill(c, v, n, NAN); }

@@ -70,9 +70,9 @@ void nn_monarch_forward_cols(const nn_layer *l, const float *x, float *y, int ba
                      int max_cols) {
     dims d = dims_of(l->in, l->out, l->ndyad);
     nn_kind_scratch s;
-    nn_kind_scratch_get(&s, (size_t)d.mid, max_cols < batch ? max_cols : batch);
+    nn_kind_scratch_get(&s, c, (size_t)d.mid, max_cols < batch ? max_cols : batch);
     if (!s.cols) {
-        nn_kind_poison(y, (size_t)l->out * batch);
+        nn_kind_poison(c, y, (size_t)l->out * batch);
         return;
     }
     const float *wl = nn_kind_tensor(l, l->params, "blkdiag2");
@@ -101,10 +101,10 @@ void nn_monarch_backward_cols(const nn_layer *l, const float *x, const float *dy
                       nn_compute *c, const nn_layer_sgd *sgd, int max_cols) {
     dims d = dims_of(l->in, l->out, l->ndyad);
     nn_kind_scratch s;
-    nn_kind_scratch_get(&s, 2 * (size_t)d.mid, max_cols < batch ? max_cols : batch);
+    nn_kind_scratch_get(&s, c, 2 * (size_t)d.mid, max_cols < batch ? max_cols : batch);
     if (!s.cols) {
-        if (dx) nn_kind_poison(dx, (size_t)l->in * batch);
-        nn_kind_poison(sgd ? l->params : l->grads, l->tensors.total - (size_t)l->out);
+        if (dx) nn_kind_poison(c, dx, (size_t)l->in * batch);
+        nn_kind_poison(c, sgd ? l->params : l->grads, l->tensors.total - (size_t)l->out);
         return;
     }
     const float *wr = nn_kind_tensor(l, l->params, "blkdiag1");

@@ -71,13 +71,15 @@ float *nn_kind_tensor(const nn_layer *l, float *base, const char *name);
 void nn_kind_uniform(float *v, size_t n, float bound, nn_rng *r);
 
 /* Scratch for a factorised layer's intermediate (rows x cols floats, cols a
- * chunk of the batch): max_cols columns when memory allows, else halving
- * chunks; cols 0 when not even one column could be had. */
+ * chunk of the batch) in the context's memory (host or GPU): max_cols
+ * columns when memory allows, else halving chunks; cols 0 when not even one
+ * column could be had. */
 typedef struct {
     float *buf;
     int cols;
+    nn_compute *compute;
 } nn_kind_scratch;
-void nn_kind_scratch_get(nn_kind_scratch *s, size_t rows, int max_cols);
+void nn_kind_scratch_get(nn_kind_scratch *s, nn_compute *c, size_t rows, int max_cols);
 void nn_kind_scratch_free(nn_kind_scratch *s);
 
 /* Where a backward pass puts a weight gradient. With one chunk and sgd set,
@@ -94,6 +96,6 @@ nn_kind_grad_target nn_kind_grad_for(const nn_layer *l, const char *name, const 
 /* The unfused SGD update of every weight tensor (the bias is the caller's). */
 void nn_kind_sgd_finish(const nn_layer *l, nn_compute *c, const nn_layer_sgd *sgd);
 /* Fills an output with NaN: what a pass does when it could get no memory. */
-void nn_kind_poison(float *v, size_t n);
+void nn_kind_poison(nn_compute *c, float *v, size_t n);
 
 #endif

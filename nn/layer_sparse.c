@@ -71,9 +71,8 @@ void nn_sparse_backward(const nn_layer *l, const float *x, const float *dy, floa
     nn_gemm g = {.trans_b = 1, .m = l->out, .n = l->in, .k = batch, .a = dy, .lda = batch,
                  .b = x, .ldb = batch, .beta = 0.0f, .c = gw, .ldc = l->in};
     nn_gemm_items(c, &g, 1, 1, NULL);
-    const float *mask = nn_kind_tensor(l, l->params, "mask");
     size_t total = (size_t)l->in * l->out;
-    for (size_t e = 0; e < total; e++) gw[e] *= mask[e];
+    nn_mask_multiply(c, gw, nn_kind_tensor(l, l->params, "mask"), total);
     if (sgd) {
         size_t at = (size_t)(l->param.weight - l->params);
         nn_sgd_update(c, l->param.weight, gw, sgd->velocity + at, total, sgd->lr, sgd->momentum,

@@ -64,15 +64,6 @@ nn_status nn_mlp_create(nn_mlp *net, int in, const nn_layer_spec *specs, int nla
 nn_status nn_mlp_to_device(nn_mlp *dev, const nn_mlp *host, nn_compute *c, nn_error *err) {
     memset(dev, 0, sizeof *dev);
     if (!nn_compute_on_device(c)) return nn_fail(err, NN_ERR_ARG, "not a GPU compute context");
-    /* the structured baselines use host scratch (and sparse a host mask) in
-     * their compute: only dense and DYAD layers are on the CUDA backend so far */
-    for (int i = 0; i < host->nlayers; i++) {
-        nn_layer_kind k = host->layers[i].kind;
-        if (k != NN_LAYER_DENSE && k != NN_LAYER_DYAD_IT && k != NN_LAYER_DYAD_OT &&
-            k != NN_LAYER_DYAD_DT)
-            return nn_fail(err, NN_ERR_ARG, "layer %d is %s: the CUDA backend runs dense and DYAD "
-                           "layers only so far (use --device cpu)", i, nn_layer_kind_name(k));
-    }
     dev->in = host->in;
     dev->nlayers = host->nlayers;
     dev->nparams = host->nparams;

@@ -102,12 +102,21 @@ static void check(double e, const char *what, const char *kind, const shape *s) 
 /* One kind at one shape: forward, backward (dx, grads), fused SGD. */
 static void layer_case(nn_layer_kind kind, const shape *s, nn_rng *r) {
     const char *name = nn_layer_kind_name(kind);
-    int ndyad = nn_layer_kind_get(kind)->blocked ? s->ndyad : 1;
-    nn_layer cpu = {.kind = kind, .in = s->in, .out = s->out, .ndyad = ndyad, .relu = s->relu};
+    /* the shape's ndyad is the blocks of the blocked kinds; lowrank takes a
+     * rank of 3 x ndyad, sparse a density of 0.3 */
+    nn_layer_param param = nn_layer_kind_get(kind)->param;
+    int ndyad = param == NN_LAYER_PARAM_BLOCKS ? s->ndyad : param == NN_LAYER_PARAM_RANK ? 3 * s->ndyad : 1;
+    nn_layer cpu = {.kind = kind, .in = s->in, .out = s->out, .ndyad = ndyad, .relu = s->relu,
+                    .density = param == NN_LAYER_PARAM_DENSITY ? 0.3f : 0.0f};
     assert_int_equal(nn_layer_check(kind, s->in, s->out, ndyad, NULL), NN_OK);
     size_t np = nn_layer_param_count(kind, s->in, s->out, ndyad);
     size_t nx = (size_t)s->in * s->batch, ny = (size_t)s->out * s->batch;
     float *params = host_random(np, r, 0.1f), *grads = nn_alloc_floats(np);
+    if (param == NN_LAYER_PARAM_DENSITY) { /* a valid mask, and zeros where it is 0 */
+        nn_layer tmp = cpu;
+        nn_layer_bind(&tmp, params, NULL);
+        nn_layer_init(&tmp, r);
+    }
     float *vel = host_random(np, r, 0.01f);
     float *x = host_random(nx, r, 1.0f), *dy = host_random(ny, r, 1.0f);
     float *y = nn_alloc_floats(ny), *dx = nn_alloc_floats(nx), *dy_work = nn_alloc_floats(ny);
@@ -150,8 +159,10 @@ static void layer_case(nn_layer_kind kind, const shape *s, nn_rng *r) {
     for (int t = 0; t < cpu.tensors.count; t++)
         used += (size_t)snprintf(tensors + used, sizeof tensors - used, "%sd%s %.1e",
                                  t ? "  " : "", cpu.tensors.t[t].name, e_t[t]);
-    printf("%-8s %5d %5d %5d %5d %4s  %.1e  %.1e  %-40s  %.1e  %.1e\n", name, s->in, s->out,
-           ndyad, s->batch, s->relu ? "yes" : "no", e_y, e_dx, tensors, e_p, e_v);
+    char pt[24];
+    nn_layer_param_text(kind, ndyad, cpu.density, pt, sizeof pt);
+    printf("%-9s %5d %5d %5s %5d %4s  %.1e  %.1e  %-40s  %.1e  %.1e\n", name, s->in, s->out,
+           pt[0] ? pt : "-", s->batch, s->relu ? "yes" : "no", e_y, e_dx, tensors, e_p, e_v);
     check(e_y, "forward y", name, s);
     check(e_dx, "dx", name, s);
     check(e_dx2, "dx (fused SGD step)", name, s);
@@ -171,8 +182,8 @@ static void test_layers(void **state) {
     nn_rng r;
     nn_rng_seed(&r, 11);
     printf("normalised error ||cuda - cpu|| / ||cpu||, tolerance %.0e\n", TOLERANCE);
-    printf("%-8s %5s %5s %5s %5s %4s  %-7s  %-7s  %-40s  %-7s  %-7s\n", "kind", "in", "out",
-           "ndyad", "batch", "relu", "y", "dx", "gradients", "sgd p", "sgd vel");
+    printf("%-9s %5s %5s %5s %5s %4s  %-7s  %-7s  %-40s  %-7s  %-7s\n", "kind", "in", "out",
+           "param", "batch", "relu", "y", "dx", "gradients", "sgd p", "sgd vel");
     worst = 0;
     for (int k = 0; k < NN_LAYER_KIND_COUNT; k++)
         for (int si = 0; si < NSHAPES; si++) layer_case((nn_layer_kind)k, &shapes[si], &r);
@@ -366,9 +377,13 @@ static void test_training_curve(void **state) {
         {"dense:512,dense:10", NN_OPTIM_SGD, 0.05f},
         {"dyad-it/4:1024,dyad-ot/8:512,dyad-dt/4:256,dense:10", NN_OPTIM_SGD, 0.1f},
         {"dyad-dt/4:512,dyad-it/2:256,dense:10", NN_OPTIM_ADAM, 0.002f},
+        /* the kinds after DYAD (issue 9) */
+        {"monarch/4:512,lowrank/64:256,dense:10", NN_OPTIM_SGD, 0.05f},
+        {"blockdiag/2:256,sparse/0.25:256,dense:10", NN_OPTIM_SGD, 0.05f},
+        {"blockdiag/2:256,sparse/0.25:256,monarch/8:128,dense:10", NN_OPTIM_ADAM, 0.002f},
     };
     printf("one epoch, %d MNIST images, batch %d: running mean loss, CPU vs CUDA\n", SUBSET, BATCH);
-    printf("%-52s %-5s %9s %9s %9s %9s  %8s %8s\n", "net", "optim", "first", "last cpu",
+    printf("%-70s %-5s %9s %9s %9s %9s  %8s %8s\n", "net", "optim", "first", "last cpu",
            "last cuda", "max rel", "test cpu", "test cuda");
     for (size_t ci = 0; ci < sizeof cases / sizeof cases[0]; ci++) {
         curve cpu, cuda;
@@ -381,7 +396,7 @@ static void test_training_curve(void **state) {
         for (int s = 0; s < STEPS; s++)
             max_rel = fmax(max_rel, fabs(cuda.loss[s] - cpu.loss[s]) / fabs(cpu.loss[s]));
         double e_params = norm_error(h_gpu.params, h_cpu.params, h_cpu.nparams);
-        printf("%-52s %-5s %9.5f %9.6f %9.6f %9.1e  %7.2f%% %7.2f%%  params %.1e\n",
+        printf("%-70s %-5s %9.5f %9.6f %9.6f %9.1e  %7.2f%% %7.2f%%  params %.1e\n",
                cases[ci].layers, nn_optim_kind_name(cases[ci].kind), cpu.loss[0],
                cpu.loss[STEPS - 1], cuda.loss[STEPS - 1], max_rel, 100 * acc_cpu, 100 * acc_gpu,
                e_params);
