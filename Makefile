@@ -181,15 +181,16 @@ STUDY_QUICK ?= $(BUILD)/study-quick
 reproduce: $(PROGRAM)
 	@DYAD_TEST_DEPS=1 bash .ci/install-deps
 	nice ./$(PROGRAM) sweep assets/study/grid.json --out $(STUDY_RUNS) --jobs auto
-	python3 assets/study/report.py $(STUDY_RUNS) --out assets/study
-	python3 tests/study/check_report.py $(STUDY_RUNS) assets/study
+	python3 assets/study/report.py $(STUDY_RUNS) --out assets/study --readme README.md
+	python3 tests/study/check_report.py $(STUDY_RUNS) assets/study README.md
 
 reproduce-quick: $(PROGRAM)
 	@DYAD_TEST_DEPS=1 bash .ci/install-deps
 	rm -rf $(STUDY_QUICK)
 	./$(PROGRAM) sweep assets/study/grid-quick.json --out $(STUDY_QUICK) --jobs auto
-	python3 assets/study/report.py $(STUDY_QUICK) --out $(STUDY_QUICK)/report
-	python3 tests/study/check_report.py $(STUDY_QUICK) $(STUDY_QUICK)/report
+	cp README.md $(STUDY_QUICK)/README.md
+	python3 assets/study/report.py $(STUDY_QUICK) --out $(STUDY_QUICK)/report --readme $(STUDY_QUICK)/README.md
+	python3 tests/study/check_report.py $(STUDY_QUICK) $(STUDY_QUICK)/report $(STUDY_QUICK)/README.md
 
 clean:
 	rm -rf build build-san build-cuda $(FUZZ_DIR) dyad

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Checks that a generated study report is well-formed and agrees with its runs.
 
-    python3 tests/study/check_report.py RUNDIR REPORTDIR
+    python3 tests/study/check_report.py RUNDIR REPORTDIR [README]
 
 RUNDIR is the sweep's --out, REPORTDIR what assets/study/report.py wrote.
 Checks: every planned run has exactly one row (no duplicates, no strays);
@@ -9,8 +9,10 @@ the rows survive a CSV round trip (report's results.csv == the sweep's);
 every column the issue asks for is present and parses; REPORT.md has its
 sections, machine, commit, commands and total run time, one verdict from
 the allowed set per claim, and every plot it links exists as a PNG; the
-headline numbers equal summary.csv's. Prints one line per failure and exits 1
-if there is any.
+headline numbers equal summary.csv's; with README, its generated study block
+holds the report's commit, a row for every headline configuration with the
+same accuracy, every claim with the same verdict, and two plots that exist.
+Prints one line per failure and exits 1 if there is any.
 """
 import csv
 import math
@@ -33,10 +35,37 @@ def rows_of(path):
         return list(csv.reader(line for line in f if not line.startswith("#")))
 
 
+def check_readme(readme, report, md, summary, claims, err):
+    text = open(readme).read()
+    begin = text.find("<!-- study:begin")
+    end = text.find("<!-- study:end -->")
+    if begin < 0 or end < begin:
+        err("%s: no generated study block" % readme)
+        return
+    block = text[begin:end]
+    commit = re.search(r"Commit: `([0-9a-f]+)`", md)
+    if commit and "`%s`" % commit.group(1) not in block:
+        err("%s: study block does not name the report's commit %s" % (readme, commit.group(1)))
+    headline = md.split("## Headline")[-1].split("## Claims")[0]
+    for line in headline.splitlines():
+        if line.startswith("| mnist |") and line not in block:
+            err("%s: study block lacks the headline row %s" % (readme, line[:60]))
+    for c in claims:
+        if "| %s | **%s** |" % (c[0], c[1]) not in block:
+            err("%s: study block lacks claim '%s' as %s" % (readme, c[0], c[1]))
+    pngs = re.findall(r"!\[[^\]]*\]\(([^)]+\.png)\)", block)
+    if len(pngs) != 2:
+        err("%s: study block shows %d plots, not 2" % (readme, len(pngs)))
+    for p in pngs:
+        if not os.path.isfile(os.path.join(os.path.dirname(os.path.abspath(readme)), p)):
+            err("%s: plot %s does not exist" % (readme, p))
+
+
 def main():
-    if len(sys.argv) != 3:
+    if len(sys.argv) not in (3, 4):
         sys.exit(__doc__)
-    rundir, report = sys.argv[1:]
+    rundir, report = sys.argv[1:3]
+    readme = sys.argv[3] if len(sys.argv) == 4 else None
     errors = []
     err = errors.append
 
@@ -111,6 +140,9 @@ def main():
             err("REPORT.md: no table row for %s %s" % (s["dataset"], s["label"]))
         elif acc not in line:
             err("REPORT.md: %s %s shows no %s (summary.csv)" % (s["dataset"], s["label"], acc))
+
+    if readme:
+        check_readme(readme, report, md, summary, claims, err)
 
     for e in errors:
         print("check_report: " + e)
