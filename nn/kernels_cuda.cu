@@ -54,6 +54,11 @@ struct nn_cuda {
     int pix_next;
     bf16_copy half[HALF_SLOTS]; /* BF16 copies of recent GEMM operands */
     unsigned long long half_clock;
+    int sms;             /* streaming multiprocessors: how many thread blocks fill the GPU */
+    float *split_work;   /* split-K partial products */
+    size_t split_cap;
+    void **split_ptrs;   /* their A, B and C pointer arrays (device) */
+    size_t split_ptrs_cap;
 };
 
 static void note(nn_cuda *cu, const char *what, const char *why) {
@@ -101,6 +106,7 @@ extern "C" nn_status nn_cuda_create(nn_cuda **out, nn_precision precision, nn_er
         return nn_fail(err, NN_ERR_ARG, "the CUDA device would not start (cuBLAS or memory)");
     }
     cu->precision = precision;
+    cu->sms = prop.multiProcessorCount;
     /* the compute type of each call (gemm_batch) picks FP32, TF32 or BF16 */
     cublasSetMathMode(cu->blas, CUBLAS_DEFAULT_MATH);
     snprintf(cu->name, sizeof cu->name, "cuda (%s, %s)", prop.name, nn_precision_name(precision));
@@ -113,6 +119,8 @@ extern "C" void nn_cuda_free(nn_cuda *cu) {
 
     for (int i = 0; i < 2; i++) cudaFree(cu->pix[i].dev);
     for (int i = 0; i < HALF_SLOTS; i++) cudaFree(cu->half[i].buf);
+    cudaFree(cu->split_work);
+    cudaFree(cu->split_ptrs);
     cudaFree(cu->idx);
     cudaFree(cu->bytes);
     cudaFree(cu->acc);
@@ -257,6 +265,92 @@ static const __nv_bfloat16 *bf16_operand(nn_cuda *cu, const float *x, long long 
     return h->buf;
 }
 
+/* Split-K. A batch whose outputs are few and whose k is long (DYAD's dW at
+ * ndyad 16: 16 blocks of 256 x 256, k = the batch) fills only a fraction of
+ * the SMs with output tiles. Each item's k is then cut into `ways` chunks,
+ * every (item, chunk) pair is one GEMM of a pointer-array batch into a
+ * scratch of partial products, and one kernel sums the chunks into C with
+ * C's beta. How many ways: enough (item, chunk) tiles of 128 x 128 for two
+ * waves, chunks of at least 256, and a count that divides k. */
+#define SPLIT_MIN_K 1024
+#define SPLIT_MIN_CHUNK 256
+#define SPLIT_MAX_WAYS 16
+
+static int split_ways(const nn_cuda *cu, const nn_gemm *g, int count) {
+    long long tiles = (long long)count * ((g->m + 127) / 128) * ((g->n + 127) / 128);
+    if (g->k < SPLIT_MIN_K || 2 * tiles > cu->sms) return 1;
+    int ways = (int)((2LL * cu->sms + tiles - 1) / tiles);
+    if (ways > SPLIT_MAX_WAYS) ways = SPLIT_MAX_WAYS;
+    while (ways > 1 && (g->k % ways || g->k / ways < SPLIT_MIN_CHUNK)) ways--;
+    return ways;
+}
+
+/* C_t = beta C_t + sum over the item's `ways` partial products (m x n each). */
+__global__ static void split_sum(float *c, item_view v, int r0, int t0, const float *parts, int ways,
+                                 float beta) {
+    int j = blockIdx.x * blockDim.x + threadIdx.x;
+    if (j >= v.n) return;
+    long long t = t0 + (long long)blockIdx.z, r = r0 + (long long)blockIdx.y;
+    long long mn = (long long)v.m * v.n;
+    const float *p = parts + t * ways * mn + r * v.n + j;
+    float sum = 0.0f;
+    for (int q = 0; q < ways; q++) sum += p[q * mn];
+    long long at = view_at(v, t, r, j);
+    c[at] = beta == 0.0f ? sum : sum + beta * c[at];
+}
+
+/* The pointer arrays of a split GEMM, written on the device (an upload from
+ * the host would make the host wait for the GPU at every such GEMM). */
+__global__ static void split_pointers(void **ptrs, long long items, int ways, const char *a,
+                                      const char *b, float *work, long long stride_a,
+                                      long long stride_b, long long a_step, long long b_step,
+                                      int esize, long long mn) {
+    long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x;
+    if (i >= items) return;
+    long long t = i / ways, q = i - t * ways;
+    ptrs[i] = (void *)(b + esize * (t * stride_b + q * b_step));
+    ptrs[items + i] = (void *)(a + esize * (t * stride_a + q * a_step));
+    ptrs[2 * items + i] = work + i * mn;
+}
+
+/* The split-K path, when it applies: returns 1 when it ran the op. a and b
+ * are the operands as the GEMM reads them (FP32, or their BF16 copies). */
+static int split_gemm(nn_cuda *cu, const nn_gemm *g, int count, const void *a, const void *b,
+                      cudaDataType_t in_type, cublasComputeType_t compute) {
+    int ways = split_ways(cu, g, count);
+    if (ways < 2) return 0;
+    size_t items = (size_t)count * ways, mn = (size_t)g->m * g->n;
+    size_t esize = in_type == CUDA_R_16BF ? 2 : 4;
+    if (!grow(cu, (void **)&cu->split_work, &cu->split_cap, items * mn * sizeof(float)) ||
+        !grow(cu, (void **)&cu->split_ptrs, &cu->split_ptrs_cap, 3 * items * sizeof(void *)))
+        return 1; /* noted: the sync reports it */
+    int kc = g->k / ways;
+    /* chunk q of op(A) (m x k) and op(B) (k x n): columns of A, rows of B in
+     * their own orientation; stored transposed, rows of A, columns of B */
+    long long a_step = g->trans_a ? (long long)kc * g->lda : kc;
+    long long b_step = g->trans_b ? kc : (long long)kc * g->ldb;
+    split_pointers<<<blocks_for((long long)items), THREADS>>>(
+        cu->split_ptrs, (long long)items, ways, (const char *)a, (const char *)b, cu->split_work,
+        (long long)g->stride_a, (long long)g->stride_b, a_step, b_step, (int)esize, (long long)mn);
+    const float one = 1.0f, zero = 0.0f;
+    cublasStatus_t s = cublasGemmBatchedEx(
+        cu->blas, g->trans_b ? CUBLAS_OP_T : CUBLAS_OP_N, g->trans_a ? CUBLAS_OP_T : CUBLAS_OP_N,
+        g->n, g->m, kc, &one, (const void *const *)cu->split_ptrs, in_type, g->ldb,
+        (const void *const *)(cu->split_ptrs + items), in_type, g->lda, &zero,
+        (void *const *)(cu->split_ptrs + 2 * items), CUDA_R_32F, g->n, (int)items, compute,
+        CUBLAS_GEMM_DEFAULT);
+    check_blas(cu, s, "split-K batched GEMM");
+    item_view v = {g->m, g->n, g->ldc, (long long)g->stride_c};
+    for (int t0 = 0; t0 < count; t0 += GRID_YZ)
+        for (int r0 = 0; r0 < g->m; r0 += GRID_YZ) {
+            dim3 grid((unsigned)((g->n + THREADS - 1) / THREADS),
+                      (unsigned)(g->m - r0 < GRID_YZ ? g->m - r0 : GRID_YZ),
+                      (unsigned)(count - t0 < GRID_YZ ? count - t0 : GRID_YZ));
+            split_sum<<<grid, THREADS>>>(g->c, v, r0, t0, cu->split_work, ways, g->beta);
+        }
+    return 1;
+}
+
 static void gemm_batch(nn_cuda *cu, const nn_gemm *g, int count) {
     const float one = 1.0f;
     cublasOperation_t op_a = g->trans_a ? CUBLAS_OP_T : CUBLAS_OP_N;
@@ -281,6 +375,7 @@ static void gemm_batch(nn_cuda *cu, const nn_gemm *g, int count) {
         b = hb;
         in_type = CUDA_R_16BF;
     }
+    if (split_gemm(cu, g, count, a, b, in_type, compute)) return;
     /* column-major C^T (n x m) = op(B)^T (n x k) op(A)^T (k x m) */
     cublasStatus_t s = cublasGemmStridedBatchedEx(
         cu->blas, op_b, op_a, g->n, g->m, g->k, &one, b, in_type, g->ldb, g->stride_b, a, in_type,
