@@ -330,7 +330,10 @@ class Report:
 
     def claim_mix(self):
         name = "Mixing variants across layers changes accuracy (vs uniform DYAD-IT at the same ndyad)"
-        mixes = [c for c in self.configs if c.kind == "mixed" and c.dense]
+        # a mix has DYAD in every hidden layer; nets with a dense hidden layer
+        # answer another question (claim_one_layer)
+        mixes = [c for c in self.configs if c.kind == "mixed" and c.dense and
+                 all(k.startswith("dyad-") for k, _, _ in layers_of(c.net)[:-1])]
         parts, verdicts = [], []
         for m in mixes:
             ps = {p for k, p, _ in layers_of(m.net)[:-1] if p}
@@ -348,6 +351,27 @@ class Report:
             return self.claim(name, "not tested", "; ".join(parts) or "no mixed nets in the sweep")
         self.claim(name, "holds" if "holds" in verdicts else "inconclusive", "; ".join(parts))
 
+    def claim_one_layer(self):
+        name = "With DYAD in one hidden layer only, which layer it is matters (first vs second)"
+        one = [c for c in self.configs if c.kind == "mixed" and c.dense and
+               sum(k.startswith("dyad-") for k, _, _ in layers_of(c.net)[:-1]) == 1 and
+               len(layers_of(c.net)) == 3]
+        first = [c for c in one if layers_of(c.net)[0][0].startswith("dyad-")]
+        second = [c for c in one if layers_of(c.net)[1][0].startswith("dyad-")]
+        pairs = [(f, s) for f in first for s in second if f.dataset == s.dataset and f.epochs == s.epochs
+                 and f.widths == s.widths]
+        if not pairs:
+            return self.claim(name, "not tested", "no pair of nets with DYAD in the first layer only and in the second only")
+        parts, verdicts = [], []
+        for f, s in pairs:
+            d = diff_verdict(f.acc, f.acc_se(), s.acc, s.acc_se(), min(f.n, s.n))
+            verdicts.append("holds" if d in (1, -1) else "inconclusive")
+            parts.append("%s: %s %.2f%% (%s params, %.2fx dense) vs %s %.2f%% (%s params, %.2fx)%s" % (
+                f.dataset, f.label, f.acc, format(f.params, ","), f.speedup()[0] or 0, s.label, s.acc,
+                format(s.params, ","), s.speedup()[0] or 0,
+                " (differ beyond noise)" if d in (1, -1) else " (within noise)" if d == 0 else " (one seed)"))
+        self.claim(name, "holds" if "holds" in verdicts else "inconclusive", "; ".join(parts))
+
     def claim_baselines(self):
         name = "DYAD beats blockdiag, monarch, lowrank and sparse layers at the same parameter count"
         base = [c for c in self.configs if c.kind in BASELINE_KINDS]
@@ -362,9 +386,14 @@ class Report:
                 continue
             d = diff_verdict(ref.acc, ref.acc_se(), b.acc, b.acc_se(), min(ref.n, b.n))
             verdicts.append("holds" if d == 1 else "does not hold" if d == -1 else "inconclusive")
-            parts.append("%s %s %.2f%% (%d params) vs %s %.2f%% (%d)" % (b.dataset, b.label, b.acc, b.params, ref.label, ref.acc, ref.params))
+            parts.append("%s %s %.2f%% (%d params) vs %s %.2f%% (%d): %s" % (
+                b.dataset, b.label, b.acc, b.params, ref.label, ref.acc, ref.params,
+                "DYAD ahead beyond noise" if d == 1 else "baseline ahead beyond noise" if d == -1
+                else "within noise" if d == 0 else "one seed"))
         v = "holds" if verdicts and all(x == "holds" for x in verdicts) else "does not hold" if "does not hold" in verdicts else "inconclusive"
-        self.claim(name, v, "; ".join(parts))
+        summary = "DYAD ahead beyond noise in %d of %d comparisons, within noise in %d, behind in %d. " % (
+            verdicts.count("holds"), len(verdicts), verdicts.count("inconclusive"), verdicts.count("does not hold"))
+        self.claim(name, v, summary + "; ".join(parts))
 
     # -------------------------------------------------------------- plots
     def gnuplot(self, name, script, title):
@@ -610,6 +639,7 @@ class Report:
         self.claim_tradeoff()
         self.claim_variants()
         self.claim_mix()
+        self.claim_one_layer()
         self.claim_baselines()
         self.plot_all()
         self.write_csvs()
