@@ -188,47 +188,14 @@ static void bias_relu_rows(const nn_gemm *g, int t, int row0, int rows, const nn
     }
 }
 
-#ifdef NN_PACK_STRIDED
-/* rows x cols floats at leading dimension ld, copied contiguous (NULL: no memory). */
-static float *pack_rows(const float *src, int rows, int cols, int ld) {
-    float *p = malloc(sizeof(float) * (size_t)rows * (size_t)cols);
-    if (p)
-        for (int r = 0; r < rows; r++)
-            memcpy(p + (size_t)r * cols, src + (ptrdiff_t)r * ld, sizeof(float) * (size_t)cols);
-    return p;
-}
-#endif
-
 /* Rows [row0, row0+rows) of item t of g. */
 static void gemm_rows(const nn_gemm *g, int t, int row0, int rows) {
     const float *a = g->a + t * g->stride_a + (ptrdiff_t)row0 * (g->trans_a ? 1 : g->lda);
     const float *b = g->b + t * g->stride_b;
     float *c = g->c + t * g->stride_c + (ptrdiff_t)row0 * g->ldc;
-    int lda = g->lda, ldb = g->ldb, ldc = g->ldc;
-    float beta = g->beta;
-#ifdef NN_PACK_STRIDED
-    /* strided rows (DYAD's BLOCK TRANS) copied contiguous before the GEMM */
-    float *pa = NULL, *pb = NULL, *pc = NULL;
-    if (!g->trans_a && lda > g->k && (pa = pack_rows(a, rows, g->k, lda))) a = pa, lda = g->k;
-    if (!g->trans_b && ldb > g->n && (pb = pack_rows(b, g->k, g->n, ldb))) b = pb, ldb = g->n;
-    if (g->trans_b && ldb > g->k && (pb = pack_rows(b, g->n, g->k, ldb))) b = pb, ldb = g->k;
-    float *c_out = c;
-    if (ldc > g->n && (pc = malloc(sizeof(float) * (size_t)rows * (size_t)g->n))) c = pc, ldc = g->n, beta = 0.0f;
-#endif
     cblas_sgemm(CblasRowMajor, g->trans_a ? CblasTrans : CblasNoTrans,
-                g->trans_b ? CblasTrans : CblasNoTrans, rows, g->n, g->k, 1.0f, a, lda, b,
-                ldb, beta, c, ldc);
-#ifdef NN_PACK_STRIDED
-    if (pc) {
-        for (int r = 0; r < rows; r++) {
-            float *dst = c_out + (ptrdiff_t)r * g->ldc;
-            const float *src = pc + (size_t)r * g->n;
-            if (g->beta == 0.0f) memcpy(dst, src, sizeof(float) * (size_t)g->n);
-            else for (int j = 0; j < g->n; j++) dst[j] = src[j] + g->beta * dst[j];
-        }
-    }
-    free(pa), free(pb), free(pc);
-#endif
+                g->trans_b ? CblasTrans : CblasNoTrans, rows, g->n, g->k, 1.0f, a, g->lda, b,
+                g->ldb, g->beta, c, g->ldc);
 }
 
 /* rows < 0: every op over all its own rows (ops may differ in shape); else
