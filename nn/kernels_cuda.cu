@@ -201,13 +201,18 @@ __global__ static void bias_relu(float *c, item_view v, int r0, int t0, const fl
 /* Grid dimensions y and z stop at 65535: rows and items go in chunks. */
 #define GRID_YZ 65535
 
+/* The (column blocks, rows, items) grid of the chunk of g's C from row r0, item t0. */
+static dim3 chunk_grid(const nn_gemm *g, int count, int r0, int t0) {
+    return dim3((unsigned)((g->n + THREADS - 1) / THREADS),
+                (unsigned)(g->m - r0 < GRID_YZ ? g->m - r0 : GRID_YZ),
+                (unsigned)(count - t0 < GRID_YZ ? count - t0 : GRID_YZ));
+}
+
 static void run_sgd_epilogue(const nn_gemm *g, int count, const nn_epilogue *ep) {
     item_view v = {g->m, g->n, g->ldc, (long long)g->stride_c};
     for (int t0 = 0; t0 < count; t0 += GRID_YZ)
         for (int r0 = 0; r0 < g->m; r0 += GRID_YZ) {
-            dim3 grid((unsigned)((g->n + THREADS - 1) / THREADS),
-                      (unsigned)(g->m - r0 < GRID_YZ ? g->m - r0 : GRID_YZ),
-                      (unsigned)(count - t0 < GRID_YZ ? count - t0 : GRID_YZ));
+            dim3 grid = chunk_grid(g, count, r0, t0);
             sgd_epilogue<<<grid, THREADS>>>(g->sgd_param, g->c, v, r0, t0, ep->lr,
                                             ep->weight_decay);
         }
@@ -217,9 +222,7 @@ static void run_bias_relu(const nn_gemm *g, int count, const nn_epilogue *ep) {
     item_view v = {g->m, g->n, g->ldc, (long long)g->stride_c};
     for (int t0 = 0; t0 < count; t0 += GRID_YZ)
         for (int r0 = 0; r0 < g->m; r0 += GRID_YZ) {
-            dim3 grid((unsigned)((g->n + THREADS - 1) / THREADS),
-                      (unsigned)(g->m - r0 < GRID_YZ ? g->m - r0 : GRID_YZ),
-                      (unsigned)(count - t0 < GRID_YZ ? count - t0 : GRID_YZ));
+            dim3 grid = chunk_grid(g, count, r0, t0);
             bias_relu<<<grid, THREADS>>>(g->c, v, r0, t0, ep->bias, (long long)ep->bias_stride,
                                          ep->bias_step, ep->relu);
         }
@@ -343,9 +346,7 @@ static int split_gemm(nn_cuda *cu, const nn_gemm *g, int count, const void *a, c
     item_view v = {g->m, g->n, g->ldc, (long long)g->stride_c};
     for (int t0 = 0; t0 < count; t0 += GRID_YZ)
         for (int r0 = 0; r0 < g->m; r0 += GRID_YZ) {
-            dim3 grid((unsigned)((g->n + THREADS - 1) / THREADS),
-                      (unsigned)(g->m - r0 < GRID_YZ ? g->m - r0 : GRID_YZ),
-                      (unsigned)(count - t0 < GRID_YZ ? count - t0 : GRID_YZ));
+            dim3 grid = chunk_grid(g, count, r0, t0);
             split_sum<<<grid, THREADS>>>(g->c, v, r0, t0, cu->split_work, ways, g->beta);
         }
     return 1;
