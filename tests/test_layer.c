@@ -509,6 +509,29 @@ static void count_task(void *ctx, int index) {
     __atomic_fetch_add(&hits[index], 1, __ATOMIC_RELAXED);
 }
 
+/* The seam's element-wise mask product and fill (the sparse kind's masked
+ * gradient; what a pass writes when it could get no scratch), with no
+ * context and with a two-thread one. */
+static void test_mask_multiply_and_fill(void **state) {
+    (void)state;
+    nn_compute *two;
+    assert_int_equal(nn_compute_create(&two, 2, NULL), NN_OK);
+    nn_compute *ctxs[2] = {NULL, two};
+    for (int ci = 0; ci < 2; ci++) {
+        enum { N = 1037 };
+        float v[N], mask[N];
+        for (int e = 0; e < N; e++) {
+            v[e] = (float)e - 500.0f;
+            mask[e] = (e % 3 == 0) ? 1.0f : 0.0f;
+        }
+        nn_mask_multiply(ctxs[ci], v, mask, N);
+        for (int e = 0; e < N; e++) assert_true(v[e] == (e % 3 == 0 ? (float)e - 500.0f : 0.0f));
+        nn_fill(ctxs[ci], v + 5, N - 10, NAN);
+        for (int e = 0; e < N; e++) assert_true((e >= 5 && e < N - 5) ? isnan(v[e]) : !isnan(v[e]));
+    }
+    nn_compute_free(two);
+}
+
 static void test_pool_runs_every_task_once(void **state) {
     (void)state;
     nn_pool *pool;
@@ -538,6 +561,7 @@ int main(void) {
         cmocka_unit_test(test_kind_and_tensor_tables),
         cmocka_unit_test(test_fused_sgd_matches_gradients),
         cmocka_unit_test(test_pool_runs_every_task_once),
+        cmocka_unit_test(test_mask_multiply_and_fill),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
