@@ -118,22 +118,31 @@ static void test_pause_and_stop(void **state) {
 
 /* The tab: Start, curves arrive while the UI thread keeps going, Use as
  * model puts the trained nets into the window's slots. */
-static void test_training_tab(void **state) {
-    (void)state;
-    char *dir = test_tmpdir();
-    write_set(dir, "train-images-idx3-ubyte", "train-labels-idx1-ubyte", 400);
-    write_set(dir, "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte", 50);
+/* A window of width x height on a small data set in a fresh *dir, on the
+ * Training tab (key 6). */
+static draw_app *training_tab_app(char **dir, int width, int height) {
+    *dir = test_tmpdir();
+    write_set(*dir, "train-images-idx3-ubyte", "train-labels-idx1-ubyte", 400);
+    write_set(*dir, "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte", 50);
     draw_app_options o = {0};
-    o.data_dir = dir;
-    o.width = 1280;
-    o.height = 800;
+    o.data_dir = *dir;
+    o.width = width;
+    o.height = height;
     draw_app *app;
     nn_error err;
     assert_int_equal(draw_app_create(&app, &o, &err), NN_OK);
     app_event ev = {.type = APP_EV_KEY, .key = '6'};
     draw_app_handle(app, &ev);
     assert_int_equal(draw_app_view(app), DRAW_VIEW_TRAIN);
-    ev.key = ' ';
+    return app;
+}
+
+static void test_training_tab(void **state) {
+    (void)state;
+    char *dir;
+    draw_app *app = training_tab_app(&dir, 1280, 800);
+    nn_error err;
+    app_event ev = {.type = APP_EV_KEY, .key = ' '};
     draw_app_handle(app, &ev); /* Start */
     uint64_t now = 0;
     char status[4096];
@@ -201,18 +210,9 @@ static double initial_sum(const trainer_config *cfg, int i, int layer) {
 
 static void test_training_heatmaps(void **state) {
     (void)state;
-    char *dir = test_tmpdir();
-    write_set(dir, "train-images-idx3-ubyte", "train-labels-idx1-ubyte", 400);
-    write_set(dir, "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte", 50);
-    draw_app_options o = {0};
-    o.data_dir = dir;
-    o.width = 960; /* the minimum window */
-    o.height = 600;
-    draw_app *app;
-    nn_error err;
-    assert_int_equal(draw_app_create(&app, &o, &err), NN_OK);
-    app_event ev = {.type = APP_EV_KEY, .key = '6'};
-    draw_app_handle(app, &ev);
+    char *dir;
+    draw_app *app = training_tab_app(&dir, 960, 600); /* the minimum window */
+    app_event ev = {.type = APP_EV_KEY};
     char status[4096];
     draw_app_status_json(app, status, sizeof status);
     assert_non_null(strstr(status, "\"training\":{\"shown\":\"fields\",\"layer\":1"));
