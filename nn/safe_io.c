@@ -16,8 +16,9 @@ static const char *file_type_name(mode_t mode) {
     return "a special file";
 }
 
-nn_status nn_safe_open_regular(const char *path, const char *what, int *fd, struct stat *st,
-                            nn_error *err) {
+/* accept_char: character devices (/dev/null, a terminal) pass too. */
+static nn_status safe_open(const char *path, const char *what, int accept_char, int *fd,
+                           struct stat *st, nn_error *err) {
     *fd = -1;
     int f = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
     if (f < 0) return nn_fail(err, NN_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
@@ -27,12 +28,12 @@ nn_status nn_safe_open_regular(const char *path, const char *what, int *fd, stru
         close(f);
         return nn_fail(err, NN_ERR_IO, "%s: cannot stat: %s", path, strerror(saved));
     }
-    if (!S_ISREG(s.st_mode)) {
+    if (!S_ISREG(s.st_mode) && !(accept_char && S_ISCHR(s.st_mode))) {
         close(f);
         return nn_fail(err, NN_ERR_IO, "%s: is %s, not a regular file (%s)", path,
                        file_type_name(s.st_mode), what);
     }
-    /* Regular files never block; plain blocking reads from here on. */
+    /* The open was what could block; plain blocking reads from here on. */
     int flags = fcntl(f, F_GETFL);
     if (flags < 0 || fcntl(f, F_SETFL, flags & ~O_NONBLOCK) != 0) {
         int saved = errno;
@@ -42,6 +43,16 @@ nn_status nn_safe_open_regular(const char *path, const char *what, int *fd, stru
     *fd = f;
     if (st) *st = s;
     return NN_OK;
+}
+
+nn_status nn_safe_open_regular(const char *path, const char *what, int *fd, struct stat *st,
+                            nn_error *err) {
+    return safe_open(path, what, 0, fd, st, err);
+}
+
+nn_status nn_safe_open_input(const char *path, const char *what, int *fd, struct stat *st,
+                          nn_error *err) {
+    return safe_open(path, what, 1, fd, st, err);
 }
 
 /* Length of the valid UTF-8 sequence at p (at most avail bytes), 0 if none.

@@ -18,6 +18,11 @@
 nn_status nn_safe_open_regular(const char *path, const char *what, int *fd, struct stat *st,
                             nn_error *err);
 
+/* The same, but a character device (/dev/null, a terminal) is accepted too:
+ * for inputs a user may point at a device, like draw --script. */
+nn_status nn_safe_open_input(const char *path, const char *what, int *fd, struct stat *st,
+                          nn_error *err);
+
 /* Copies at most max bytes of text into buf (size bytes, always terminated),
  * writing control bytes (0x00-0x1f, 0x7f), C1 controls and bytes that are not
  * valid UTF-8 as \xNN and a backslash as \\. A longer text is cut with "...".

@@ -2,12 +2,12 @@
 #include "script.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
+
+#include "../../nn/safe_io.h"
 
 /* Stroke segments are replayed as pointer movements of at most this many
  * canvas units, about what a mouse reports while drawing briskly. */
@@ -250,20 +250,10 @@ nn_status script_parse(const char *text, const char *name, script *s, nn_error *
 nn_status script_load(const char *path, script *s, nn_error *err) {
     s->cmds = NULL;
     s->count = 0;
-    /* O_NONBLOCK: a FIFO without a writer must not hang the open. Regular
-     * files and character devices (the tests' /dev/null) are read; FIFOs,
-     * sockets and directories are refused. */
-    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0) return nn_fail(err, NN_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-    struct stat info;
-    if (fstat(fd, &info) != 0 || S_ISFIFO(info.st_mode) || S_ISSOCK(info.st_mode) ||
-        S_ISDIR(info.st_mode)) {
-        const char *what = S_ISFIFO(info.st_mode)   ? "a FIFO"
-                           : S_ISSOCK(info.st_mode) ? "a socket"
-                                                    : "a directory";
-        close(fd);
-        return nn_fail(err, NN_ERR_IO, "%s: is %s, not a script file", path, what);
-    }
+    /* a FIFO without a writer must not hang the open; /dev/null is an empty script */
+    int fd;
+    nn_status opened = nn_safe_open_input(path, "expected a script file", &fd, NULL, err);
+    if (opened != NN_OK) return opened;
     FILE *f = fdopen(fd, "rb");
     if (!f) {
         close(fd);
