@@ -253,6 +253,7 @@ struct draw_app {
         int show_heat;           /* the lower row: 0 receptive fields, 1 W heatmaps */
         int heat_layer;          /* 0-based layer the heatmaps show */
         heat_matrix heat[TRAINER_NETS]; /* built from view[] on the UI thread */
+        float heat_range[TRAINER_NETS];  /* each one's 99% |w| quantile: the colour scale */
         long heat_version;       /* view_version they were built from; 0 none */
         int heat_built_layer;
         uint64_t next_poll_ms;

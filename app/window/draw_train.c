@@ -121,6 +121,8 @@ static void refresh_heat(draw_app *a) {
             return;
         }
     }
+    /* the colour scale sorts |w|: once per build, not per frame */
+    for (int i = 0; i < TRAINER_NETS; i++) a->tr.heat_range[i] = heat_matrix_abs_quantile(&a->tr.heat[i], 0.99f);
     a->tr.heat_version = a->tr.view_version;
     a->tr.heat_built_layer = a->tr.heat_layer;
 }
@@ -352,7 +354,7 @@ void draw_train(draw_app *a) {
             if (m->rows * 8 < m->cols) v.row_zoom = (float)r.h / m->rows; /* the 10-row output layer */
             v.scale = HEAT_SIGNED;
             v.parts = HEAT_PART_BOTH;
-            v.range = heat_matrix_abs_quantile(m, 0.99f);
+            v.range = a->tr.heat_range[i];
             heat_draw(img, r, m, &v); /* outside the matrix: the panel shows */
         } else if (a->tr.view_ok && !a->tr.show_heat)
             receptive_draw(img, L->train_rf[i], &a->tr.view[i].layers[0], NN_DIGIT_SIDE, 0, 32,
