@@ -1,7 +1,6 @@
 /* Random affine and elastic distortion of training images; see augment.h. */
 #include "augment.h"
 
-
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
