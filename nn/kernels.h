@@ -31,6 +31,11 @@ void nn_compute_free(nn_compute *c);
 /* A NULL context is valid everywhere: one thread, everything in order. */
 int nn_compute_threads(const nn_compute *c);
 void nn_compute_set_threading(nn_compute *c, nn_threading threading);
+/* Small GEMMs (DYAD's blocks) run on nn/block_gemm.c's AVX-512 kernel where
+ * the CPU has it (on by default); off sends every GEMM to OpenBLAS, for
+ * comparisons and tests. nn_compute_block_kernel says whether it is in use. */
+void nn_compute_set_block_kernel(nn_compute *c, int on);
+int nn_compute_block_kernel(const nn_compute *c);
 
 /* GEMM arithmetic on a CUDA context: FP32 (the default, same maths as the
  * CPU), TF32 tensor cores (10-bit mantissa inputs), BF16 tensor cores

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "block_gemm.h"
 #include "kernels_cuda.h"
 #include "pool.h"
 
@@ -20,7 +21,8 @@ struct nn_compute {
     nn_pool *pool;
     int threads;
     nn_threading threading;
-    nn_cuda *cuda; /* non-NULL: a GPU context */
+    int block_kernel_off; /* 1: every GEMM goes to OpenBLAS (for comparisons) */
+    nn_cuda *cuda;        /* non-NULL: a GPU context */
 };
 
 static const char *const precision_names[] = {"fp32", "tf32", "bf16"};
@@ -114,6 +116,14 @@ nn_status nn_compute_sync(nn_compute *c, nn_error *err) {
 
 int nn_compute_threads(const nn_compute *c) { return c ? c->threads : 1; }
 
+void nn_compute_set_block_kernel(nn_compute *c, int on) {
+    if (c) c->block_kernel_off = !on;
+}
+
+int nn_compute_block_kernel(const nn_compute *c) {
+    return (!c || !c->block_kernel_off) && !nn_compute_on_device(c) && nn_block_gemm_available();
+}
+
 void nn_compute_set_threading(nn_compute *c, nn_threading threading) {
     if (!c || c->cuda) return;
     c->threading = threading;
@@ -134,7 +144,8 @@ typedef struct {
     const nn_gemm *ops;
     int nops;
     const nn_epilogue *ep;
-    int slices; /* > 0: one item split into this many row slices */
+    int slices;       /* > 0: one item split into this many row slices */
+    int block_kernel; /* small GEMMs may go to nn/block_gemm.c */
 } items_job;
 
 /* The epilogues are memory-bound element-wise loops that -O2 leaves scalar
@@ -188,11 +199,15 @@ static void bias_relu_rows(const nn_gemm *g, int t, int row0, int rows, const nn
     }
 }
 
-/* Rows [row0, row0+rows) of item t of g. */
-static void gemm_rows(const nn_gemm *g, int t, int row0, int rows) {
+/* Rows [row0, row0+rows) of item t of g: the block kernel where it takes
+ * the shape (a DYAD block), OpenBLAS otherwise. */
+static void gemm_rows(const nn_gemm *g, int t, int row0, int rows, int block_kernel) {
     const float *a = g->a + t * g->stride_a + (ptrdiff_t)row0 * (g->trans_a ? 1 : g->lda);
     const float *b = g->b + t * g->stride_b;
     float *c = g->c + t * g->stride_c + (ptrdiff_t)row0 * g->ldc;
+    if (block_kernel && nn_block_gemm(g->trans_a, g->trans_b, rows, g->n, g->k, a, g->lda, b,
+                                      g->ldb, g->beta, c, g->ldc))
+        return;
     cblas_sgemm(CblasRowMajor, g->trans_a ? CblasTrans : CblasNoTrans,
                 g->trans_b ? CblasTrans : CblasNoTrans, rows, g->n, g->k, 1.0f, a, g->lda, b,
                 g->ldb, g->beta, c, g->ldc);
@@ -203,7 +218,7 @@ static void gemm_rows(const nn_gemm *g, int t, int row0, int rows) {
 static void run_item_rows(const items_job *j, int t, int row0, int rows) {
     for (int o = 0; o < j->nops; o++) {
         int r = rows < 0 ? j->ops[o].m : rows;
-        gemm_rows(&j->ops[o], t, row0, r);
+        gemm_rows(&j->ops[o], t, row0, r, j->block_kernel);
         if (j->ep) apply_epilogue(&j->ops[o], t, row0, r, j->ep);
     }
     const nn_gemm *last = &j->ops[j->nops - 1];
@@ -229,7 +244,8 @@ void nn_gemm_items(nn_compute *c, const nn_gemm *ops, int nops, int count, const
         nn_cuda_gemm_items(c->cuda, ops, nops, count, ep);
         return;
     }
-    items_job job = {.ops = ops, .nops = nops, .ep = ep, .slices = 0};
+    items_job job = {.ops = ops, .nops = nops, .ep = ep, .slices = 0,
+                     .block_kernel = nn_compute_block_kernel(c)};
     int threads = nn_compute_threads(c);
     if (!c || c->threading == NN_THREADING_BLAS || threads == 1) {
         for (int t = 0; t < count; t++) item_task(&job, t);

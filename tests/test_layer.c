@@ -459,6 +459,100 @@ static void test_fused_sgd_matches_gradients(void **state) {
     }
 }
 
+/* DYAD's blocks of these shapes go to nn/block_gemm.c (on by default where
+ * the CPU has AVX-512): forward against the doc's dense reference, and
+ * forward, backward and the fused step against the same context with every
+ * GEMM sent to OpenBLAS. */
+static const shape block_shapes[] = {
+    {NN_LAYER_DENSE, 256, 128, 1},   {NN_LAYER_DYAD_IT, 256, 128, 4}, {NN_LAYER_DYAD_OT, 256, 128, 4},
+    {NN_LAYER_DYAD_DT, 256, 128, 4}, {NN_LAYER_DYAD_IT, 512, 512, 4}, {NN_LAYER_DYAD_DT, 512, 512, 4},
+};
+
+static double relative_error(const float *v, const float *ref, size_t n) {
+    double num = 0, den = 0;
+    for (size_t e = 0; e < n; e++) {
+        num += ((double)v[e] - ref[e]) * ((double)v[e] - ref[e]);
+        den += (double)ref[e] * ref[e];
+    }
+    return sqrt(num / (den > 0 ? den : 1));
+}
+
+static void test_block_kernel_matches_openblas(void **state) {
+    (void)state;
+    nn_compute *on, *off;
+    assert_int_equal(nn_compute_create(&on, 2, NULL), NN_OK);
+    assert_int_equal(nn_compute_create(&off, 2, NULL), NN_OK);
+    nn_compute_set_block_kernel(off, 0);
+    assert_false(nn_compute_block_kernel(off));
+    if (!nn_compute_block_kernel(on)) { /* no AVX-512 here: nothing to compare */
+        nn_compute_free(on);
+        nn_compute_free(off);
+        skip();
+    }
+    const int batch = 64;
+    for (size_t si = 0; si < sizeof block_shapes / sizeof block_shapes[0]; si++) {
+        shape s = block_shapes[si];
+        test_layer k1, k2;
+        make_layer(&k1, s, 700 + (int)si);
+        make_layer(&k2, s, 700 + (int)si);
+        k1.l.relu = k2.l.relu = 1;
+        nn_rng r;
+        nn_rng_seed(&r, 31);
+        size_t nx = (size_t)s.in * batch, ny = (size_t)s.out * batch;
+        size_t np = nn_layer_param_count(s.kind, s.in, s.out, s.ndyad);
+        float *x = malloc(nx * sizeof(float)), *y1 = malloc(ny * sizeof(float));
+        float *y2 = malloc(ny * sizeof(float)), *dy1 = malloc(ny * sizeof(float));
+        float *dy2 = malloc(ny * sizeof(float)), *dx1 = malloc(nx * sizeof(float));
+        float *dx2 = malloc(nx * sizeof(float)), *v1 = malloc(np * sizeof(float));
+        float *v2 = malloc(np * sizeof(float));
+        double *w = malloc(sizeof(double) * s.in * s.out), *yref = malloc(sizeof(double) * ny);
+        random_fill(x, nx, &r);
+        random_fill(dy1, ny, &r);
+        random_fill(v1, np, &r);
+        memcpy(dy2, dy1, ny * sizeof(float));
+        memcpy(v2, v1, np * sizeof(float));
+
+        k1.l.relu = k2.l.relu = 0; /* the plain forward against the doc */
+        nn_layer_forward(&k1.l, x, y1, batch, on);
+        doc_weight(&k1.l, w);
+        doc_forward(&k1.l, w, x, yref, batch);
+        double num = 0, den = 0;
+        for (size_t e = 0; e < ny; e++) {
+            num += (y1[e] - yref[e]) * (y1[e] - yref[e]);
+            den += yref[e] * yref[e];
+        }
+        if (sqrt(num / den) > 1e-5)
+            fail_msg("%s %d->%d n=%d: forward on the block kernel, relative error %g",
+                     nn_layer_kind_name(s.kind), s.in, s.out, s.ndyad, sqrt(num / den));
+
+        k1.l.relu = k2.l.relu = 1;
+        nn_layer_forward(&k1.l, x, y1, batch, on);
+        nn_layer_forward(&k2.l, x, y2, batch, off);
+        nn_layer_backward(&k1.l, x, dy1, dx1, batch, on);
+        nn_layer_backward(&k2.l, x, dy2, dx2, batch, off);
+        double errs[5] = {relative_error(y1, y2, ny), relative_error(dx1, dx2, nx),
+                          relative_error(k1.grads, k2.grads, np), 0, 0};
+        nn_layer_sgd sgd1 = {.velocity = v1, .lr = 0.1f, .momentum = 0.9f, .weight_decay = 0.01f};
+        nn_layer_sgd sgd2 = sgd1;
+        sgd2.velocity = v2;
+        nn_layer_backward_step(&k1.l, x, y1, dy1, dx1, batch, on, &sgd1);
+        nn_layer_backward_step(&k2.l, x, y2, dy2, dx2, batch, off, &sgd2);
+        errs[3] = relative_error(v1, v2, np);
+        errs[4] = relative_error(k1.params, k2.params, np);
+        const char *what[5] = {"y", "dx", "gradients", "velocity", "weights after a step"};
+        for (int e = 0; e < 5; e++)
+            if (errs[e] > 1e-5)
+                fail_msg("%s %d->%d n=%d: %s differ from OpenBLAS's by %g",
+                         nn_layer_kind_name(s.kind), s.in, s.out, s.ndyad, what[e], errs[e]);
+        free(x), free(y1), free(y2), free(dy1), free(dy2), free(dx1), free(dx2), free(v1), free(v2);
+        free(w), free(yref);
+        free_layer(&k1);
+        free_layer(&k2);
+    }
+    nn_compute_free(on);
+    nn_compute_free(off);
+}
+
 /* The kind table and the tensor tables: names round-trip, tensors tile the
  * parameter block in order, the bias is the one tensor without decay, and the
  * weights hold in*out/ndyad*2 (DYAD) or in*out (dense) floats. */
@@ -560,6 +654,7 @@ int main(void) {
         cmocka_unit_test(test_forward_relu_is_fused_max),
         cmocka_unit_test(test_kind_and_tensor_tables),
         cmocka_unit_test(test_fused_sgd_matches_gradients),
+        cmocka_unit_test(test_block_kernel_matches_openblas),
         cmocka_unit_test(test_pool_runs_every_task_once),
         cmocka_unit_test(test_mask_multiply_and_fill),
     };

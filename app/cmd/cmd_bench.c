@@ -20,6 +20,7 @@ static const char usage[] =
     "usage: dyad bench [--widths 512,1024,2048] [--ndyad 4,8,16] [--kinds dyad-it,dyad-ot,dyad-dt]\n"
     "                  [--batch 64[,256...]] [--repeats 15] [--threads N] [--strategy blas|pool|both]\n"
     "                  [--csv FILE] [--json] [--device cpu|cuda] [--precision fp32|tf32|bf16]\n"
+    "                  [--block-kernel on|off]\n"
     "       dyad bench --peak [--batch 64] [--repeats 15] [--threads N] [--json]\n"
     "\n"
     "Times one square layer (width x width) forward, and forward+backward (dW and dX), for\n"
@@ -31,7 +32,9 @@ static const char usage[] =
     "ndyad/2. Two ways to use the cores (--strategy both, the default): 'blas' calls the\n"
     "GEMMs one after another and lets OpenBLAS thread each; 'pool' runs single-threaded\n"
     "GEMMs side by side on --threads threads (DYAD: one block each; dense: a slice of the\n"
-    "output rows each). dyad train and eval use 'pool'.\n"
+    "output rows each). dyad train and eval use 'pool'. GEMMs of at most 512 x 512 x 512\n"
+    "(DYAD's blocks) run on dyad's own AVX-512 kernel where the CPU has one;\n"
+    "--block-kernel off sends them to OpenBLAS too, to compare.\n"
     "\n"
     "--peak: plain sgemm on the forward, dX and dW shapes of the dense 784-1024-1024-10 net\n"
     "at --batch (default 64), both strategies; the better rate is the FLOP limit's rate\n"
@@ -421,7 +424,7 @@ int cmd_bench(int argc, char **argv) {
                      .ndyads = {4, 8, 16}, .nndyads = 3,
                      .kinds = {NN_LAYER_DYAD_IT, NN_LAYER_DYAD_OT, NN_LAYER_DYAD_DT}, .nkinds = 3,
                      .repeats = 15};
-    int threads = 0, peak = 0;
+    int threads = 0, peak = 0, block_kernel = 1;
     const char *csv_path = NULL, *strategy = "both", *device = NULL, *precision = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v;
@@ -447,6 +450,13 @@ int cmd_bench(int argc, char **argv) {
         else if (!strcmp(a, "--csv")) csv_path = v;
         else if (!strcmp(a, "--device")) device = v;
         else if (!strcmp(a, "--precision")) precision = v;
+        else if (!strcmp(a, "--block-kernel")) {
+            block_kernel = !strcmp(v, "on");
+            if (!block_kernel && strcmp(v, "off")) {
+                fprintf(stderr, "dyad bench: --block-kernel '%s' is not on or off\n", v);
+                ok = 0;
+            }
+        }
         else if (!strcmp(a, "--strategy")) {
             strategy = v;
             if (strcmp(v, "blas") && strcmp(v, "pool") && strcmp(v, "both")) {
@@ -485,6 +495,7 @@ int cmd_bench(int argc, char **argv) {
     }
     nn_compute *compute = cli_compute("bench", device, precision, threads);
     if (!compute) return 1;
+    nn_compute_set_block_kernel(compute, block_kernel);
     int on_device = nn_compute_on_device(compute);
     if (peak) {
         int status = bench_peak(compute, b.batches[0], b.repeats, b.json);
@@ -512,8 +523,9 @@ int cmd_bench(int argc, char **argv) {
                "kind", "ndyad", "device", "forward us", "fwd+bwd us", "fwd speed", "trn speed",
                "ideal", "TFLOP/s", "peak");
     } else if (!b.json) {
-        printf("layer width x width, %d threads, median of %d\n", nn_compute_threads(compute),
-               b.repeats);
+        printf("layer width x width, %d threads, median of %d, block kernel %s\n",
+               nn_compute_threads(compute), b.repeats,
+               nn_compute_block_kernel(compute) ? "on (AVX-512)" : "off (OpenBLAS only)");
         printf("%6s %5s  %-9s %5s %-7s %11s %11s  %9s %9s  %6s  %8s\n", "width", "batch", "kind",
                "param", "threads", "forward us", "fwd+bwd us", "fwd speed", "trn speed", "ideal",
                "GFLOP/s");
