@@ -315,6 +315,8 @@ static void test_init_bound(void **state) {
 static const shape pool_shapes[] = {
     {NN_LAYER_DENSE, 600, 520, 1}, {NN_LAYER_DENSE, 513, 511, 1}, {NN_LAYER_DYAD_IT, 300, 260, 4},
     {NN_LAYER_DYAD_OT, 300, 260, 4}, {NN_LAYER_DYAD_DT, 300, 260, 4},
+    /* 4096 rows x 16: the bias gradient's row sums split over the threads */
+    {NN_LAYER_DYAD_IT, 64, 4096, 4},
 };
 #define NALL (NSHAPES + (int)(sizeof pool_shapes / sizeof pool_shapes[0]))
 
