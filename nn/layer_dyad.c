@@ -49,9 +49,16 @@ void nn_dyad_forward(const nn_layer *l, const float *x, float *y, int batch, nn_
         nn_gemm ops[2] = {diag, trans};
         nn_gemm_items(c, ops, 2, n, &ep);
     } else {
-        /* strided outputs interleave the blocks' rows: all diag parts first */
-        nn_gemm_items(c, &diag, 1, n, NULL);
-        nn_gemm_items(c, &trans, 1, n, &ep);
+        /* strided outputs interleave the blocks' rows: all BLOCK TRANS parts
+         * first (beta 0: stores only on the strided rows), then BLOCK DIAG
+         * adds onto contiguous rows and the epilogue runs there (measured
+         * faster than the other order; the sum is the same two terms) */
+        trans.beta = 0.0f;
+        diag.beta = 1.0f;
+        nn_epilogue ep_diag = {.bias = l->param.bias, .bias_stride = b, .bias_step = 1,
+                               .relu = l->relu};
+        nn_gemm_items(c, &trans, 1, n, NULL);
+        nn_gemm_items(c, &diag, 1, n, &ep_diag);
     }
 }
 
