@@ -14,13 +14,13 @@
 #include <immintrin.h>
 
 enum {
-    TILE_ROWS = 8,     /* rows of C per tile on a packed A (12, 8, 4 in place) */
-    TILE_ROWS_MAX = 12,
-    TILE_COLS = 32,  /* columns of C per tile: two zmm registers */
-    K_CHUNK = 256,   /* depth per pass: a B panel of 32 KB */
-    ROW_CHUNK = 256, /* rows of a transposed A packed at a time: 256 KB */
-    BLOCK_MAX = 512, /* larger GEMMs are OpenBLAS's, */
-    BLOCK_MAX_TRANS = 256, /* and transposed ones from 512 (measured: it is faster there) */
+    TILE_ROWS = 8,         /* rows of C per tile on a packed A (12, 8, 4 in place) */
+    TILE_ROWS_MAX = 12,    /* 24 accumulators, 2 B registers, 1 broadcast */
+    TILE_COLS = 32,        /* columns of C per tile: two zmm registers */
+    K_CHUNK = 256,         /* depth per pass: a B panel of 32 KB */
+    ROW_CHUNK = 256,       /* rows of a transposed A packed at a time: 256 KB */
+    BLOCK_MAX = 512,       /* larger GEMMs are OpenBLAS's; so are those */
+    BLOCK_MAX_TRANS = 256, /* with a transposed operand from 512 (measured faster there) */
 };
 
 #define TARGET __attribute__((target("avx2,fma,avx512f")))
@@ -130,20 +130,14 @@ TARGET static void pack_rows_k_major(const float *src, int ld, int k0, int kc, i
         for (int r = 0; r < width; r++) dst[(ptrdiff_t)k * width + r] = src[(ptrdiff_t)r * ld + k0 + k];
 }
 
-/* Ap[panel][k][0..8) for rows i0.. of op(A): from A^T (k x m) each step's 8
- * floats are adjacent already; from A (m x k) they are transposed in. */
-TARGET static void pack_a(int trans_a, const float *a, int lda, int k0, int kc, int i0, int rows,
-                          float *ap) {
-    for (int p = 0; p < rows; p += TILE_ROWS) {
-        float *panel = ap + (ptrdiff_t)p * kc;
-        if (!trans_a) {
-            pack_rows_k_major(a + (ptrdiff_t)(i0 + p) * lda, lda, k0, kc, TILE_ROWS, panel);
-            continue;
-        }
+/* Ap[panel][k][0..8) for rows i0.. of op(A) from A^T (k x m): each step's
+ * 8 floats are adjacent already, so a panel is one 8-float copy per k. */
+TARGET static void pack_a_transposed(const float *at, int lda, int k0, int kc, int i0, int rows,
+                                     float *ap) {
+    for (int p = 0; p < rows; p += TILE_ROWS)
         for (int k = 0; k < kc; k++)
-            _mm256_store_ps(panel + k * TILE_ROWS,
-                            _mm256_loadu_ps(a + (ptrdiff_t)(k0 + k) * lda + i0 + p));
-    }
+            _mm256_store_ps(ap + (ptrdiff_t)p * kc + k * TILE_ROWS,
+                            _mm256_loadu_ps(at + (ptrdiff_t)(k0 + k) * lda + i0 + p));
 }
 
 TARGET static void block_gemm_avx512(int trans_a, int trans_b, int m, int n, int k,
@@ -151,20 +145,20 @@ TARGET static void block_gemm_avx512(int trans_a, int trans_b, int m, int n, int
                                      float *c, int ldc) {
     _Alignas(64) float b_panel[K_CHUNK * TILE_COLS];
     _Alignas(64) float a_panels[ROW_CHUNK * K_CHUNK];
-    /* an A read in place needs no row chunks: B is packed once per chunk of k */
-    int pack_a_too = trans_a; /* packing an A that can be read in place measured slower */
-    int row_chunk = pack_a_too ? ROW_CHUNK : m;
+    /* A is read in place unless transposed (packing it anyway measured
+     * slower); in place it needs no row chunks, so B is packed once per k chunk */
+    int row_chunk = trans_a ? ROW_CHUNK : m;
     for (int k0 = 0; k0 < k; k0 += K_CHUNK) {
         int kc = k - k0 < K_CHUNK ? k - k0 : K_CHUNK;
         float beta_k = k0 == 0 ? beta : 1.0f; /* later chunks add to the first */
         for (int i0 = 0; i0 < m; i0 += row_chunk) {
             int rows = m - i0 < row_chunk ? m - i0 : row_chunk;
-            if (pack_a_too) pack_a(trans_a, a, lda, k0, kc, i0, rows, a_panels);
+            if (trans_a) pack_a_transposed(a, lda, k0, kc, i0, rows, a_panels);
             for (int j0 = 0; j0 < n; j0 += TILE_COLS) {
                 if (trans_b)
                     pack_rows_k_major(b + (ptrdiff_t)j0 * ldb, ldb, k0, kc, TILE_COLS, b_panel);
                 else pack_b(b, ldb, k0, kc, j0, b_panel);
-                if (!pack_a_too) {
+                if (!trans_a) {
                     tiles_in_place(i0, i0 + rows, kc, a + k0, lda, b_panel, beta_k, c + j0, ldc);
                     continue;
                 }
