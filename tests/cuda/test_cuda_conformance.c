@@ -372,8 +372,12 @@ static void test_training_curve(void **state) {
     (void)state;
     const char *dir = getenv("MNIST_DIR");
     nn_dataset ds;
-    nn_error err;
+    nn_error err = {.msg = "MNIST_DIR is not set"};
     if (!dir || nn_dataset_load(dir, &ds, &err) != NN_OK) {
+        /* as tests/support.c's test_mnist_dir: REQUIRE_MNIST=1 makes it a failure */
+        const char *require = getenv("REQUIRE_MNIST");
+        if (require && !strcmp(require, "1"))
+            fail_msg("REQUIRE_MNIST=1 but MNIST did not load: %s", err.msg);
         printf("MNIST not found (MNIST_DIR): training-curve case skipped\n");
         skip();
     }
