@@ -69,8 +69,8 @@ __attribute__((always_inline)) TARGET static inline void tile_rows(
 
 #define TILE_OF(ROWS)                                                                              \
     TARGET NOINLINE static void tile_##ROWS##x32(int kc, const float *a, ptrdiff_t row_step,       \
-                                        ptrdiff_t k_step, const float *bp, float beta, float *c,   \
-                                        ptrdiff_t ldc) {                                           \
+                                                 ptrdiff_t k_step, const float *bp, float beta,    \
+                                                 float *c, ptrdiff_t ldc) {                        \
         tile_rows(ROWS, kc, a, row_step, k_step, bp, beta, c, ldc);                                \
     }
 TILE_OF(12)
