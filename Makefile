@@ -70,7 +70,7 @@ $(BUILD)/tests/cuda/%.o: tests/cuda/%.c $(wildcard nn/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
-$(CUDA_TEST): $(BUILD)/tests/cuda/test_cuda_conformance.o $(BUILD)/libnn.a
+$(CUDA_TEST): $(BUILD)/tests/cuda/test_cuda_conformance.o $(BUILD)/tests/support.o $(BUILD)/libnn.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs $(PKGS_TEST)) $(LIBS_NN)
 
 $(BUILD)/libnn.a: $(NN_OBJ)

@@ -19,6 +19,7 @@
 
 #include "../../nn/dataset.h"
 #include "../../nn/train.h"
+#include "../support.h"
 
 /* cuBLAS and OpenBLAS sum in different orders: normalised errors of FP32
  * GEMMs with k <= 1024 land near 1e-7; a wrong stride or a missed block
@@ -370,17 +371,14 @@ static double train_epoch(const char *layers, nn_optim_kind kind, float lr, cons
 
 static void test_training_curve(void **state) {
     (void)state;
-    const char *dir = getenv("MNIST_DIR");
-    nn_dataset ds;
-    nn_error err = {.msg = "MNIST_DIR is not set"};
-    if (!dir || nn_dataset_load(dir, &ds, &err) != NN_OK) {
-        /* as tests/support.c's test_mnist_dir: REQUIRE_MNIST=1 makes it a failure */
-        const char *require = getenv("REQUIRE_MNIST");
-        if (require && !strcmp(require, "1"))
-            fail_msg("REQUIRE_MNIST=1 but MNIST did not load: %s", err.msg);
+    const char *dir = test_mnist_dir(); /* fails under REQUIRE_MNIST=1 */
+    if (!dir) {
         printf("MNIST not found (MNIST_DIR): training-curve case skipped\n");
         skip();
     }
+    nn_dataset ds;
+    nn_error err;
+    if (nn_dataset_load(dir, &ds, &err) != NN_OK) fail_msg("%s", err.msg);
     static const struct {
         const char *layers;
         nn_optim_kind kind;
