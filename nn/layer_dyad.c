@@ -42,8 +42,9 @@ void nn_dyad_forward(const nn_layer *l, const float *x, float *y, int batch, nn_
     nn_gemm trans = {.m = b, .n = B, .k = a, .a = l->param.wu, .lda = a, .stride_a = ab, .b = x,
                      .ldb = t.in_step * B, .stride_b = t.in_stride * B, .beta = 1.0f, .c = y,
                      .ldc = t.out_step * B, .stride_c = t.out_stride * B};
-    nn_epilogue ep = {.bias = l->param.bias, .bias_stride = t.out_stride, .bias_step = t.out_step,
-                      .relu = l->relu};
+    /* the epilogue runs on the last op of an item, always on block k's
+     * contiguous rows k*b.. (both orders below end on them) */
+    nn_epilogue ep = {.bias = l->param.bias, .bias_stride = b, .bias_step = 1, .relu = l->relu};
     if (t.out_step == 1) {
         /* both parts of block k write the same contiguous rows: one item */
         nn_gemm ops[2] = {diag, trans};
@@ -55,10 +56,8 @@ void nn_dyad_forward(const nn_layer *l, const float *x, float *y, int batch, nn_
          * faster than the other order; the sum is the same two terms) */
         trans.beta = 0.0f;
         diag.beta = 1.0f;
-        nn_epilogue ep_diag = {.bias = l->param.bias, .bias_stride = b, .bias_step = 1,
-                               .relu = l->relu};
         nn_gemm_items(c, &trans, 1, n, NULL);
-        nn_gemm_items(c, &diag, 1, n, &ep_diag);
+        nn_gemm_items(c, &diag, 1, n, &ep);
     }
 }
 
