@@ -30,7 +30,7 @@ enum {
 
 int nn_block_gemm_available(void) {
     __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f");
+    return __builtin_cpu_supports("avx512f") != 0; /* a flag bit, not 1 */
 }
 
 /* C tile (rows x 32, row step ldc) = beta C + A (rows x kc) Bp (kc x 32,

@@ -1,7 +1,8 @@
 /* nn/block_gemm.c against a GEMM written out here in double: every pairing of
  * transposes, depths that end mid-way through an 8 x 8 transpose and past one
  * 256-deep chunk, padded leading dimensions, beta 0 (C never read: it holds
- * NaN), 1 and 0.9; and the shapes it must hand back to OpenBLAS untouched. */
+ * NaN), 1 and 0.9; the shapes it must hand back to OpenBLAS untouched; and
+ * its CPU check against /proc/cpuinfo. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +10,7 @@
 #include <cmocka.h>
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -105,10 +107,31 @@ static void test_block_gemm_refuses_other_shapes(void **state) {
     free(a), free(b), free(c);
 }
 
+/* The other tests skip where the kernel is unavailable; so a broken CPU
+ * check must not pass for "unavailable": it has to agree with the kernel's
+ * own report of the CPU's flags (Linux, x86-64). */
+static void test_block_gemm_available_matches_cpu(void **state) {
+    (void)state;
+#if defined(__x86_64__)
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    if (!f) skip();
+    char line[8192];
+    int has = -1; /* the first "flags" line decides */
+    while (has < 0 && fgets(line, sizeof line, f))
+        if (!strncmp(line, "flags", 5)) has = strstr(line, " avx512f ") || strstr(line, " avx512f\n");
+    fclose(f);
+    if (has < 0) skip();
+    assert_int_equal(nn_block_gemm_available(), has);
+#else
+    assert_int_equal(nn_block_gemm_available(), 0);
+#endif
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_block_gemm_matches_reference),
         cmocka_unit_test(test_block_gemm_refuses_other_shapes),
+        cmocka_unit_test(test_block_gemm_available_matches_cpu),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
