@@ -47,7 +47,7 @@ TEST_SUPPORT := $(filter-out $(TEST_SRC),$(wildcard tests/*.c)) tests/fuzz/targe
 
 NN_OBJ := $(NN_SRC:%.c=$(BUILD)/%.o)
 ifeq ($(CUDA),1)
-  NN_OBJ += $(BUILD)/nn/kernels_cuda.o
+  NN_OBJ += $(BUILD)/nn/kernels_cuda.o $(BUILD)/nn/cuda_sgemm.o
 endif
 CUDA_TEST := $(BUILD)/tests/cuda/test_cuda_conformance
 APP_OBJ := $(APP_SRC:%.c=$(BUILD)/%.o)
@@ -62,7 +62,7 @@ $(BUILD)/%.o: %.c $(wildcard nn/*.h tests/*.h tests/fuzz/*.h) $(APP_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(if $(filter app/,$(dir $<)),$(APP_TOP_INC)) -c $< -o $@
 
-$(BUILD)/nn/kernels_cuda.o: nn/kernels_cuda.cu nn/kernels_cuda.h nn/kernels.h nn/error.h
+$(BUILD)/nn/%.o: nn/%.cu nn/kernels_cuda.h nn/cuda_sgemm.h nn/kernels.h nn/error.h
 	@mkdir -p $(dir $@)
 	$(NVCC) $(NVCCFLAGS) -c $< -o $@
 
@@ -146,7 +146,7 @@ endif
 
 # CI's compile check of the CUDA objects (no GPU needed).
 cuda-objects:
-	@$(MAKE) --no-print-directory CUDA=1 build-cuda/nn/kernels_cuda.o \
+	@$(MAKE) --no-print-directory CUDA=1 build-cuda/nn/kernels_cuda.o build-cuda/nn/cuda_sgemm.o \
 	  build-cuda/tests/cuda/test_cuda_conformance.o
 
 data:

@@ -117,11 +117,14 @@ nn_status nn_compute_sync(nn_compute *c, nn_error *err) {
 int nn_compute_threads(const nn_compute *c) { return c ? c->threads : 1; }
 
 void nn_compute_set_block_kernel(nn_compute *c, int on) {
-    if (c) c->block_kernel_off = !on;
+    if (!c) return;
+    c->block_kernel_off = !on;
+    if (c->cuda) nn_cuda_set_block_kernel(c->cuda, on);
 }
 
 int nn_compute_block_kernel(const nn_compute *c) {
-    return (!c || !c->block_kernel_off) && !nn_compute_on_device(c) && nn_block_gemm_available();
+    if (nn_compute_on_device(c)) return nn_cuda_block_kernel(c->cuda);
+    return (!c || !c->block_kernel_off) && nn_block_gemm_available();
 }
 
 void nn_compute_set_threading(nn_compute *c, nn_threading threading) {

@@ -1,5 +1,7 @@
-/* The CUDA backend of nn/kernels.h (make CUDA=1). Every GEMM batch is one
- * cuBLAS strided-batched call: nn_gemm already says item t's matrices start
+/* The CUDA backend of nn/kernels.h (make CUDA=1). A GEMM batch is one
+ * cuBLAS strided-batched call, or, for FP32 batches of short k and many
+ * tiles (DYAD's forward and dx at large widths), one launch of the own
+ * kernel in nn/cuda_sgemm.cu. nn_gemm already says item t's matrices start
  * at x + t * stride_x, which is exactly cuBLAS's batch stride, so DYAD's
  * BLOCK DIAG and BLOCK TRANS (strided rows: leading dimension ndyad x batch,
  * batch stride one row) each become one call. Row-major C = op(A) op(B) is
@@ -15,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cuda_sgemm.h"
 #include "kernels_cuda.h"
 
 #define THREADS 256
@@ -59,6 +62,9 @@ struct nn_cuda {
     size_t split_cap;
     void **split_ptrs;   /* their A, B and C pointer arrays (device) */
     size_t split_ptrs_cap;
+    int own_sgemm_off;   /* 1: every GEMM goes to cuBLAS (for comparisons) */
+    float *sgemm_a;      /* a plain A transposed for nn/cuda_sgemm.cu */
+    size_t sgemm_a_cap;
 };
 
 static void note(nn_cuda *cu, const char *what, const char *why) {
@@ -107,6 +113,7 @@ extern "C" nn_status nn_cuda_create(nn_cuda **out, nn_precision precision, nn_er
     }
     cu->precision = precision;
     cu->sms = prop.multiProcessorCount;
+    nn_cuda_sgemm_init();
     /* the compute type of each call (gemm_batch) picks FP32, TF32 or BF16 */
     cublasSetMathMode(cu->blas, CUBLAS_DEFAULT_MATH);
     snprintf(cu->name, sizeof cu->name, "cuda (%s, %s)", prop.name, nn_precision_name(precision));
@@ -121,6 +128,7 @@ extern "C" void nn_cuda_free(nn_cuda *cu) {
     for (int i = 0; i < HALF_SLOTS; i++) cudaFree(cu->half[i].buf);
     cudaFree(cu->split_work);
     cudaFree(cu->split_ptrs);
+    cudaFree(cu->sgemm_a);
     cudaFree(cu->idx);
     cudaFree(cu->bytes);
     cudaFree(cu->acc);
@@ -129,6 +137,12 @@ extern "C" void nn_cuda_free(nn_cuda *cu) {
 }
 
 extern "C" const char *nn_cuda_describe(const nn_cuda *cu) { return cu->name; }
+
+extern "C" void nn_cuda_set_block_kernel(nn_cuda *cu, int on) { cu->own_sgemm_off = !on; }
+
+extern "C" int nn_cuda_block_kernel(const nn_cuda *cu) {
+    return !cu->own_sgemm_off && cu->precision == NN_PRECISION_FP32;
+}
 
 extern "C" float *nn_cuda_alloc(nn_cuda *cu, size_t n) {
     void *p = NULL;
@@ -393,9 +407,18 @@ extern "C" void nn_cuda_gemm_items(nn_cuda *cu, const nn_gemm *ops, int nops, in
      * (Running two independent ops, DYAD's dWl and dWu, side by side on two
      * streams was tried: the backward pass got 10-25% slower at widths 2048
      * and 4096, batch 4096.) */
+    int fused = 0; /* the last op stored with bias and ReLU applied */
     for (int o = 0; o < nops; o++) {
         const nn_gemm *g = &ops[o];
-        gemm_batch(cu, g, count);
+        if (nn_cuda_block_kernel(cu) && nn_cuda_sgemm_fits(g, count) &&
+            (g->trans_a || grow(cu, (void **)&cu->sgemm_a, &cu->sgemm_a_cap,
+                                sizeof(float) * (size_t)count * g->m * g->k))) {
+            const nn_epilogue *with = o == nops - 1 && ep && ep->bias ? ep : NULL;
+            nn_cuda_sgemm(g, count, with, cu->sgemm_a);
+            fused = with != NULL;
+        } else {
+            gemm_batch(cu, g, count);
+        }
         long long c_span = operand_span(g->m, g->n, g->ldc, g->stride_c, count);
         bf16_forget(cu, g->c, c_span);
         if (g->sgd_param && ep) {
@@ -403,7 +426,7 @@ extern "C" void nn_cuda_gemm_items(nn_cuda *cu, const nn_gemm *ops, int nops, in
             bf16_forget(cu, g->sgd_param, c_span);
         }
     }
-    if (ep && ep->bias) run_bias_relu(&ops[nops - 1], count, ep);
+    if (ep && ep->bias && !fused) run_bias_relu(&ops[nops - 1], count, ep);
 }
 
 /* ------------------------------------------------ element-wise and the rest */

@@ -16,6 +16,9 @@ typedef struct nn_cuda nn_cuda;
 nn_status nn_cuda_create(nn_cuda **cu, nn_precision precision, nn_error *err);
 void nn_cuda_free(nn_cuda *cu);
 const char *nn_cuda_describe(const nn_cuda *cu);
+/* The own short-k FP32 GEMM (nn/cuda_sgemm.cu): on by default, FP32 only. */
+void nn_cuda_set_block_kernel(nn_cuda *cu, int on);
+int nn_cuda_block_kernel(const nn_cuda *cu);
 float *nn_cuda_alloc(nn_cuda *cu, size_t n);
 void nn_cuda_release(nn_cuda *cu, float *p);
 void nn_cuda_upload(nn_cuda *cu, float *dst, const float *src, size_t n);

@@ -14,6 +14,8 @@ nn_status nn_cuda_create(nn_cuda **cu, nn_precision precision, nn_error *err) {
 
 void nn_cuda_free(nn_cuda *cu) { (void)cu; }
 const char *nn_cuda_describe(const nn_cuda *cu) { (void)cu; return "cuda (not built)"; }
+void nn_cuda_set_block_kernel(nn_cuda *cu, int on) { (void)cu, (void)on; }
+int nn_cuda_block_kernel(const nn_cuda *cu) { (void)cu; return 0; }
 float *nn_cuda_alloc(nn_cuda *cu, size_t n) { (void)cu, (void)n; return NULL; }
 void nn_cuda_release(nn_cuda *cu, float *p) { (void)cu, (void)p; }
 void nn_cuda_upload(nn_cuda *cu, float *dst, const float *src, size_t n) { (void)cu, (void)dst, (void)src, (void)n; abort(); }

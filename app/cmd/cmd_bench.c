@@ -34,7 +34,10 @@ static const char usage[] =
     "GEMMs side by side on --threads threads (DYAD: one block each; dense: a slice of the\n"
     "output rows each). dyad train and eval use 'pool'. GEMMs of at most 512 x 512 x 512\n"
     "(DYAD's blocks) run on dyad's own AVX-512 kernel where the CPU has one;\n"
-    "--block-kernel off sends them to OpenBLAS too, to compare.\n"
+    "--block-kernel off sends them to OpenBLAS too, to compare. On --device cuda, FP32\n"
+    "GEMMs with k <= 512 and at least 384 whole 128 x 128 tiles (DYAD's forward and dX at\n"
+    "large widths and batches) run on dyad's own kernel with bias and ReLU fused; off\n"
+    "sends them to cuBLAS.\n"
     "\n"
     "--peak: plain sgemm on the forward, dX and dW shapes of the dense 784-1024-1024-10 net\n"
     "at --batch (default 64), both strategies; the better rate is the FLOP limit's rate\n"
@@ -517,8 +520,10 @@ int cmd_bench(int argc, char **argv) {
         fprintf(b.csv, "width,batch,kind,param,strategy,forward_us,train_us,forward_speedup,"
                        "train_speedup,ideal\n");
     if (!b.json && on_device) {
-        printf("layer width x width on %s, median of %d; peak: one 8192^3 GEMM at %.1f TFLOP/s\n",
-               nn_compute_describe(compute), b.repeats, b.peak_tflops);
+        printf("layer width x width on %s, median of %d; peak: one 8192^3 GEMM at %.1f TFLOP/s; "
+               "short-k kernel %s\n",
+               nn_compute_describe(compute), b.repeats, b.peak_tflops,
+               nn_compute_block_kernel(compute) ? "on" : "off (cuBLAS only)");
         printf("%6s %5s  %-8s %5s %-7s %11s %11s  %9s %9s  %6s  %8s %6s\n", "width", "batch",
                "kind", "ndyad", "device", "forward us", "fwd+bwd us", "fwd speed", "trn speed",
                "ideal", "TFLOP/s", "peak");

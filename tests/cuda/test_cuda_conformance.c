@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../nn/cuda_sgemm.h"
 #include "../../nn/dataset.h"
 #include "../../nn/train.h"
 #include "../support.h"
@@ -95,6 +96,9 @@ static const shape shapes[] = {
      * at 2M outputs a y within 1e-7 of zero can flip the mask either way; it
      * did once for dyad-dt, giving every gradient an error of 3e-4) */
     {1024, 1024, 16, 2048, 0},
+    /* DYAD's forward and dx (k 128, 384 tiles of 128 x 128) run on the own
+     * short-k kernel with the bias fused (no ReLU, as above) */
+    {2048, 2048, 16, 3072, 0},
 };
 #define NSHAPES (int)(sizeof shapes / sizeof shapes[0])
 
@@ -196,6 +200,81 @@ static void test_layers(void **state) {
     for (int k = 0; k < NN_LAYER_KIND_COUNT; k++)
         for (int si = 0; si < NSHAPES; si++) layer_case((nn_layer_kind)k, &shapes[si], &r);
     printf("worst normalised error over all layer cases: %.2e\n", worst);
+}
+
+/* The own short-k GEMM (nn/cuda_sgemm.cu) on its own: batches that fit it,
+ * each against the CPU with the kernel on and with it off (cuBLAS), through
+ * nn_gemm_items as the layers call it: both orientations of A, beta, a
+ * second op adding onto the first's C through strided rows (DYAD's BLOCK
+ * TRANS), bias with a row step, ReLU. */
+static void test_short_k_kernel(void **state) {
+    (void)state;
+    static const struct {
+        int trans_a, m, n, k, count, two_ops, relu, bias_step;
+        float beta;
+    } cases[] = {
+        /* at least NN_CUDA_SGEMM_MIN_TILES (384) tiles of 128 x 128 each */
+        {0, 256, 1024, 160, 24, 0, 1, 1, 0.0f}, {1, 128, 1024, 512, 48, 0, 0, 2, 0.5f},
+        {0, 128, 512, 256, 96, 1, 1, 1, 0.0f},   {1, 256, 256, 32, 97, 1, 0, 1, 0.0f},
+        {1, 384, 2048, 480, 8, 0, 1, 1, 1.0f},   {0, 384, 256, 32, 64, 1, 0, 3, 0.0f},
+    };
+    nn_rng r;
+    nn_rng_seed(&r, 14);
+    printf("short-k kernel: normalised error against the CPU, kernel on / off (cuBLAS)\n");
+    for (size_t ci = 0; ci < sizeof cases / sizeof cases[0]; ci++) {
+        int m = cases[ci].m, n = cases[ci].n, k = cases[ci].k, count = cases[ci].count;
+        /* A items m x k (or k x m) apart by 4 extra floats; B holds two
+         * interleaved k x n operands (rows 2i and 2i+1) for the second op */
+        int lda = (cases[ci].trans_a ? m : k) + 4, ldb = n + 4, ldc = n + 8;
+        ptrdiff_t sa = (ptrdiff_t)lda * (cases[ci].trans_a ? k : m) + 4;
+        ptrdiff_t sb = (ptrdiff_t)ldb * 2 * k, sc = (ptrdiff_t)ldc * m + 4;
+        size_t na = (size_t)sa * count, nb = (size_t)sb * count, nc = (size_t)sc * count;
+        size_t nbias = (size_t)count * m * cases[ci].bias_step;
+        float *a = host_random(na, &r, 1), *b = host_random(nb, &r, 1), *c0 = host_random(nc, &r, 1);
+        float *bias = host_random(nbias, &r, 1), *c = nn_alloc_floats(nc);
+        memcpy(c, c0, nc * sizeof(float));
+        float *da = to_device(a, na), *db = to_device(b, nb), *dbias = to_device(bias, nbias);
+        float *dc = nn_compute_alloc(gpu, nc);
+        assert_non_null(dc);
+        nn_gemm ops[2] = {{.trans_a = cases[ci].trans_a, .m = m, .n = n, .k = k, .a = a, .lda = lda,
+                           .stride_a = sa, .b = b, .ldb = 2 * ldb, .stride_b = sb,
+                           .beta = cases[ci].beta, .c = c, .ldc = ldc, .stride_c = sc}};
+        ops[1] = ops[0];
+        ops[1].b = b + ldb; /* the odd rows */
+        ops[1].beta = 1.0f;
+        int nops = cases[ci].two_ops ? 2 : 1;
+        nn_epilogue ep = {.bias = bias, .bias_stride = (ptrdiff_t)m * cases[ci].bias_step,
+                          .bias_step = cases[ci].bias_step, .relu = cases[ci].relu};
+        nn_gemm_items(NULL, ops, nops, count, &ep);
+        double e[2];
+        for (int on = 1; on >= 0; on--) {
+            nn_compute_set_block_kernel(gpu, on);
+            assert_int_equal(nn_compute_block_kernel(gpu), on);
+            nn_gemm dops[2] = {ops[0], ops[1]};
+            for (int o = 0; o < 2; o++) {
+                dops[o].a = da;
+                dops[o].b = db + (o ? ldb : 0);
+                dops[o].c = dc;
+                /* the case is one the kernel takes, so "on" cannot pass through cuBLAS */
+                assert_true(nn_cuda_sgemm_fits(&dops[o], count));
+            }
+            nn_epilogue dep = ep;
+            dep.bias = dbias;
+            nn_compute_upload(gpu, dc, c0, nc);
+            nn_gemm_items(gpu, dops, nops, count, &dep);
+            e[on] = device_error(dc, c, nc);
+        }
+        nn_compute_set_block_kernel(gpu, 1);
+        assert_int_equal(nn_compute_sync(gpu, NULL), NN_OK);
+        printf("  %s m %d n %d k %d x %d, %d op%s, beta %.1f, relu %d: %.1e / %.1e\n",
+               cases[ci].trans_a ? "A^T" : "A  ", m, n, k, count, nops, nops > 1 ? "s" : " ",
+               cases[ci].beta, cases[ci].relu, e[1], e[0]);
+        assert_true(e[1] <= TOLERANCE && e[0] <= TOLERANCE);
+        nn_free_floats(a), nn_free_floats(b), nn_free_floats(c0), nn_free_floats(bias);
+        nn_free_floats(c);
+        nn_compute_release(gpu, da), nn_compute_release(gpu, db), nn_compute_release(gpu, dbias);
+        nn_compute_release(gpu, dc);
+    }
 }
 
 /* Adam, SGD, softmax cross-entropy and argmax on their own. */
@@ -447,6 +526,7 @@ static void test_training_curve(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_layers),
+        cmocka_unit_test(test_short_k_kernel),
         cmocka_unit_test(test_elementwise),
         cmocka_unit_test(test_precision_modes),
         cmocka_unit_test(test_training_curve),
