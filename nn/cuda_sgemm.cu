@@ -26,21 +26,12 @@
 #define STAGE_FLOATS (2 * STAGE_K * TILE)
 #define SMEM_BYTES (STAGES * STAGE_FLOATS * (int)sizeof(float))
 
-/* One operand pair of an item: A_t = a + t * stride_a (stored k x m), B_t likewise. */
-struct sgemm_source {
-    const float *a, *b;
-    int k, lda, ldb;
-    long long stride_a, stride_b;
-};
-
-/* C_t = sum over the sources of A_t^T B_t, + beta C_t; row r of item t's C
- * then gets bias[t * bias_stride + r * bias_step] (bias may be NULL). */
+/* Row r of item t's C gets bias[t * bias_stride + r * bias_step] (bias may be NULL). */
 struct sgemm_args {
-    sgemm_source src[2];
-    int nsrc;
+    const float *a, *b;
     float *c;
-    int m, n, ldc;
-    long long stride_c;
+    int m, n, k, lda, ldb, ldc;
+    long long stride_a, stride_b, stride_c;
     float beta;
     const float *bias;
     long long bias_stride;
@@ -63,22 +54,18 @@ __global__ __launch_bounds__(SG_THREADS, 2) void sgemm_tiles(sgemm_args g) {
     const int tid = threadIdx.x, tx = tid & 15, ty = tid >> 4;
     const long long t = blockIdx.z;
     const int m0 = blockIdx.y * TILE, n0 = blockIdx.x * TILE;
-    const int tiles0 = g.src[0].k / STAGE_K;
-    const int tiles = tiles0 + (g.nsrc > 1 ? g.src[1].k / STAGE_K : 0);
+    const float *a_item = g.a + t * g.stride_a, *b_item = g.b + t * g.stride_b;
+    const int tiles = g.k / STAGE_K;
 
-    /* stage `tile` (the first source's stages, then the second's): STAGE_K
-     * rows of 128 floats of each operand, 32 float4s a row */
+    /* stage `tile`: STAGE_K rows of 128 floats of each operand, 32 float4s a row */
     auto load = [&](int tile) {
         float *a_s = stage_mem + (tile % STAGES) * STAGE_FLOATS, *b_s = a_s + STAGE_K * TILE;
-        const sgemm_source &s = g.src[tile >= tiles0];
-        const int k0 = (tile >= tiles0 ? tile - tiles0 : tile) * STAGE_K;
-        const float *a = s.a + t * s.stride_a + (long long)k0 * s.lda + m0;
-        const float *b = s.b + t * s.stride_b + (long long)k0 * s.ldb + n0;
+        const int k0 = tile * STAGE_K;
 #pragma unroll
         for (int c = 0; c < STAGE_K * TILE / 4 / SG_THREADS; c++) {
             const int idx = tid + c * SG_THREADS, row = idx >> 5, col = (idx & 31) * 4;
-            copy16_async(a_s + row * TILE + col, a + (long long)row * s.lda + col);
-            copy16_async(b_s + row * TILE + col, b + (long long)row * s.ldb + col);
+            copy16_async(a_s + row * TILE + col, a_item + (long long)(k0 + row) * g.lda + m0 + col);
+            copy16_async(b_s + row * TILE + col, b_item + (long long)(k0 + row) * g.ldb + n0 + col);
         }
     };
     load(0);
@@ -164,65 +151,26 @@ int nn_cuda_sgemm_fits(const nn_gemm *g, int count) {
            (long long)count * (g->m / TILE) * (g->n / TILE) >= NN_CUDA_SGEMM_MIN_TILES;
 }
 
-/* Floats from p to the end of the last item's last row. */
-static const float *span_end(const float *p, int rows, int cols, int ld, ptrdiff_t stride, int count) {
-    return p + (ptrdiff_t)(count - 1) * stride + (ptrdiff_t)(rows - 1) * ld + cols;
-}
-
-static int overlaps(const float *p, const float *p_end, const float *q, const float *q_end) {
-    return p < q_end && q < p_end;
-}
-
-int nn_cuda_sgemm_joins(const nn_gemm *g, const nn_gemm *next, int count) {
-    if (!nn_cuda_sgemm_fits(g, count) || !nn_cuda_sgemm_fits(next, count) || g->sgd_param ||
-        next->sgd_param || next->beta != 1.0f || next->c != g->c || next->ldc != g->ldc ||
-        next->stride_c != g->stride_c || next->m != g->m || next->n != g->n ||
-        next->trans_a != g->trans_a)
-        return 0;
-    /* next must not read what g writes (in op-major order it would see all of it) */
-    const float *c_end = span_end(g->c, g->m, g->n, g->ldc, g->stride_c, count);
-    int a_rows = next->trans_a ? next->k : next->m, a_cols = next->trans_a ? next->m : next->k;
-    return !overlaps(g->c, c_end, next->a,
-                     span_end(next->a, a_rows, a_cols, next->lda, next->stride_a, count)) &&
-           !overlaps(g->c, c_end, next->b,
-                     span_end(next->b, next->k, next->n, next->ldb, next->stride_b, count));
-}
-
 void nn_cuda_sgemm_init(void) {
     /* 64 KB of dynamic shared memory per block is above the default 48 KB */
     cudaFuncSetAttribute(sgemm_tiles, cudaFuncAttributeMaxDynamicSharedMemorySize, SMEM_BYTES);
 }
 
-/* g's operands as the kernel reads them: a plain A is first transposed into
- * scratch (reading it along k inside the kernel measured slower than this
- * copy; a DYAD weight is 4 MB at width 4096). */
-static sgemm_source source_of(const nn_gemm *g, int count, float *scratch) {
-    sgemm_source s = {g->a, g->b, g->k, g->lda, g->ldb, (long long)g->stride_a, (long long)g->stride_b};
+void nn_cuda_sgemm(const nn_gemm *g, int count, const nn_epilogue *ep, float *a_scratch) {
+    sgemm_args args = {g->a, g->b, g->c, g->m, g->n, g->k, g->lda, g->ldb, g->ldc,
+                       (long long)g->stride_a, (long long)g->stride_b, (long long)g->stride_c,
+                       g->beta, ep ? ep->bias : NULL, ep ? (long long)ep->bias_stride : 0,
+                       ep ? ep->bias_step : 0, ep ? ep->relu : 0};
     if (!g->trans_a) {
+        /* reading a plain A along k inside the kernel measured slower than
+         * this copy (a DYAD weight: 4 MB at width 4096) */
         dim3 blocks((unsigned)(g->k / 32), (unsigned)(g->m / 32), (unsigned)count);
-        transpose_items<<<blocks, dim3(32, 8)>>>(scratch, g->a, g->m, g->k, g->lda,
+        transpose_items<<<blocks, dim3(32, 8)>>>(a_scratch, g->a, g->m, g->k, g->lda,
                                                  (long long)g->stride_a);
-        s.a = scratch;
-        s.lda = g->m;
-        s.stride_a = (long long)g->m * g->k;
+        args.a = a_scratch;
+        args.lda = g->m;
+        args.stride_a = (long long)g->m * g->k;
     }
-    return s;
-}
-
-void nn_cuda_sgemm(const nn_gemm *g, const nn_gemm *next, int count, const nn_epilogue *ep,
-                   float *a_scratch) {
-    sgemm_args args = {};
-    args.src[0] = source_of(g, count, a_scratch);
-    args.nsrc = 1;
-    if (next) args.src[args.nsrc++] = source_of(next, count, a_scratch + (size_t)count * g->m * g->k);
-    args.c = g->c;
-    args.m = g->m, args.n = g->n, args.ldc = g->ldc;
-    args.stride_c = (long long)g->stride_c;
-    args.beta = g->beta;
-    args.bias = ep ? ep->bias : NULL;
-    args.bias_stride = ep ? (long long)ep->bias_stride : 0;
-    args.bias_step = ep ? ep->bias_step : 0;
-    args.relu = ep ? ep->relu : 0;
     dim3 grid((unsigned)(g->n / TILE), (unsigned)(g->m / TILE), (unsigned)count);
     sgemm_tiles<<<grid, SG_THREADS, SMEM_BYTES>>>(args);
 }

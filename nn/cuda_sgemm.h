@@ -24,22 +24,14 @@ extern "C" {
  * pointers float4-aligned. */
 int nn_cuda_sgemm_fits(const nn_gemm *g, int count);
 
-/* 1 when next can join g in one launch: both fit, next adds onto g's C
- * (same view, beta 1; neither an SGD step) and reads nothing g writes. One
- * launch then sums both products before its one store (DYAD-IT's forward
- * and DYAD-OT's dx: BLOCK DIAG and BLOCK TRANS onto the same rows). */
-int nn_cuda_sgemm_joins(const nn_gemm *g, const nn_gemm *next, int count);
-
 /* Once per process (idempotent): lets the kernel take its 64 KB of shared memory. */
 void nn_cuda_sgemm_init(void);
 
-/* Queues the batch (and next's, joined, when not NULL) on the default
- * stream; with ep non-NULL, bias and ReLU are applied to each item's C as it
- * is stored (ep's SGD fields unused). Plain A operands (trans_a 0) are first
- * transposed into a_scratch, which holds count * m * (g's k + next's k)
- * floats (unused when trans_a is set). */
-void nn_cuda_sgemm(const nn_gemm *g, const nn_gemm *next, int count, const nn_epilogue *ep,
-                   float *a_scratch);
+/* Queues the batch on the default stream; with ep non-NULL, bias and ReLU
+ * are applied to each item's C as it is stored (ep's SGD fields unused).
+ * A plain A (trans_a 0) is first transposed into a_scratch, which holds
+ * count * m * k floats (unused when trans_a is set). */
+void nn_cuda_sgemm(const nn_gemm *g, int count, const nn_epilogue *ep, float *a_scratch);
 
 #ifdef __cplusplus
 }

@@ -399,25 +399,6 @@ static void gemm_batch(nn_cuda *cu, const nn_gemm *g, int count) {
     check_blas(cu, s, "strided-batched GEMM");
 }
 
-/* Runs ops[o], and ops[o + 1] in the same launch when it joins, on
- * nn/cuda_sgemm.cu when they fit there, with the epilogue's bias and ReLU
- * fused when they end the list. Returns how many ops ran (0: cuBLAS takes
- * ops[o]). */
-static int own_gemm(nn_cuda *cu, const nn_gemm *ops, int nops, int o, int count,
-                    const nn_epilogue *ep, int *fused) {
-    const nn_gemm *g = &ops[o];
-    if (!nn_cuda_block_kernel(cu) || !nn_cuda_sgemm_fits(g, count)) return 0;
-    const nn_gemm *next =
-        o + 1 < nops && nn_cuda_sgemm_joins(g, &ops[o + 1], count) ? &ops[o + 1] : NULL;
-    size_t scratch = g->trans_a ? 0 : (size_t)count * g->m * (g->k + (next ? next->k : 0));
-    if (!grow(cu, (void **)&cu->sgemm_a, &cu->sgemm_a_cap, sizeof(float) * scratch)) return 0;
-    int ran = next ? 2 : 1;
-    const nn_epilogue *with = o + ran == nops && ep && ep->bias ? ep : NULL;
-    nn_cuda_sgemm(g, next, count, with, cu->sgemm_a);
-    *fused = with != NULL;
-    return ran;
-}
-
 extern "C" void nn_cuda_gemm_items(nn_cuda *cu, const nn_gemm *ops, int nops, int count,
                                    const nn_epilogue *ep) {
     /* Op-major order: op o of every item, then op o+1. The layers hand over
@@ -427,20 +408,23 @@ extern "C" void nn_cuda_gemm_items(nn_cuda *cu, const nn_gemm *ops, int nops, in
      * streams was tried: the backward pass got 10-25% slower at widths 2048
      * and 4096, batch 4096.) */
     int fused = 0; /* the last op stored with bias and ReLU applied */
-    for (int o = 0; o < nops;) {
+    for (int o = 0; o < nops; o++) {
         const nn_gemm *g = &ops[o];
-        int ran = own_gemm(cu, ops, nops, o, count, ep, &fused);
-        if (!ran) {
+        if (nn_cuda_block_kernel(cu) && nn_cuda_sgemm_fits(g, count) &&
+            (g->trans_a || grow(cu, (void **)&cu->sgemm_a, &cu->sgemm_a_cap,
+                                sizeof(float) * (size_t)count * g->m * g->k))) {
+            const nn_epilogue *with = o == nops - 1 && ep && ep->bias ? ep : NULL;
+            nn_cuda_sgemm(g, count, with, cu->sgemm_a);
+            fused = with != NULL;
+        } else {
             gemm_batch(cu, g, count);
-            ran = 1;
         }
         long long c_span = operand_span(g->m, g->n, g->ldc, g->stride_c, count);
-        bf16_forget(cu, g->c, c_span); /* ops joined with g write g's C */
+        bf16_forget(cu, g->c, c_span);
         if (g->sgd_param && ep) {
             run_sgd_epilogue(g, count, ep);
             bf16_forget(cu, g->sgd_param, c_span);
         }
-        o += ran;
     }
     if (ep && ep->bias && !fused) run_bias_relu(&ops[nops - 1], count, ep);
 }

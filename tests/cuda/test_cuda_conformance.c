@@ -258,14 +258,6 @@ static void test_short_k_kernel(void **state) {
                 /* the case is one the kernel takes, so "on" cannot pass through cuBLAS */
                 assert_true(nn_cuda_sgemm_fits(&dops[o], count));
             }
-            /* two ops: one launch sums both products (the joined path); not
-             * when the second reads the first's output or is an SGD step */
-            assert_true(nn_cuda_sgemm_joins(&dops[0], &dops[1], count));
-            nn_gemm reads_c = dops[1], sgd_step = dops[1];
-            reads_c.b = dc;
-            sgd_step.sgd_param = dc;
-            assert_false(nn_cuda_sgemm_joins(&dops[0], &reads_c, count));
-            assert_false(nn_cuda_sgemm_joins(&dops[0], &sgd_step, count));
             nn_epilogue dep = ep;
             dep.bias = dbias;
             nn_compute_upload(gpu, dc, c0, nc);
