@@ -33,7 +33,9 @@ int nn_compute_threads(const nn_compute *c);
 void nn_compute_set_threading(nn_compute *c, nn_threading threading);
 /* Small GEMMs (DYAD's blocks) run on nn/block_gemm.c's AVX-512 kernel where
  * the CPU has it (on by default); off sends every GEMM to OpenBLAS, for
- * comparisons and tests. nn_compute_block_kernel says whether it is in use. */
+ * comparisons and tests. On a CUDA context the same switch governs the own
+ * FP32 short-k kernel (nn/cuda_sgemm.cu; off: cuBLAS only). Says whether it
+ * is in use: nn_compute_block_kernel. */
 void nn_compute_set_block_kernel(nn_compute *c, int on);
 int nn_compute_block_kernel(const nn_compute *c);
 
