@@ -55,7 +55,7 @@ SUPPORT_OBJ := $(TEST_SUPPORT:%.c=$(BUILD)/%.o)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 PROGRAM := $(if $(filter build,$(BUILD)),dyad,$(BUILD)/dyad)
 
-.PHONY: all test sanitize clean data deps run models bench bench-compare reproduce reproduce-quick fuzz fuzz-build valgrind test-cuda cuda-objects
+.PHONY: all test sanitize clean data deps run models bench bench-compare reproduce reproduce-quick fuzz fuzz-build valgrind test-cuda cuda-step-times cuda-objects
 all: $(PROGRAM)
 
 $(BUILD)/%.o: %.c $(wildcard nn/*.h tests/*.h tests/fuzz/*.h) $(APP_HDR)
@@ -72,6 +72,9 @@ $(BUILD)/tests/cuda/%.o: tests/cuda/%.c $(wildcard nn/*.h)
 
 $(CUDA_TEST): $(BUILD)/tests/cuda/test_cuda_conformance.o $(BUILD)/tests/support.o $(BUILD)/libnn.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs $(PKGS_TEST)) $(LIBS_NN)
+
+$(BUILD)/tests/cuda/cuda_step_times: $(BUILD)/tests/cuda/cuda_step_times.o $(BUILD)/libnn.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_NN)
 
 $(BUILD)/libnn.a: $(NN_OBJ)
 	rm -f $@ && ar rcs $@ $^
@@ -144,10 +147,15 @@ else
 	@$(MAKE) --no-print-directory CUDA=1 test-cuda
 endif
 
+# Per-op times of one DYAD layer step on the GPU (tests/cuda/cuda_step_times.c).
+cuda-step-times:
+	@$(MAKE) --no-print-directory CUDA=1 build-cuda/tests/cuda/cuda_step_times
+	build-cuda/tests/cuda/cuda_step_times
+
 # CI's compile check of the CUDA objects (no GPU needed).
 cuda-objects:
 	@$(MAKE) --no-print-directory CUDA=1 build-cuda/nn/kernels_cuda.o build-cuda/nn/cuda_sgemm.o \
-	  build-cuda/tests/cuda/test_cuda_conformance.o
+	  build-cuda/tests/cuda/test_cuda_conformance.o build-cuda/tests/cuda/cuda_step_times.o
 
 data:
 	bash data/fetch-mnist.sh

@@ -451,11 +451,55 @@ __global__ static void relu_rowsum(float *dy, const float *y, int batch, float *
     if (threadIdx.x == 0) rowsum[row] = part[0];
 }
 
+/* The same for long, 16-byte aligned rows (batch a multiple of 4 and at
+ * least 4 * THREADS): float4s, four loads in flight per thread. One float at
+ * a time ran at 2.0 TB/s, this at 3.7 (H200, 4096 rows of 4096: 33.8 ->
+ * 18.1 us). MNIST's batch-64 rows keep the kernel above: with this one there
+ * DYAD-IT/4 trained 8% slower in one call's interleaved runs. */
+__global__ static void relu_rowsum_wide(float *dy, const float *y, int batch, float *rowsum) {
+    __shared__ float part[THREADS / 32];
+    long long row = blockIdx.x;
+    float4 *d = (float4 *)(dy + row * batch);
+    const float4 *out = y ? (const float4 *)(y + row * batch) : NULL;
+    const int n4 = batch / 4, step = blockDim.x;
+    float sum = 0.0f;
+    for (int s = threadIdx.x; s < n4; s += 4 * step) {
+        float4 v[4];
+#pragma unroll
+        for (int u = 0; u < 4; u++)
+            v[u] = s + u * step < n4 ? d[s + u * step] : make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+#pragma unroll
+        for (int u = 0; u < 4; u++) {
+            if (!out || s + u * step >= n4) continue;
+            const float4 o = out[s + u * step];
+            if (o.x <= 0.0f) v[u].x = 0.0f;
+            if (o.y <= 0.0f) v[u].y = 0.0f;
+            if (o.z <= 0.0f) v[u].z = 0.0f;
+            if (o.w <= 0.0f) v[u].w = 0.0f;
+            d[s + u * step] = v[u];
+        }
+#pragma unroll
+        for (int u = 0; u < 4; u++) sum += (v[u].x + v[u].y) + (v[u].z + v[u].w);
+    }
+    /* within each warp by shuffles, then the warps' sums in order */
+    for (int offset = 16; offset > 0; offset /= 2) sum += __shfl_down_sync(0xffffffffu, sum, offset);
+    if ((threadIdx.x & 31) == 0) part[threadIdx.x / 32] = sum;
+    __syncthreads();
+    if (threadIdx.x == 0) {
+        float total = 0.0f;
+        for (int w = 0; w < THREADS / 32; w++) total += part[w];
+        rowsum[row] = total;
+    }
+}
+
 extern "C" void nn_cuda_relu_backward_rowsum(nn_cuda *cu, float *dy, const float *y, int rows,
                                              int batch, float *rowsum) {
     bf16_forget(cu, dy, (long long)rows * batch);
     bf16_forget(cu, rowsum, rows);
-    relu_rowsum<<<rows, THREADS>>>(dy, y, batch, rowsum);
+    if (batch % 4 == 0 && batch >= 4 * THREADS && ((size_t)dy | (size_t)y) % 16 == 0)
+        relu_rowsum_wide<<<rows, THREADS>>>(dy, y, batch, rowsum);
+    else
+        relu_rowsum<<<rows, THREADS>>>(dy, y, batch, rowsum);
 }
 
 static int grow(nn_cuda *cu, void **buf, size_t *cap, size_t need) {

@@ -277,6 +277,34 @@ static void test_short_k_kernel(void **state) {
     }
 }
 
+/* The ReLU mask and bias-gradient row sums, with and without the mask, on
+ * short rows (one float per thread) and long ones (float4s: batch a
+ * multiple of 4 and at least 1024, with and without a partial last pass). */
+static void test_relu_rowsum(void **state) {
+    (void)state;
+    static const int batches[] = {64, 1030, 1024, 4100, 4096};
+    nn_rng r;
+    nn_rng_seed(&r, 16);
+    int rows = 37;
+    printf("relu mask + row sums: normalised error of dy / of the sums\n");
+    for (size_t bi = 0; bi < sizeof batches / sizeof batches[0]; bi++)
+        for (int masked = 0; masked <= 1; masked++) {
+            int batch = batches[bi];
+            size_t n = (size_t)rows * batch;
+            float *dy = host_random(n, &r, 1), *y = host_random(n, &r, 1), *sums = nn_alloc_floats((size_t)rows);
+            float *ddy = to_device(dy, n), *dyv = to_device(y, n), *dsums = nn_compute_alloc(gpu, (size_t)rows);
+            assert_non_null(dsums);
+            nn_relu_backward_rowsum(NULL, dy, masked ? y : NULL, rows, batch, sums);
+            nn_relu_backward_rowsum(gpu, ddy, masked ? dyv : NULL, rows, batch, dsums);
+            double e_dy = device_error(ddy, dy, n), e_sum = device_error(dsums, sums, (size_t)rows);
+            assert_int_equal(nn_compute_sync(gpu, NULL), NN_OK);
+            printf("  batch %4d, %s: %.1e / %.1e\n", batch, masked ? "masked  " : "no mask", e_dy, e_sum);
+            assert_true(e_dy <= TOLERANCE && e_sum <= TOLERANCE);
+            nn_free_floats(dy), nn_free_floats(y), nn_free_floats(sums);
+            nn_compute_release(gpu, ddy), nn_compute_release(gpu, dyv), nn_compute_release(gpu, dsums);
+        }
+}
+
 /* Adam, SGD, softmax cross-entropy and argmax on their own. */
 static void test_elementwise(void **state) {
     (void)state;
@@ -528,6 +556,7 @@ int main(void) {
         cmocka_unit_test(test_layers),
         cmocka_unit_test(test_short_k_kernel),
         cmocka_unit_test(test_elementwise),
+        cmocka_unit_test(test_relu_rowsum),
         cmocka_unit_test(test_precision_modes),
         cmocka_unit_test(test_training_curve),
     };

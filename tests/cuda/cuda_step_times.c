@@ -1,0 +1,128 @@
+/* Where the time of one DYAD-IT layer step goes on the GPU (make CUDA=1
+ * cuda-step-times): each GEMM of the forward and backward, and the bias
+ * gradient's row sums, each timed alone (the mean of 40 back-to-back runs),
+ * with the own FP32 kernels on and off, next to dense's three GEMMs. dyad
+ * bench times the whole layer; this says which part of it to work on.
+ *
+ *   build-cuda/tests/cuda/cuda_step_times [width ndyad batch]   (default 4096 16 4096) */
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "../../nn/kernels.h"
+
+#define RUNS 40
+
+typedef struct {
+    const char *name;
+    nn_gemm gemm; /* with `items` items; row_sums: the bias-gradient pass instead */
+    int items, row_sums;
+} step_op;
+
+typedef struct {
+    nn_compute *gpu;
+    float *dy, *bias_grad;
+    int width, batch;
+} step_buffers;
+
+static double seconds(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+static void run_op(const step_buffers *s, const step_op *op) {
+    if (op->row_sums) nn_relu_backward_rowsum(s->gpu, s->dy, NULL, s->width, s->batch, s->bias_grad);
+    else nn_gemm_items(s->gpu, &op->gemm, 1, op->items, NULL);
+}
+
+/* seconds per run of op, after three runs to warm up */
+static double time_op(const step_buffers *s, const step_op *op) {
+    for (int i = 0; i < 3; i++) run_op(s, op);
+    nn_compute_sync(s->gpu, NULL);
+    double start = seconds();
+    for (int i = 0; i < RUNS; i++) run_op(s, op);
+    nn_compute_sync(s->gpu, NULL);
+    return (seconds() - start) / RUNS;
+}
+
+int main(int argc, char **argv) {
+    int width = argc > 1 ? atoi(argv[1]) : 4096, ndyad = argc > 2 ? atoi(argv[2]) : 16;
+    int batch = argc > 3 ? atoi(argv[3]) : 4096;
+    if (width < 1 || ndyad < 1 || batch < 1 || width % ndyad) {
+        fprintf(stderr, "usage: cuda_step_times [width ndyad batch] (ndyad divides width)\n");
+        return 2;
+    }
+    nn_error err;
+    step_buffers s = {.width = width, .batch = batch};
+    if (nn_compute_create_cuda(&s.gpu, NN_PRECISION_FP32, &err) != NN_OK) {
+        fprintf(stderr, "cuda_step_times: %s\n", err.msg);
+        return 1;
+    }
+    /* a DYAD-IT layer: block k of BLOCK DIAG reads inputs k*a.., of BLOCK
+     * TRANS inputs k, k+ndyad, ... (strided rows); both write outputs k*b.. */
+    int a = width / ndyad, b = width / ndyad, n = ndyad, B = batch;
+    ptrdiff_t ab = (ptrdiff_t)a * b, act = (ptrdiff_t)width * batch;
+    float *x = nn_compute_alloc(s.gpu, (size_t)act), *y = nn_compute_alloc(s.gpu, (size_t)act);
+    float *dx = nn_compute_alloc(s.gpu, (size_t)act);
+    float *wl = nn_compute_alloc(s.gpu, (size_t)(n * ab)), *wu = nn_compute_alloc(s.gpu, (size_t)(n * ab));
+    float *dwl = nn_compute_alloc(s.gpu, (size_t)(n * ab)), *dwu = nn_compute_alloc(s.gpu, (size_t)(n * ab));
+    float *w = nn_compute_alloc(s.gpu, (size_t)width * width), *dw = nn_compute_alloc(s.gpu, (size_t)width * width);
+    s.dy = nn_compute_alloc(s.gpu, (size_t)act);
+    s.bias_grad = nn_compute_alloc(s.gpu, (size_t)width);
+    if (!x || !y || !dx || !wl || !wu || !dwl || !dwu || !w || !dw || !s.dy || !s.bias_grad) {
+        fprintf(stderr, "cuda_step_times: out of GPU memory\n");
+        return 1;
+    }
+    const step_op ops[] = {
+        {"fwd diag", {.m = b, .n = B, .k = a, .a = wl, .lda = a, .stride_a = ab, .b = x, .ldb = B,
+                      .stride_b = a * B, .c = y, .ldc = B, .stride_c = b * B}, n, 0},
+        {"fwd trans", {.m = b, .n = B, .k = a, .a = wu, .lda = a, .stride_a = ab, .b = x, .ldb = n * B,
+                       .stride_b = B, .beta = 1, .c = y, .ldc = B, .stride_c = b * B}, n, 0},
+        {"bias grad", {0}, 0, 1},
+        {"dx diag", {.trans_a = 1, .m = a, .n = B, .k = b, .a = wl, .lda = a, .stride_a = ab, .b = s.dy,
+                     .ldb = B, .stride_b = b * B, .c = dx, .ldc = B, .stride_c = a * B}, n, 0},
+        {"dW diag", {.trans_b = 1, .m = b, .n = a, .k = B, .a = s.dy, .lda = B, .stride_a = b * B, .b = x,
+                     .ldb = B, .stride_b = a * B, .c = dwl, .ldc = a, .stride_c = ab}, n, 0},
+        {"dx trans", {.trans_a = 1, .m = a, .n = B, .k = b, .a = wu, .lda = a, .stride_a = ab, .b = s.dy,
+                      .ldb = B, .stride_b = b * B, .beta = 1, .c = dx, .ldc = n * B, .stride_c = B}, n, 0},
+        {"dW trans", {.trans_b = 1, .m = b, .n = a, .k = B, .a = s.dy, .lda = B, .stride_a = b * B, .b = x,
+                      .ldb = n * B, .stride_b = B, .c = dwu, .ldc = a, .stride_c = ab}, n, 0},
+        {"dense fwd", {.m = width, .n = B, .k = width, .a = w, .lda = width, .b = x, .ldb = B, .c = y,
+                       .ldc = B}, 1, 0},
+        {"dense dx", {.trans_a = 1, .m = width, .n = B, .k = width, .a = w, .lda = width, .b = s.dy,
+                      .ldb = B, .c = dx, .ldc = B}, 1, 0},
+        {"dense dW", {.trans_b = 1, .m = width, .n = width, .k = B, .a = s.dy, .lda = B, .b = x, .ldb = B,
+                      .c = dw, .ldc = width}, 1, 0},
+    };
+    const int nops = (int)(sizeof ops / sizeof ops[0]), dyad_ops = 7;
+    printf("one DYAD-IT step, width %d, ndyad %d, batch %d, %s; mean of %d runs per op\n", width,
+           ndyad, batch, nn_compute_describe(s.gpu), RUNS);
+    printf("%-10s %14s %14s\n", "op", "own on", "own off (cuBLAS)");
+    double us[2][16], sum[2] = {0, 0};
+    for (int on = 1; on >= 0; on--) {
+        nn_compute_set_block_kernel(s.gpu, on);
+        for (int i = 0; i < nops; i++) {
+            us[on][i] = time_op(&s, &ops[i]) * 1e6;
+            if (i < dyad_ops) sum[on] += us[on][i];
+        }
+    }
+    nn_compute_set_block_kernel(s.gpu, 1);
+    for (int i = 0; i < nops; i++) {
+        const nn_gemm *g = &ops[i].gemm;
+        double flops = ops[i].row_sums ? 0.0 : 2.0 * g->m * g->n * g->k * ops[i].items;
+        if (flops > 0)
+            printf("%-10s %7.1f us %4.1f TF %7.1f us %4.1f TF\n", ops[i].name, us[1][i],
+                   flops / us[1][i] * 1e-6, us[0][i], flops / us[0][i] * 1e-6);
+        else
+            printf("%-10s %7.1f us %7s %7.1f us\n", ops[i].name, us[1][i], "", us[0][i]);
+        if (i == dyad_ops - 1)
+            printf("%-10s %7.1f us %7s %7.1f us\n", "DYAD sum", sum[1], "", sum[0]);
+    }
+    int status = nn_compute_sync(s.gpu, &err) == NN_OK ? 0 : 1;
+    if (status) fprintf(stderr, "cuda_step_times: %s\n", err.msg);
+    float *bufs[] = {x, y, dx, wl, wu, dwl, dwu, w, dw, s.dy, s.bias_grad};
+    for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) nn_compute_release(s.gpu, bufs[i]);
+    nn_compute_free(s.gpu);
+    return status;
+}
