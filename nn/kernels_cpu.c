@@ -117,14 +117,12 @@ nn_status nn_compute_sync(nn_compute *c, nn_error *err) {
 int nn_compute_threads(const nn_compute *c) { return c ? c->threads : 1; }
 
 void nn_compute_set_block_kernel(nn_compute *c, int on) {
-    if (!c) return;
-    c->block_kernel_off = !on;
-    if (c->cuda) nn_cuda_set_block_kernel(c->cuda, on);
+    if (c) c->block_kernel_off = !on;
 }
 
 int nn_compute_block_kernel(const nn_compute *c) {
-    if (nn_compute_on_device(c)) return nn_cuda_block_kernel(c->cuda);
-    return (!c || !c->block_kernel_off) && nn_block_gemm_available();
+    if (c && c->block_kernel_off) return 0;
+    return nn_compute_on_device(c) ? nn_cuda_block_kernel_available(c->cuda) : nn_block_gemm_available();
 }
 
 void nn_compute_set_threading(nn_compute *c, nn_threading threading) {
@@ -244,7 +242,7 @@ static void item_task(void *ctx, int t) {
 
 void nn_gemm_items(nn_compute *c, const nn_gemm *ops, int nops, int count, const nn_epilogue *ep) {
     if (nn_compute_on_device(c)) {
-        nn_cuda_gemm_items(c->cuda, ops, nops, count, ep);
+        nn_cuda_gemm_items(c->cuda, ops, nops, count, ep, nn_compute_block_kernel(c));
         return;
     }
     items_job job = {.ops = ops, .nops = nops, .ep = ep, .slices = 0,

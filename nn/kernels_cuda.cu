@@ -62,7 +62,6 @@ struct nn_cuda {
     size_t split_cap;
     void **split_ptrs;   /* their A, B and C pointer arrays (device) */
     size_t split_ptrs_cap;
-    int own_sgemm_off;   /* 1: every GEMM goes to cuBLAS (for comparisons) */
     float *sgemm_a;      /* a plain A transposed for nn/cuda_sgemm.cu */
     size_t sgemm_a_cap;
 };
@@ -138,10 +137,8 @@ extern "C" void nn_cuda_free(nn_cuda *cu) {
 
 extern "C" const char *nn_cuda_describe(const nn_cuda *cu) { return cu->name; }
 
-extern "C" void nn_cuda_set_block_kernel(nn_cuda *cu, int on) { cu->own_sgemm_off = !on; }
-
-extern "C" int nn_cuda_block_kernel(const nn_cuda *cu) {
-    return !cu->own_sgemm_off && cu->precision == NN_PRECISION_FP32;
+extern "C" int nn_cuda_block_kernel_available(const nn_cuda *cu) {
+    return cu->precision == NN_PRECISION_FP32;
 }
 
 extern "C" float *nn_cuda_alloc(nn_cuda *cu, size_t n) {
@@ -400,7 +397,7 @@ static void gemm_batch(nn_cuda *cu, const nn_gemm *g, int count) {
 }
 
 extern "C" void nn_cuda_gemm_items(nn_cuda *cu, const nn_gemm *ops, int nops, int count,
-                                   const nn_epilogue *ep) {
+                                   const nn_epilogue *ep, int own_kernel) {
     /* Op-major order: op o of every item, then op o+1. The layers hand over
      * items that are independent of one another and ops that an item runs in
      * order, so running each op over all items at once keeps the meaning.
@@ -410,7 +407,7 @@ extern "C" void nn_cuda_gemm_items(nn_cuda *cu, const nn_gemm *ops, int nops, in
     int fused = 0; /* the last op stored with bias and ReLU applied */
     for (int o = 0; o < nops; o++) {
         const nn_gemm *g = &ops[o];
-        if (nn_cuda_block_kernel(cu) && nn_cuda_sgemm_fits(g, count) &&
+        if (own_kernel && nn_cuda_sgemm_fits(g, count) &&
             (g->trans_a || grow(cu, (void **)&cu->sgemm_a, &cu->sgemm_a_cap,
                                 sizeof(float) * (size_t)count * g->m * g->k))) {
             const nn_epilogue *with = o == nops - 1 && ep && ep->bias ? ep : NULL;

@@ -16,17 +16,17 @@ typedef struct nn_cuda nn_cuda;
 nn_status nn_cuda_create(nn_cuda **cu, nn_precision precision, nn_error *err);
 void nn_cuda_free(nn_cuda *cu);
 const char *nn_cuda_describe(const nn_cuda *cu);
-/* The own short-k FP32 GEMM (nn/cuda_sgemm.cu): on by default, FP32 only. */
-void nn_cuda_set_block_kernel(nn_cuda *cu, int on);
-int nn_cuda_block_kernel(const nn_cuda *cu);
+/* Whether the own short-k GEMM (nn/cuda_sgemm.cu) can run here: FP32 only. */
+int nn_cuda_block_kernel_available(const nn_cuda *cu);
 float *nn_cuda_alloc(nn_cuda *cu, size_t n);
 void nn_cuda_release(nn_cuda *cu, float *p);
 void nn_cuda_upload(nn_cuda *cu, float *dst, const float *src, size_t n);
 void nn_cuda_download(nn_cuda *cu, float *dst, const float *src, size_t n);
 nn_status nn_cuda_sync(nn_cuda *cu, nn_error *err);
 
+/* own_kernel 0 sends every GEMM to cuBLAS (nn_compute_set_block_kernel). */
 void nn_cuda_gemm_items(nn_cuda *cu, const nn_gemm *ops, int nops, int count,
-                        const nn_epilogue *ep);
+                        const nn_epilogue *ep, int own_kernel);
 void nn_cuda_relu_backward_rowsum(nn_cuda *cu, float *dy, const float *y, int rows, int batch,
                                   float *rowsum);
 float nn_cuda_softmax_xent(nn_cuda *cu, const float *logits, const uint8_t *labels, int classes,

@@ -14,16 +14,16 @@ nn_status nn_cuda_create(nn_cuda **cu, nn_precision precision, nn_error *err) {
 
 void nn_cuda_free(nn_cuda *cu) { (void)cu; }
 const char *nn_cuda_describe(const nn_cuda *cu) { (void)cu; return "cuda (not built)"; }
-void nn_cuda_set_block_kernel(nn_cuda *cu, int on) { (void)cu, (void)on; }
-int nn_cuda_block_kernel(const nn_cuda *cu) { (void)cu; return 0; }
+int nn_cuda_block_kernel_available(const nn_cuda *cu) { (void)cu; return 0; }
 float *nn_cuda_alloc(nn_cuda *cu, size_t n) { (void)cu, (void)n; return NULL; }
 void nn_cuda_release(nn_cuda *cu, float *p) { (void)cu, (void)p; }
 void nn_cuda_upload(nn_cuda *cu, float *dst, const float *src, size_t n) { (void)cu, (void)dst, (void)src, (void)n; abort(); }
 void nn_cuda_download(nn_cuda *cu, float *dst, const float *src, size_t n) { (void)cu, (void)dst, (void)src, (void)n; abort(); }
 nn_status nn_cuda_sync(nn_cuda *cu, nn_error *err) { (void)cu, (void)err; return NN_OK; }
 
-void nn_cuda_gemm_items(nn_cuda *cu, const nn_gemm *ops, int nops, int count, const nn_epilogue *ep) {
-    (void)cu, (void)ops, (void)nops, (void)count, (void)ep;
+void nn_cuda_gemm_items(nn_cuda *cu, const nn_gemm *ops, int nops, int count, const nn_epilogue *ep,
+                        int own_kernel) {
+    (void)cu, (void)ops, (void)nops, (void)count, (void)ep, (void)own_kernel;
     abort();
 }
 void nn_cuda_relu_backward_rowsum(nn_cuda *cu, float *dy, const float *y, int rows, int batch, float *rowsum) {
