@@ -31,77 +31,85 @@ static trans_rows trans_layout(const nn_layer *l) {
     return t;
 }
 
-void nn_dyad_forward(const nn_layer *l, const float *x, float *y, int batch, nn_compute *c) {
+void nn_dyad_gemms(const nn_layer *l, const float *x, float *y, const float *dy, float *dx,
+                   int batch, nn_dyad_gemm_set *g) {
     int n = l->ndyad, a = l->in / n, b = l->out / n, B = batch;
     ptrdiff_t ab = (ptrdiff_t)a * b;
     trans_rows t = trans_layout(l);
-    /* BLOCK DIAG writes every output row exactly once: beta 0 initialises y */
-    nn_gemm diag = {.m = b, .n = B, .k = a, .a = l->param.wl, .lda = a, .stride_a = ab, .b = x,
-                    .ldb = B, .stride_b = (ptrdiff_t)a * B, .beta = 0.0f, .c = y, .ldc = B,
-                    .stride_c = (ptrdiff_t)b * B};
-    nn_gemm trans = {.m = b, .n = B, .k = a, .a = l->param.wu, .lda = a, .stride_a = ab, .b = x,
-                     .ldb = t.in_step * B, .stride_b = t.in_stride * B, .beta = 1.0f, .c = y,
-                     .ldc = t.out_step * B, .stride_c = t.out_stride * B};
+    /* y = Wl x + Wu x: BLOCK DIAG writes every output row exactly once */
+    g->fwd_diag = (nn_gemm){.m = b, .n = B, .k = a, .a = l->param.wl, .lda = a, .stride_a = ab,
+                            .b = x, .ldb = B, .stride_b = (ptrdiff_t)a * B, .beta = 0.0f, .c = y,
+                            .ldc = B, .stride_c = (ptrdiff_t)b * B};
+    g->fwd_trans = (nn_gemm){.m = b, .n = B, .k = a, .a = l->param.wu, .lda = a, .stride_a = ab,
+                             .b = x, .ldb = t.in_step * B, .stride_b = t.in_stride * B,
+                             .beta = 1.0f, .c = y, .ldc = t.out_step * B,
+                             .stride_c = t.out_stride * B};
+    /* dx = W^T dy; BLOCK DIAG covers every input row once */
+    g->dx_diag = (nn_gemm){.trans_a = 1, .m = a, .n = B, .k = b, .a = l->param.wl, .lda = a,
+                           .stride_a = ab, .b = dy, .ldb = B, .stride_b = (ptrdiff_t)b * B,
+                           .beta = 0.0f, .c = dx, .ldc = B, .stride_c = (ptrdiff_t)a * B};
+    g->dx_trans = (nn_gemm){.trans_a = 1, .m = a, .n = B, .k = b, .a = l->param.wu, .lda = a,
+                            .stride_a = ab, .b = dy, .ldb = t.out_step * B,
+                            .stride_b = t.out_stride * B, .beta = 1.0f, .c = dx,
+                            .ldc = t.in_step * B, .stride_c = t.in_stride * B};
+    /* dwl[k] = dy_k x_k^T, dwu[k] likewise on BLOCK TRANS rows */
+    g->dw_diag = (nn_gemm){.trans_b = 1, .m = b, .n = a, .k = B, .a = dy, .lda = B,
+                           .stride_a = (ptrdiff_t)b * B, .b = x, .ldb = B,
+                           .stride_b = (ptrdiff_t)a * B, .beta = 0.0f, .c = l->grad.wl, .ldc = a,
+                           .stride_c = ab};
+    g->dw_trans = (nn_gemm){.trans_b = 1, .m = b, .n = a, .k = B, .a = dy, .lda = t.out_step * B,
+                            .stride_a = t.out_stride * B, .b = x, .ldb = t.in_step * B,
+                            .stride_b = t.in_stride * B, .beta = 0.0f, .c = l->grad.wu,
+                            .ldc = a, .stride_c = ab};
+}
+
+void nn_dyad_forward(const nn_layer *l, const float *x, float *y, int batch, nn_compute *c) {
+    nn_dyad_gemm_set g;
+    nn_dyad_gemms(l, x, y, NULL, NULL, batch, &g);
     /* the epilogue runs on the last op of an item, always on block k's
      * contiguous rows k*b.. (both orders below end on them) */
-    nn_epilogue ep = {.bias = l->param.bias, .bias_stride = b, .bias_step = 1, .relu = l->relu};
-    if (t.out_step == 1) {
+    nn_epilogue ep = {.bias = l->param.bias, .bias_stride = l->out / l->ndyad, .bias_step = 1,
+                      .relu = l->relu};
+    if (trans_layout(l).out_step == 1) {
         /* both parts of block k write the same contiguous rows: one item */
-        nn_gemm ops[2] = {diag, trans};
-        nn_gemm_items(c, ops, 2, n, &ep);
+        nn_gemm ops[2] = {g.fwd_diag, g.fwd_trans};
+        nn_gemm_items(c, ops, 2, l->ndyad, &ep);
     } else {
         /* strided outputs interleave the blocks' rows: all BLOCK TRANS parts
          * first (beta 0: stores only on the strided rows), then BLOCK DIAG
          * adds onto contiguous rows and the epilogue runs there (measured
          * faster than the other order; the sum is the same two terms) */
-        trans.beta = 0.0f;
-        diag.beta = 1.0f;
-        nn_gemm_items(c, &trans, 1, n, NULL);
-        nn_gemm_items(c, &diag, 1, n, &ep);
+        g.fwd_trans.beta = 0.0f;
+        g.fwd_diag.beta = 1.0f;
+        nn_gemm_items(c, &g.fwd_trans, 1, l->ndyad, NULL);
+        nn_gemm_items(c, &g.fwd_diag, 1, l->ndyad, &ep);
     }
 }
 
 void nn_dyad_backward(const nn_layer *l, const float *x, const float *dy, float *dx, int batch,
                    nn_compute *c, const nn_layer_sgd *sgd) {
-    int n = l->ndyad, a = l->in / n, b = l->out / n, B = batch;
-    ptrdiff_t ab = (ptrdiff_t)a * b;
-    trans_rows t = trans_layout(l);
-    /* dx = W^T dy; BLOCK DIAG covers every input row once (beta 0) */
-    nn_gemm dx_diag = {.trans_a = 1, .m = a, .n = B, .k = b, .a = l->param.wl, .lda = a,
-                       .stride_a = ab, .b = dy, .ldb = B, .stride_b = (ptrdiff_t)b * B,
-                       .beta = 0.0f, .c = dx, .ldc = B, .stride_c = (ptrdiff_t)a * B};
-    nn_gemm dx_trans = {.trans_a = 1, .m = a, .n = B, .k = b, .a = l->param.wu, .lda = a,
-                        .stride_a = ab, .b = dy, .ldb = t.out_step * B,
-                        .stride_b = t.out_stride * B, .beta = 1.0f, .c = dx,
-                        .ldc = t.in_step * B, .stride_c = t.in_stride * B};
-    /* dwl[k] = dy_k x_k^T, dwu[k] likewise on BLOCK TRANS rows; fused, they
-     * accumulate into the velocity and the block is updated right after */
-    float *dwl = l->grad.wl, *dwu = l->grad.wu;
-    float beta = 0.0f;
+    nn_dyad_gemm_set g;
+    nn_dyad_gemms(l, x, NULL, dy, dx, batch, &g);
+    /* fused SGD: dW accumulates into the velocity and the block is updated right after */
     if (sgd) {
-        dwl = sgd->velocity + (l->param.wl - l->params);
-        dwu = sgd->velocity + (l->param.wu - l->params);
-        beta = sgd->momentum;
+        g.dw_diag.c = sgd->velocity + (l->param.wl - l->params);
+        g.dw_trans.c = sgd->velocity + (l->param.wu - l->params);
+        g.dw_diag.beta = g.dw_trans.beta = sgd->momentum;
+        g.dw_diag.sgd_param = l->param.wl;
+        g.dw_trans.sgd_param = l->param.wu;
     }
-    nn_gemm dw_diag = {.trans_b = 1, .m = b, .n = a, .k = B, .a = dy, .lda = B,
-                       .stride_a = (ptrdiff_t)b * B, .b = x, .ldb = B,
-                       .stride_b = (ptrdiff_t)a * B, .beta = beta, .c = dwl, .ldc = a,
-                       .stride_c = ab, .sgd_param = sgd ? l->param.wl : NULL};
-    nn_gemm dw_trans = {.trans_b = 1, .m = b, .n = a, .k = B, .a = dy, .lda = t.out_step * B,
-                        .stride_a = t.out_stride * B, .b = x, .ldb = t.in_step * B,
-                        .stride_b = t.in_stride * B, .beta = beta, .c = dwu, .ldc = a,
-                        .stride_c = ab, .sgd_param = sgd ? l->param.wu : NULL};
     nn_epilogue ep = {.lr = sgd ? sgd->lr : 0.0f, .weight_decay = sgd ? sgd->weight_decay : 0.0f};
+    int n = l->ndyad;
     /* Item k reads and updates only wl[k] and wu[k], and each item reads a
      * block before it updates it: so dx and dW share dispatches. */
     if (!dx) {
-        nn_gemm ops[2] = {dw_diag, dw_trans};
+        nn_gemm ops[2] = {g.dw_diag, g.dw_trans};
         nn_gemm_items(c, ops, 2, n, &ep);
-    } else if (t.in_step == 1) { /* block k's dx rows are its own */
-        nn_gemm ops[4] = {dx_diag, dx_trans, dw_diag, dw_trans};
+    } else if (trans_layout(l).in_step == 1) { /* block k's dx rows are its own */
+        nn_gemm ops[4] = {g.dx_diag, g.dx_trans, g.dw_diag, g.dw_trans};
         nn_gemm_items(c, ops, 4, n, &ep);
     } else { /* strided inputs interleave the blocks' dx rows: BLOCK TRANS second */
-        nn_gemm first[2] = {dx_diag, dw_diag}, second[2] = {dx_trans, dw_trans};
+        nn_gemm first[2] = {g.dx_diag, g.dw_diag}, second[2] = {g.dx_trans, g.dw_trans};
         nn_gemm_items(c, first, 2, n, &ep);
         nn_gemm_items(c, second, 2, n, &ep);
     }

@@ -18,6 +18,17 @@ void nn_dyad_forward(const nn_layer *l, const float *x, float *y, int batch, nn_
 void nn_dyad_backward(const nn_layer *l, const float *x, const float *dy, float *dx, int batch,
                    nn_compute *c, const nn_layer_sgd *sgd);
 void nn_dyad_dense_weight(const nn_layer *l, float *w);
+/* The six GEMMs of a DYAD layer on `batch` columns, each over ndyad items (one
+ * per block), BLOCK TRANS on the rows the kind's table says: y = Wl x + Wu x
+ * (diag beta 0, trans beta 1), dx = Wl^T dy + Wu^T dy (likewise), and dW into
+ * the layer's gradients (beta 0). The forward and backward above order and
+ * re-target them; tests/cuda/cuda_step_times times them one by one. Unused
+ * pointers may be NULL. */
+typedef struct {
+    nn_gemm fwd_diag, fwd_trans, dx_diag, dx_trans, dw_diag, dw_trans;
+} nn_dyad_gemm_set;
+void nn_dyad_gemms(const nn_layer *l, const float *x, float *y, const float *dy, float *dx,
+                   int batch, nn_dyad_gemm_set *g);
 int nn_dyad_weight_part(const nn_layer *l, int row, int col);
 
 /* Appends a tensor to a table (offsets follow in order). */

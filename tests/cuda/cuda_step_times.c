@@ -1,15 +1,18 @@
-/* Where the time of one DYAD-IT layer step goes on the GPU (make CUDA=1
- * cuda-step-times): each GEMM of the forward and backward, and the bias
- * gradient's row sums, each timed alone (the mean of 40 back-to-back runs),
- * with the own FP32 kernels on and off, next to dense's three GEMMs. dyad
- * bench times the whole layer; this says which part of it to work on.
+/* Where the time of one DYAD layer step goes on the GPU (make CUDA=1
+ * cuda-step-times): each GEMM of the forward and backward (the layer's own,
+ * from nn_dyad_gemms) and the bias gradient's row sums, each timed alone
+ * (the mean of 40 back-to-back runs), with the own FP32 kernels on and off,
+ * next to dense's three GEMMs. dyad bench times the whole layer; this says
+ * which part of it to work on.
  *
- *   build-cuda/tests/cuda/cuda_step_times [width ndyad batch]   (default 4096 16 4096) */
+ *   build-cuda/tests/cuda/cuda_step_times [width ndyad batch [kind]]
+ *   (default 4096 16 4096 dyad-it) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
 #include "../../nn/kernels.h"
+#include "../../nn/layer_ops.h"
 
 #define RUNS 40
 
@@ -49,8 +52,12 @@ static double time_op(const step_buffers *s, const step_op *op) {
 int main(int argc, char **argv) {
     int width = argc > 1 ? atoi(argv[1]) : 4096, ndyad = argc > 2 ? atoi(argv[2]) : 16;
     int batch = argc > 3 ? atoi(argv[3]) : 4096;
-    if (width < 1 || ndyad < 1 || batch < 1 || width % ndyad) {
-        fprintf(stderr, "usage: cuda_step_times [width ndyad batch] (ndyad divides width)\n");
+    nn_layer_kind kind = NN_LAYER_DYAD_IT;
+    if (batch < 1 || (argc > 4 && nn_layer_kind_parse(argv[4], &kind) != NN_OK) ||
+        (kind != NN_LAYER_DYAD_IT && kind != NN_LAYER_DYAD_OT && kind != NN_LAYER_DYAD_DT) ||
+        nn_layer_check(kind, width, width, ndyad, NULL) != NN_OK) {
+        fprintf(stderr, "usage: cuda_step_times [width ndyad batch [dyad-it|dyad-ot|dyad-dt]] "
+                        "(ndyad divides width)\n");
         return 2;
     }
     nn_error err;
@@ -59,35 +66,32 @@ int main(int argc, char **argv) {
         fprintf(stderr, "cuda_step_times: %s\n", err.msg);
         return 1;
     }
-    /* a DYAD-IT layer: block k of BLOCK DIAG reads inputs k*a.., of BLOCK
-     * TRANS inputs k, k+ndyad, ... (strided rows); both write outputs k*b.. */
-    int a = width / ndyad, b = width / ndyad, n = ndyad, B = batch;
-    ptrdiff_t ab = (ptrdiff_t)a * b, act = (ptrdiff_t)width * batch;
+    nn_layer layer = {.kind = kind, .in = width, .out = width, .ndyad = ndyad};
+    size_t np = nn_layer_param_count(kind, width, width, ndyad);
+    ptrdiff_t act = (ptrdiff_t)width * batch;
     float *x = nn_compute_alloc(s.gpu, (size_t)act), *y = nn_compute_alloc(s.gpu, (size_t)act);
     float *dx = nn_compute_alloc(s.gpu, (size_t)act);
-    float *wl = nn_compute_alloc(s.gpu, (size_t)(n * ab)), *wu = nn_compute_alloc(s.gpu, (size_t)(n * ab));
-    float *dwl = nn_compute_alloc(s.gpu, (size_t)(n * ab)), *dwu = nn_compute_alloc(s.gpu, (size_t)(n * ab));
+    float *params = nn_compute_alloc(s.gpu, np), *grads = nn_compute_alloc(s.gpu, np);
     float *w = nn_compute_alloc(s.gpu, (size_t)width * width), *dw = nn_compute_alloc(s.gpu, (size_t)width * width);
     s.dy = nn_compute_alloc(s.gpu, (size_t)act);
     s.bias_grad = nn_compute_alloc(s.gpu, (size_t)width);
-    if (!x || !y || !dx || !wl || !wu || !dwl || !dwu || !w || !dw || !s.dy || !s.bias_grad) {
+    if (!x || !y || !dx || !params || !grads || !w || !dw || !s.dy || !s.bias_grad) {
         fprintf(stderr, "cuda_step_times: out of GPU memory\n");
         return 1;
     }
+    nn_layer_bind(&layer, params, grads);
+    nn_dyad_gemm_set g;
+    nn_dyad_gemms(&layer, x, y, s.dy, dx, batch, &g);
+    int B = batch;
     const step_op ops[] = {
-        {"fwd diag", {.m = b, .n = B, .k = a, .a = wl, .lda = a, .stride_a = ab, .b = x, .ldb = B,
-                      .stride_b = a * B, .c = y, .ldc = B, .stride_c = b * B}, n, 0},
-        {"fwd trans", {.m = b, .n = B, .k = a, .a = wu, .lda = a, .stride_a = ab, .b = x, .ldb = n * B,
-                       .stride_b = B, .beta = 1, .c = y, .ldc = B, .stride_c = b * B}, n, 0},
+        {"fwd diag", g.fwd_diag, ndyad, 0},
+        {"fwd trans", g.fwd_trans, ndyad, 0},
         {"bias grad", {0}, 0, 1},
-        {"dx diag", {.trans_a = 1, .m = a, .n = B, .k = b, .a = wl, .lda = a, .stride_a = ab, .b = s.dy,
-                     .ldb = B, .stride_b = b * B, .c = dx, .ldc = B, .stride_c = a * B}, n, 0},
-        {"dW diag", {.trans_b = 1, .m = b, .n = a, .k = B, .a = s.dy, .lda = B, .stride_a = b * B, .b = x,
-                     .ldb = B, .stride_b = a * B, .c = dwl, .ldc = a, .stride_c = ab}, n, 0},
-        {"dx trans", {.trans_a = 1, .m = a, .n = B, .k = b, .a = wu, .lda = a, .stride_a = ab, .b = s.dy,
-                      .ldb = B, .stride_b = b * B, .beta = 1, .c = dx, .ldc = n * B, .stride_c = B}, n, 0},
-        {"dW trans", {.trans_b = 1, .m = b, .n = a, .k = B, .a = s.dy, .lda = B, .stride_a = b * B, .b = x,
-                      .ldb = n * B, .stride_b = B, .c = dwu, .ldc = a, .stride_c = ab}, n, 0},
+        {"dx diag", g.dx_diag, ndyad, 0},
+        {"dW diag", g.dw_diag, ndyad, 0},
+        {"dx trans", g.dx_trans, ndyad, 0},
+        {"dW trans", g.dw_trans, ndyad, 0},
+        /* the dense layer's three GEMMs, for the rate DYAD's are compared with */
         {"dense fwd", {.m = width, .n = B, .k = width, .a = w, .lda = width, .b = x, .ldb = B, .c = y,
                        .ldc = B}, 1, 0},
         {"dense dx", {.trans_a = 1, .m = width, .n = B, .k = width, .a = w, .lda = width, .b = s.dy,
@@ -96,8 +100,8 @@ int main(int argc, char **argv) {
                       .c = dw, .ldc = width}, 1, 0},
     };
     const int nops = (int)(sizeof ops / sizeof ops[0]), dyad_ops = 7;
-    printf("one DYAD-IT step, width %d, ndyad %d, batch %d, %s; mean of %d runs per op\n", width,
-           ndyad, batch, nn_compute_describe(s.gpu), RUNS);
+    printf("one %s step, width %d, ndyad %d, batch %d, %s; mean of %d runs per op\n",
+           nn_layer_kind_name(kind), width, ndyad, batch, nn_compute_describe(s.gpu), RUNS);
     printf("%-10s %14s %14s\n", "op", "own on", "own off (cuBLAS)");
     double us[2][16], sum[2] = {0, 0};
     for (int on = 1; on >= 0; on--) {
@@ -109,8 +113,8 @@ int main(int argc, char **argv) {
     }
     nn_compute_set_block_kernel(s.gpu, 1);
     for (int i = 0; i < nops; i++) {
-        const nn_gemm *g = &ops[i].gemm;
-        double flops = ops[i].row_sums ? 0.0 : 2.0 * g->m * g->n * g->k * ops[i].items;
+        const nn_gemm *op = &ops[i].gemm;
+        double flops = ops[i].row_sums ? 0.0 : 2.0 * op->m * op->n * op->k * ops[i].items;
         if (flops > 0)
             printf("%-10s %7.1f us %4.1f TF %7.1f us %4.1f TF\n", ops[i].name, us[1][i],
                    flops / us[1][i] * 1e-6, us[0][i], flops / us[0][i] * 1e-6);
@@ -121,7 +125,7 @@ int main(int argc, char **argv) {
     }
     int status = nn_compute_sync(s.gpu, &err) == NN_OK ? 0 : 1;
     if (status) fprintf(stderr, "cuda_step_times: %s\n", err.msg);
-    float *bufs[] = {x, y, dx, wl, wu, dwl, dwu, w, dw, s.dy, s.bias_grad};
+    float *bufs[] = {x, y, dx, params, grads, w, dw, s.dy, s.bias_grad};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) nn_compute_release(s.gpu, bufs[i]);
     nn_compute_free(s.gpu);
     return status;
