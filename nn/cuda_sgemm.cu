@@ -15,7 +15,19 @@
  *
  * Row-major, as nn_gemm: C_t = op(A_t) B_t + beta C_t, B never transposed
  * (the forward and dx GEMMs); the dW GEMMs (B transposed, long k) stay on
- * cuBLAS. */
+ * cuBLAS. Two ops that add into one C (DYAD-IT's forward, DYAD-OT's dx) run
+ * as one launch over both k ranges (sgemm_two_parts); a launch may start
+ * while the kernel before it drains when it reads nothing that kernel writes
+ * (programmatic dependent launch: only its stores wait).
+ *
+ * A note on the code: ptxas's code for the main loop, and with it the speed,
+ * moves with changes that look unrelated. Appending fields to the parameter
+ * struct, or a second store path in the epilogue (adding into C in L2 with
+ * red.global.add), gave a different loop and up to 2% less speed (cubins
+ * compared with the one measured; tests/bench/h200/RESULTS.md). So the
+ * one-part kernel keeps its first measured form, and the two-part kernel
+ * keeps the form it was measured fastest in, its L2 prefetch path included
+ * (removing that alone changed its loop too). */
 #include "cuda_sgemm.h"
 
 #define TILE 128      /* output rows and columns per block */
@@ -26,12 +38,35 @@
 #define STAGE_FLOATS (2 * STAGE_K * TILE)
 #define SMEM_BYTES (STAGES * STAGE_FLOATS * (int)sizeof(float))
 
-/* Row r of item t's C gets bias[t * bias_stride + r * bias_step] (bias may be NULL). */
+/* Row r of item t's C gets bias[t * bias_stride + r * bias_step] (bias may be
+ * NULL). The one-part kernel's parameter, in its first measured layout
+ * (`early` fits in its padding). */
 struct sgemm_args {
     const float *a, *b;
     float *c;
     int m, n, k, lda, ldb, ldc;
     long long stride_a, stride_b, stride_c;
+    float beta;
+    const float *bias;
+    long long bias_stride;
+    int bias_step, relu;
+    int early; /* the previous kernel may still run: wait for it only before the stores */
+};
+
+/* One product of a two-part launch: C += A B over this part's k. */
+struct sgemm_part {
+    const float *a, *b;
+    int lda, ldb;
+    long long stride_a, stride_b;
+};
+
+/* The two-part kernel's parameter; bias as in sgemm_args. */
+struct sgemm_two_args {
+    sgemm_part part[2]; /* part[1] from stage stages0 on */
+    int stages0, stages;
+    float *c;
+    int m, n, ldc;
+    long long stride_c;
     float beta;
     const float *bias;
     long long bias_stride;
@@ -44,6 +79,53 @@ __device__ static inline void copy16_async(void *smem, const void *gmem) {
 }
 __device__ static inline void commit_async(void) { asm volatile("cp.async.commit_group;\n" ::); }
 __device__ static inline void wait_async_all(void) { asm volatile("cp.async.wait_group 0;\n" ::); }
+/* Programmatic dependent launch (sm_90): wait until the previous grid in the
+ * stream has finished and its writes are visible; then let the next grid
+ * start its blocks as this one's finish. Both are no-ops in a plain launch. */
+__device__ static inline void wait_previous_grid(void) {
+    asm volatile("griddepcontrol.wait;\n" ::: "memory");
+}
+__device__ static inline void allow_next_grid(void) {
+    asm volatile("griddepcontrol.launch_dependents;\n" ::);
+}
+__device__ static inline void prefetch_l2(const void *gmem) {
+    asm volatile("prefetch.global.L2 [%0];\n" ::"l"(gmem));
+}
+/* *p += v as one vector reduction in L2: the thread does not wait for it */
+__device__ static inline void add_float4(float4 *p, float4 v) {
+    asm volatile("red.global.add.v4.f32 [%0], {%1, %2, %3, %4};\n" ::"l"(p), "f"(v.x), "f"(v.y),
+                 "f"(v.z), "f"(v.w)
+                 : "memory");
+}
+
+/* The steps both kernels share. Macros, not functions: each kernel then
+ * compiles to the code it was measured with (see the note at the top). */
+/* Stage rows k0.. of A (k x m at lda) and B (k x n at ldb) into a_s and b_s:
+ * STAGE_K rows of 128 floats of each, 32 float4s a row. */
+#define COPY_STAGE(a_s, b_s, a_item, b_item, lda, ldb, k0)                                         \
+    _Pragma("unroll") for (int c = 0; c < STAGE_K * TILE / 4 / SG_THREADS; c++) {                 \
+        const int idx = tid + c * SG_THREADS, row = idx >> 5, col = (idx & 31) * 4;                 \
+        copy16_async((a_s) + row * TILE + col, (a_item) + (long long)((k0) + row) * (lda) + m0 + col); \
+        copy16_async((b_s) + row * TILE + col, (b_item) + (long long)((k0) + row) * (ldb) + n0 + col); \
+    }
+#define ZERO_TILE(acc)                                                                             \
+    _Pragma("unroll") for (int i = 0; i < 8; i++)                                                  \
+        _Pragma("unroll") for (int j = 0; j < 8; j++) acc[i][j] = 0.0f
+/* acc += this thread's 8 x 8 outputs over one stage (A then B, STAGE_K x 128 each) */
+#define MULTIPLY_STAGE(acc, stage)                                                                 \
+    do {                                                                                           \
+        const float *a_s = (stage), *b_s = a_s + STAGE_K * TILE;                                   \
+        _Pragma("unroll") for (int kk = 0; kk < STAGE_K; kk++) {                                   \
+            float4 a0 = *(const float4 *)(a_s + kk * TILE + ty * 4);                               \
+            float4 a1 = *(const float4 *)(a_s + kk * TILE + 64 + ty * 4);                          \
+            float4 b0 = *(const float4 *)(b_s + kk * TILE + tx * 4);                               \
+            float4 b1 = *(const float4 *)(b_s + kk * TILE + 64 + tx * 4);                          \
+            const float ar[8] = {a0.x, a0.y, a0.z, a0.w, a1.x, a1.y, a1.z, a1.w};                  \
+            const float br[8] = {b0.x, b0.y, b0.z, b0.w, b1.x, b1.y, b1.z, b1.w};                  \
+            _Pragma("unroll") for (int i = 0; i < 8; i++)                                          \
+                _Pragma("unroll") for (int j = 0; j < 8; j++) acc[i][j] = fmaf(ar[i], br[j], acc[i][j]); \
+        }                                                                                          \
+    } while (0)
 
 /* Thread (tx, ty) of the 16 x 16 grid owns rows ty*4.. and 64+ty*4.., columns
  * tx*4.. and 64+tx*4.. of the tile: its reads of B are float4s a warp takes
@@ -56,47 +138,32 @@ __global__ __launch_bounds__(SG_THREADS, 2) void sgemm_tiles(sgemm_args g) {
     const int m0 = blockIdx.y * TILE, n0 = blockIdx.x * TILE;
     const float *a_item = g.a + t * g.stride_a, *b_item = g.b + t * g.stride_b;
     const int tiles = g.k / STAGE_K;
+    if (!g.early) wait_previous_grid();
+    if (!g.early) allow_next_grid();
 
     /* stage `tile`: STAGE_K rows of 128 floats of each operand, 32 float4s a row */
     auto load = [&](int tile) {
         float *a_s = stage_mem + (tile % STAGES) * STAGE_FLOATS, *b_s = a_s + STAGE_K * TILE;
         const int k0 = tile * STAGE_K;
-#pragma unroll
-        for (int c = 0; c < STAGE_K * TILE / 4 / SG_THREADS; c++) {
-            const int idx = tid + c * SG_THREADS, row = idx >> 5, col = (idx & 31) * 4;
-            copy16_async(a_s + row * TILE + col, a_item + (long long)(k0 + row) * g.lda + m0 + col);
-            copy16_async(b_s + row * TILE + col, b_item + (long long)(k0 + row) * g.ldb + n0 + col);
-        }
+        COPY_STAGE(a_s, b_s, a_item, b_item, g.lda, g.ldb, k0);
     };
     load(0);
     commit_async();
     float acc[8][8];
-#pragma unroll
-    for (int i = 0; i < 8; i++)
-#pragma unroll
-        for (int j = 0; j < 8; j++) acc[i][j] = 0.0f;
+    ZERO_TILE(acc);
 
     for (int kt = 0; kt < tiles; kt++) {
         wait_async_all();
         __syncthreads(); /* stage kt has landed for every thread; the other slot is free */
         if (kt + 1 < tiles) load(kt + 1);
         commit_async();
-        const float *a_s = stage_mem + (kt % STAGES) * STAGE_FLOATS, *b_s = a_s + STAGE_K * TILE;
-#pragma unroll
-        for (int kk = 0; kk < STAGE_K; kk++) {
-            float4 a0 = *(const float4 *)(a_s + kk * TILE + ty * 4);
-            float4 a1 = *(const float4 *)(a_s + kk * TILE + 64 + ty * 4);
-            float4 b0 = *(const float4 *)(b_s + kk * TILE + tx * 4);
-            float4 b1 = *(const float4 *)(b_s + kk * TILE + 64 + tx * 4);
-            const float ar[8] = {a0.x, a0.y, a0.z, a0.w, a1.x, a1.y, a1.z, a1.w};
-            const float br[8] = {b0.x, b0.y, b0.z, b0.w, b1.x, b1.y, b1.z, b1.w};
-#pragma unroll
-            for (int i = 0; i < 8; i++)
-#pragma unroll
-                for (int j = 0; j < 8; j++) acc[i][j] = fmaf(ar[i], br[j], acc[i][j]);
-        }
+        MULTIPLY_STAGE(acc, stage_mem + (kt % STAGES) * STAGE_FLOATS);
     }
 
+    if (g.early) { /* C (and what the stores below add onto) may be the previous grid's */
+        wait_previous_grid();
+        allow_next_grid();
+    }
     float *c = g.c + t * g.stride_c;
 #pragma unroll
     for (int i = 0; i < 8; i++) {
@@ -121,21 +188,120 @@ __global__ __launch_bounds__(SG_THREADS, 2) void sgemm_tiles(sgemm_args g) {
     }
 }
 
-/* out item t (k x m, packed) = A_t^T for a plain A (m x k at lda); m and k
- * are multiples of 32 here. 32 x 32 tiles through shared memory, so reads
- * and writes are both coalesced. */
-__global__ static void transpose_items(float *out, const float *a, int m, int k, int lda,
-                                       long long stride_a) {
-    __shared__ float tile[32][33];
+/* Two products into one C, the stages from stages0 on reading part[1]; the
+ * same tiles and threads as sgemm_tiles. A plain launch (no programmatic
+ * dependence): it starts after the kernel before it has ended. */
+__global__ __launch_bounds__(SG_THREADS, 2) void sgemm_two_parts(sgemm_two_args g) {
+    extern __shared__ __align__(16) float stage_mem[];
+    const int tid = threadIdx.x, tx = tid & 15, ty = tid >> 4;
     const long long t = blockIdx.z;
-    const int r0 = blockIdx.y * 32, k0 = blockIdx.x * 32;
-    const float *src = a + t * stride_a;
-    for (int i = threadIdx.y; i < 32; i += blockDim.y)
-        tile[i][threadIdx.x] = src[(long long)(r0 + i) * lda + k0 + threadIdx.x];
+    const int m0 = blockIdx.y * TILE, n0 = blockIdx.x * TILE;
+    const int tiles = g.stages;
+    /* the beta-1 stores without ReLU are reductions; other beta stores read C */
+    const int reduce = g.beta == 1.0f && !g.relu;
+    float *c = g.c + t * g.stride_c;
+    /* row i (0..7) of this thread's outputs, within the tile */
+    auto row_of = [&](int i) { return m0 + (i < 4 ? ty * 4 + i : 64 + ty * 4 + i - 4); };
+
+    /* stage `tile`: STAGE_K rows of 128 floats of each operand, 32 float4s a row */
+    auto load = [&](int tile) {
+        float *a_s = stage_mem + (tile % STAGES) * STAGE_FLOATS, *b_s = a_s + STAGE_K * TILE;
+        const int second = tile >= g.stages0;
+        const sgemm_part &p = second ? g.part[1] : g.part[0];
+        const float *a_item = p.a + t * p.stride_a, *b_item = p.b + t * p.stride_b;
+        const int k0 = (second ? tile - g.stages0 : tile) * STAGE_K;
+        COPY_STAGE(a_s, b_s, a_item, b_item, p.lda, p.ldb, k0);
+    };
+    load(0);
+    commit_async();
+    float acc[8][8];
+    ZERO_TILE(acc);
+
+    for (int kt = 0; kt < tiles; kt++) {
+        wait_async_all();
+        __syncthreads(); /* stage kt has landed for every thread; the other slot is free */
+        if (kt + 1 < tiles) load(kt + 1);
+        /* the old C this thread will read comes into L2 while the last stage runs */
+        else if (g.beta != 0.0f && !reduce)
+#pragma unroll
+            for (int i = 0; i < 8; i++) {
+                const float *at = c + (long long)row_of(i) * g.ldc + n0 + tx * 4;
+                prefetch_l2(at);
+                prefetch_l2(at + 64);
+            }
+        commit_async();
+        MULTIPLY_STAGE(acc, stage_mem + (kt % STAGES) * STAGE_FLOATS);
+    }
+
+#pragma unroll
+    for (int i = 0; i < 8; i++) {
+        const int r = row_of(i);
+        const float bias = g.bias ? g.bias[t * g.bias_stride + (long long)r * g.bias_step] : 0.0f;
+        float4 *out = (float4 *)(c + (long long)r * g.ldc + n0 + tx * 4);
+        float4 v[2], old[2] = {{0, 0, 0, 0}, {0, 0, 0, 0}};
+        /* both old halves of the row are in flight before either store */
+        if (g.beta != 0.0f && !reduce) old[0] = out[0], old[1] = out[16];
+#pragma unroll
+        for (int h = 0; h < 2; h++) {
+            v[h] = make_float4(acc[i][4 * h], acc[i][4 * h + 1], acc[i][4 * h + 2], acc[i][4 * h + 3]);
+            if (g.beta != 0.0f && !reduce) {
+                v[h].x += g.beta * old[h].x, v[h].y += g.beta * old[h].y;
+                v[h].z += g.beta * old[h].z, v[h].w += g.beta * old[h].w;
+            }
+            v[h].x += bias, v[h].y += bias, v[h].z += bias, v[h].w += bias;
+            if (g.relu) {
+                v[h].x = fmaxf(v[h].x, 0.0f), v[h].y = fmaxf(v[h].y, 0.0f);
+                v[h].z = fmaxf(v[h].z, 0.0f), v[h].w = fmaxf(v[h].w, 0.0f);
+            }
+            if (reduce)
+                add_float4(out + 16 * h, v[h]);
+            else
+                out[16 * h] = v[h];
+        }
+    }
+}
+
+/* Up to TRANSPOSE_JOBS plain A operands transposed in one launch. */
+#define TRANSPOSE_JOBS 4
+struct transpose_job {
+    const float *a;
+    float *out; /* item t (k x m) at out + t * m * k */
+    int m, k, lda;
+    long long stride_a;
+};
+struct transpose_jobs {
+    transpose_job job[TRANSPOSE_JOBS];
+    int y_tiles; /* blockIdx.y / y_tiles picks the job */
+};
+
+/* 64 x 64 tiles through shared memory, so reads and writes are both
+ * coalesced, 16 floats a thread in flight (a 32 x 32 tile with 4 took 6.5 us
+ * for one 4 MB DYAD weight); m is a multiple of 128, k of 32. */
+#define T_TILE 64
+__global__ static void transpose_items(transpose_jobs jobs) {
+    __shared__ float tile[T_TILE][T_TILE + 1];
+    allow_next_grid(); /* the GEMM after it may take places as its blocks end */
+    const transpose_job &j = jobs.job[blockIdx.y / jobs.y_tiles];
+    const long long t = blockIdx.z;
+    const int r0 = (blockIdx.y % jobs.y_tiles) * T_TILE, k0 = blockIdx.x * T_TILE;
+    if (r0 >= j.m || k0 >= j.k) return;
+    const float *src = j.a + t * j.stride_a;
+#pragma unroll
+    for (int i = threadIdx.y; i < T_TILE; i += blockDim.y)
+#pragma unroll
+        for (int h = 0; h < 2; h++)
+            if (k0 + h * 32 < j.k)
+                tile[i][h * 32 + threadIdx.x] =
+                    src[(long long)(r0 + i) * j.lda + k0 + h * 32 + threadIdx.x];
     __syncthreads();
-    float *dst = out + t * (long long)m * k;
-    for (int i = threadIdx.y; i < 32; i += blockDim.y)
-        dst[(long long)(k0 + i) * m + r0 + threadIdx.x] = tile[threadIdx.x][i];
+    float *dst = j.out + t * (long long)j.m * j.k;
+#pragma unroll
+    for (int i = threadIdx.y; i < T_TILE; i += blockDim.y)
+#pragma unroll
+        for (int h = 0; h < 2; h++)
+            if (k0 + i < j.k)
+                dst[(long long)(k0 + i) * j.m + r0 + h * 32 + threadIdx.x] =
+                    tile[h * 32 + threadIdx.x][i];
 }
 
 static int aligned16(const void *p) { return ((size_t)p & 15) == 0; }
@@ -151,26 +317,119 @@ int nn_cuda_sgemm_fits(const nn_gemm *g, int count) {
            (long long)count * (g->m / TILE) * (g->n / TILE) >= NN_CUDA_SGEMM_MIN_TILES;
 }
 
+/* Whether a strided operand (count items of rows x cols at ld, stride apart)
+ * and a span of floats [lo, hi) share an address. */
+static int touches(const float *p, int rows, int cols, int ld, ptrdiff_t stride, int count,
+                   const float *lo, const float *hi) {
+    const float *end = p + (ptrdiff_t)(count - 1) * stride + (ptrdiff_t)(rows - 1) * ld + cols;
+    return p < hi && lo < end;
+}
+
+const float *nn_cuda_sgemm_c_end(const nn_gemm *g, int count) {
+    return g->c + (ptrdiff_t)(count - 1) * g->stride_c + (ptrdiff_t)(g->m - 1) * g->ldc + g->n;
+}
+
+int nn_cuda_sgemm_reads(const nn_gemm *g, int count, const float *lo, const float *hi) {
+    return touches(g->a, g->trans_a ? g->k : g->m, g->trans_a ? g->m : g->k, g->lda, g->stride_a,
+                   count, lo, hi) ||
+           touches(g->b, g->k, g->n, g->ldb, g->stride_b, count, lo, hi);
+}
+
+int nn_cuda_sgemm_joins(const nn_gemm *first, const nn_gemm *second, int count) {
+    if (!nn_cuda_sgemm_fits(first, count) || !nn_cuda_sgemm_fits(second, count)) return 0;
+    if (second->beta != 1.0f || first->sgd_param || second->sgd_param) return 0;
+    if (second->c != first->c || second->m != first->m || second->n != first->n ||
+        second->ldc != first->ldc || second->stride_c != first->stride_c)
+        return 0;
+    /* in order, the second op would read the C the first one wrote */
+    return !nn_cuda_sgemm_reads(second, count, first->c, nn_cuda_sgemm_c_end(first, count));
+}
+
+size_t nn_cuda_sgemm_scratch(const nn_gemm *parts, int nparts, int count) {
+    size_t floats = 0;
+    for (int p = 0; p < nparts; p++)
+        if (!parts[p].trans_a) floats += (size_t)count * parts[p].m * parts[p].k;
+    return floats;
+}
+
 void nn_cuda_sgemm_init(void) {
     /* 64 KB of dynamic shared memory per block is above the default 48 KB */
     cudaFuncSetAttribute(sgemm_tiles, cudaFuncAttributeMaxDynamicSharedMemorySize, SMEM_BYTES);
+    cudaFuncSetAttribute(sgemm_two_parts, cudaFuncAttributeMaxDynamicSharedMemorySize, SMEM_BYTES);
 }
 
-void nn_cuda_sgemm(const nn_gemm *g, int count, const nn_epilogue *ep, float *a_scratch) {
-    sgemm_args args = {g->a, g->b, g->c, g->m, g->n, g->k, g->lda, g->ldb, g->ldc,
-                       (long long)g->stride_a, (long long)g->stride_b, (long long)g->stride_c,
-                       g->beta, ep ? ep->bias : NULL, ep ? (long long)ep->bias_stride : 0,
-                       ep ? ep->bias_step : 0, ep ? ep->relu : 0};
-    if (!g->trans_a) {
-        /* reading a plain A along k inside the kernel measured slower than
-         * this copy (a DYAD weight: 4 MB at width 4096) */
-        dim3 blocks((unsigned)(g->k / 32), (unsigned)(g->m / 32), (unsigned)count);
-        transpose_items<<<blocks, dim3(32, 8)>>>(a_scratch, g->a, g->m, g->k, g->lda,
-                                                 (long long)g->stride_a);
-        args.a = a_scratch;
-        args.lda = g->m;
-        args.stride_a = (long long)g->m * g->k;
+int nn_cuda_sgemm_transpose(nn_cuda_sgemm_launch *launches, int nlaunches, int count,
+                            float *scratch) {
+    transpose_jobs jobs = {};
+    int njobs = 0, max_m = 0, max_k = 0, kernels = 0;
+    for (int l = 0; l <= nlaunches; l++) {
+        int last = l == nlaunches;
+        for (int p = 0; !last && p < launches[l].nparts; p++) {
+            const nn_gemm *g = &launches[l].parts[p];
+            launches[l].a_t[p] = NULL;
+            if (g->trans_a) continue;
+            launches[l].a_t[p] = scratch;
+            jobs.job[njobs++] = {g->a, scratch, g->m, g->k, g->lda, (long long)g->stride_a};
+            scratch += (size_t)count * g->m * g->k;
+            if (g->m > max_m) max_m = g->m;
+            if (g->k > max_k) max_k = g->k;
+            if (njobs < TRANSPOSE_JOBS) continue;
+            /* full: send these now */
+            jobs.y_tiles = max_m / T_TILE;
+            transpose_items<<<dim3((max_k + T_TILE - 1) / T_TILE, njobs * jobs.y_tiles, count),
+                              dim3(32, 8)>>>(jobs);
+            njobs = max_m = max_k = 0;
+            kernels++;
+        }
+        if (last && njobs) {
+            jobs.y_tiles = max_m / T_TILE;
+            transpose_items<<<dim3((max_k + T_TILE - 1) / T_TILE, njobs * jobs.y_tiles, count),
+                              dim3(32, 8)>>>(jobs);
+            kernels++;
+        }
     }
+    return kernels;
+}
+
+/* A part's A as the kernels read it: stored k x m (transposed, or as given). */
+static sgemm_part part_of(const nn_gemm *q, const float *a_t) {
+    return a_t ? sgemm_part{a_t, q->b, q->m, q->ldb, (long long)q->m * q->k, (long long)q->stride_b}
+               : sgemm_part{q->a, q->b, q->lda, q->ldb, (long long)q->stride_a,
+                            (long long)q->stride_b};
+}
+
+void nn_cuda_sgemm(const nn_cuda_sgemm_launch *launch, int count, const nn_epilogue *ep,
+                   int early) {
+    const nn_gemm *g = &launch->parts[0];
+    const float *bias = ep ? ep->bias : NULL;
+    long long bias_stride = ep ? (long long)ep->bias_stride : 0;
+    int bias_step = ep ? ep->bias_step : 0, relu = ep ? ep->relu : 0;
     dim3 grid((unsigned)(g->n / TILE), (unsigned)(g->m / TILE), (unsigned)count);
-    sgemm_tiles<<<grid, SG_THREADS, SMEM_BYTES>>>(args);
+    /* a plain A was transposed (nn_cuda_sgemm_transpose): reading it along
+     * k inside the kernel measured slower than that copy */
+    sgemm_part p0 = part_of(g, launch->a_t[0]);
+    if (launch->nparts == 2) {
+        const nn_gemm *q = &launch->parts[1];
+        sgemm_two_args args = {{p0, part_of(q, launch->a_t[1])}, g->k / STAGE_K,
+                               (g->k + q->k) / STAGE_K, g->c, g->m, g->n, g->ldc,
+                               (long long)g->stride_c, g->beta, bias, bias_stride, bias_step, relu};
+        sgemm_two_parts<<<grid, SG_THREADS, SMEM_BYTES>>>(args);
+        return;
+    }
+    sgemm_args args = {p0.a, p0.b, g->c, g->m, g->n, g->k, p0.lda, p0.ldb, g->ldc, p0.stride_a,
+                       p0.stride_b, (long long)g->stride_c, g->beta, bias, bias_stride, bias_step,
+                       relu, early};
+    /* it may begin as the previous grid drains (programmatic dependent
+     * launch); the kernel waits for that grid where args.early says */
+    cudaLaunchAttribute overlap;
+    overlap.id = cudaLaunchAttributeProgrammaticStreamSerialization;
+    overlap.val.programmaticStreamSerializationAllowed = 1;
+    cudaLaunchConfig_t config = {};
+    config.gridDim = grid;
+    config.blockDim = dim3(SG_THREADS);
+    config.dynamicSmemBytes = SMEM_BYTES;
+    config.stream = 0;
+    config.attrs = &overlap;
+    config.numAttrs = 1;
+    cudaLaunchKernelEx(&config, sgemm_tiles, args);
 }

@@ -24,14 +24,53 @@ extern "C" {
  * pointers float4-aligned. */
 int nn_cuda_sgemm_fits(const nn_gemm *g, int count);
 
-/* Once per process (idempotent): lets the kernel take its 64 KB of shared memory. */
+/* Once per process (idempotent): lets the kernels take their 64 KB of shared memory. */
 void nn_cuda_sgemm_init(void);
 
-/* Queues the batch on the default stream; with ep non-NULL, bias and ReLU
- * are applied to each item's C as it is stored (ep's SGD fields unused).
- * A plain A (trans_a 0) is first transposed into a_scratch, which holds
- * count * m * k floats (unused when trans_a is set). */
-void nn_cuda_sgemm(const nn_gemm *g, int count, const nn_epilogue *ep, float *a_scratch);
+/* 1 when `second` only adds onto `first`'s C (same C and shape, beta 1, no
+ * SGD update on either, and not reading that C) and both fit: the two then
+ * run as one launch, C = op(A1) B1 + op(A2) B2 + beta1 C over k1 + k2
+ * (DYAD-IT's forward and DYAD-OT's dx: BLOCK DIAG and BLOCK TRANS of a
+ * block write the same rows). */
+int nn_cuda_sgemm_joins(const nn_gemm *first, const nn_gemm *second, int count);
+
+/* 1 when op g (count items) reads any float in [lo, hi). An own launch
+ * that reads nothing the kernel before it writes may multiply while that
+ * kernel's last blocks still run (see nn_cuda_sgemm's early). */
+int nn_cuda_sgemm_reads(const nn_gemm *g, int count, const float *lo, const float *hi);
+
+/* One past the last float of g's C (count items). */
+const float *nn_cuda_sgemm_c_end(const nn_gemm *g, int count);
+
+/* One launch of the kernel: one op, or two that join. */
+typedef struct {
+    const nn_gemm *parts;
+    int nparts;
+    float *a_t[2]; /* each part's plain A transposed (nn_cuda_sgemm_transpose), or NULL */
+} nn_cuda_sgemm_launch;
+
+/* Floats of scratch that the plain A operands (trans_a 0) of these parts need. */
+size_t nn_cuda_sgemm_scratch(const nn_gemm *parts, int nparts, int count);
+
+/* Transposes every plain A of the launches into scratch (sized by
+ * nn_cuda_sgemm_scratch over all of them), in one kernel for up to four,
+ * and sets their a_t. Queued before the launches' GEMMs; returns the
+ * number of kernels queued. */
+int nn_cuda_sgemm_transpose(nn_cuda_sgemm_launch *launches, int nlaunches, int count,
+                            float *scratch);
+
+/* Queues the launch on the default stream: its parts summed into parts[0]'s
+ * C with parts[0]'s beta; with ep non-NULL, bias and ReLU are applied as
+ * each item's C is stored (ep's SGD fields unused). A one-part launch may
+ * begin while the kernel before it drains (programmatic dependent launch).
+ * early: that kernel lets its successor start early (an own GEMM, the row
+ * sums, the transposes) and writes nothing this launch reads
+ * (nn_cuda_sgemm_reads), so only the stores wait for it; otherwise the
+ * launch waits before reading anything. A two-part launch is a plain one:
+ * it starts when the kernel before it has ended (its kernel keeps the code
+ * it was measured with, see nn/cuda_sgemm.cu). */
+void nn_cuda_sgemm(const nn_cuda_sgemm_launch *launch, int count, const nn_epilogue *ep,
+                   int early);
 
 #ifdef __cplusplus
 }

@@ -110,6 +110,12 @@ typedef struct {
  * work is split over the threads by rows of C. ep may be NULL. */
 void nn_gemm_items(nn_compute *c, const nn_gemm *ops, int nops, int count, const nn_epilogue *ep);
 
+/* The same ops, step by step: op 0 over every item, then op 1 over every
+ * item, and so on, then the epilogue on the last op's C. For ops that write
+ * rows other items' ops write too (DYAD's BLOCK TRANS on strided rows adds
+ * onto rows of every block's BLOCK DIAG), which nn_gemm_items forbids. */
+void nn_gemm_steps(nn_compute *c, const nn_gemm *ops, int nops, int count, const nn_epilogue *ep);
+
 /* ------------------------------------------------ element-wise and the rest */
 
 /* dy (rows x batch): zeroed where y <= 0 when y is not NULL (ReLU), and

@@ -261,6 +261,19 @@ void nn_gemm_items(nn_compute *c, const nn_gemm *ops, int nops, int count, const
     nn_pool_run(c->pool, count, item_task, &job);
 }
 
+void nn_gemm_steps(nn_compute *c, const nn_gemm *ops, int nops, int count, const nn_epilogue *ep) {
+    if (nn_compute_on_device(c)) { /* the device runs every call op by op */
+        nn_cuda_gemm_items(c->cuda, ops, nops, count, ep, nn_compute_block_kernel(c));
+        return;
+    }
+    /* bias and ReLU after the last op only; every op keeps the SGD fields */
+    nn_epilogue between = ep ? *ep : (nn_epilogue){0};
+    between.bias = NULL;
+    between.relu = 0;
+    for (int o = 0; o < nops; o++)
+        nn_gemm_items(c, &ops[o], 1, count, o == nops - 1 ? ep : (ep ? &between : NULL));
+}
+
 /* ------------------------------------------------ element-wise and the rest */
 
 /* Rows [0, rows) of dy, y and rowsum (the caller offsets them). */

@@ -36,6 +36,31 @@ typedef struct {
     size_t cap;
 } bf16_copy;
 
+/* The device pointer arrays of one split GEMM (see split_gemm), kept with
+ * what they were made from: a training loop's dW GEMMs come back every step
+ * with the same operands, so their arrays are written once, not per call. */
+#define SPLIT_SLOTS 4
+typedef struct {
+    const void *a, *b;
+    const float *work;
+    long long stride_a, stride_b, a_step, b_step, mn;
+    size_t items;
+    int ways, esize, valid;
+    unsigned long long used;
+    void **ptrs;
+    size_t cap;
+} split_slot;
+
+/* What the last kernel queued may still be writing when an own GEMM starts
+ * early (programmatic dependent launch, nn_cuda_sgemm). Only the own GEMM
+ * and the row sums let their successor start before they end; so they set
+ * this, and every other entry point clears it (known 0) before it queues
+ * anything: a new entry point must too. */
+typedef struct {
+    int known, n;
+    const float *lo[2], *hi[2];
+} pending_writes;
+
 typedef struct {
     const uint8_t *host; /* the host array this copy mirrors */
     size_t bytes;
@@ -60,8 +85,9 @@ struct nn_cuda {
     int sms;             /* streaming multiprocessors: how many thread blocks fill the GPU */
     float *split_work;   /* split-K partial products */
     size_t split_cap;
-    void **split_ptrs;   /* their A, B and C pointer arrays (device) */
-    size_t split_ptrs_cap;
+    split_slot split[SPLIT_SLOTS]; /* their A, B and C pointer arrays (device) */
+    unsigned long long split_clock;
+    pending_writes pending;
     float *sgemm_a;      /* a plain A transposed for nn/cuda_sgemm.cu */
     size_t sgemm_a_cap;
 };
@@ -126,7 +152,7 @@ extern "C" void nn_cuda_free(nn_cuda *cu) {
     for (int i = 0; i < 2; i++) cudaFree(cu->pix[i].dev);
     for (int i = 0; i < HALF_SLOTS; i++) cudaFree(cu->half[i].buf);
     cudaFree(cu->split_work);
-    cudaFree(cu->split_ptrs);
+    for (int i = 0; i < SPLIT_SLOTS; i++) cudaFree(cu->split[i].ptrs);
     cudaFree(cu->sgemm_a);
     cudaFree(cu->idx);
     cudaFree(cu->bytes);
@@ -142,6 +168,7 @@ extern "C" int nn_cuda_block_kernel_available(const nn_cuda *cu) {
 }
 
 extern "C" float *nn_cuda_alloc(nn_cuda *cu, size_t n) {
+    cu->pending.known = 0;
     void *p = NULL;
     size_t bytes = (n ? n : 1) * sizeof(float);
     if (cudaMalloc(&p, bytes) != cudaSuccess) {
@@ -154,20 +181,24 @@ extern "C" float *nn_cuda_alloc(nn_cuda *cu, size_t n) {
 }
 
 extern "C" void nn_cuda_release(nn_cuda *cu, float *p) {
+    cu->pending.known = 0;
     if (p) cudaFree(p);
     bf16_forget_all(cu);
 }
 
 extern "C" void nn_cuda_upload(nn_cuda *cu, float *dst, const float *src, size_t n) {
+    cu->pending.known = 0;
     bf16_forget(cu, dst, (long long)n);
     if (n) check(cu, cudaMemcpy(dst, src, n * sizeof(float), cudaMemcpyDefault), "upload");
 }
 
 extern "C" void nn_cuda_download(nn_cuda *cu, float *dst, const float *src, size_t n) {
+    cu->pending.known = 0;
     if (n) check(cu, cudaMemcpy(dst, src, n * sizeof(float), cudaMemcpyDefault), "download");
 }
 
 extern "C" nn_status nn_cuda_sync(nn_cuda *cu, nn_error *err) {
+    cu->pending.known = 0;
     check(cu, cudaDeviceSynchronize(), "synchronize");
     check(cu, cudaGetLastError(), "kernel launch");
     if (!cu->failed) return NN_OK;
@@ -327,6 +358,39 @@ __global__ static void split_pointers(void **ptrs, long long items, int ways, co
     ptrs[2 * items + i] = work + i * mn;
 }
 
+/* The pointer arrays for `want` (its ptrs and cap unset): a kept slot made
+ * from the same operands, or the least recently used one rewritten. */
+static void **split_pointer_arrays(nn_cuda *cu, const split_slot *want) {
+    split_slot *pick = NULL;
+    cu->split_clock++;
+    for (int i = 0; i < SPLIT_SLOTS; i++) {
+        split_slot *s = &cu->split[i];
+        if (s->valid && s->a == want->a && s->b == want->b && s->work == want->work &&
+            s->stride_a == want->stride_a && s->stride_b == want->stride_b &&
+            s->a_step == want->a_step && s->b_step == want->b_step && s->mn == want->mn &&
+            s->items == want->items && s->ways == want->ways && s->esize == want->esize) {
+            s->used = cu->split_clock;
+            return s->ptrs;
+        }
+        if (!pick || !s->valid > !pick->valid || (s->valid == pick->valid && s->used < pick->used))
+            pick = s;
+    }
+    void **ptrs = pick->ptrs;
+    size_t cap = pick->cap;
+    pick->valid = 0;
+    if (!grow(cu, (void **)&ptrs, &cap, 3 * want->items * sizeof(void *))) {
+        pick->ptrs = NULL, pick->cap = 0;
+        return NULL;
+    }
+    *pick = *want;
+    pick->ptrs = ptrs, pick->cap = cap, pick->used = cu->split_clock;
+    split_pointers<<<blocks_for((long long)want->items), THREADS>>>(
+        ptrs, (long long)want->items, want->ways, (const char *)want->a, (const char *)want->b,
+        cu->split_work, want->stride_a, want->stride_b, want->a_step, want->b_step, want->esize,
+        want->mn);
+    return ptrs;
+}
+
 /* The split-K path, when it applies: returns 1 when it ran the op. a and b
  * are the operands as the GEMM reads them (FP32, or their BF16 copies). */
 static int split_gemm(nn_cuda *cu, const nn_gemm *g, int count, const void *a, const void *b,
@@ -335,23 +399,23 @@ static int split_gemm(nn_cuda *cu, const nn_gemm *g, int count, const void *a, c
     if (ways < 2) return 0;
     size_t items = (size_t)count * ways, mn = (size_t)g->m * g->n;
     size_t esize = in_type == CUDA_R_16BF ? 2 : 4;
-    if (!grow(cu, (void **)&cu->split_work, &cu->split_cap, items * mn * sizeof(float)) ||
-        !grow(cu, (void **)&cu->split_ptrs, &cu->split_ptrs_cap, 3 * items * sizeof(void *)))
+    if (!grow(cu, (void **)&cu->split_work, &cu->split_cap, items * mn * sizeof(float)))
         return 1; /* noted: the sync reports it */
     int kc = g->k / ways;
     /* chunk q of op(A) (m x k) and op(B) (k x n): columns of A, rows of B in
      * their own orientation; stored transposed, rows of A, columns of B */
     long long a_step = g->trans_a ? (long long)kc * g->lda : kc;
     long long b_step = g->trans_b ? kc : (long long)kc * g->ldb;
-    split_pointers<<<blocks_for((long long)items), THREADS>>>(
-        cu->split_ptrs, (long long)items, ways, (const char *)a, (const char *)b, cu->split_work,
-        (long long)g->stride_a, (long long)g->stride_b, a_step, b_step, (int)esize, (long long)mn);
+    split_slot want = {a, b, cu->split_work, (long long)g->stride_a, (long long)g->stride_b,
+                       a_step, b_step, (long long)mn, items, ways, (int)esize, 1, 0, NULL, 0};
+    void **ptrs = split_pointer_arrays(cu, &want);
+    if (!ptrs) return 1; /* noted: the sync reports it */
     const float one = 1.0f, zero = 0.0f;
     cublasStatus_t s = cublasGemmBatchedEx(
         cu->blas, g->trans_b ? CUBLAS_OP_T : CUBLAS_OP_N, g->trans_a ? CUBLAS_OP_T : CUBLAS_OP_N,
-        g->n, g->m, kc, &one, (const void *const *)cu->split_ptrs, in_type, g->ldb,
-        (const void *const *)(cu->split_ptrs + items), in_type, g->lda, &zero,
-        (void *const *)(cu->split_ptrs + 2 * items), CUDA_R_32F, g->n, (int)items, compute,
+        g->n, g->m, kc, &one, (const void *const *)ptrs, in_type, g->ldb,
+        (const void *const *)(ptrs + items), in_type, g->lda, &zero,
+        (void *const *)(ptrs + 2 * items), CUDA_R_32F, g->n, (int)items, compute,
         CUBLAS_GEMM_DEFAULT);
     check_blas(cu, s, "split-K batched GEMM");
     item_view v = {g->m, g->n, g->ldc, (long long)g->stride_c};
@@ -396,6 +460,10 @@ static void gemm_batch(nn_cuda *cu, const nn_gemm *g, int count) {
     check_blas(cu, s, "strided-batched GEMM");
 }
 
+/* Ops planned together: every plain A the own kernel needs among them is
+ * transposed in one launch before their GEMMs (DYAD's calls have up to 4). */
+#define PLAN_OPS 8
+
 extern "C" void nn_cuda_gemm_items(nn_cuda *cu, const nn_gemm *ops, int nops, int count,
                                    const nn_epilogue *ep, int own_kernel) {
     /* Op-major order: op o of every item, then op o+1. The layers hand over
@@ -403,33 +471,75 @@ extern "C" void nn_cuda_gemm_items(nn_cuda *cu, const nn_gemm *ops, int nops, in
      * order, so running each op over all items at once keeps the meaning.
      * (Running two independent ops, DYAD's dWl and dWu, side by side on two
      * streams was tried: the backward pass got 10-25% slower at widths 2048
-     * and 4096, batch 4096.) */
+     * and 4096, batch 4096.) Two ops the own kernel takes become one launch
+     * when the second only adds onto the first's C; an own launch that reads
+     * nothing the own launch before it writes starts as that one drains. */
     int fused = 0; /* the last op stored with bias and ReLU applied */
-    for (int o = 0; o < nops; o++) {
-        const nn_gemm *g = &ops[o];
-        if (own_kernel && nn_cuda_sgemm_fits(g, count) &&
-            (g->trans_a || grow(cu, (void **)&cu->sgemm_a, &cu->sgemm_a_cap,
-                                sizeof(float) * (size_t)count * g->m * g->k))) {
-            const nn_epilogue *with = o == nops - 1 && ep && ep->bias ? ep : NULL;
-            nn_cuda_sgemm(g, count, with, cu->sgemm_a);
-            fused = with != NULL;
-        } else {
-            gemm_batch(cu, g, count);
+    for (int first = 0; first < nops; first += PLAN_OPS) {
+        const int end = first + PLAN_OPS < nops ? first + PLAN_OPS : nops;
+        nn_cuda_sgemm_launch launch[PLAN_OPS];
+        int nlaunch = 0;
+        size_t scratch = 0;
+        for (int o = first; o < end;) {
+            if (!own_kernel || !nn_cuda_sgemm_fits(&ops[o], count)) {
+                o++;
+                continue;
+            }
+            int nparts = o + 1 < end && nn_cuda_sgemm_joins(&ops[o], &ops[o + 1], count) ? 2 : 1;
+            launch[nlaunch++] = {&ops[o], nparts, {NULL, NULL}};
+            scratch += nn_cuda_sgemm_scratch(&ops[o], nparts, count);
+            o += nparts;
         }
-        long long c_span = operand_span(g->m, g->n, g->ldc, g->stride_c, count);
-        bf16_forget(cu, g->c, c_span);
-        if (g->sgd_param && ep) {
-            run_sgd_epilogue(g, count, ep);
-            bf16_forget(cu, g->sgd_param, c_span);
+        if (nlaunch && !grow(cu, (void **)&cu->sgemm_a, &cu->sgemm_a_cap, sizeof(float) * scratch))
+            nlaunch = 0; /* noted: the sync reports it; cuBLAS runs them meanwhile */
+        if (nlaunch && nn_cuda_sgemm_transpose(launch, nlaunch, count, cu->sgemm_a))
+            cu->pending.known = 0; /* the transposes came last */
+        for (int o = first, li = 0; o < end;) {
+            const nn_gemm *g = &ops[o];
+            int nparts = 1;
+            if (li < nlaunch && launch[li].parts == g) {
+                nparts = launch[li].nparts;
+                const nn_epilogue *with = o + nparts == nops && ep && ep->bias ? ep : NULL;
+                int early = cu->pending.known;
+                for (int w = 0; early && w < cu->pending.n; w++)
+                    for (int p = 0; p < nparts; p++)
+                        early = early && !nn_cuda_sgemm_reads(&g[p], count, cu->pending.lo[w],
+                                                              cu->pending.hi[w]);
+                nn_cuda_sgemm(&launch[li++], count, with, early);
+                fused = with != NULL;
+                cu->pending = {1, 1, {g->c, NULL}, {nn_cuda_sgemm_c_end(g, count), NULL}};
+            } else {
+                cu->pending.known = 0;
+                gemm_batch(cu, g, count);
+            }
+            long long c_span = operand_span(g->m, g->n, g->ldc, g->stride_c, count);
+            bf16_forget(cu, g->c, c_span);
+            if (g->sgd_param && ep) { /* never on joined parts */
+                cu->pending.known = 0;
+                run_sgd_epilogue(g, count, ep);
+                bf16_forget(cu, g->sgd_param, c_span);
+            }
+            o += nparts;
         }
     }
-    if (ep && ep->bias && !fused) run_bias_relu(&ops[nops - 1], count, ep);
+    if (ep && ep->bias && !fused) {
+        cu->pending.known = 0;
+        run_bias_relu(&ops[nops - 1], count, ep);
+    }
 }
 
 /* ------------------------------------------------ element-wise and the rest */
 
+/* Lets the next kernel, when it was launched as a programmatic dependent
+ * (an own GEMM that reads nothing this one writes), start its blocks while
+ * this one's last blocks run; a no-op otherwise. */
+__device__ static inline void allow_next_grid(void) {
+    asm volatile("griddepcontrol.launch_dependents;\n" ::);
+}
+
 /* One block per row: mask, then a tree sum of the row. */
 __global__ static void relu_rowsum(float *dy, const float *y, int batch, float *rowsum) {
+    allow_next_grid();
     __shared__ float part[THREADS];
     long long row = blockIdx.x;
     float *d = dy + row * batch;
@@ -454,6 +564,7 @@ __global__ static void relu_rowsum(float *dy, const float *y, int batch, float *
  * 18.1 us). MNIST's batch-64 rows keep the kernel above: with this one there
  * DYAD-IT/4 trained 8% slower in one call's interleaved runs. */
 __global__ static void relu_rowsum_wide(float *dy, const float *y, int batch, float *rowsum) {
+    allow_next_grid();
     __shared__ float part[THREADS / 32];
     long long row = blockIdx.x;
     float4 *d = (float4 *)(dy + row * batch);
@@ -497,6 +608,8 @@ extern "C" void nn_cuda_relu_backward_rowsum(nn_cuda *cu, float *dy, const float
         relu_rowsum_wide<<<rows, THREADS>>>(dy, y, batch, rowsum);
     else
         relu_rowsum<<<rows, THREADS>>>(dy, y, batch, rowsum);
+    /* an own GEMM next (the layer's dx) that reads neither may start early */
+    cu->pending = {1, y ? 2 : 1, {rowsum, dy}, {rowsum + rows, dy + (long long)rows * batch}};
 }
 
 static int grow(nn_cuda *cu, void **buf, size_t *cap, size_t need) {
@@ -533,6 +646,7 @@ __global__ static void softmax_xent(const float *logits, const uint8_t *labels, 
 
 extern "C" float nn_cuda_softmax_xent(nn_cuda *cu, const float *logits, const uint8_t *labels,
                                       int classes, int batch, float *dlogits, int *hits) {
+    cu->pending.known = 0;
     double acc[2] = {0, 0};
     bf16_forget(cu, dlogits, (long long)classes * batch);
     if (grow(cu, (void **)&cu->bytes, &cu->bytes_cap, (size_t)batch) &&
@@ -557,6 +671,7 @@ __global__ static void argmax_columns(const float *m, int classes, int batch, ui
 
 extern "C" void nn_cuda_argmax_columns(nn_cuda *cu, const float *m, int classes, int batch,
                                        uint8_t *out) {
+    cu->pending.known = 0;
     if (!grow(cu, (void **)&cu->bytes, &cu->bytes_cap, (size_t)batch)) return;
     argmax_columns<<<blocks_for(batch), THREADS>>>(m, classes, batch, cu->bytes);
     check(cu, cudaMemcpy(out, cu->bytes, (size_t)batch, cudaMemcpyDeviceToHost), "predictions");
@@ -590,6 +705,7 @@ __global__ static void gather_u8(float *x, const uint8_t *pix, const int *idx, i
 
 extern "C" void nn_cuda_gather_u8(nn_cuda *cu, float *x, const uint8_t *pixels, int nimages, const int *indices,
                                   int count, int features, float scale) {
+    cu->pending.known = 0;
     /* the whole array at once: a batch's indices may reach any image */
     const uint8_t *pix = device_pixels(cu, pixels, (size_t)nimages * features);
     if (!pix || !grow(cu, (void **)&cu->idx, &cu->idx_cap, sizeof(int) * (size_t)count) ||
@@ -612,6 +728,7 @@ __global__ static void sgd_update(float *p, const float *g, float *m, long long 
 
 extern "C" void nn_cuda_sgd_update(nn_cuda *cu, float *p, const float *g, float *m, size_t n,
                                    float lr, float momentum, float weight_decay) {
+    cu->pending.known = 0;
     bf16_forget(cu, p, (long long)n);
     bf16_forget(cu, m, (long long)n);
     if (n) sgd_update<<<blocks_for((long long)n), THREADS>>>(p, g, m, (long long)n, lr, momentum, weight_decay);
@@ -633,6 +750,7 @@ __global__ static void adam_update(float *p, const float *g, float *m, float *v,
 extern "C" void nn_cuda_adam_update(nn_cuda *cu, float *p, const float *g, float *m, float *v,
                                     size_t n, float lr, float beta1, float beta2, float eps,
                                     float weight_decay, float bc1, float bc2) {
+    cu->pending.known = 0;
     bf16_forget(cu, p, (long long)n);
     bf16_forget(cu, m, (long long)n);
     bf16_forget(cu, v, (long long)n);
@@ -647,6 +765,7 @@ __global__ static void mask_multiply(float *v, const float *mask, long long n) {
 }
 
 extern "C" void nn_cuda_mask_multiply(nn_cuda *cu, float *v, const float *mask, size_t n) {
+    cu->pending.known = 0;
     bf16_forget(cu, v, (long long)n);
     if (n) mask_multiply<<<blocks_for((long long)n), THREADS>>>(v, mask, (long long)n);
 }
@@ -657,6 +776,7 @@ __global__ static void fill(float *v, long long n, float value) {
 }
 
 extern "C" void nn_cuda_fill(nn_cuda *cu, float *v, size_t n, float value) {
+    cu->pending.known = 0;
     bf16_forget(cu, v, (long long)n);
     if (n) fill<<<blocks_for((long long)n), THREADS>>>(v, (long long)n, value);
 }

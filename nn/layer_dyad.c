@@ -81,8 +81,8 @@ void nn_dyad_forward(const nn_layer *l, const float *x, float *y, int batch, nn_
          * faster than the other order; the sum is the same two terms) */
         g.fwd_trans.beta = 0.0f;
         g.fwd_diag.beta = 1.0f;
-        nn_gemm_items(c, &g.fwd_trans, 1, l->ndyad, NULL);
-        nn_gemm_items(c, &g.fwd_diag, 1, l->ndyad, &ep);
+        nn_gemm steps[2] = {g.fwd_trans, g.fwd_diag};
+        nn_gemm_steps(c, steps, 2, l->ndyad, &ep);
     }
 }
 
@@ -108,10 +108,11 @@ void nn_dyad_backward(const nn_layer *l, const float *x, const float *dy, float 
     } else if (trans_layout(l).in_step == 1) { /* block k's dx rows are its own */
         nn_gemm ops[4] = {g.dx_diag, g.dx_trans, g.dw_diag, g.dw_trans};
         nn_gemm_items(c, ops, 4, n, &ep);
-    } else { /* strided inputs interleave the blocks' dx rows: BLOCK TRANS second */
-        nn_gemm first[2] = {g.dx_diag, g.dw_diag}, second[2] = {g.dx_trans, g.dw_trans};
-        nn_gemm_items(c, first, 2, n, &ep);
-        nn_gemm_items(c, second, 2, n, &ep);
+    } else { /* strided inputs interleave the blocks' dx rows: every BLOCK
+              * DIAG dx, then every BLOCK TRANS dx, then the dW items */
+        nn_gemm dx_steps[2] = {g.dx_diag, g.dx_trans}, dw[2] = {g.dw_diag, g.dw_trans};
+        nn_gemm_steps(c, dx_steps, 2, n, NULL);
+        nn_gemm_items(c, dw, 2, n, &ep);
     }
 }
 

@@ -202,50 +202,79 @@ static void test_layers(void **state) {
     printf("worst normalised error over all layer cases: %.2e\n", worst);
 }
 
+/* How the second op of a short-k case relates to the first. */
+enum { ONE_OP, ADDS_ONTO, INDEPENDENT, READS_C };
+static const char *const second_names[] = {"one op", "adds onto C", "own C", "reads C"};
+
 /* The own short-k GEMM (nn/cuda_sgemm.cu) on its own: batches that fit it,
  * each against the CPU with the kernel on and with it off (cuBLAS), through
- * nn_gemm_items as the layers call it: both orientations of A, beta, a
- * second op adding onto the first's C through strided rows (DYAD's BLOCK
- * TRANS), bias with a row step, ReLU. */
+ * nn_gemm_items as the layers call it: both orientations of A, beta (1
+ * without ReLU: the stores add into C in L2), bias with a row step, ReLU; and a
+ * second op that adds onto the first's C through strided rows (DYAD's BLOCK
+ * TRANS: the two run as one launch, also with a shorter k), that writes its
+ * own C (it starts before the first ends), or that reads the first's C (it
+ * must wait for it). */
 static void test_short_k_kernel(void **state) {
     (void)state;
     static const struct {
-        int trans_a, m, n, k, count, two_ops, relu, bias_step;
+        int trans_a, m, n, k, count, second, k2, relu, bias_step;
         float beta;
     } cases[] = {
         /* at least NN_CUDA_SGEMM_MIN_TILES (384) tiles of 128 x 128 each */
-        {0, 256, 1024, 160, 24, 0, 1, 1, 0.0f}, {1, 128, 1024, 512, 48, 0, 0, 2, 0.5f},
-        {0, 128, 512, 256, 96, 1, 1, 1, 0.0f},   {1, 256, 256, 32, 97, 1, 0, 1, 0.0f},
-        {1, 384, 2048, 480, 8, 0, 1, 1, 1.0f},   {0, 384, 256, 32, 64, 1, 0, 3, 0.0f},
+        {0, 256, 1024, 160, 24, ONE_OP, 0, 1, 1, 0.0f},
+        {1, 128, 1024, 512, 48, ONE_OP, 0, 0, 2, 0.5f},
+        {0, 128, 512, 256, 96, ADDS_ONTO, 256, 1, 1, 0.0f},
+        {1, 256, 256, 32, 97, ADDS_ONTO, 32, 0, 1, 0.0f},
+        {1, 384, 2048, 480, 8, ONE_OP, 0, 1, 1, 1.0f},
+        {0, 384, 256, 32, 64, ADDS_ONTO, 32, 0, 3, 0.0f},
+        {0, 128, 1024, 64, 48, ONE_OP, 0, 0, 1, 1.0f},
+        {1, 256, 512, 128, 48, ADDS_ONTO, 64, 0, 1, 0.5f},
+        {0, 128, 512, 64, 96, ADDS_ONTO, 64, 0, 1, 1.0f},
+        {0, 256, 512, 128, 48, INDEPENDENT, 96, 1, 1, 0.0f},
+        {1, 128, 1024, 64, 48, INDEPENDENT, 64, 0, 1, 1.0f},
+        {1, 128, 1024, 64, 48, READS_C, 128, 0, 1, 0.0f},
+        {0, 256, 512, 96, 48, READS_C, 256, 1, 1, 0.0f},
     };
     nn_rng r;
     nn_rng_seed(&r, 14);
     printf("short-k kernel: normalised error against the CPU, kernel on / off (cuBLAS)\n");
     for (size_t ci = 0; ci < sizeof cases / sizeof cases[0]; ci++) {
         int m = cases[ci].m, n = cases[ci].n, k = cases[ci].k, count = cases[ci].count;
-        /* A items m x k (or k x m) apart by 4 extra floats; B holds two
-         * interleaved k x n operands (rows 2i and 2i+1) for the second op */
-        int lda = (cases[ci].trans_a ? m : k) + 4, ldb = n + 4, ldc = n + 8;
-        ptrdiff_t sa = (ptrdiff_t)lda * (cases[ci].trans_a ? k : m) + 4;
+        int second = cases[ci].second, trans_a = cases[ci].trans_a;
+        /* A items hold max(k, m) columns (or rows) of m, apart by 4 extra
+         * floats; B holds two interleaved k x n operands (rows 2i and 2i+1)
+         * for the second op; C and C2 items apart by 4 extra floats */
+        int kmax = k > m ? k : m;
+        int lda = (trans_a ? m : kmax) + 4, ldb = n + 4, ldc = n + 8;
+        ptrdiff_t sa = (ptrdiff_t)lda * (trans_a ? kmax : m) + 4;
         ptrdiff_t sb = (ptrdiff_t)ldb * 2 * k, sc = (ptrdiff_t)ldc * m + 4;
         size_t na = (size_t)sa * count, nb = (size_t)sb * count, nc = (size_t)sc * count;
         size_t nbias = (size_t)count * m * cases[ci].bias_step;
-        float *a = host_random(na, &r, 1), *b = host_random(nb, &r, 1), *c0 = host_random(nc, &r, 1);
-        float *bias = host_random(nbias, &r, 1), *c = nn_alloc_floats(nc);
-        memcpy(c, c0, nc * sizeof(float));
-        float *da = to_device(a, na), *db = to_device(b, nb), *dbias = to_device(bias, nbias);
-        float *dc = nn_compute_alloc(gpu, nc);
-        assert_non_null(dc);
-        nn_gemm ops[2] = {{.trans_a = cases[ci].trans_a, .m = m, .n = n, .k = k, .a = a, .lda = lda,
+        float *a = host_random(na, &r, 1), *b = host_random(nb, &r, 1), *bias = host_random(nbias, &r, 1);
+        float *c0[2] = {host_random(nc, &r, 1), host_random(nc, &r, 1)}; /* C, C2 before */
+        float *c[2] = {nn_alloc_floats(nc), nn_alloc_floats(nc)};
+        nn_gemm ops[2] = {{.trans_a = trans_a, .m = m, .n = n, .k = k, .a = a, .lda = lda,
                            .stride_a = sa, .b = b, .ldb = 2 * ldb, .stride_b = sb,
-                           .beta = cases[ci].beta, .c = c, .ldc = ldc, .stride_c = sc}};
+                           .beta = cases[ci].beta, .c = c[0], .ldc = ldc, .stride_c = sc}};
         ops[1] = ops[0];
+        ops[1].k = second == ONE_OP ? k : cases[ci].k2;
         ops[1].b = b + ldb; /* the odd rows */
-        ops[1].beta = 1.0f;
-        int nops = cases[ci].two_ops ? 2 : 1;
+        if (second == ADDS_ONTO) ops[1].beta = 1.0f;
+        if (second == INDEPENDENT || second == READS_C) ops[1].c = c[1];
+        if (second == READS_C) {
+            ops[1].b = c[0];
+            ops[1].ldb = ldc;
+            ops[1].stride_b = sc;
+        }
+        int nops = second == ONE_OP ? 1 : 2;
         nn_epilogue ep = {.bias = bias, .bias_stride = (ptrdiff_t)m * cases[ci].bias_step,
                           .bias_step = cases[ci].bias_step, .relu = cases[ci].relu};
+        for (int q = 0; q < 2; q++) memcpy(c[q], c0[q], nc * sizeof(float));
         nn_gemm_items(NULL, ops, nops, count, &ep);
+        float *da = to_device(a, na), *db = to_device(b, nb), *dbias = to_device(bias, nbias);
+        float *dc[2] = {nn_compute_alloc(gpu, nc), nn_compute_alloc(gpu, nc)};
+        assert_non_null(dc[0]);
+        assert_non_null(dc[1]);
         double e[2];
         for (int on = 1; on >= 0; on--) {
             nn_compute_set_block_kernel(gpu, on);
@@ -253,27 +282,38 @@ static void test_short_k_kernel(void **state) {
             nn_gemm dops[2] = {ops[0], ops[1]};
             for (int o = 0; o < 2; o++) {
                 dops[o].a = da;
-                dops[o].b = db + (o ? ldb : 0);
-                dops[o].c = dc;
+                dops[o].b = second == READS_C && o ? dc[0] : db + (o ? ldb : 0);
+                dops[o].c = ops[o].c == c[1] ? dc[1] : dc[0];
                 /* the case is one the kernel takes, so "on" cannot pass through cuBLAS */
                 assert_true(nn_cuda_sgemm_fits(&dops[o], count));
             }
+            /* the dispatcher's own tests: joined, early, or waiting, as the case says */
+            if (nops == 2)
+                assert_int_equal(nn_cuda_sgemm_joins(&dops[0], &dops[1], count),
+                                 second == ADDS_ONTO);
+            if (second == INDEPENDENT || second == READS_C)
+                assert_int_equal(!nn_cuda_sgemm_reads(&dops[1], count, dc[0], dc[0] + nc),
+                                 second == INDEPENDENT);
             nn_epilogue dep = ep;
             dep.bias = dbias;
-            nn_compute_upload(gpu, dc, c0, nc);
+            for (int q = 0; q < 2; q++) nn_compute_upload(gpu, dc[q], c0[q], nc);
             nn_gemm_items(gpu, dops, nops, count, &dep);
-            e[on] = device_error(dc, c, nc);
+            e[on] = device_error(dc[0], c[0], nc);
+            double e2 = device_error(dc[1], c[1], nc);
+            if (e2 > e[on]) e[on] = e2;
         }
         nn_compute_set_block_kernel(gpu, 1);
         assert_int_equal(nn_compute_sync(gpu, NULL), NN_OK);
-        printf("  %s m %d n %d k %d x %d, %d op%s, beta %.1f, relu %d: %.1e / %.1e\n",
-               cases[ci].trans_a ? "A^T" : "A  ", m, n, k, count, nops, nops > 1 ? "s" : " ",
-               cases[ci].beta, cases[ci].relu, e[1], e[0]);
+        printf("  %s m %d n %d k %d x %d, %-11s k2 %3d, beta %.1f, relu %d: %.1e / %.1e\n",
+               trans_a ? "A^T" : "A  ", m, n, k, count, second_names[second],
+               second == ONE_OP ? 0 : cases[ci].k2, cases[ci].beta, cases[ci].relu, e[1], e[0]);
         assert_true(e[1] <= TOLERANCE && e[0] <= TOLERANCE);
-        nn_free_floats(a), nn_free_floats(b), nn_free_floats(c0), nn_free_floats(bias);
-        nn_free_floats(c);
+        nn_free_floats(a), nn_free_floats(b), nn_free_floats(bias);
+        for (int q = 0; q < 2; q++) {
+            nn_free_floats(c0[q]), nn_free_floats(c[q]);
+            nn_compute_release(gpu, dc[q]);
+        }
         nn_compute_release(gpu, da), nn_compute_release(gpu, db), nn_compute_release(gpu, dbias);
-        nn_compute_release(gpu, dc);
     }
 }
 
@@ -303,6 +343,47 @@ static void test_relu_rowsum(void **state) {
             nn_free_floats(dy), nn_free_floats(y), nn_free_floats(sums);
             nn_compute_release(gpu, ddy), nn_compute_release(gpu, dyv), nn_compute_release(gpu, dsums);
         }
+}
+
+/* The row sums, then an own-kernel GEMM as a layer's dx: with the mask, the
+ * GEMM reads the dy the row sums wrote and must wait for them; without it,
+ * it may start while they run (programmatic dependent launch). Both against
+ * the CPU. */
+static void test_rowsum_then_gemm(void **state) {
+    (void)state;
+    nn_rng r;
+    nn_rng_seed(&r, 17);
+    const int rows = 2048, batch = 4096, count = 16, m = rows / count, k = rows / count;
+    size_t n = (size_t)rows * batch, nw = (size_t)count * k * m;
+    printf("row sums, then dx = W^T dy on the own kernel: normalised error of dx\n");
+    for (int masked = 0; masked <= 1; masked++) {
+        float *dy = host_random(n, &r, 1), *y = host_random(n, &r, 1), *w = host_random(nw, &r, 1);
+        float *dx = nn_alloc_floats(n), *sums = nn_alloc_floats((size_t)rows);
+        float *ddy = to_device(dy, n), *dyv = to_device(y, n), *dw = to_device(w, nw);
+        float *ddx = nn_compute_alloc(gpu, n), *dsums = nn_compute_alloc(gpu, (size_t)rows);
+        assert_non_null(ddx);
+        assert_non_null(dsums);
+        /* item t: dx rows t*m.. = W_t^T (k x m stored) times dy rows t*k.. */
+        nn_gemm g = {.trans_a = 1, .m = m, .n = batch, .k = k, .a = w, .lda = m,
+                     .stride_a = (ptrdiff_t)k * m, .b = dy, .ldb = batch,
+                     .stride_b = (ptrdiff_t)k * batch, .beta = 0.0f, .c = dx, .ldc = batch,
+                     .stride_c = (ptrdiff_t)m * batch};
+        nn_relu_backward_rowsum(NULL, dy, masked ? y : NULL, rows, batch, sums);
+        nn_gemm_items(NULL, &g, 1, count, NULL);
+        nn_gemm dg = g;
+        dg.a = dw, dg.b = ddy, dg.c = ddx;
+        assert_true(nn_cuda_sgemm_fits(&dg, count));
+        nn_relu_backward_rowsum(gpu, ddy, masked ? dyv : NULL, rows, batch, dsums);
+        nn_gemm_items(gpu, &dg, 1, count, NULL);
+        double e = device_error(ddx, dx, n);
+        assert_int_equal(nn_compute_sync(gpu, NULL), NN_OK);
+        printf("  %s: %.1e\n", masked ? "masked (waits)       " : "no mask (starts early)", e);
+        assert_true(e <= TOLERANCE);
+        nn_free_floats(dy), nn_free_floats(y), nn_free_floats(w), nn_free_floats(dx);
+        nn_free_floats(sums);
+        nn_compute_release(gpu, ddy), nn_compute_release(gpu, dyv), nn_compute_release(gpu, dw);
+        nn_compute_release(gpu, ddx), nn_compute_release(gpu, dsums);
+    }
 }
 
 /* Adam, SGD, softmax cross-entropy and argmax on their own. */
@@ -557,6 +638,7 @@ int main(void) {
         cmocka_unit_test(test_short_k_kernel),
         cmocka_unit_test(test_elementwise),
         cmocka_unit_test(test_relu_rowsum),
+        cmocka_unit_test(test_rowsum_then_gemm),
         cmocka_unit_test(test_precision_modes),
         cmocka_unit_test(test_training_curve),
     };
