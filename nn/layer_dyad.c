@@ -101,7 +101,7 @@ void nn_dyad_backward(const nn_layer *l, const float *x, const float *dy, float 
     nn_epilogue ep = {.lr = sgd ? sgd->lr : 0.0f, .weight_decay = sgd ? sgd->weight_decay : 0.0f};
     int n = l->ndyad;
     /* Item k reads and updates only wl[k] and wu[k], and each item reads a
-     * block before it updates it: so dx and dW share dispatches. */
+     * block before it updates it: so dx and dW may share dispatches. */
     if (!dx) {
         nn_gemm ops[2] = {g.dw_diag, g.dw_trans};
         nn_gemm_items(c, ops, 2, n, &ep);

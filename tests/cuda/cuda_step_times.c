@@ -3,7 +3,10 @@
  * from nn_dyad_gemms) and the bias gradient's row sums, each timed alone
  * (the mean of 40 back-to-back runs), with the own FP32 kernels on and off,
  * next to dense's three GEMMs. dyad bench times the whole layer; this says
- * which part of it to work on.
+ * which part of it to work on. With the own kernel on, a dx GEMM reads
+ * nothing its previous run writes, so each run starts as the one before it
+ * drains (as in a real step after an independent op): its time here is that
+ * of a run in such a chain, a few us under one run on an idle GPU.
  *
  *   build-cuda/tests/cuda/cuda_step_times [width ndyad batch [kind]]
  *   (default 4096 16 4096 dyad-it) */
