@@ -317,16 +317,17 @@ int nn_cuda_sgemm_fits(const nn_gemm *g, int count) {
            (long long)count * (g->m / TILE) * (g->n / TILE) >= NN_CUDA_SGEMM_MIN_TILES;
 }
 
-/* Whether a strided operand (count items of rows x cols at ld, stride apart)
- * and a span of floats [lo, hi) share an address. */
-static int touches(const float *p, int rows, int cols, int ld, ptrdiff_t stride, int count,
-                   const float *lo, const float *hi) {
-    const float *end = p + (ptrdiff_t)(count - 1) * stride + (ptrdiff_t)(rows - 1) * ld + cols;
-    return p < hi && lo < end;
+/* One past the last float of a strided operand: count items of rows x cols
+ * at ld, stride apart. */
+static const float *span_end(const float *p, int rows, int cols, int ld, ptrdiff_t stride,
+                             int count) {
+    return p + (ptrdiff_t)(count - 1) * stride + (ptrdiff_t)(rows - 1) * ld + cols;
 }
 
-const float *nn_cuda_sgemm_c_end(const nn_gemm *g, int count) {
-    return g->c + (ptrdiff_t)(count - 1) * g->stride_c + (ptrdiff_t)(g->m - 1) * g->ldc + g->n;
+/* Whether such an operand and a span of floats [lo, hi) share an address. */
+static int touches(const float *p, int rows, int cols, int ld, ptrdiff_t stride, int count,
+                   const float *lo, const float *hi) {
+    return p < hi && lo < span_end(p, rows, cols, ld, stride, count);
 }
 
 int nn_cuda_sgemm_reads(const nn_gemm *g, int count, const float *lo, const float *hi) {
@@ -342,7 +343,9 @@ int nn_cuda_sgemm_joins(const nn_gemm *first, const nn_gemm *second, int count) 
         second->ldc != first->ldc || second->stride_c != first->stride_c)
         return 0;
     /* in order, the second op would read the C the first one wrote */
-    return !nn_cuda_sgemm_reads(second, count, first->c, nn_cuda_sgemm_c_end(first, count));
+    return !nn_cuda_sgemm_reads(second, count, first->c,
+                                span_end(first->c, first->m, first->n, first->ldc,
+                                         first->stride_c, count));
 }
 
 size_t nn_cuda_sgemm_scratch(const nn_gemm *parts, int nparts, int count) {
@@ -362,9 +365,15 @@ int nn_cuda_sgemm_transpose(nn_cuda_sgemm_launch *launches, int nlaunches, int c
                             float *scratch) {
     transpose_jobs jobs = {};
     int njobs = 0, max_m = 0, max_k = 0, kernels = 0;
-    for (int l = 0; l <= nlaunches; l++) {
-        int last = l == nlaunches;
-        for (int p = 0; !last && p < launches[l].nparts; p++) {
+    auto send = [&]() {
+        jobs.y_tiles = max_m / T_TILE;
+        transpose_items<<<dim3((max_k + T_TILE - 1) / T_TILE, njobs * jobs.y_tiles, count),
+                          dim3(32, 8)>>>(jobs);
+        njobs = max_m = max_k = 0;
+        kernels++;
+    };
+    for (int l = 0; l < nlaunches; l++)
+        for (int p = 0; p < launches[l].nparts; p++) {
             const nn_gemm *g = &launches[l].parts[p];
             launches[l].a_t[p] = NULL;
             if (g->trans_a) continue;
@@ -373,21 +382,9 @@ int nn_cuda_sgemm_transpose(nn_cuda_sgemm_launch *launches, int nlaunches, int c
             scratch += (size_t)count * g->m * g->k;
             if (g->m > max_m) max_m = g->m;
             if (g->k > max_k) max_k = g->k;
-            if (njobs < TRANSPOSE_JOBS) continue;
-            /* full: send these now */
-            jobs.y_tiles = max_m / T_TILE;
-            transpose_items<<<dim3((max_k + T_TILE - 1) / T_TILE, njobs * jobs.y_tiles, count),
-                              dim3(32, 8)>>>(jobs);
-            njobs = max_m = max_k = 0;
-            kernels++;
+            if (njobs == TRANSPOSE_JOBS) send();
         }
-        if (last && njobs) {
-            jobs.y_tiles = max_m / T_TILE;
-            transpose_items<<<dim3((max_k + T_TILE - 1) / T_TILE, njobs * jobs.y_tiles, count),
-                              dim3(32, 8)>>>(jobs);
-            kernels++;
-        }
-    }
+    if (njobs) send();
     return kernels;
 }
 

@@ -39,9 +39,6 @@ int nn_cuda_sgemm_joins(const nn_gemm *first, const nn_gemm *second, int count);
  * kernel's last blocks still run (see nn_cuda_sgemm's early). */
 int nn_cuda_sgemm_reads(const nn_gemm *g, int count, const float *lo, const float *hi);
 
-/* One past the last float of g's C (count items). */
-const float *nn_cuda_sgemm_c_end(const nn_gemm *g, int count);
-
 /* One launch of the kernel: one op, or two that join. */
 typedef struct {
     const nn_gemm *parts;
@@ -64,7 +61,7 @@ int nn_cuda_sgemm_transpose(nn_cuda_sgemm_launch *launches, int nlaunches, int c
  * each item's C is stored (ep's SGD fields unused). A one-part launch may
  * begin while the kernel before it drains (programmatic dependent launch).
  * early: that kernel lets its successor start early (an own GEMM, the row
- * sums, the transposes) and writes nothing this launch reads
+ * sums) and writes nothing this launch reads
  * (nn_cuda_sgemm_reads), so only the stores wait for it; otherwise the
  * launch waits before reading anything. A two-part launch is a plain one:
  * it starts when the kernel before it has ended (its kernel keeps the code

@@ -51,11 +51,14 @@ typedef struct {
     size_t cap;
 } split_slot;
 
-/* What the last kernel queued may still be writing when an own GEMM starts
- * early (programmatic dependent launch, nn_cuda_sgemm). Only the own GEMM
- * and the row sums let their successor start before they end; so they set
- * this, and every other entry point clears it (known 0) before it queues
- * anything: a new entry point must too. */
+/* What the last kernel queued may still be writing when an own GEMM is
+ * launched to start early (programmatic dependent launch, nn_cuda_sgemm).
+ * Only three kernels let their successor start before they end: the own
+ * GEMM and the row sums, which set this, and the transposes, which clear it
+ * (their GEMM must wait for them); cuBLAS's kernels might, so a cuBLAS call
+ * clears it too. Any other kernel does not, so a GEMM queued after it starts
+ * only once it has ended: a record left over from before such a kernel
+ * allows nothing unsafe, and the other entry points need not touch it. */
 typedef struct {
     int known, n;
     const float *lo[2], *hi[2];
@@ -168,7 +171,6 @@ extern "C" int nn_cuda_block_kernel_available(const nn_cuda *cu) {
 }
 
 extern "C" float *nn_cuda_alloc(nn_cuda *cu, size_t n) {
-    cu->pending.known = 0;
     void *p = NULL;
     size_t bytes = (n ? n : 1) * sizeof(float);
     if (cudaMalloc(&p, bytes) != cudaSuccess) {
@@ -181,24 +183,20 @@ extern "C" float *nn_cuda_alloc(nn_cuda *cu, size_t n) {
 }
 
 extern "C" void nn_cuda_release(nn_cuda *cu, float *p) {
-    cu->pending.known = 0;
     if (p) cudaFree(p);
     bf16_forget_all(cu);
 }
 
 extern "C" void nn_cuda_upload(nn_cuda *cu, float *dst, const float *src, size_t n) {
-    cu->pending.known = 0;
     bf16_forget(cu, dst, (long long)n);
     if (n) check(cu, cudaMemcpy(dst, src, n * sizeof(float), cudaMemcpyDefault), "upload");
 }
 
 extern "C" void nn_cuda_download(nn_cuda *cu, float *dst, const float *src, size_t n) {
-    cu->pending.known = 0;
     if (n) check(cu, cudaMemcpy(dst, src, n * sizeof(float), cudaMemcpyDefault), "download");
 }
 
 extern "C" nn_status nn_cuda_sync(nn_cuda *cu, nn_error *err) {
-    cu->pending.known = 0;
     check(cu, cudaDeviceSynchronize(), "synchronize");
     check(cu, cudaGetLastError(), "kernel launch");
     if (!cu->failed) return NN_OK;
@@ -496,6 +494,7 @@ extern "C" void nn_cuda_gemm_items(nn_cuda *cu, const nn_gemm *ops, int nops, in
             cu->pending.known = 0; /* the transposes came last */
         for (int o = first, li = 0; o < end;) {
             const nn_gemm *g = &ops[o];
+            long long c_span = operand_span(g->m, g->n, g->ldc, g->stride_c, count);
             int nparts = 1;
             if (li < nlaunch && launch[li].parts == g) {
                 nparts = launch[li].nparts;
@@ -507,25 +506,20 @@ extern "C" void nn_cuda_gemm_items(nn_cuda *cu, const nn_gemm *ops, int nops, in
                                                               cu->pending.hi[w]);
                 nn_cuda_sgemm(&launch[li++], count, with, early);
                 fused = with != NULL;
-                cu->pending = {1, 1, {g->c, NULL}, {nn_cuda_sgemm_c_end(g, count), NULL}};
+                cu->pending = {1, 1, {g->c, NULL}, {g->c + c_span, NULL}};
             } else {
-                cu->pending.known = 0;
+                cu->pending.known = 0; /* cuBLAS's kernels might start their successor early */
                 gemm_batch(cu, g, count);
             }
-            long long c_span = operand_span(g->m, g->n, g->ldc, g->stride_c, count);
             bf16_forget(cu, g->c, c_span);
             if (g->sgd_param && ep) { /* never on joined parts */
-                cu->pending.known = 0;
                 run_sgd_epilogue(g, count, ep);
                 bf16_forget(cu, g->sgd_param, c_span);
             }
             o += nparts;
         }
     }
-    if (ep && ep->bias && !fused) {
-        cu->pending.known = 0;
-        run_bias_relu(&ops[nops - 1], count, ep);
-    }
+    if (ep && ep->bias && !fused) run_bias_relu(&ops[nops - 1], count, ep);
 }
 
 /* ------------------------------------------------ element-wise and the rest */
@@ -646,7 +640,6 @@ __global__ static void softmax_xent(const float *logits, const uint8_t *labels, 
 
 extern "C" float nn_cuda_softmax_xent(nn_cuda *cu, const float *logits, const uint8_t *labels,
                                       int classes, int batch, float *dlogits, int *hits) {
-    cu->pending.known = 0;
     double acc[2] = {0, 0};
     bf16_forget(cu, dlogits, (long long)classes * batch);
     if (grow(cu, (void **)&cu->bytes, &cu->bytes_cap, (size_t)batch) &&
@@ -671,7 +664,6 @@ __global__ static void argmax_columns(const float *m, int classes, int batch, ui
 
 extern "C" void nn_cuda_argmax_columns(nn_cuda *cu, const float *m, int classes, int batch,
                                        uint8_t *out) {
-    cu->pending.known = 0;
     if (!grow(cu, (void **)&cu->bytes, &cu->bytes_cap, (size_t)batch)) return;
     argmax_columns<<<blocks_for(batch), THREADS>>>(m, classes, batch, cu->bytes);
     check(cu, cudaMemcpy(out, cu->bytes, (size_t)batch, cudaMemcpyDeviceToHost), "predictions");
@@ -705,7 +697,6 @@ __global__ static void gather_u8(float *x, const uint8_t *pix, const int *idx, i
 
 extern "C" void nn_cuda_gather_u8(nn_cuda *cu, float *x, const uint8_t *pixels, int nimages, const int *indices,
                                   int count, int features, float scale) {
-    cu->pending.known = 0;
     /* the whole array at once: a batch's indices may reach any image */
     const uint8_t *pix = device_pixels(cu, pixels, (size_t)nimages * features);
     if (!pix || !grow(cu, (void **)&cu->idx, &cu->idx_cap, sizeof(int) * (size_t)count) ||
@@ -728,7 +719,6 @@ __global__ static void sgd_update(float *p, const float *g, float *m, long long 
 
 extern "C" void nn_cuda_sgd_update(nn_cuda *cu, float *p, const float *g, float *m, size_t n,
                                    float lr, float momentum, float weight_decay) {
-    cu->pending.known = 0;
     bf16_forget(cu, p, (long long)n);
     bf16_forget(cu, m, (long long)n);
     if (n) sgd_update<<<blocks_for((long long)n), THREADS>>>(p, g, m, (long long)n, lr, momentum, weight_decay);
@@ -750,7 +740,6 @@ __global__ static void adam_update(float *p, const float *g, float *m, float *v,
 extern "C" void nn_cuda_adam_update(nn_cuda *cu, float *p, const float *g, float *m, float *v,
                                     size_t n, float lr, float beta1, float beta2, float eps,
                                     float weight_decay, float bc1, float bc2) {
-    cu->pending.known = 0;
     bf16_forget(cu, p, (long long)n);
     bf16_forget(cu, m, (long long)n);
     bf16_forget(cu, v, (long long)n);
@@ -765,7 +754,6 @@ __global__ static void mask_multiply(float *v, const float *mask, long long n) {
 }
 
 extern "C" void nn_cuda_mask_multiply(nn_cuda *cu, float *v, const float *mask, size_t n) {
-    cu->pending.known = 0;
     bf16_forget(cu, v, (long long)n);
     if (n) mask_multiply<<<blocks_for((long long)n), THREADS>>>(v, mask, (long long)n);
 }
@@ -776,7 +764,6 @@ __global__ static void fill(float *v, long long n, float value) {
 }
 
 extern "C" void nn_cuda_fill(nn_cuda *cu, float *v, size_t n, float value) {
-    cu->pending.known = 0;
     bf16_forget(cu, v, (long long)n);
     if (n) fill<<<blocks_for((long long)n), THREADS>>>(v, (long long)n, value);
 }
