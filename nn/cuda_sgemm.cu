@@ -130,7 +130,7 @@ __device__ static inline void add_float4(float4 *p, float4 v) {
 /* Thread (tx, ty) of the 16 x 16 grid owns rows ty*4.. and 64+ty*4.., columns
  * tx*4.. and 64+tx*4.. of the tile: its reads of B are float4s a warp takes
  * as one contiguous run, its reads of A float4s the warp shares. A arrives
- * stored k x m (nn_cuda_sgemm transposes a plain A first). */
+ * stored k x m (a plain A as its transposed copy, nn_cuda_sgemm_launch). */
 __global__ __launch_bounds__(SG_THREADS, 2) void sgemm_tiles(sgemm_args g) {
     extern __shared__ __align__(16) float stage_mem[];
     const int tid = threadIdx.x, tx = tid & 15, ty = tid >> 4;
@@ -348,21 +348,13 @@ int nn_cuda_sgemm_joins(const nn_gemm *first, const nn_gemm *second, int count) 
                                          first->stride_c, count));
 }
 
-size_t nn_cuda_sgemm_scratch(const nn_gemm *parts, int nparts, int count) {
-    size_t floats = 0;
-    for (int p = 0; p < nparts; p++)
-        if (!parts[p].trans_a) floats += (size_t)count * parts[p].m * parts[p].k;
-    return floats;
-}
-
 void nn_cuda_sgemm_init(void) {
     /* 64 KB of dynamic shared memory per block is above the default 48 KB */
     cudaFuncSetAttribute(sgemm_tiles, cudaFuncAttributeMaxDynamicSharedMemorySize, SMEM_BYTES);
     cudaFuncSetAttribute(sgemm_two_parts, cudaFuncAttributeMaxDynamicSharedMemorySize, SMEM_BYTES);
 }
 
-int nn_cuda_sgemm_transpose(nn_cuda_sgemm_launch *launches, int nlaunches, int count,
-                            float *scratch) {
+int nn_cuda_sgemm_transpose(const nn_cuda_sgemm_launch *launches, int nlaunches, int count) {
     transpose_jobs jobs = {};
     int njobs = 0, max_m = 0, max_k = 0, kernels = 0;
     auto send = [&]() {
@@ -375,11 +367,9 @@ int nn_cuda_sgemm_transpose(nn_cuda_sgemm_launch *launches, int nlaunches, int c
     for (int l = 0; l < nlaunches; l++)
         for (int p = 0; p < launches[l].nparts; p++) {
             const nn_gemm *g = &launches[l].parts[p];
-            launches[l].a_t[p] = NULL;
-            if (g->trans_a) continue;
-            launches[l].a_t[p] = scratch;
-            jobs.job[njobs++] = {g->a, scratch, g->m, g->k, g->lda, (long long)g->stride_a};
-            scratch += (size_t)count * g->m * g->k;
+            if (g->trans_a || !launches[l].write_a_t[p]) continue;
+            jobs.job[njobs++] = {g->a, launches[l].a_t[p], g->m, g->k, g->lda,
+                                 (long long)g->stride_a};
             if (g->m > max_m) max_m = g->m;
             if (g->k > max_k) max_k = g->k;
             if (njobs == TRANSPOSE_JOBS) send();
@@ -402,8 +392,8 @@ void nn_cuda_sgemm(const nn_cuda_sgemm_launch *launch, int count, const nn_epilo
     long long bias_stride = ep ? (long long)ep->bias_stride : 0;
     int bias_step = ep ? ep->bias_step : 0, relu = ep ? ep->relu : 0;
     dim3 grid((unsigned)(g->n / TILE), (unsigned)(g->m / TILE), (unsigned)count);
-    /* a plain A was transposed (nn_cuda_sgemm_transpose): reading it along
-     * k inside the kernel measured slower than that copy */
+    /* a plain A is read from its transposed copy: reading it along k
+     * inside the kernel measured slower than making that copy */
     sgemm_part p0 = part_of(g, launch->a_t[0]);
     if (launch->nparts == 2) {
         const nn_gemm *q = &launch->parts[1];

@@ -39,22 +39,20 @@ int nn_cuda_sgemm_joins(const nn_gemm *first, const nn_gemm *second, int count);
  * kernel's last blocks still run (see nn_cuda_sgemm's early). */
 int nn_cuda_sgemm_reads(const nn_gemm *g, int count, const float *lo, const float *hi);
 
-/* One launch of the kernel: one op, or two that join. */
+/* One launch of the kernel: one op, or two that join. The kernel reads A
+ * stored k x m; a plain A (trans_a 0) is read from a transposed copy that
+ * the caller provides (nn/kernels_cuda.cu keeps them across calls). */
 typedef struct {
     const nn_gemm *parts;
     int nparts;
-    float *a_t[2]; /* each part's plain A transposed (nn_cuda_sgemm_transpose), or NULL */
+    float *a_t[2];     /* each part's plain A transposed, item t at a_t + t * m * k; NULL for trans_a */
+    int write_a_t[2];  /* 1: a_t is to be written from A first (nn_cuda_sgemm_transpose) */
 } nn_cuda_sgemm_launch;
 
-/* Floats of scratch that the plain A operands (trans_a 0) of these parts need. */
-size_t nn_cuda_sgemm_scratch(const nn_gemm *parts, int nparts, int count);
-
-/* Transposes every plain A of the launches into scratch (sized by
- * nn_cuda_sgemm_scratch over all of them), in one kernel for up to four,
- * and sets their a_t. Queued before the launches' GEMMs; returns the
- * number of kernels queued. */
-int nn_cuda_sgemm_transpose(nn_cuda_sgemm_launch *launches, int nlaunches, int count,
-                            float *scratch);
+/* Transposes the plain A of every part marked write_a_t into its a_t, in
+ * one kernel for up to four. Queued before the launches' GEMMs; returns
+ * the number of kernels queued. */
+int nn_cuda_sgemm_transpose(const nn_cuda_sgemm_launch *launches, int nlaunches, int count);
 
 /* Queues the launch on the default stream: its parts summed into parts[0]'s
  * C with parts[0]'s beta; with ep non-NULL, bias and ReLU are applied as

@@ -36,6 +36,24 @@ typedef struct {
     size_t cap;
 } bf16_copy;
 
+/* A plain A that the own kernel reads transposed (nn/cuda_sgemm.cu reads
+ * A stored k x m), kept across calls by the same rule as the BF16 copies:
+ * a weight is transposed once, not before every forward, until something
+ * writes it. The fused SGD step, which writes a layer's weights every
+ * training step, writes their copy too (sgd_epilogue_transposed), so a
+ * training step does not transpose either. Item t of the copy is k x m at
+ * buf + t * m * k. */
+#define TRANS_SLOTS 8
+typedef struct {
+    const float *src;
+    int m, k, lda, count;
+    long long stride, span;
+    int valid;
+    unsigned long long used; /* for least-recently-used replacement */
+    float *buf;
+    size_t cap;
+} trans_copy;
+
 /* The device pointer arrays of one split GEMM (see split_gemm), kept with
  * what they were made from: a training loop's dW GEMMs come back every step
  * with the same operands, so their arrays are written once, not per call. */
@@ -91,8 +109,8 @@ struct nn_cuda {
     split_slot split[SPLIT_SLOTS]; /* their A, B and C pointer arrays (device) */
     unsigned long long split_clock;
     pending_writes pending;
-    float *sgemm_a;      /* a plain A transposed for nn/cuda_sgemm.cu */
-    size_t sgemm_a_cap;
+    trans_copy trans[TRANS_SLOTS]; /* plain A operands transposed for nn/cuda_sgemm.cu */
+    unsigned long long trans_clock;
 };
 
 static void note(nn_cuda *cu, const char *what, const char *why) {
@@ -111,16 +129,21 @@ static void check_blas(nn_cuda *cu, cublasStatus_t s, const char *what) {
     if (s != CUBLAS_STATUS_SUCCESS) note(cu, what, cublasGetStatusString(s));
 }
 
-/* Floats [p, p + span) are about to change: BF16 copies of any are stale. */
-static void bf16_forget(nn_cuda *cu, const float *p, long long span) {
+/* Floats [p, p + span) are about to change: copies of any (BF16, transposed) are stale. */
+static void forget_copies(nn_cuda *cu, const float *p, long long span) {
     for (int i = 0; i < HALF_SLOTS; i++) {
         bf16_copy *h = &cu->half[i];
         if (h->valid && h->src < p + span && p < h->src + h->span) h->valid = 0;
     }
+    for (int i = 0; i < TRANS_SLOTS; i++) {
+        trans_copy *c = &cu->trans[i];
+        if (c->valid && c->src < p + span && p < c->src + c->span) c->valid = 0;
+    }
 }
 
-static void bf16_forget_all(nn_cuda *cu) {
+static void forget_all_copies(nn_cuda *cu) {
     for (int i = 0; i < HALF_SLOTS; i++) cu->half[i].valid = 0;
+    for (int i = 0; i < TRANS_SLOTS; i++) cu->trans[i].valid = 0;
 }
 
 extern "C" nn_status nn_cuda_create(nn_cuda **out, nn_precision precision, nn_error *err) {
@@ -156,7 +179,7 @@ extern "C" void nn_cuda_free(nn_cuda *cu) {
     for (int i = 0; i < HALF_SLOTS; i++) cudaFree(cu->half[i].buf);
     cudaFree(cu->split_work);
     for (int i = 0; i < SPLIT_SLOTS; i++) cudaFree(cu->split[i].ptrs);
-    cudaFree(cu->sgemm_a);
+    for (int i = 0; i < TRANS_SLOTS; i++) cudaFree(cu->trans[i].buf);
     cudaFree(cu->idx);
     cudaFree(cu->bytes);
     cudaFree(cu->acc);
@@ -178,17 +201,17 @@ extern "C" float *nn_cuda_alloc(nn_cuda *cu, size_t n) {
         return NULL;
     }
     if (!check(cu, cudaMemset(p, 0, bytes), "memset")) return NULL;
-    bf16_forget(cu, (const float *)p, (long long)(n ? n : 1)); /* freed memory handed out again */
+    forget_copies(cu, (const float *)p, (long long)(n ? n : 1)); /* freed memory handed out again */
     return (float *)p;
 }
 
 extern "C" void nn_cuda_release(nn_cuda *cu, float *p) {
     if (p) cudaFree(p);
-    bf16_forget_all(cu);
+    forget_all_copies(cu);
 }
 
 extern "C" void nn_cuda_upload(nn_cuda *cu, float *dst, const float *src, size_t n) {
-    bf16_forget(cu, dst, (long long)n);
+    forget_copies(cu, dst, (long long)n);
     if (n) check(cu, cudaMemcpy(dst, src, n * sizeof(float), cudaMemcpyDefault), "upload");
 }
 
@@ -205,6 +228,12 @@ extern "C" nn_status nn_cuda_sync(nn_cuda *cu, nn_error *err) {
 }
 
 /* ------------------------------------------------------------------ GEMM */
+
+/* Floats from an operand's first to one past its last: count items of
+ * rows x cols at ld, stride apart. */
+static long long operand_span(int rows, int cols, int ld, ptrdiff_t stride, int count) {
+    return (long long)(count - 1) * stride + (long long)(rows - 1) * ld + cols;
+}
 
 /* Element (t, r, j) of an item's m x n C is c + t * stride + r * ld + j; the
  * epilogue kernels run one thread per element on a grid of (column blocks,
@@ -225,6 +254,30 @@ __global__ static void sgd_epilogue(float *p, const float *m, item_view v, int r
     if (j >= v.n) return;
     long long at = view_at(v, t0 + (long long)blockIdx.z, r0 + (long long)blockIdx.y, j);
     p[at] -= lr * (m[at] + wd * p[at]);
+}
+
+/* The same step for a weight with a transposed copy (trans_copy): 32 x 32
+ * tiles through shared memory, so the copy's stores are whole rows too.
+ * Tile (blockIdx.x, blockIdx.y) of item blockIdx.z; 32 x 8 threads. */
+__global__ static void sgd_epilogue_transposed(float *p, const float *m, item_view v, float *copy,
+                                               float lr, float wd) {
+    __shared__ float tile[32][33];
+    const long long t = blockIdx.z;
+    const int r0 = blockIdx.y * 32, j0 = blockIdx.x * 32;
+    for (int i = threadIdx.y; i < 32; i += blockDim.y) {
+        int r = r0 + i, j = j0 + threadIdx.x;
+        if (r >= v.m || j >= v.n) continue;
+        long long at = view_at(v, t, r, j);
+        float w = p[at] - lr * (m[at] + wd * p[at]);
+        p[at] = w;
+        tile[i][threadIdx.x] = w;
+    }
+    __syncthreads();
+    float *out = copy + t * v.m * (long long)v.n; /* item t: n x m */
+    for (int i = threadIdx.y; i < 32; i += blockDim.y) {
+        int j = j0 + i, r = r0 + threadIdx.x;
+        if (r < v.m && j < v.n) out[(long long)j * v.m + r] = tile[threadIdx.x][i];
+    }
 }
 
 /* bias of row r of item t: bias[t * bias_stride + r * bias_step] */
@@ -248,8 +301,26 @@ static dim3 chunk_grid(const nn_gemm *g, int count, int r0, int t0) {
                 (unsigned)(count - t0 < GRID_YZ ? count - t0 : GRID_YZ));
 }
 
-static void run_sgd_epilogue(const nn_gemm *g, int count, const nn_epilogue *ep) {
+/* The fused SGD step on g's sgd_param (the velocity is g's C). A kept
+ * transposed copy of that weight in the same layout is updated with it;
+ * every other copy of it is forgotten. */
+static void run_sgd_epilogue(nn_cuda *cu, const nn_gemm *g, int count, const nn_epilogue *ep) {
     item_view v = {g->m, g->n, g->ldc, (long long)g->stride_c};
+    trans_copy *keep = NULL;
+    for (int i = 0; i < TRANS_SLOTS; i++) {
+        trans_copy *c = &cu->trans[i];
+        if (c->valid && c->src == g->sgd_param && c->m == g->m && c->k == g->n &&
+            c->lda == g->ldc && c->stride == (long long)g->stride_c && c->count == count)
+            keep = c;
+    }
+    forget_copies(cu, g->sgd_param, operand_span(g->m, g->n, g->ldc, g->stride_c, count));
+    if (keep && (g->m + 31) / 32 <= GRID_YZ && count <= GRID_YZ) {
+        dim3 grid((unsigned)((g->n + 31) / 32), (unsigned)((g->m + 31) / 32), (unsigned)count);
+        sgd_epilogue_transposed<<<grid, dim3(32, 8)>>>(g->sgd_param, g->c, v, keep->buf, ep->lr,
+                                                       ep->weight_decay);
+        keep->valid = 1;
+        return;
+    }
     for (int t0 = 0; t0 < count; t0 += GRID_YZ)
         for (int r0 = 0; r0 < g->m; r0 += GRID_YZ) {
             dim3 grid = chunk_grid(g, count, r0, t0);
@@ -276,10 +347,6 @@ __global__ static void to_bf16(__nv_bfloat16 *out, const float *in, long long n)
 }
 
 static int grow(nn_cuda *cu, void **buf, size_t *cap, size_t need);
-
-static long long operand_span(int rows, int cols, int ld, ptrdiff_t stride, int count) {
-    return (long long)(count - 1) * stride + (long long)(rows - 1) * ld + cols;
-}
 
 /* A BF16 copy of every float an operand's items reach (rows x cols at ld,
  * count items stride apart): same offsets, so the GEMM's strides still hold.
@@ -458,9 +525,58 @@ static void gemm_batch(nn_cuda *cu, const nn_gemm *g, int count) {
     check_blas(cu, s, "strided-batched GEMM");
 }
 
-/* Ops planned together: every plain A the own kernel needs among them is
- * transposed in one launch before their GEMMs (DYAD's calls have up to 4). */
+/* Ops planned together: every plain A the own kernel needs among them and
+ * has no kept copy of is transposed in one launch before their GEMMs
+ * (DYAD's calls have up to 4). */
 #define PLAN_OPS 8
+static_assert(TRANS_SLOTS >= PLAN_OPS, "a plan's plain A operands each need a slot");
+
+/* g's plain A transposed: a kept copy (*write 0), or the least recently used
+ * slot that this plan (slots used after `plan`) has not taken, to be written
+ * (*write 1). NULL when its buffer would not grow (noted). */
+static float *transposed_operand(nn_cuda *cu, const nn_gemm *g, int count, unsigned long long plan,
+                                 int *write) {
+    cu->trans_clock++;
+    trans_copy *pick = NULL;
+    for (int i = 0; i < TRANS_SLOTS; i++) {
+        trans_copy *c = &cu->trans[i];
+        if (c->valid && c->src == g->a && c->m == g->m && c->k == g->k && c->lda == g->lda &&
+            c->stride == (long long)g->stride_a && c->count == count) {
+            c->used = cu->trans_clock;
+            *write = 0;
+            return c->buf;
+        }
+        if (c->used > plan) continue;
+        if (!pick || !c->valid > !pick->valid || (c->valid == pick->valid && c->used < pick->used))
+            pick = c;
+    }
+    pick->valid = 0;
+    if (!grow(cu, (void **)&pick->buf, &pick->cap, sizeof(float) * (size_t)count * g->m * g->k))
+        return NULL;
+    pick->src = g->a;
+    pick->m = g->m, pick->k = g->k, pick->lda = g->lda, pick->count = count;
+    pick->stride = (long long)g->stride_a;
+    pick->span = operand_span(g->m, g->k, g->lda, g->stride_a, count);
+    pick->valid = 1;
+    pick->used = cu->trans_clock;
+    *write = 1;
+    return pick->buf;
+}
+
+/* Whether op o's plain A, whose copy is made or looked up before the plan's
+ * GEMMs run, is written by an op before it in the plan (its C or its SGD
+ * update): then only cuBLAS, reading it in order, may run op o. */
+static int plain_a_written_before(const nn_gemm *ops, int first, int o, int count) {
+    const nn_gemm *g = &ops[o];
+    if (g->trans_a) return 0;
+    const float *lo = g->a, *hi = g->a + operand_span(g->m, g->k, g->lda, g->stride_a, count);
+    for (int w = first; w < o; w++) {
+        long long span = operand_span(ops[w].m, ops[w].n, ops[w].ldc, ops[w].stride_c, count);
+        if (ops[w].c < hi && lo < ops[w].c + span) return 1;
+        if (ops[w].sgd_param && ops[w].sgd_param < hi && lo < ops[w].sgd_param + span) return 1;
+    }
+    return 0;
+}
 
 extern "C" void nn_cuda_gemm_items(nn_cuda *cu, const nn_gemm *ops, int nops, int count,
                                    const nn_epilogue *ep, int own_kernel) {
@@ -477,20 +593,34 @@ extern "C" void nn_cuda_gemm_items(nn_cuda *cu, const nn_gemm *ops, int nops, in
         const int end = first + PLAN_OPS < nops ? first + PLAN_OPS : nops;
         nn_cuda_sgemm_launch launch[PLAN_OPS];
         int nlaunch = 0;
-        size_t scratch = 0;
+        const unsigned long long plan = cu->trans_clock;
         for (int o = first; o < end;) {
-            if (!own_kernel || !nn_cuda_sgemm_fits(&ops[o], count)) {
+            if (!own_kernel || !nn_cuda_sgemm_fits(&ops[o], count) ||
+                plain_a_written_before(ops, first, o, count)) {
                 o++;
                 continue;
             }
-            int nparts = o + 1 < end && nn_cuda_sgemm_joins(&ops[o], &ops[o + 1], count) ? 2 : 1;
-            launch[nlaunch++] = {&ops[o], nparts, {NULL, NULL}};
-            scratch += nn_cuda_sgemm_scratch(&ops[o], nparts, count);
+            int nparts = o + 1 < end && nn_cuda_sgemm_joins(&ops[o], &ops[o + 1], count) &&
+                                 !plain_a_written_before(ops, first, o + 1, count)
+                             ? 2
+                             : 1;
+            nn_cuda_sgemm_launch *l = &launch[nlaunch];
+            *l = {&ops[o], nparts, {NULL, NULL}, {0, 0}};
+            int ok = 1;
+            for (int p = 0; p < nparts; p++)
+                if (!ops[o + p].trans_a) {
+                    l->a_t[p] = transposed_operand(cu, &ops[o + p], count, plan, &l->write_a_t[p]);
+                    ok = ok && l->a_t[p];
+                }
+            if (ok)
+                nlaunch++;
+            else /* noted: the sync reports it; cuBLAS runs these meanwhile */
+                for (int i = 0; i < TRANS_SLOTS; i++)
+                    for (int p = 0; p < nparts; p++)
+                        if (l->write_a_t[p] && cu->trans[i].buf == l->a_t[p]) cu->trans[i].valid = 0;
             o += nparts;
         }
-        if (nlaunch && !grow(cu, (void **)&cu->sgemm_a, &cu->sgemm_a_cap, sizeof(float) * scratch))
-            nlaunch = 0; /* noted: the sync reports it; cuBLAS runs them meanwhile */
-        if (nlaunch && nn_cuda_sgemm_transpose(launch, nlaunch, count, cu->sgemm_a))
+        if (nlaunch && nn_cuda_sgemm_transpose(launch, nlaunch, count))
             cu->pending.known = 0; /* the transposes came last */
         for (int o = first, li = 0; o < end;) {
             const nn_gemm *g = &ops[o];
@@ -511,11 +641,8 @@ extern "C" void nn_cuda_gemm_items(nn_cuda *cu, const nn_gemm *ops, int nops, in
                 cu->pending.known = 0; /* cuBLAS's kernels might start their successor early */
                 gemm_batch(cu, g, count);
             }
-            bf16_forget(cu, g->c, c_span);
-            if (g->sgd_param && ep) { /* never on joined parts */
-                run_sgd_epilogue(g, count, ep);
-                bf16_forget(cu, g->sgd_param, c_span);
-            }
+            forget_copies(cu, g->c, c_span);
+            if (g->sgd_param && ep) run_sgd_epilogue(cu, g, count, ep); /* never on joined parts */
             o += nparts;
         }
     }
@@ -596,8 +723,8 @@ __global__ static void relu_rowsum_wide(float *dy, const float *y, int batch, fl
 
 extern "C" void nn_cuda_relu_backward_rowsum(nn_cuda *cu, float *dy, const float *y, int rows,
                                              int batch, float *rowsum) {
-    bf16_forget(cu, dy, (long long)rows * batch);
-    bf16_forget(cu, rowsum, rows);
+    forget_copies(cu, dy, (long long)rows * batch);
+    forget_copies(cu, rowsum, rows);
     if (batch % 4 == 0 && batch >= 4 * THREADS && ((size_t)dy | (size_t)y) % 16 == 0)
         relu_rowsum_wide<<<rows, THREADS>>>(dy, y, batch, rowsum);
     else
@@ -641,7 +768,7 @@ __global__ static void softmax_xent(const float *logits, const uint8_t *labels, 
 extern "C" float nn_cuda_softmax_xent(nn_cuda *cu, const float *logits, const uint8_t *labels,
                                       int classes, int batch, float *dlogits, int *hits) {
     double acc[2] = {0, 0};
-    bf16_forget(cu, dlogits, (long long)classes * batch);
+    forget_copies(cu, dlogits, (long long)classes * batch);
     if (grow(cu, (void **)&cu->bytes, &cu->bytes_cap, (size_t)batch) &&
         check(cu, cudaMemcpy(cu->bytes, labels, (size_t)batch, cudaMemcpyHostToDevice), "labels") &&
         check(cu, cudaMemsetAsync(cu->acc, 0, 2 * sizeof(double)), "memset")) {
@@ -704,7 +831,7 @@ extern "C" void nn_cuda_gather_u8(nn_cuda *cu, float *x, const uint8_t *pixels, 
                "batch indices"))
         return;
     long long total = (long long)count * features;
-    bf16_forget(cu, x, total);
+    forget_copies(cu, x, total);
     gather_u8<<<blocks_for(total), THREADS>>>(x, pix, cu->idx, count, features, scale);
 }
 
@@ -719,8 +846,8 @@ __global__ static void sgd_update(float *p, const float *g, float *m, long long 
 
 extern "C" void nn_cuda_sgd_update(nn_cuda *cu, float *p, const float *g, float *m, size_t n,
                                    float lr, float momentum, float weight_decay) {
-    bf16_forget(cu, p, (long long)n);
-    bf16_forget(cu, m, (long long)n);
+    forget_copies(cu, p, (long long)n);
+    forget_copies(cu, m, (long long)n);
     if (n) sgd_update<<<blocks_for((long long)n), THREADS>>>(p, g, m, (long long)n, lr, momentum, weight_decay);
 }
 
@@ -740,9 +867,9 @@ __global__ static void adam_update(float *p, const float *g, float *m, float *v,
 extern "C" void nn_cuda_adam_update(nn_cuda *cu, float *p, const float *g, float *m, float *v,
                                     size_t n, float lr, float beta1, float beta2, float eps,
                                     float weight_decay, float bc1, float bc2) {
-    bf16_forget(cu, p, (long long)n);
-    bf16_forget(cu, m, (long long)n);
-    bf16_forget(cu, v, (long long)n);
+    forget_copies(cu, p, (long long)n);
+    forget_copies(cu, m, (long long)n);
+    forget_copies(cu, v, (long long)n);
     if (n)
         adam_update<<<blocks_for((long long)n), THREADS>>>(p, g, m, v, (long long)n, lr, beta1,
                                                            beta2, eps, weight_decay, bc1, bc2);
@@ -754,7 +881,7 @@ __global__ static void mask_multiply(float *v, const float *mask, long long n) {
 }
 
 extern "C" void nn_cuda_mask_multiply(nn_cuda *cu, float *v, const float *mask, size_t n) {
-    bf16_forget(cu, v, (long long)n);
+    forget_copies(cu, v, (long long)n);
     if (n) mask_multiply<<<blocks_for((long long)n), THREADS>>>(v, mask, (long long)n);
 }
 
@@ -764,6 +891,6 @@ __global__ static void fill(float *v, long long n, float value) {
 }
 
 extern "C" void nn_cuda_fill(nn_cuda *cu, float *v, size_t n, float value) {
-    bf16_forget(cu, v, (long long)n);
+    forget_copies(cu, v, (long long)n);
     if (n) fill<<<blocks_for((long long)n), THREADS>>>(v, (long long)n, value);
 }

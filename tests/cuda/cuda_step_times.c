@@ -6,7 +6,10 @@
  * which part of it to work on. With the own kernel on, a dx GEMM reads
  * nothing its previous run writes, so each run starts as the one before it
  * drains (as in a real step after an independent op): its time here is that
- * of a run in such a chain, a few us under one run on an idle GPU.
+ * of a run in such a chain, a few us under one run on an idle GPU. Last,
+ * whole layer steps with the own kernel on, DYAD's and dense's: forward and
+ * backward (as dyad bench times them: the weights do not change), and
+ * forward and backward with the fused SGD step (as training runs them).
  *
  *   build-cuda/tests/cuda/cuda_step_times [width ndyad batch [kind]]
  *   (default 4096 16 4096 dyad-it) */
@@ -37,17 +40,31 @@ static double seconds(void) {
     return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
 
+/* A whole layer step: forward, then backward, with the fused SGD step when sgd is set. */
+typedef struct {
+    const nn_layer *layer;
+    const float *x;
+    float *y, *dx;
+    const nn_layer_sgd *sgd;
+} layer_step;
+
 static void run_op(const step_buffers *s, const step_op *op) {
     if (op->row_sums) nn_relu_backward_rowsum(s->gpu, s->dy, NULL, s->width, s->batch, s->bias_grad);
     else nn_gemm_items(s->gpu, &op->gemm, 1, op->items, NULL);
 }
 
-/* seconds per run of op, after three runs to warm up */
-static double time_op(const step_buffers *s, const step_op *op) {
-    for (int i = 0; i < 3; i++) run_op(s, op);
+static void run_layer_step(const step_buffers *s, const layer_step *l) {
+    nn_layer_forward(l->layer, l->x, l->y, s->batch, s->gpu);
+    if (l->sgd) nn_layer_backward_step(l->layer, l->x, NULL, s->dy, l->dx, s->batch, s->gpu, l->sgd);
+    else nn_layer_backward(l->layer, l->x, s->dy, l->dx, s->batch, s->gpu);
+}
+
+/* seconds per run of op (or of a layer step), after three runs to warm up */
+static double time_op(const step_buffers *s, const step_op *op, const layer_step *l) {
+    for (int i = 0; i < 3; i++) l ? run_layer_step(s, l) : run_op(s, op);
     nn_compute_sync(s->gpu, NULL);
     double start = seconds();
-    for (int i = 0; i < RUNS; i++) run_op(s, op);
+    for (int i = 0; i < RUNS; i++) l ? run_layer_step(s, l) : run_op(s, op);
     nn_compute_sync(s->gpu, NULL);
     return (seconds() - start) / RUNS;
 }
@@ -110,7 +127,7 @@ int main(int argc, char **argv) {
     for (int on = 1; on >= 0; on--) {
         nn_compute_set_block_kernel(s.gpu, on);
         for (int i = 0; i < nops; i++) {
-            us[on][i] = time_op(&s, &ops[i]) * 1e6;
+            us[on][i] = time_op(&s, &ops[i], NULL) * 1e6;
             if (i < dyad_ops) sum[on] += us[on][i];
         }
     }
@@ -126,9 +143,27 @@ int main(int argc, char **argv) {
         if (i == dyad_ops - 1)
             printf("%-10s %7.1f us %7s %7.1f us\n", "DYAD sum", sum[1], "", sum[0]);
     }
+    /* whole steps; the SGD step's small learning rate keeps the weights sane over the runs */
+    nn_layer dense = {.kind = NN_LAYER_DENSE, .in = width, .out = width, .ndyad = 1};
+    size_t dense_np = nn_layer_param_count(NN_LAYER_DENSE, width, width, 1);
+    float *dense_params = nn_compute_alloc(s.gpu, dense_np), *dense_grads = nn_compute_alloc(s.gpu, dense_np);
+    float *vel = nn_compute_alloc(s.gpu, np > dense_np ? np : dense_np);
+    if (!dense_params || !dense_grads || !vel) {
+        fprintf(stderr, "cuda_step_times: out of GPU memory\n");
+        return 1;
+    }
+    nn_layer_bind(&dense, dense_params, dense_grads);
+    nn_layer_sgd sgd = {.velocity = vel, .lr = 1e-6f, .momentum = 0.9f, .weight_decay = 0.0f};
+    const layer_step steps[] = {{&layer, x, y, dx, NULL}, {&layer, x, y, dx, &sgd},
+                                {&dense, x, y, dx, NULL}, {&dense, x, y, dx, &sgd}};
+    printf("layer steps, own kernel on:\n");
+    for (int i = 0; i < 4; i++)
+        printf("%-6s %-26s %8.1f us\n", i < 2 ? nn_layer_kind_name(kind) : "dense",
+               i % 2 ? "forward + backward + SGD" : "forward + backward",
+               time_op(&s, NULL, &steps[i]) * 1e6);
     int status = nn_compute_sync(s.gpu, &err) == NN_OK ? 0 : 1;
     if (status) fprintf(stderr, "cuda_step_times: %s\n", err.msg);
-    float *bufs[] = {x, y, dx, params, grads, w, dw, s.dy, s.bias_grad};
+    float *bufs[] = {x, y, dx, params, grads, w, dw, s.dy, s.bias_grad, dense_params, dense_grads, vel};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) nn_compute_release(s.gpu, bufs[i]);
     nn_compute_free(s.gpu);
     return status;

@@ -164,6 +164,19 @@ static void layer_case(nn_layer_kind kind, const shape *s, nn_rng *r) {
     nn_layer_backward_step(&dev, d_x, s->relu ? d_y : NULL, d_dy, d_dx, s->batch, gpu, &d_sgd);
     double e_p = device_error(d_params, params, np), e_v = device_error(d_vel, vel, np);
     double e_dx2 = device_error(d_dx, dx, nx);
+    /* the next forward reads the weights the SGD step wrote (a kept
+     * transposed copy is written with them), then weights uploaded anew */
+    nn_layer_forward(&cpu, x, y, s->batch, NULL);
+    nn_layer_forward(&dev, d_x, d_y, s->batch, gpu);
+    double e_y2 = device_error(d_y, y, ny);
+    for (int t = 0; t < cpu.tensors.count; t++) /* sparse's mask stays as it is */
+        if (strcmp(cpu.tensors.t[t].name, "mask"))
+            for (size_t i = 0; i < cpu.tensors.t[t].count; i++)
+                params[cpu.tensors.t[t].offset + i] = 0.2f * nn_rng_uniform(r) - 0.1f;
+    nn_compute_upload(gpu, d_params, params, np);
+    nn_layer_forward(&cpu, x, y, s->batch, NULL);
+    nn_layer_forward(&dev, d_x, d_y, s->batch, gpu);
+    double e_y3 = device_error(d_y, y, ny);
     assert_int_equal(nn_compute_sync(gpu, NULL), NN_OK);
 
     char tensors[128] = "";
@@ -173,9 +186,12 @@ static void layer_case(nn_layer_kind kind, const shape *s, nn_rng *r) {
                                  t ? "  " : "", cpu.tensors.t[t].name, e_t[t]);
     char pt[24];
     nn_layer_param_text(kind, ndyad, cpu.density, pt, sizeof pt);
-    printf("%-9s %5d %5d %5s %5d %4s  %.1e  %.1e  %-40s  %.1e  %.1e\n", name, s->in, s->out,
-           pt[0] ? pt : "-", s->batch, s->relu ? "yes" : "no", e_y, e_dx, tensors, e_p, e_v);
+    printf("%-9s %5d %5d %5s %5d %4s  %.1e  %.1e  %-40s  %.1e  %.1e  %.1e  %.1e\n", name, s->in,
+           s->out, pt[0] ? pt : "-", s->batch, s->relu ? "yes" : "no", e_y, e_dx, tensors, e_p,
+           e_v, e_y2, e_y3);
     check(e_y, "forward y", name, s);
+    check(e_y2, "forward y after the SGD step", name, s);
+    check(e_y3, "forward y after new weights were uploaded", name, s);
     check(e_dx, "dx", name, s);
     check(e_dx2, "dx (fused SGD step)", name, s);
     for (int t = 0; t < cpu.tensors.count; t++) check(e_t[t], cpu.tensors.t[t].name, name, s);
@@ -194,8 +210,9 @@ static void test_layers(void **state) {
     nn_rng r;
     nn_rng_seed(&r, 11);
     printf("normalised error ||cuda - cpu|| / ||cpu||, tolerance %.0e\n", TOLERANCE);
-    printf("%-9s %5s %5s %5s %5s %4s  %-7s  %-7s  %-40s  %-7s  %-7s\n", "kind", "in", "out",
-           "param", "batch", "relu", "y", "dx", "gradients", "sgd p", "sgd vel");
+    printf("%-9s %5s %5s %5s %5s %4s  %-7s  %-7s  %-40s  %-7s  %-7s  %-7s  %-7s\n", "kind", "in",
+           "out", "param", "batch", "relu", "y", "dx", "gradients", "sgd p", "sgd vel", "y sgd",
+           "y new");
     worst = 0;
     for (int k = 0; k < NN_LAYER_KIND_COUNT; k++)
         for (int si = 0; si < NSHAPES; si++) layer_case((nn_layer_kind)k, &shapes[si], &r);
@@ -315,6 +332,73 @@ static void test_short_k_kernel(void **state) {
         }
         nn_compute_release(gpu, da), nn_compute_release(gpu, db), nn_compute_release(gpu, dbias);
     }
+}
+
+/* The transposed copies of plain A operands that the own kernel reads
+ * (nn/kernels_cuda.cu keeps them across calls until A is written): a
+ * second call reads the kept copy; an upload over A, an op earlier in the
+ * same call that writes A (op 1's A is op 0's C) and the fused SGD step on
+ * A (which writes the copy with it) each make the next call see the new A.
+ * Each against the CPU doing the same calls. */
+static void test_transposed_copies(void **state) {
+    (void)state;
+    enum { M = 128, K = 128, N = 256, COUNT = 384 }; /* 384 tiles: the own kernel takes them */
+    const size_t na = (size_t)COUNT * M * K, nb = (size_t)COUNT * K * N, nc = (size_t)COUNT * M * N;
+    nn_rng r;
+    nn_rng_seed(&r, 15);
+    float *a = host_random(na, &r, 1), *b = host_random(nb, &r, 1), *c = nn_alloc_floats(nc);
+    float *da = to_device(a, na), *db = to_device(b, nb), *dc = nn_compute_alloc(gpu, nc);
+    float *vel = host_random(na, &r, 1), *dvel = to_device(vel, na);
+    /* C = A B with A plain (M x K per item), the forward's orientation */
+    nn_gemm fwd = {.m = M, .n = N, .k = K, .a = a, .lda = K, .stride_a = (ptrdiff_t)M * K, .b = b,
+                   .ldb = N, .stride_b = (ptrdiff_t)K * N, .c = c, .ldc = N,
+                   .stride_c = (ptrdiff_t)M * N};
+    nn_gemm dfwd = fwd;
+    dfwd.a = da, dfwd.b = db, dfwd.c = dc;
+    assert_true(nn_cuda_sgemm_fits(&dfwd, COUNT));
+    /* writes A: A = B' B'^T with B' the first K columns of B's rows (M x N
+     * items, k = N), so op 1 of the same call reads what op 0 wrote */
+    nn_gemm write_a = {.trans_b = 1, .m = M, .n = K, .k = N, .a = b, .lda = N,
+                       .stride_a = (ptrdiff_t)K * N, .b = b, .ldb = N, .stride_b = (ptrdiff_t)K * N,
+                       .c = a, .ldc = K, .stride_c = (ptrdiff_t)M * K};
+    nn_gemm dwrite_a = write_a;
+    dwrite_a.a = db, dwrite_a.b = db, dwrite_a.c = da;
+    const char *steps[] = {"first call", "kept copy", "after an upload", "A written in the call",
+                           "after an SGD step"};
+    printf("transposed copies of a plain A: normalised error against the CPU\n");
+    for (int step = 0; step < 5; step++) {
+        if (step == 2) { /* new A from the host */
+            for (size_t i = 0; i < na; i++) a[i] = 2.0f * nn_rng_uniform(&r) - 1.0f;
+            nn_compute_upload(gpu, da, a, na);
+        }
+        if (step == 3) { /* op 0 writes A, op 1 reads it */
+            nn_gemm ops[2] = {write_a, fwd}, dops[2] = {dwrite_a, dfwd};
+            nn_gemm_items(NULL, ops, 2, COUNT, NULL);
+            nn_gemm_items(gpu, dops, 2, COUNT, NULL);
+        } else if (step == 4) {
+            /* the fused SGD step on A (velocity = 0.9 velocity + B' B'^T,
+             * A -= 0.1 (velocity + 0.01 A)), as a layer's dW op does */
+            nn_gemm sgd = write_a, dsgd = dwrite_a;
+            sgd.c = vel, sgd.beta = 0.9f, sgd.sgd_param = a;
+            dsgd.c = dvel, dsgd.beta = 0.9f, dsgd.sgd_param = da;
+            nn_epilogue ep = {.lr = 0.1f, .weight_decay = 0.01f};
+            nn_gemm_items(gpu, &dfwd, 1, COUNT, NULL); /* a copy to write with A */
+            nn_gemm_items(NULL, &sgd, 1, COUNT, &ep);
+            nn_gemm_items(gpu, &dsgd, 1, COUNT, &ep);
+            nn_gemm_items(NULL, &fwd, 1, COUNT, NULL);
+            nn_gemm_items(gpu, &dfwd, 1, COUNT, NULL);
+        } else {
+            nn_gemm_items(NULL, &fwd, 1, COUNT, NULL);
+            nn_gemm_items(gpu, &dfwd, 1, COUNT, NULL);
+        }
+        double e = fmax(device_error(dc, c, nc), device_error(da, a, na));
+        printf("  %-22s %.1e\n", steps[step], e);
+        assert_true(e <= TOLERANCE);
+    }
+    assert_int_equal(nn_compute_sync(gpu, NULL), NN_OK);
+    nn_free_floats(a), nn_free_floats(b), nn_free_floats(c), nn_free_floats(vel);
+    nn_compute_release(gpu, da), nn_compute_release(gpu, db), nn_compute_release(gpu, dc);
+    nn_compute_release(gpu, dvel);
 }
 
 /* The ReLU mask and bias-gradient row sums, with and without the mask, on
@@ -636,6 +720,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_layers),
         cmocka_unit_test(test_short_k_kernel),
+        cmocka_unit_test(test_transposed_copies),
         cmocka_unit_test(test_elementwise),
         cmocka_unit_test(test_relu_rowsum),
         cmocka_unit_test(test_rowsum_then_gemm),
