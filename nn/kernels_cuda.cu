@@ -301,18 +301,24 @@ static dim3 chunk_grid(const nn_gemm *g, int count, int r0, int t0) {
                 (unsigned)(count - t0 < GRID_YZ ? count - t0 : GRID_YZ));
 }
 
+/* The kept transposed copy of a (count items of m x k at ld, stride apart), or NULL. */
+static trans_copy *kept_transposed(nn_cuda *cu, const float *a, int m, int k, int ld,
+                                   ptrdiff_t stride, int count) {
+    for (int i = 0; i < TRANS_SLOTS; i++) {
+        trans_copy *c = &cu->trans[i];
+        if (c->valid && c->src == a && c->m == m && c->k == k && c->lda == ld &&
+            c->stride == (long long)stride && c->count == count)
+            return c;
+    }
+    return NULL;
+}
+
 /* The fused SGD step on g's sgd_param (the velocity is g's C). A kept
  * transposed copy of that weight in the same layout is updated with it;
  * every other copy of it is forgotten. */
 static void run_sgd_epilogue(nn_cuda *cu, const nn_gemm *g, int count, const nn_epilogue *ep) {
     item_view v = {g->m, g->n, g->ldc, (long long)g->stride_c};
-    trans_copy *keep = NULL;
-    for (int i = 0; i < TRANS_SLOTS; i++) {
-        trans_copy *c = &cu->trans[i];
-        if (c->valid && c->src == g->sgd_param && c->m == g->m && c->k == g->n &&
-            c->lda == g->ldc && c->stride == (long long)g->stride_c && c->count == count)
-            keep = c;
-    }
+    trans_copy *keep = kept_transposed(cu, g->sgd_param, g->m, g->n, g->ldc, g->stride_c, count);
     forget_copies(cu, g->sgd_param, operand_span(g->m, g->n, g->ldc, g->stride_c, count));
     if (keep && (g->m + 31) / 32 <= GRID_YZ && count <= GRID_YZ) {
         dim3 grid((unsigned)((g->n + 31) / 32), (unsigned)((g->m + 31) / 32), (unsigned)count);
@@ -531,25 +537,23 @@ static void gemm_batch(nn_cuda *cu, const nn_gemm *g, int count) {
 #define PLAN_OPS 8
 static_assert(TRANS_SLOTS >= PLAN_OPS, "a plan's plain A operands each need a slot");
 
-/* g's plain A transposed: a kept copy (*write 0), or the least recently used
- * slot that this plan (slots used after `plan`) has not taken, to be written
- * (*write 1). NULL when its buffer would not grow (noted). */
-static float *transposed_operand(nn_cuda *cu, const nn_gemm *g, int count, unsigned long long plan,
-                                 int *write) {
+/* The slot for g's plain A transposed: its kept copy (*write 0), or the
+ * least recently used slot that this plan (slots used after `plan`) has not
+ * taken, claimed to be written (*write 1). NULL when its buffer would not
+ * grow (noted). */
+static trans_copy *transposed_operand(nn_cuda *cu, const nn_gemm *g, int count,
+                                      unsigned long long plan, int *write) {
     cu->trans_clock++;
-    trans_copy *pick = NULL;
-    for (int i = 0; i < TRANS_SLOTS; i++) {
+    trans_copy *pick = kept_transposed(cu, g->a, g->m, g->k, g->lda, g->stride_a, count);
+    *write = !pick;
+    for (int i = 0; !pick && i < TRANS_SLOTS; i++) {
         trans_copy *c = &cu->trans[i];
-        if (c->valid && c->src == g->a && c->m == g->m && c->k == g->k && c->lda == g->lda &&
-            c->stride == (long long)g->stride_a && c->count == count) {
-            c->used = cu->trans_clock;
-            *write = 0;
-            return c->buf;
-        }
         if (c->used > plan) continue;
         if (!pick || !c->valid > !pick->valid || (c->valid == pick->valid && c->used < pick->used))
             pick = c;
     }
+    pick->used = cu->trans_clock;
+    if (!*write) return pick;
     pick->valid = 0;
     if (!grow(cu, (void **)&pick->buf, &pick->cap, sizeof(float) * (size_t)count * g->m * g->k))
         return NULL;
@@ -558,9 +562,7 @@ static float *transposed_operand(nn_cuda *cu, const nn_gemm *g, int count, unsig
     pick->stride = (long long)g->stride_a;
     pick->span = operand_span(g->m, g->k, g->lda, g->stride_a, count);
     pick->valid = 1;
-    pick->used = cu->trans_clock;
-    *write = 1;
-    return pick->buf;
+    return pick;
 }
 
 /* Whether op o's plain A, whose copy is made or looked up before the plan's
@@ -606,18 +608,18 @@ extern "C" void nn_cuda_gemm_items(nn_cuda *cu, const nn_gemm *ops, int nops, in
                              : 1;
             nn_cuda_sgemm_launch *l = &launch[nlaunch];
             *l = {&ops[o], nparts, {NULL, NULL}, {0, 0}};
+            trans_copy *slot[2] = {NULL, NULL};
             int ok = 1;
-            for (int p = 0; p < nparts; p++)
+            for (int p = 0; p < nparts && ok; p++)
                 if (!ops[o + p].trans_a) {
-                    l->a_t[p] = transposed_operand(cu, &ops[o + p], count, plan, &l->write_a_t[p]);
-                    ok = ok && l->a_t[p];
+                    slot[p] = transposed_operand(cu, &ops[o + p], count, plan, &l->write_a_t[p]);
+                    ok = slot[p] != NULL;
+                    if (ok) l->a_t[p] = slot[p]->buf;
                 }
             if (ok)
                 nlaunch++;
-            else /* noted: the sync reports it; cuBLAS runs these meanwhile */
-                for (int i = 0; i < TRANS_SLOTS; i++)
-                    for (int p = 0; p < nparts; p++)
-                        if (l->write_a_t[p] && cu->trans[i].buf == l->a_t[p]) cu->trans[i].valid = 0;
+            else if (slot[0] && l->write_a_t[0]) /* noted: the sync reports it; cuBLAS runs */
+                slot[0]->valid = 0;               /* these; a claimed slot stays unwritten */
             o += nparts;
         }
         if (nlaunch && nn_cuda_sgemm_transpose(launch, nlaunch, count))
