@@ -73,6 +73,24 @@ struct sgemm_two_args {
     int bias_step, relu;
 };
 
+/* The row sums of one part's B over its n columns (nn_gemm.b_rowsum: a
+ * layer's bias gradient where B is dy). Once its stores are out, each
+ * block sums its 128 columns of a share of the B rows into `partial` (read
+ * again from L2, where the main loops of it and of its column's other
+ * blocks just brought them; summing the stages in shared memory inside the
+ * main loop gave that loop worse code); the last of an item's blocks to get
+ * there adds those partials, column tile by column tile, into `sums`: the
+ * same order whichever block ends last, so the result is the same every run. */
+struct sgemm_row_sums {
+    const float *b;         /* the summed part's B: item t's row r at b + t * stride_b + r * ldb */
+    long long stride_b;
+    int ldb, rows;          /* rows: that part's k */
+    float *sums;            /* row r of item t: sums[t * sums_stride + r] */
+    long long sums_stride;
+    float *partial;         /* item t, column tile x, row r: [(t * tiles_x + x) * rows + r] */
+    unsigned *done;         /* per item: blocks whose partials are written; 0 between launches */
+};
+
 __device__ static inline void copy16_async(void *smem, const void *gmem) {
     unsigned s = (unsigned)__cvta_generic_to_shared(smem);
     asm volatile("cp.async.cg.shared.global [%0], [%1], 16;\n" ::"r"(s), "l"(gmem));
@@ -127,11 +145,59 @@ __device__ static inline void add_float4(float4 *p, float4 v) {
         }                                                                                          \
     } while (0)
 
+/* After a block's stores: the partials of its share of the rows (the rows
+ * split evenly over the rows of tiles; eight threads a row, four float4s
+ * each, 32 rows a pass, two passes' loads in flight), then the last of item
+ * t's blocks adds the partials into the row sums and resets the item's count. */
+__device__ static void finish_row_sums(const sgemm_row_sums &rs, long long t, int n0, int tid) {
+    __shared__ int last;
+    float *mine = rs.partial + (t * gridDim.x + blockIdx.x) * rs.rows;
+    const float *b = rs.b + t * rs.stride_b + n0 + (tid & 7) * 4;
+    /* this row of tiles' share of the rows */
+    const int end = (int)((long long)rs.rows * (blockIdx.y + 1) / gridDim.y);
+    for (int r0 = (int)((long long)rs.rows * blockIdx.y / gridDim.y) + (tid >> 3); r0 < end;
+         r0 += 64) {
+        float4 v[2][4];
+#pragma unroll
+        for (int h = 0; h < 2; h++)
+#pragma unroll
+            for (int i = 0; i < 4; i++)
+                v[h][i] = r0 + 32 * h < end
+                              ? __ldcg((const float4 *)(b + (long long)(r0 + 32 * h) * rs.ldb + 32 * i))
+                              : make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+#pragma unroll
+        for (int h = 0; h < 2; h++) {
+            float s = (((v[h][0].x + v[h][0].y) + (v[h][0].z + v[h][0].w)) +
+                       ((v[h][1].x + v[h][1].y) + (v[h][1].z + v[h][1].w))) +
+                      (((v[h][2].x + v[h][2].y) + (v[h][2].z + v[h][2].w)) +
+                       ((v[h][3].x + v[h][3].y) + (v[h][3].z + v[h][3].w)));
+            s += __shfl_xor_sync(0xffffffffu, s, 1);
+            s += __shfl_xor_sync(0xffffffffu, s, 2);
+            s += __shfl_xor_sync(0xffffffffu, s, 4);
+            if ((tid & 7) == 0 && r0 + 32 * h < end) mine[r0 + 32 * h] = s;
+        }
+    }
+    __threadfence(); /* this block's partials are visible before it is counted */
+    __syncthreads();
+    if (tid == 0) last = atomicAdd(&rs.done[t], 1u) == gridDim.x * gridDim.y - 1;
+    __syncthreads();
+    if (!last) return;
+    __threadfence();
+    const float *p = rs.partial + t * gridDim.x * rs.rows;
+    for (int r = tid; r < rs.rows; r += SG_THREADS) {
+        float sum = 0.0f;
+        for (unsigned x = 0; x < gridDim.x; x++) sum += __ldcg(p + (long long)x * rs.rows + r);
+        rs.sums[t * rs.sums_stride + r] = sum;
+    }
+    if (tid == 0) rs.done[t] = 0;
+}
+
 /* Thread (tx, ty) of the 16 x 16 grid owns rows ty*4.. and 64+ty*4.., columns
  * tx*4.. and 64+tx*4.. of the tile: its reads of B are float4s a warp takes
  * as one contiguous run, its reads of A float4s the warp shares. A arrives
  * stored k x m (a plain A as its transposed copy, nn_cuda_sgemm_launch). */
-__global__ __launch_bounds__(SG_THREADS, 2) void sgemm_tiles(sgemm_args g) {
+template <bool ROW_SUMS>
+__global__ __launch_bounds__(SG_THREADS, 2) void sgemm_tiles(sgemm_args g, sgemm_row_sums rs) {
     extern __shared__ __align__(16) float stage_mem[];
     const int tid = threadIdx.x, tx = tid & 15, ty = tid >> 4;
     const long long t = blockIdx.z;
@@ -186,6 +252,7 @@ __global__ __launch_bounds__(SG_THREADS, 2) void sgemm_tiles(sgemm_args g) {
             *out = v;
         }
     }
+    if (ROW_SUMS) finish_row_sums(rs, t, n0, tid);
 }
 
 /* Two products into one C, the stages from stages0 on reading part[1]; the
@@ -350,7 +417,8 @@ int nn_cuda_sgemm_joins(const nn_gemm *first, const nn_gemm *second, int count) 
 
 void nn_cuda_sgemm_init(void) {
     /* 64 KB of dynamic shared memory per block is above the default 48 KB */
-    cudaFuncSetAttribute(sgemm_tiles, cudaFuncAttributeMaxDynamicSharedMemorySize, SMEM_BYTES);
+    cudaFuncSetAttribute(sgemm_tiles<false>, cudaFuncAttributeMaxDynamicSharedMemorySize, SMEM_BYTES);
+    cudaFuncSetAttribute(sgemm_tiles<true>, cudaFuncAttributeMaxDynamicSharedMemorySize, SMEM_BYTES);
     cudaFuncSetAttribute(sgemm_two_parts, cudaFuncAttributeMaxDynamicSharedMemorySize, SMEM_BYTES);
 }
 
@@ -385,13 +453,22 @@ static sgemm_part part_of(const nn_gemm *q, const float *a_t) {
                             (long long)q->stride_b};
 }
 
+size_t nn_cuda_sgemm_row_sum_floats(const nn_gemm *g, int count) {
+    return (size_t)count * (size_t)(g->n / TILE) * (size_t)g->k;
+}
+
 void nn_cuda_sgemm(const nn_cuda_sgemm_launch *launch, int count, const nn_epilogue *ep,
-                   int early) {
+                   int early, const nn_cuda_row_sum_work *work) {
     const nn_gemm *g = &launch->parts[0];
     const float *bias = ep ? ep->bias : NULL;
     long long bias_stride = ep ? (long long)ep->bias_stride : 0;
     int bias_step = ep ? ep->bias_step : 0, relu = ep ? ep->relu : 0;
     dim3 grid((unsigned)(g->n / TILE), (unsigned)(g->m / TILE), (unsigned)count);
+    /* B's row sums, when the caller has this launch take them */
+    sgemm_row_sums rs = {};
+    if (work)
+        rs = {g->b, (long long)g->stride_b, g->ldb, g->k, g->b_rowsum, (long long)g->b_rowsum_stride,
+              work->partial, work->done};
     /* a plain A is read from its transposed copy: reading it along k
      * inside the kernel measured slower than making that copy */
     sgemm_part p0 = part_of(g, launch->a_t[0]);
@@ -418,5 +495,8 @@ void nn_cuda_sgemm(const nn_cuda_sgemm_launch *launch, int count, const nn_epilo
     config.stream = 0;
     config.attrs = &overlap;
     config.numAttrs = 1;
-    cudaLaunchKernelEx(&config, sgemm_tiles, args);
+    if (work)
+        cudaLaunchKernelEx(&config, sgemm_tiles<true>, args, rs);
+    else
+        cudaLaunchKernelEx(&config, sgemm_tiles<false>, args, rs);
 }

@@ -54,6 +54,17 @@ typedef struct {
  * the number of kernels queued. */
 int nn_cuda_sgemm_transpose(const nn_cuda_sgemm_launch *launches, int nlaunches, int count);
 
+/* Where a one-part launch that takes its B's row sums (nn_gemm.b_rowsum)
+ * keeps its per-tile partial sums while it runs: partial holds
+ * nn_cuda_sgemm_row_sum_floats(its op, count) floats, done one counter per
+ * item, zero before the first such launch (each launch leaves them at
+ * zero). Two such launches must not run at the same time. */
+typedef struct {
+    float *partial;
+    unsigned *done;
+} nn_cuda_row_sum_work;
+size_t nn_cuda_sgemm_row_sum_floats(const nn_gemm *g, int count);
+
 /* Queues the launch on the default stream: its parts summed into parts[0]'s
  * C with parts[0]'s beta; with ep non-NULL, bias and ReLU are applied as
  * each item's C is stored (ep's SGD fields unused). A one-part launch may
@@ -63,9 +74,12 @@ int nn_cuda_sgemm_transpose(const nn_cuda_sgemm_launch *launches, int nlaunches,
  * (nn_cuda_sgemm_reads), so only the stores wait for it; otherwise the
  * launch waits before reading anything. A two-part launch is a plain one:
  * it starts when the kernel before it has ended (its kernel keeps the code
- * it was measured with, see nn/cuda_sgemm.cu). */
+ * it was measured with, see nn/cuda_sgemm.cu). With work (one-part launches
+ * only), the op's B row sums go to its b_rowsum too: each block sums its
+ * columns of a share of B's rows after its stores, reading them again from
+ * L2 (so it pays only while B is not much larger than L2). */
 void nn_cuda_sgemm(const nn_cuda_sgemm_launch *launch, int count, const nn_epilogue *ep,
-                   int early);
+                   int early, const nn_cuda_row_sum_work *work);
 
 #ifdef __cplusplus
 }

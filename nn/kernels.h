@@ -77,7 +77,12 @@ void nn_compute_run(nn_compute *c, int ntasks, void (*task)(void *ctx, int index
  *   C_t = op(A_t) op(B_t) + beta C_t,  X_t = x + t * stride_x,
  * op(A) m x k, op(B) k x n, C m x n with leading dimension ldc.
  * With sgd_param set, C is a momentum buffer and the SGD epilogue follows:
- *   P_t -= lr * (C_t + weight_decay * P_t), P_t laid out like C_t. */
+ *   P_t -= lr * (C_t + weight_decay * P_t), P_t laid out like C_t.
+ * With b_rowsum set (B not transposed), the op also writes the row sums of
+ * B_t over its n columns, b_rowsum[t * b_rowsum_stride + r] for r < k: a
+ * layer's bias gradient, when B is dy (its dx GEMM). The CUDA backend's
+ * own GEMM takes them in the same launch while B fits its L2 well enough
+ * (nn/kernels_cuda.cu), saving a pass over dy. */
 typedef struct {
     int trans_a, trans_b;
     int m, n, k;
@@ -92,6 +97,8 @@ typedef struct {
     int ldc;
     ptrdiff_t stride_c;
     float *sgd_param; /* NULL: no update */
+    float *b_rowsum;  /* NULL: no row sums */
+    ptrdiff_t b_rowsum_stride;
 } nn_gemm;
 
 /* What happens to an item's rows once its GEMMs are done. */

@@ -214,10 +214,32 @@ static void gemm_rows(const nn_gemm *g, int t, int row0, int rows, int block_ker
                 g->ldb, g->beta, c, g->ldc);
 }
 
+/* sums[r] = the sum of row r of an m (rows x cols at ld), in order of the
+ * column: four rows side by side, four independent add chains. */
+static void sum_rows(const float *m, int rows, int cols, size_t ld, float *sums) {
+    int r = 0;
+    for (; r + 4 <= rows; r += 4) {
+        const float *d0 = m + (size_t)r * ld, *d1 = d0 + ld, *d2 = d1 + ld, *d3 = d2 + ld;
+        float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;
+        for (int s = 0; s < cols; s++) s0 += d0[s], s1 += d1[s], s2 += d2[s], s3 += d3[s];
+        sums[r] = s0, sums[r + 1] = s1, sums[r + 2] = s2, sums[r + 3] = s3;
+    }
+    for (; r < rows; r++) {
+        const float *d = m + (size_t)r * ld;
+        float sum = 0.0f;
+        for (int s = 0; s < cols; s++) sum += d[s];
+        sums[r] = sum;
+    }
+}
+
 /* rows < 0: every op over all its own rows (ops may differ in shape); else
  * rows [row0, row0+rows) of a single op's C. */
 static void run_item_rows(const items_job *j, int t, int row0, int rows) {
     for (int o = 0; o < j->nops; o++) {
+        const nn_gemm *g = &j->ops[o];
+        if (g->b_rowsum && row0 == 0) /* once per item: the first row slice */
+            sum_rows(g->b + t * g->stride_b, g->k, g->n, (size_t)g->ldb,
+                     g->b_rowsum + t * g->b_rowsum_stride);
         int r = rows < 0 ? j->ops[o].m : rows;
         gemm_rows(&j->ops[o], t, row0, r, j->block_kernel);
         if (j->ep) apply_epilogue(&j->ops[o], t, row0, r, j->ep);
@@ -276,38 +298,20 @@ void nn_gemm_steps(nn_compute *c, const nn_gemm *ops, int nops, int count, const
 
 /* ------------------------------------------------ element-wise and the rest */
 
-/* Rows [0, rows) of dy, y and rowsum (the caller offsets them). */
+/* Rows [0, rows) of dy, y and rowsum (the caller offsets them): four rows
+ * masked (4 floats at a time), then summed while they are in cache. */
 static void relu_rowsum_rows(float *dy, const float *y, int rows, int batch, float *rowsum) {
-    int r = 0;
-    /* The mask 4 floats at a time, then four rows' sums side by side: four
-     * independent add chains, each row still summed in order of s. */
-    for (; r + 4 <= rows; r += 4) {
+    for (int r = 0; r < rows; r += 4) {
+        int n = rows - r < 4 ? rows - r : 4;
         float *restrict d = dy + (size_t)r * batch;
         if (y) {
             const float *restrict yr = y + (size_t)r * batch;
-            size_t e = 0, n = (size_t)4 * batch;
-            for (; e + 4 <= n; e += 4)
+            size_t e = 0, count = (size_t)n * batch;
+            for (; e + 4 <= count; e += 4)
                 store4(d + e, (f4)((i4)load4(d + e) & (load4(yr + e) > 0.0f)));
-            for (; e < n; e++) d[e] = yr[e] > 0.0f ? d[e] : 0.0f;
+            for (; e < count; e++) d[e] = yr[e] > 0.0f ? d[e] : 0.0f;
         }
-        const float *d0 = d, *d1 = d + batch, *d2 = d1 + batch, *d3 = d2 + batch;
-        float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;
-        for (int s = 0; s < batch; s++) s0 += d0[s], s1 += d1[s], s2 += d2[s], s3 += d3[s];
-        rowsum[r] = s0, rowsum[r + 1] = s1, rowsum[r + 2] = s2, rowsum[r + 3] = s3;
-    }
-    for (; r < rows; r++) {
-        float *restrict d = dy + (size_t)r * batch;
-        float sum = 0.0f;
-        if (y) {
-            const float *restrict yr = y + (size_t)r * batch;
-            for (int s = 0; s < batch; s++) {
-                d[s] = yr[s] > 0.0f ? d[s] : 0.0f;
-                sum += d[s];
-            }
-        } else {
-            for (int s = 0; s < batch; s++) sum += d[s];
-        }
-        rowsum[r] = sum;
+        sum_rows(d, n, batch, (size_t)batch, rowsum + r);
     }
 }
 

@@ -76,10 +76,13 @@ typedef struct {
  * (their GEMM must wait for them); cuBLAS's kernels might, so a cuBLAS call
  * clears it too. Any other kernel does not, so a GEMM queued after it starts
  * only once it has ended: a record left over from before such a kernel
- * allows nothing unsafe, and the other entry points need not touch it. */
+ * allows nothing unsafe, and the other entry points need not touch it.
+ * row_sums: that kernel was an own GEMM summing B's rows, still using the
+ * row-sum scratch, which the next such launch must not touch before it ends. */
 typedef struct {
     int known, n;
     const float *lo[2], *hi[2];
+    int row_sums;
 } pending_writes;
 
 typedef struct {
@@ -111,6 +114,11 @@ struct nn_cuda {
     pending_writes pending;
     trans_copy trans[TRANS_SLOTS]; /* plain A operands transposed for nn/cuda_sgemm.cu */
     unsigned long long trans_clock;
+    long long l2_bytes;  /* the L2 cache */
+    float *row_sum_partial; /* an own GEMM's per-tile row sums of B (nn_cuda_row_sum_work) */
+    size_t row_sum_partial_cap;
+    unsigned *row_sum_done; /* its counters, one per item, zero between launches */
+    size_t row_sum_done_cap;
 };
 
 static void note(nn_cuda *cu, const char *what, const char *why) {
@@ -164,6 +172,7 @@ extern "C" nn_status nn_cuda_create(nn_cuda **out, nn_precision precision, nn_er
     }
     cu->precision = precision;
     cu->sms = prop.multiProcessorCount;
+    cu->l2_bytes = prop.l2CacheSize;
     nn_cuda_sgemm_init();
     /* the compute type of each call (gemm_batch) picks FP32, TF32 or BF16 */
     cublasSetMathMode(cu->blas, CUBLAS_DEFAULT_MATH);
@@ -180,6 +189,8 @@ extern "C" void nn_cuda_free(nn_cuda *cu) {
     cudaFree(cu->split_work);
     for (int i = 0; i < SPLIT_SLOTS; i++) cudaFree(cu->split[i].ptrs);
     for (int i = 0; i < TRANS_SLOTS; i++) cudaFree(cu->trans[i].buf);
+    cudaFree(cu->row_sum_partial);
+    cudaFree(cu->row_sum_done);
     cudaFree(cu->idx);
     cudaFree(cu->bytes);
     cudaFree(cu->acc);
@@ -580,6 +591,39 @@ static int plain_a_written_before(const nn_gemm *ops, int first, int o, int coun
     return 0;
 }
 
+/* Floats from the first row sum an op's b_rowsum gets to one past its last. */
+static long long row_sums_span(const nn_gemm *g, int count) {
+    return (long long)(count - 1) * g->b_rowsum_stride + g->k;
+}
+
+/* The scratch an own launch summing g's B rows needs (nn_cuda_row_sum_work);
+ * 0 when it would not grow (noted). */
+static int row_sum_work(nn_cuda *cu, const nn_gemm *g, int count, nn_cuda_row_sum_work *work) {
+    size_t counters = (size_t)count * sizeof(unsigned), had = cu->row_sum_done_cap;
+    if (!grow(cu, (void **)&cu->row_sum_partial, &cu->row_sum_partial_cap,
+              nn_cuda_sgemm_row_sum_floats(g, count) * sizeof(float)) ||
+        !grow(cu, (void **)&cu->row_sum_done, &cu->row_sum_done_cap, counters))
+        return 0;
+    if (cu->row_sum_done_cap != had && /* new counters start at zero */
+        !check(cu, cudaMemsetAsync(cu->row_sum_done, 0, cu->row_sum_done_cap), "memset"))
+        return 0;
+    *work = {cu->row_sum_partial, cu->row_sum_done};
+    return 1;
+}
+
+static void queue_b_row_sums(nn_cuda *cu, const nn_gemm *g, int count);
+
+/* Whether a one-part own launch of g takes B's row sums itself. Its blocks
+ * read their share of B's rows again after their stores, which costs little
+ * while those rows are still in L2: on the H200 (60 MB of L2), DYAD's dx
+ * with a B of 32 and 64 MB (width 2048 and 4096, batch 4096, ndyad 16)
+ * gained 1-3% of a layer step over the separate pass; with 128 MB (width
+ * 8192) it lost 1.3%. The line is drawn at 1.5 times the L2. A joined
+ * (two-part) launch never takes them: its kernel, built with them, lost 1%. */
+static int sums_in_launch(const nn_cuda *cu, const nn_gemm *g, int count) {
+    return g->b_rowsum && (double)count * g->k * g->n * sizeof(float) <= 1.5 * (double)cu->l2_bytes;
+}
+
 extern "C" void nn_cuda_gemm_items(nn_cuda *cu, const nn_gemm *ops, int nops, int count,
                                    const nn_epilogue *ep, int own_kernel) {
     /* Op-major order: op o of every item, then op o+1. The layers hand over
@@ -631,15 +675,36 @@ extern "C" void nn_cuda_gemm_items(nn_cuda *cu, const nn_gemm *ops, int nops, in
             if (li < nlaunch && launch[li].parts == g) {
                 nparts = launch[li].nparts;
                 const nn_epilogue *with = o + nparts == nops && ep && ep->bias ? ep : NULL;
-                int early = cu->pending.known;
+                /* B's row sums in the launch, or in a pass of their own before it */
+                const nn_gemm *summed = nparts == 1 && sums_in_launch(cu, g, count) ? g : NULL;
+                for (int p = 0; p < nparts && !summed; p++)
+                    if (g[p].b_rowsum) {
+                        queue_b_row_sums(cu, &g[p], count);
+                        cu->pending = {1, 1, {g[p].b_rowsum, NULL},
+                                       {g[p].b_rowsum + row_sums_span(&g[p], count), NULL}, 0};
+                    }
+                nn_cuda_row_sum_work work = {NULL, NULL};
+                if (summed && !row_sum_work(cu, summed, count, &work)) { /* noted */
+                    o += nparts, li++;
+                    continue;
+                }
+                int early = cu->pending.known && !(summed && cu->pending.row_sums);
                 for (int w = 0; early && w < cu->pending.n; w++)
                     for (int p = 0; p < nparts; p++)
                         early = early && !nn_cuda_sgemm_reads(&g[p], count, cu->pending.lo[w],
                                                               cu->pending.hi[w]);
-                nn_cuda_sgemm(&launch[li++], count, with, early);
+                nn_cuda_sgemm(&launch[li++], count, with, early, summed ? &work : NULL);
                 fused = with != NULL;
-                cu->pending = {1, 1, {g->c, NULL}, {g->c + c_span, NULL}};
+                cu->pending = {1, 1, {g->c, NULL}, {g->c + c_span, NULL}, summed != NULL};
+                if (summed) {
+                    long long span = row_sums_span(summed, count);
+                    forget_copies(cu, summed->b_rowsum, span);
+                    cu->pending.n = 2;
+                    cu->pending.lo[1] = summed->b_rowsum;
+                    cu->pending.hi[1] = summed->b_rowsum + span;
+                }
             } else {
+                if (g->b_rowsum) queue_b_row_sums(cu, g, count);
                 cu->pending.known = 0; /* cuBLAS's kernels might start their successor early */
                 gemm_batch(cu, g, count);
             }
@@ -660,16 +725,33 @@ __device__ static inline void allow_next_grid(void) {
     asm volatile("griddepcontrol.launch_dependents;\n" ::);
 }
 
+/* Where row i (blockIdx.x) of the row-sum kernels lies: row i % per_item of
+ * item i / per_item, at that item's stride and the rows' ld (y too), its sum
+ * at sums[item * sums_stride + row]. A plain matrix is one item. */
+struct row_layout {
+    int per_item;
+    long long ld, stride, sums_stride;
+};
+
+__device__ static inline long long row_start(row_layout l, long long i) {
+    return i / l.per_item * l.stride + i % l.per_item * l.ld;
+}
+
+__device__ static inline long long row_sum_at(row_layout l, long long i) {
+    return i / l.per_item * l.sums_stride + i % l.per_item;
+}
+
 /* One block per row: mask, then a tree sum of the row. */
-__global__ static void relu_rowsum(float *dy, const float *y, int batch, float *rowsum) {
+__global__ static void relu_rowsum(float *dy, const float *y, int batch, row_layout l,
+                                   float *rowsum) {
     allow_next_grid();
     __shared__ float part[THREADS];
-    long long row = blockIdx.x;
-    float *d = dy + row * batch;
+    const long long row = blockIdx.x, at = row_start(l, row);
+    float *d = dy + at;
     float sum = 0.0f;
     for (int s = threadIdx.x; s < batch; s += blockDim.x) {
         float v = d[s];
-        if (y && y[row * batch + s] <= 0.0f) d[s] = v = 0.0f;
+        if (y && y[at + s] <= 0.0f) d[s] = v = 0.0f;
         sum += v;
     }
     part[threadIdx.x] = sum;
@@ -678,7 +760,7 @@ __global__ static void relu_rowsum(float *dy, const float *y, int batch, float *
         if ((int)threadIdx.x < w) part[threadIdx.x] += part[threadIdx.x + w];
         __syncthreads();
     }
-    if (threadIdx.x == 0) rowsum[row] = part[0];
+    if (threadIdx.x == 0) rowsum[row_sum_at(l, row)] = part[0];
 }
 
 /* The same for long, 16-byte aligned rows (batch a multiple of 4 and at
@@ -686,12 +768,13 @@ __global__ static void relu_rowsum(float *dy, const float *y, int batch, float *
  * a time ran at 2.0 TB/s, this at 3.7 (H200, 4096 rows of 4096: 33.8 ->
  * 18.1 us). MNIST's batch-64 rows keep the kernel above: with this one there
  * DYAD-IT/4 trained 8% slower in one call's interleaved runs. */
-__global__ static void relu_rowsum_wide(float *dy, const float *y, int batch, float *rowsum) {
+__global__ static void relu_rowsum_wide(float *dy, const float *y, int batch, row_layout l,
+                                        float *rowsum) {
     allow_next_grid();
     __shared__ float part[THREADS / 32];
-    long long row = blockIdx.x;
-    float4 *d = (float4 *)(dy + row * batch);
-    const float4 *out = y ? (const float4 *)(y + row * batch) : NULL;
+    const long long row = blockIdx.x, at = row_start(l, row);
+    float4 *d = (float4 *)(dy + at);
+    const float4 *out = y ? (const float4 *)(y + at) : NULL;
     const int n4 = batch / 4, step = blockDim.x;
     float sum = 0.0f;
     for (int s = threadIdx.x; s < n4; s += 4 * step) {
@@ -719,20 +802,36 @@ __global__ static void relu_rowsum_wide(float *dy, const float *y, int batch, fl
     if (threadIdx.x == 0) {
         float total = 0.0f;
         for (int w = 0; w < THREADS / 32; w++) total += part[w];
-        rowsum[row] = total;
+        rowsum[row_sum_at(l, row)] = total;
     }
+}
+
+/* Row sums (with the mask where y is not NULL) of rows rows of cols floats
+ * laid out as l says. */
+static void queue_row_sums(float *m, const float *y, long long rows, int cols, row_layout l,
+                           float *sums) {
+    if (cols % 4 == 0 && cols >= 4 * THREADS && l.ld % 4 == 0 && l.stride % 4 == 0 &&
+        ((size_t)m | (size_t)y) % 16 == 0)
+        relu_rowsum_wide<<<(unsigned)rows, THREADS>>>(m, y, cols, l, sums);
+    else
+        relu_rowsum<<<(unsigned)rows, THREADS>>>(m, y, cols, l, sums);
+}
+
+/* An op's b_rowsum where its GEMM does not run on the own kernel: a pass
+ * over B before it. */
+static void queue_b_row_sums(nn_cuda *cu, const nn_gemm *g, int count) {
+    forget_copies(cu, g->b_rowsum, row_sums_span(g, count));
+    row_layout l = {g->k, g->ldb, (long long)g->stride_b, (long long)g->b_rowsum_stride};
+    queue_row_sums((float *)g->b, NULL, (long long)count * g->k, g->n, l, g->b_rowsum);
 }
 
 extern "C" void nn_cuda_relu_backward_rowsum(nn_cuda *cu, float *dy, const float *y, int rows,
                                              int batch, float *rowsum) {
     forget_copies(cu, dy, (long long)rows * batch);
     forget_copies(cu, rowsum, rows);
-    if (batch % 4 == 0 && batch >= 4 * THREADS && ((size_t)dy | (size_t)y) % 16 == 0)
-        relu_rowsum_wide<<<rows, THREADS>>>(dy, y, batch, rowsum);
-    else
-        relu_rowsum<<<rows, THREADS>>>(dy, y, batch, rowsum);
+    queue_row_sums(dy, y, rows, batch, row_layout{rows, batch, 0, 0}, rowsum);
     /* an own GEMM next (the layer's dx) that reads neither may start early */
-    cu->pending = {1, y ? 2 : 1, {rowsum, dy}, {rowsum + rows, dy + (long long)rows * batch}};
+    cu->pending = {1, y ? 2 : 1, {rowsum, dy}, {rowsum + rows, dy + (long long)rows * batch}, 0};
 }
 
 static int grow(nn_cuda *cu, void **buf, size_t *cap, size_t need) {

@@ -94,10 +94,18 @@ void nn_layer_forward(const nn_layer *l, const float *x, float *y, int batch, nn
     nn_layer_kind_get(l->kind)->forward(l, x, y, batch, c);
 }
 
+void nn_layer_bias_grad(const nn_layer *l, const float *dy, int batch, nn_compute *c,
+                        float *bias_grad) {
+    if (bias_grad) nn_relu_backward_rowsum(c, (float *)dy, NULL, l->out, batch, bias_grad);
+}
+
 void nn_layer_backward_step(const nn_layer *l, const float *x, const float *y, float *dy, float *dx,
                          int batch, nn_compute *c, const nn_layer_sgd *sgd) {
-    /* ReLU mask and bias gradient in one pass over dy */
-    nn_relu_backward_rowsum(c, dy, y, l->out, batch, l->grad.bias);
+    /* The bias gradient is dy's row sums: with a ReLU, the mask's pass over
+     * dy sums it; without one, the kind's backward does (with its GEMMs
+     * where it can). The bias's update follows. */
+    if (y) nn_relu_backward_rowsum(c, dy, y, l->out, batch, l->grad.bias);
+    nn_layer_kind_get(l->kind)->backward(l, x, dy, dx, batch, c, sgd, y ? NULL : l->grad.bias);
     if (sgd) {
         size_t b = 0;
         while (b < (size_t)l->tensors.count && strcmp(l->tensors.t[b].name, "bias")) b++;
@@ -106,15 +114,12 @@ void nn_layer_backward_step(const nn_layer *l, const float *x, const float *y, f
         nn_sgd_update(c, l->param.bias, l->grad.bias, sgd->velocity + bt->offset, bt->count,
                       sgd->lr, sgd->momentum, bt->decay ? sgd->weight_decay : 0.0f);
     }
-    nn_layer_kind_get(l->kind)->backward(l, x, dy, dx, batch, c, sgd);
 }
 
 void nn_layer_backward(const nn_layer *l, const float *x, const float *dy, float *dx, int batch,
                     nn_compute *c) {
-    const nn_layer_kind_info *k = nn_layer_kind_get(l->kind);
-    /* bias gradient: row sums of dy (no ReLU mask here) */
-    nn_relu_backward_rowsum(c, (float *)dy, NULL, l->out, batch, l->grad.bias);
-    k->backward(l, x, dy, dx, batch, c, NULL);
+    /* the bias gradient (dy's row sums, no ReLU mask here) comes with the kind's backward */
+    nn_layer_kind_get(l->kind)->backward(l, x, dy, dx, batch, c, NULL, l->grad.bias);
 }
 
 void nn_layer_dense_weight(const nn_layer *l, float *w) { nn_layer_kind_get(l->kind)->dense_weight(l, w); }

@@ -95,9 +95,11 @@ typedef struct {
     /* y = W x (bias and ReLU in the same pass) */
     void (*forward)(const nn_layer *l, const float *x, float *y, int batch, nn_compute *c);
     /* dx = W^T dy (dx may be NULL), then dW into grads, or into the velocity
-     * followed by the SGD update when sgd is not NULL */
+     * followed by the SGD update when sgd is not NULL; and, when bias_grad is
+     * not NULL, dy's row sums there (the bias gradient; DYAD's and
+     * blockdiag's dx GEMMs sum dy as they read it) */
     void (*backward)(const nn_layer *l, const float *x, const float *dy, float *dx, int batch,
-                     nn_compute *c, const nn_layer_sgd *sgd);
+                     nn_compute *c, const nn_layer_sgd *sgd, float *bias_grad);
     void (*dense_weight)(const nn_layer *l, float *w);
     int (*weight_part)(const nn_layer *l, int row, int col);
     /* Kinds after DYAD (issue 9); NULL hooks take the defaults. */

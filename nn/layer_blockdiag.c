@@ -35,14 +35,17 @@ void nn_blockdiag_forward(const nn_layer *l, const float *x, float *y, int batch
 }
 
 void nn_blockdiag_backward(const nn_layer *l, const float *x, const float *dy, float *dx, int batch,
-                        nn_compute *c, const nn_layer_sgd *sgd) {
+                        nn_compute *c, const nn_layer_sgd *sgd, float *bias_grad) {
     int n = l->ndyad, a = l->in / n, b = l->out / n, B = batch;
     ptrdiff_t ab = (ptrdiff_t)a * b;
-    if (dx) { /* dx_k = wl_k^T dy_k, before wl changes */
+    if (dx) { /* dx_k = wl_k^T dy_k, before wl changes; it reads every row of dy once */
         nn_gemm g = {.trans_a = 1, .m = a, .n = B, .k = b, .a = l->param.wl, .lda = a,
                      .stride_a = ab, .b = dy, .ldb = B, .stride_b = (ptrdiff_t)b * B,
-                     .beta = 0.0f, .c = dx, .ldc = B, .stride_c = (ptrdiff_t)a * B};
+                     .beta = 0.0f, .c = dx, .ldc = B, .stride_c = (ptrdiff_t)a * B,
+                     .b_rowsum = bias_grad, .b_rowsum_stride = b};
         nn_gemm_items(c, &g, 1, n, NULL);
+    } else {
+        nn_layer_bias_grad(l, dy, batch, c, bias_grad);
     }
     /* dwl_k = dy_k x_k^T: each item owns its block, so the fused update follows */
     nn_kind_grad_target t = nn_kind_grad_for(l, "wl", sgd, 1, 1);

@@ -93,7 +93,8 @@ void nn_monarch_forward_cols(const nn_layer *l, const float *x, float *y, int ba
 }
 
 void nn_monarch_backward(const nn_layer *l, const float *x, const float *dy, float *dx, int batch,
-                      nn_compute *c, const nn_layer_sgd *sgd) {
+                      nn_compute *c, const nn_layer_sgd *sgd, float *bias_grad) {
+    nn_layer_bias_grad(l, dy, batch, c, bias_grad);
     nn_monarch_backward_cols(l, x, dy, dx, batch, c, sgd, batch);
 }
 

@@ -11,7 +11,7 @@ void nn_blockdiag_tensors(int in, int out, int ndyad, nn_layer_tensor_table *tab
 void nn_blockdiag_init(nn_layer *l, nn_rng *r);
 void nn_blockdiag_forward(const nn_layer *l, const float *x, float *y, int batch, nn_compute *c);
 void nn_blockdiag_backward(const nn_layer *l, const float *x, const float *dy, float *dx, int batch,
-                        nn_compute *c, const nn_layer_sgd *sgd);
+                        nn_compute *c, const nn_layer_sgd *sgd, float *bias_grad);
 void nn_blockdiag_dense_weight(const nn_layer *l, float *w);
 int nn_blockdiag_weight_part(const nn_layer *l, int row, int col);
 size_t nn_blockdiag_nonzeros(const nn_layer *l);
@@ -21,7 +21,7 @@ void nn_monarch_tensors(int in, int out, int ndyad, nn_layer_tensor_table *table
 void nn_monarch_init(nn_layer *l, nn_rng *r);
 void nn_monarch_forward(const nn_layer *l, const float *x, float *y, int batch, nn_compute *c);
 void nn_monarch_backward(const nn_layer *l, const float *x, const float *dy, float *dx, int batch,
-                      nn_compute *c, const nn_layer_sgd *sgd);
+                      nn_compute *c, const nn_layer_sgd *sgd, float *bias_grad);
 void nn_monarch_dense_weight(const nn_layer *l, float *w);
 /* The same passes with the batch processed in chunks of at most max_cols
  * columns (what happens when the scratch for the whole batch cannot be had;
@@ -39,7 +39,7 @@ void nn_lowrank_tensors(int in, int out, int rank, nn_layer_tensor_table *table)
 void nn_lowrank_init(nn_layer *l, nn_rng *r);
 void nn_lowrank_forward(const nn_layer *l, const float *x, float *y, int batch, nn_compute *c);
 void nn_lowrank_backward(const nn_layer *l, const float *x, const float *dy, float *dx, int batch,
-                      nn_compute *c, const nn_layer_sgd *sgd);
+                      nn_compute *c, const nn_layer_sgd *sgd, float *bias_grad);
 void nn_lowrank_dense_weight(const nn_layer *l, float *w);
 void nn_lowrank_forward_cols(const nn_layer *l, const float *x, float *y, int batch, nn_compute *c,
                           int max_cols);
@@ -54,7 +54,7 @@ void nn_sparse_tensors(int in, int out, int ndyad, nn_layer_tensor_table *table)
 void nn_sparse_init(nn_layer *l, nn_rng *r);
 void nn_sparse_forward(const nn_layer *l, const float *x, float *y, int batch, nn_compute *c);
 void nn_sparse_backward(const nn_layer *l, const float *x, const float *dy, float *dx, int batch,
-                     nn_compute *c, const nn_layer_sgd *sgd);
+                     nn_compute *c, const nn_layer_sgd *sgd, float *bias_grad);
 void nn_sparse_dense_weight(const nn_layer *l, float *w);
 int nn_sparse_weight_part(const nn_layer *l, int row, int col);
 nn_status nn_sparse_validate(const nn_layer *l, nn_error *err);

@@ -60,7 +60,8 @@ void nn_sparse_forward(const nn_layer *l, const float *x, float *y, int batch, n
 }
 
 void nn_sparse_backward(const nn_layer *l, const float *x, const float *dy, float *dx, int batch,
-                     nn_compute *c, const nn_layer_sgd *sgd) {
+                     nn_compute *c, const nn_layer_sgd *sgd, float *bias_grad) {
+    nn_layer_bias_grad(l, dy, batch, c, bias_grad);
     if (dx) { /* dx = W^T dy, before W changes */
         nn_gemm g = {.trans_a = 1, .m = l->in, .n = batch, .k = l->out, .a = l->param.weight,
                      .lda = l->in, .b = dy, .ldb = batch, .beta = 0.0f, .c = dx, .ldc = batch};

@@ -529,7 +529,7 @@ static void test_chunked_passes_match(void **state) {
                 nn_layer_sgd sg2 = sg1;
                 sg2.velocity = v2;
                 const nn_layer_sgd *p1 = with_sgd ? &sg1 : NULL, *p2 = with_sgd ? &sg2 : NULL;
-                nn_layer_kind_get(s.kind)->backward(&a.l, x, dy, dx1, batch, NULL, p1);
+                nn_layer_kind_get(s.kind)->backward(&a.l, x, dy, dx1, batch, NULL, p1, NULL);
                 if (mon) nn_monarch_backward_cols(&b.l, x, dy, dx2, batch, NULL, p2, caps[k]);
                 else nn_lowrank_backward_cols(&b.l, x, dy, dx2, batch, NULL, p2, caps[k]);
                 for (size_t e = 0; e < nx; e++) assert_float_equal(dx1[e], dx2[e], 1e-5);

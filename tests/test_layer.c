@@ -169,6 +169,15 @@ static void test_backward_matches_finite_differences(void **state) {
         random_fill(x, (size_t)s.in * batch, &r);
         random_fill(gy, (size_t)s.out * batch, &r);
         nn_layer_backward(&t.l, x, gy, dx, batch, NULL);
+        /* without dx (a first layer) the bias gradient comes from its own
+         * pass, not with the dx GEMMs: the same sums, row by row in order */
+        size_t np = nn_layer_param_count(s.kind, s.in, s.out, s.ndyad);
+        float *with_dx = malloc(sizeof(float) * np);
+        memcpy(with_dx, t.grads, sizeof(float) * np);
+        memset(t.grads, 0, sizeof(float) * np);
+        nn_layer_backward(&t.l, x, gy, NULL, batch, NULL);
+        assert_memory_equal(with_dx, t.grads, sizeof(float) * np);
+        free(with_dx);
 
         double *w = malloc(sizeof(double) * s.in * s.out);
         double *y = malloc(sizeof(double) * s.out * batch);
@@ -180,7 +189,6 @@ static void test_backward_matches_finite_differences(void **state) {
         out_var = 0;                                                                     \
         for (int e = 0; e < s.out * batch; e++) out_var += (double)gy[e] * y[e];         \
     } while (0)
-        size_t np = nn_layer_param_count(s.kind, s.in, s.out, s.ndyad);
         for (size_t p = 0; p < np; p++) {
             float keep = t.params[p];
             double lp, lm;
@@ -320,8 +328,9 @@ static void test_init_bound(void **state) {
 static const shape pool_shapes[] = {
     {NN_LAYER_DENSE, 600, 520, 1}, {NN_LAYER_DENSE, 513, 511, 1}, {NN_LAYER_DYAD_IT, 300, 260, 4},
     {NN_LAYER_DYAD_OT, 300, 260, 4}, {NN_LAYER_DYAD_DT, 300, 260, 4},
-    /* 4096 rows x 16: the bias gradient's row sums split over the threads */
-    {NN_LAYER_DYAD_IT, 64, 4096, 4},
+    /* 4096 rows x 16: the bias gradient's row sums in the dx GEMM items
+     * (DYAD), and split over the threads as a pass of their own (dense) */
+    {NN_LAYER_DYAD_IT, 64, 4096, 4}, {NN_LAYER_DENSE, 64, 4096, 1},
 };
 #define NALL (NSHAPES + (int)(sizeof pool_shapes / sizeof pool_shapes[0]))
 
@@ -373,6 +382,54 @@ static void test_pool_matches_serial(void **state) {
             }
         }
         nn_compute_free(c);
+    }
+}
+
+/* nn_gemm's b_rowsum (the row sums of B, a layer's bias gradient): items of
+ * strided rows with gaps between them, sums apart by more than k, next to
+ * a second op; serially, side by side on a pool, and for one large item
+ * split into row slices (only one slice may write the sums); against sums
+ * in double and a plain GEMM. */
+static void test_gemm_row_sums(void **state) {
+    (void)state;
+    static const struct {
+        int m, n, k, count, threads;
+    } cases[] = {{5, 7, 6, 3, 1}, {5, 7, 6, 3, 2}, {24, 33, 17, 9, 3}, {512, 128, 64, 1, 2}};
+    nn_rng r;
+    nn_rng_seed(&r, 21);
+    for (size_t ci = 0; ci < sizeof cases / sizeof cases[0]; ci++) {
+        const int m = cases[ci].m, n = cases[ci].n, k = cases[ci].k, count = cases[ci].count;
+        const int lda = k, ldb = n + 3, ldc = n, sstride = k + 2;
+        const size_t na = (size_t)count * m * lda, nb = (size_t)count * (k * ldb + 5);
+        const size_t nc = (size_t)count * m * ldc, ns = (size_t)count * sstride;
+        float *a = malloc(na * sizeof(float)), *b = malloc(nb * sizeof(float));
+        float *c = malloc(nc * sizeof(float)), *c_plain = malloc(nc * sizeof(float));
+        float *sums = malloc(ns * sizeof(float));
+        random_fill(a, na, &r);
+        random_fill(b, nb, &r);
+        for (size_t i = 0; i < ns; i++) sums[i] = -7.0f; /* the gaps must stay */
+        nn_gemm g = {.m = m, .n = n, .k = k, .a = a, .lda = lda, .stride_a = (ptrdiff_t)m * lda,
+                     .b = b, .ldb = ldb, .stride_b = (ptrdiff_t)k * ldb + 5, .c = c_plain,
+                     .ldc = ldc, .stride_c = (ptrdiff_t)m * ldc};
+        nn_gemm_items(NULL, &g, 1, count, NULL);
+        g.c = c;
+        g.b_rowsum = sums;
+        g.b_rowsum_stride = sstride;
+        nn_compute *ctx = NULL;
+        if (cases[ci].threads > 1) assert_int_equal(nn_compute_create(&ctx, cases[ci].threads, NULL), NN_OK);
+        nn_gemm_items(ctx, &g, 1, count, NULL);
+        nn_compute_free(ctx);
+        for (size_t e = 0; e < nc; e++) assert_float_equal(c[e], c_plain[e], 1e-6);
+        for (int t = 0; t < count; t++)
+            for (int i = 0; i < sstride; i++) {
+                double want = -7.0;
+                if (i < k) {
+                    want = 0.0;
+                    for (int j = 0; j < n; j++) want += b[t * g.stride_b + (ptrdiff_t)i * ldb + j];
+                }
+                assert_float_equal(sums[t * sstride + i], want, 1e-4);
+            }
+        free(a), free(b), free(c), free(c_plain), free(sums);
     }
 }
 
@@ -658,6 +715,7 @@ int main(void) {
         cmocka_unit_test(test_fused_sgd_matches_gradients),
         cmocka_unit_test(test_block_kernel_matches_openblas),
         cmocka_unit_test(test_pool_runs_every_task_once),
+        cmocka_unit_test(test_gemm_row_sums),
         cmocka_unit_test(test_mask_multiply_and_fill),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

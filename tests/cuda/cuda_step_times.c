@@ -1,6 +1,7 @@
 /* Where the time of one DYAD layer step goes on the GPU (make CUDA=1
  * cuda-step-times): each GEMM of the forward and backward (the layer's own,
- * from nn_dyad_gemms) and the bias gradient's row sums, each timed alone
+ * from nn_dyad_gemms) and the bias gradient's row sums (a pass of their
+ * own, and summed by BLOCK DIAG's dx as the backward runs it), each timed alone
  * (the mean of 40 back-to-back runs), with the own FP32 kernels on and off,
  * next to dense's three GEMMs. dyad bench times the whole layer; this says
  * which part of it to work on. With the own kernel on, a dx GEMM reads
@@ -26,6 +27,7 @@ typedef struct {
     const char *name;
     nn_gemm gemm; /* with `items` items; row_sums: the bias-gradient pass instead */
     int items, row_sums;
+    int in_sum; /* one of the layer's six GEMMs as its backward runs them */
 } step_op;
 
 typedef struct {
@@ -102,24 +104,29 @@ int main(int argc, char **argv) {
     nn_layer_bind(&layer, params, grads);
     nn_dyad_gemm_set g;
     nn_dyad_gemms(&layer, x, y, s.dy, dx, batch, &g);
+    /* the backward's BLOCK DIAG dx sums dy's rows too: the bias gradient */
+    nn_gemm dx_diag_bias = g.dx_diag;
+    dx_diag_bias.b_rowsum = s.bias_grad;
+    dx_diag_bias.b_rowsum_stride = width / ndyad;
     int B = batch;
     const step_op ops[] = {
-        {"fwd diag", g.fwd_diag, ndyad, 0},
-        {"fwd trans", g.fwd_trans, ndyad, 0},
-        {"bias grad", {0}, 0, 1},
-        {"dx diag", g.dx_diag, ndyad, 0},
-        {"dW diag", g.dw_diag, ndyad, 0},
-        {"dx trans", g.dx_trans, ndyad, 0},
-        {"dW trans", g.dw_trans, ndyad, 0},
+        {"fwd diag", g.fwd_diag, ndyad, 0, 1},
+        {"fwd trans", g.fwd_trans, ndyad, 0, 1},
+        {"bias grad", {0}, 0, 1, 0},
+        {"dx diag", g.dx_diag, ndyad, 0, 0},
+        {"dx diag+bg", dx_diag_bias, ndyad, 0, 1},
+        {"dW diag", g.dw_diag, ndyad, 0, 1},
+        {"dx trans", g.dx_trans, ndyad, 0, 1},
+        {"dW trans", g.dw_trans, ndyad, 0, 1},
         /* the dense layer's three GEMMs, for the rate DYAD's are compared with */
         {"dense fwd", {.m = width, .n = B, .k = width, .a = w, .lda = width, .b = x, .ldb = B, .c = y,
-                       .ldc = B}, 1, 0},
+                       .ldc = B}, 1, 0, 0},
         {"dense dx", {.trans_a = 1, .m = width, .n = B, .k = width, .a = w, .lda = width, .b = s.dy,
-                      .ldb = B, .c = dx, .ldc = B}, 1, 0},
+                      .ldb = B, .c = dx, .ldc = B}, 1, 0, 0},
         {"dense dW", {.trans_b = 1, .m = width, .n = width, .k = B, .a = s.dy, .lda = B, .b = x, .ldb = B,
-                      .c = dw, .ldc = width}, 1, 0},
+                      .c = dw, .ldc = width}, 1, 0, 0},
     };
-    const int nops = (int)(sizeof ops / sizeof ops[0]), dyad_ops = 7;
+    const int nops = (int)(sizeof ops / sizeof ops[0]), dyad_ops = 8;
     printf("one %s step, width %d, ndyad %d, batch %d, %s; mean of %d runs per op\n",
            nn_layer_kind_name(kind), width, ndyad, batch, nn_compute_describe(s.gpu), RUNS);
     printf("%-10s %14s %14s\n", "op", "own on", "own off (cuBLAS)");
@@ -128,7 +135,7 @@ int main(int argc, char **argv) {
         nn_compute_set_block_kernel(s.gpu, on);
         for (int i = 0; i < nops; i++) {
             us[on][i] = time_op(&s, &ops[i], NULL) * 1e6;
-            if (i < dyad_ops) sum[on] += us[on][i];
+            if (ops[i].in_sum) sum[on] += us[on][i];
         }
     }
     nn_compute_set_block_kernel(s.gpu, 1);
@@ -140,7 +147,7 @@ int main(int argc, char **argv) {
                    flops / us[1][i] * 1e-6, us[0][i], flops / us[0][i] * 1e-6);
         else
             printf("%-10s %7.1f us %7s %7.1f us\n", ops[i].name, us[1][i], "", us[0][i]);
-        if (i == dyad_ops - 1)
+        if (i == dyad_ops - 1) /* dx diag+bg: BLOCK DIAG's dx with the bias gradient */
             printf("%-10s %7.1f us %7s %7.1f us\n", "DYAD sum", sum[1], "", sum[0]);
     }
     /* whole steps; the SGD step's small learning rate keeps the weights sane over the runs */

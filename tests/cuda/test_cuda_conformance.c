@@ -334,6 +334,120 @@ static void test_short_k_kernel(void **state) {
     }
 }
 
+/* Row sums of B taken with the GEMM that reads it (nn_gemm.b_rowsum, a
+ * layer's bias gradient): in the own kernel's launch for one op, and for two
+ * summing launches in a row (the second must not start over the first's
+ * scratch); in a pass of their own before a joined launch (either part),
+ * before cuBLAS with the kernel off, and where the kernel does not fit. B
+ * items are strided rows with gaps, the sums apart by more than k. Each
+ * call runs twice (the per-item counters must be back at zero), against a
+ * sum in double and against the CPU. */
+static void test_gemm_row_sums(void **state) {
+    (void)state;
+    static const struct {
+        int m, n, k, count, nops, joined, summed; /* summed: bit o for op o */
+        const char *what;
+    } cases[] = {
+        {128, 1024, 256, 48, 1, 0, 1, "one op"},
+        {256, 512, 128, 48, 2, 1, 1, "joined, first part"},
+        {256, 512, 96, 48, 2, 1, 2, "joined, second part"},
+        {128, 1024, 64, 48, 2, 0, 3, "two ops, both summed"},
+        {96, 1000, 200, 5, 1, 0, 1, "shape the kernel does not take"},
+    };
+    nn_rng r;
+    nn_rng_seed(&r, 16);
+    printf("row sums of B in the GEMM: normalised error of sums / C, kernel on, off\n");
+    for (size_t ci = 0; ci < sizeof cases / sizeof cases[0]; ci++) {
+        const int m = cases[ci].m, n = cases[ci].n, k = cases[ci].k, count = cases[ci].count;
+        const int nops = cases[ci].nops, ldb = 2 * (n + 4), ldc = n + 4, sstride = k + 3;
+        /* op o reads rows 2i + o of B's items (ld 2 (n + 4)), A^T (k x m) */
+        const size_t na = (size_t)count * k * m, nb = (size_t)count * 2 * k * (n + 4) + 8;
+        const size_t nc = (size_t)count * m * ldc, ns = (size_t)count * sstride;
+        float *a = host_random(na, &r, 1), *b = host_random(nb, &r, 1);
+        float *c[2] = {nn_alloc_floats(nc), nn_alloc_floats(nc)};
+        float *sums[2] = {nn_alloc_floats(ns), nn_alloc_floats(ns)};
+        double *want[2] = {calloc(ns, sizeof(double)), calloc(ns, sizeof(double))};
+        assert_non_null(want[0]);
+        assert_non_null(want[1]);
+        nn_gemm ops[2];
+        for (int o = 0; o < 2; o++) {
+            ops[o] = (nn_gemm){.trans_a = 1, .m = m, .n = n, .k = k, .a = a, .lda = m,
+                               .stride_a = (ptrdiff_t)k * m, .b = b + o * (n + 4), .ldb = ldb,
+                               .stride_b = (ptrdiff_t)k * ldb, .beta = 0.0f, .c = c[o], .ldc = ldc,
+                               .stride_c = (ptrdiff_t)m * ldc};
+            if (cases[ci].summed >> o & 1) {
+                ops[o].b_rowsum = sums[o];
+                ops[o].b_rowsum_stride = sstride;
+                for (int t = 0; t < count; t++)
+                    for (int i = 0; i < k; i++)
+                        for (int j = 0; j < n; j++)
+                            want[o][(size_t)t * sstride + i] +=
+                                ops[o].b[(size_t)t * ops[o].stride_b + (size_t)i * ldb + j];
+            }
+        }
+        if (cases[ci].joined) ops[1].c = c[0], ops[1].beta = 1.0f;
+        for (int o = 0; o < 2; o++) memset(sums[o], 0, ns * sizeof(float));
+        nn_gemm_items(NULL, ops, nops, count, NULL);
+        float *da = to_device(a, na), *db = to_device(b, nb);
+        float *dc[2] = {nn_compute_alloc(gpu, nc), nn_compute_alloc(gpu, nc)};
+        float *dsums[2] = {nn_compute_alloc(gpu, ns), nn_compute_alloc(gpu, ns)};
+        float *got = nn_alloc_floats(ns);
+        double e_sum[2] = {0, 0}, e_c[2] = {0, 0};
+        for (int on = 1; on >= 0; on--) {
+            nn_compute_set_block_kernel(gpu, on);
+            nn_gemm dops[2] = {ops[0], ops[1]};
+            for (int o = 0; o < 2; o++) {
+                dops[o].a = da;
+                dops[o].b = db + o * (n + 4);
+                dops[o].c = ops[o].c == c[1] ? dc[1] : dc[0];
+                if (ops[o].b_rowsum) dops[o].b_rowsum = dsums[o];
+            }
+            const int fits = m % 128 == 0;
+            assert_int_equal(nn_cuda_sgemm_fits(&dops[0], count), fits);
+            if (nops == 2)
+                assert_int_equal(nn_cuda_sgemm_joins(&dops[0], &dops[1], count),
+                                 cases[ci].joined);
+            for (int rep = 0; rep < 2; rep++) {
+                /* NaN where nothing is written: a missed sum cannot pass */
+                for (int q = 0; q < 2; q++) nn_fill(gpu, dsums[q], ns, NAN);
+                nn_gemm_items(gpu, dops, nops, count, NULL);
+                for (int o = 0; o < nops; o++) {
+                    if (!ops[o].b_rowsum) continue;
+                    nn_compute_download(gpu, got, dsums[o], ns);
+                    double d = 0, d_cpu = 0, w = 0;
+                    for (int t = 0; t < count; t++)
+                        for (int i = 0; i < k; i++) {
+                            size_t at = (size_t)t * sstride + i;
+                            d += (got[at] - want[o][at]) * (got[at] - want[o][at]);
+                            d_cpu += (sums[o][at] - want[o][at]) * (sums[o][at] - want[o][at]);
+                            w += want[o][at] * want[o][at];
+                        }
+                    /* the device's sums, and the CPU's (a NaN is kept: it must fail) */
+                    const double e[2] = {sqrt(d / w), sqrt(d_cpu / w)};
+                    for (int q = 0; q < 2; q++)
+                        if (!(e[q] <= e_sum[on])) e_sum[on] = e[q];
+                }
+                for (int q = 0; q < 2; q++) {
+                    double e = device_error(dc[q], c[q], nc);
+                    if (!(e <= e_c[on])) e_c[on] = e;
+                }
+            }
+        }
+        nn_compute_set_block_kernel(gpu, 1);
+        assert_int_equal(nn_compute_sync(gpu, NULL), NN_OK);
+        printf("  %-31s m %3d n %4d k %3d x %2d: %.1e / %.1e, %.1e / %.1e\n", cases[ci].what, m,
+               n, k, count, e_sum[1], e_c[1], e_sum[0], e_c[0]);
+        assert_true(e_sum[1] <= TOLERANCE && e_sum[0] <= TOLERANCE);
+        assert_true(e_c[1] <= TOLERANCE && e_c[0] <= TOLERANCE);
+        nn_free_floats(a), nn_free_floats(b), nn_free_floats(got);
+        for (int q = 0; q < 2; q++) {
+            nn_free_floats(c[q]), nn_free_floats(sums[q]), free(want[q]);
+            nn_compute_release(gpu, dc[q]), nn_compute_release(gpu, dsums[q]);
+        }
+        nn_compute_release(gpu, da), nn_compute_release(gpu, db);
+    }
+}
+
 /* The transposed copies of plain A operands that the own kernel reads
  * (nn/kernels_cuda.cu keeps them across calls until A is written): a
  * second call reads the kept copy; an upload over A, an op earlier in the
@@ -722,6 +836,7 @@ int main(void) {
         cmocka_unit_test(test_short_k_kernel),
         cmocka_unit_test(test_transposed_copies),
         cmocka_unit_test(test_elementwise),
+        cmocka_unit_test(test_gemm_row_sums),
         cmocka_unit_test(test_relu_rowsum),
         cmocka_unit_test(test_rowsum_then_gemm),
         cmocka_unit_test(test_precision_modes),
