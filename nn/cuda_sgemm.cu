@@ -18,7 +18,9 @@
  * cuBLAS. Two ops that add into one C (DYAD-IT's forward, DYAD-OT's dx) run
  * as one launch over both k ranges (sgemm_two_parts); a launch may start
  * while the kernel before it drains when it reads nothing that kernel writes
- * (programmatic dependent launch: only its stores wait).
+ * (programmatic dependent launch: only its stores wait). A one-part launch
+ * may also write its B's row sums (a layer's bias gradient, from dy), as a
+ * second instance of the kernel: the first keeps the code measured before.
  *
  * A note on the code: ptxas's code for the main loop, and with it the speed,
  * moves with changes that look unrelated. Appending fields to the parameter
@@ -73,7 +75,7 @@ struct sgemm_two_args {
     int bias_step, relu;
 };
 
-/* The row sums of one part's B over its n columns (nn_gemm.b_rowsum: a
+/* The row sums of a one-part launch's B over its n columns (nn_gemm.b_rowsum: a
  * layer's bias gradient where B is dy). Once its stores are out, each
  * block sums its 128 columns of a share of the B rows into `partial` (read
  * again from L2, where the main loops of it and of its column's other
