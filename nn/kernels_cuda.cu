@@ -591,9 +591,10 @@ static int plain_a_written_before(const nn_gemm *ops, int first, int o, int coun
     return 0;
 }
 
-/* Floats from the first row sum an op's b_rowsum gets to one past its last. */
+/* Floats from the first row sum an op's b_rowsum gets to one past its last:
+ * count items of k sums, b_rowsum_stride apart. */
 static long long row_sums_span(const nn_gemm *g, int count) {
-    return (long long)(count - 1) * g->b_rowsum_stride + g->k;
+    return operand_span(1, g->k, 0, g->b_rowsum_stride, count);
 }
 
 /* The scratch an own launch summing g's B rows needs (nn_cuda_row_sum_work);
@@ -678,11 +679,7 @@ extern "C" void nn_cuda_gemm_items(nn_cuda *cu, const nn_gemm *ops, int nops, in
                 /* B's row sums in the launch, or in a pass of their own before it */
                 const nn_gemm *summed = nparts == 1 && sums_in_launch(cu, g, count) ? g : NULL;
                 for (int p = 0; p < nparts && !summed; p++)
-                    if (g[p].b_rowsum) {
-                        queue_b_row_sums(cu, &g[p], count);
-                        cu->pending = {1, 1, {g[p].b_rowsum, NULL},
-                                       {g[p].b_rowsum + row_sums_span(&g[p], count), NULL}, 0};
-                    }
+                    if (g[p].b_rowsum) queue_b_row_sums(cu, &g[p], count);
                 nn_cuda_row_sum_work work = {NULL, NULL};
                 if (summed && !row_sum_work(cu, summed, count, &work)) { /* noted */
                     o += nparts, li++;
@@ -817,12 +814,14 @@ static void queue_row_sums(float *m, const float *y, long long rows, int cols, r
         relu_rowsum<<<(unsigned)rows, THREADS>>>(m, y, cols, l, sums);
 }
 
-/* An op's b_rowsum where its GEMM does not run on the own kernel: a pass
- * over B before it. */
+/* An op's b_rowsum where its own GEMM launch does not take it: a pass over
+ * B before the GEMM, which may start early if it does not read the sums. */
 static void queue_b_row_sums(nn_cuda *cu, const nn_gemm *g, int count) {
-    forget_copies(cu, g->b_rowsum, row_sums_span(g, count));
+    const long long span = row_sums_span(g, count);
+    forget_copies(cu, g->b_rowsum, span);
     row_layout l = {g->k, g->ldb, (long long)g->stride_b, (long long)g->b_rowsum_stride};
     queue_row_sums((float *)g->b, NULL, (long long)count * g->k, g->n, l, g->b_rowsum);
+    cu->pending = {1, 1, {g->b_rowsum, NULL}, {g->b_rowsum + span, NULL}, 0};
 }
 
 extern "C" void nn_cuda_relu_backward_rowsum(nn_cuda *cu, float *dy, const float *y, int rows,

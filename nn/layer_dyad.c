@@ -101,9 +101,12 @@ void nn_dyad_backward(const nn_layer *l, const float *x, const float *dy, float 
     nn_epilogue ep = {.lr = sgd ? sgd->lr : 0.0f, .weight_decay = sgd ? sgd->weight_decay : 0.0f};
     int n = l->ndyad;
     /* BLOCK DIAG's dx reads every row of dy once: it sums them too */
-    g.dx_diag.b_rowsum = bias_grad;
-    g.dx_diag.b_rowsum_stride = l->out / n;
-    if (!dx) nn_layer_bias_grad(l, dy, batch, c, bias_grad);
+    if (dx) {
+        g.dx_diag.b_rowsum = bias_grad;
+        g.dx_diag.b_rowsum_stride = l->out / n;
+    } else {
+        nn_layer_bias_grad(l, dy, batch, c, bias_grad);
+    }
     /* Item k reads and updates only wl[k] and wu[k], and each item reads a
      * block before it updates it: so dx and dW may share dispatches. */
     if (!dx) {
